@@ -1,0 +1,44 @@
+/* config: smd.conf (INI, read with inih) into a validated struct. */
+#ifndef SMD_CONFIG_H
+#define SMD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "log.h"
+
+#define CFG_PATH_MAX 512
+
+struct smd_config {
+	/* [sm] */
+	int priority;                 /* 0..15, default 0 */
+	char port[CFG_PATH_MAX];      /* "" = first IB port whose link is up; "CA:PORT" or "0x<guid>" */
+	char state_dir[CFG_PATH_MAX]; /* default /var/lib/smd */
+	unsigned sweep_interval;      /* seconds, 0 = off, default 10, max 86400 */
+	uint64_t sm_key;              /* default 0x1 (OpenSM's default) */
+	unsigned poll_interval_ms;    /* standby polling period, default 500, 50..60000 */
+	unsigned poll_retries;        /* misses before takeover, default 3, 1..100 */
+	unsigned port_watch_ms;       /* own-port watch period, default 250, 50..10000 */
+	/* [mad] */
+	unsigned mad_window;          /* outstanding SMPs, default 32, 1..256 */
+	unsigned mad_timeout_ms;      /* per attempt, default 200, 10..10000 */
+	unsigned mad_retries;         /* default 3, 0..20 */
+	/* [log] */
+	enum log_level log_level;     /* default info */
+};
+
+void cfg_defaults(struct smd_config *cfg);
+
+/*
+ * Read path into *cfg (which the caller has filled with defaults).
+ * Returns 0 on success; -1 with err holding one line such as
+ *   "/etc/smd/smd.conf:7: key 'priority': 16 is out of range 0..15"
+ *   "/etc/smd/smd.conf:3: unknown section [foo]"
+ *   "/etc/smd/smd.conf: cannot open: No such file or directory"
+ * On error *cfg is left unchanged (parse into a copy, commit on success).
+ */
+int cfg_load(const char *path, struct smd_config *cfg, char *err, size_t errlen);
+
+/* Parse "CA:PORT" or "0x<guid>" (the [sm] port key). Returns 0 ok, -1 bad. */
+int cfg_parse_port(const char *s, char *ca, size_t calen, int *portnum, uint64_t *guid);
+
+#endif

@@ -1,0 +1,210 @@
+#include <stdlib.h>
+#include <string.h>
+#include <infiniband/mad.h>
+#include "discover.h"
+#include "link.h"
+#include "log.h"
+
+#define RO(p) ((void *)(uintptr_t)(p))
+
+struct disc {
+	struct mad_engine *e;
+	struct disc_result res;
+	unsigned pending;
+	int aborted;
+	disc_done_fn cb;
+	void *arg;
+};
+
+/* One request's context. */
+struct dq {
+	struct disc *d;
+	uint16_t attr;
+	struct dr_path path;
+	struct fab_node *node;    /* PortInfo/NodeDesc/SwitchInfo: the node asked */
+	uint8_t portnum;          /* PortInfo: which port */
+	struct fab_port *from;    /* NodeInfo: the port we left by (NULL: local) */
+};
+
+static void disc_reply(void *arg, const struct mad_reply *r);
+
+static void disc_send(struct disc *d, uint16_t attr, const struct dr_path *path,
+		      struct fab_node *node, uint8_t portnum, struct fab_port *from)
+{
+	struct dq *q = calloc(1, sizeof(*q));
+	if (!q) {
+		d->res.failed++;
+		return;
+	}
+	*q = (struct dq){ .d = d, .attr = attr, .path = *path, .node = node,
+			  .portnum = portnum, .from = from };
+	struct smp_req req = { .dr = &q->path, .method = IB_MAD_METHOD_GET, .attr = attr,
+			       .mod = attr == IB_ATTR_PORT_INFO ? portnum : 0,
+			       .timeout_ms = -1, .retries = -1 };
+	if (mad_smp(d->e, &req, disc_reply, q) < 0) {
+		free(q);
+		d->res.failed++;
+		return;
+	}
+	d->pending++;
+	d->res.mads++;
+}
+
+static void disc_explore(struct disc *d, struct fab_port *p)
+{
+	struct dr_path next;
+
+	if (dr_path_extend(&next, &p->path, p->num) < 0) {
+		log_warnx("discovery: path longer than 63 hops, not followed");
+		return;
+	}
+	disc_send(d, IB_ATTR_NODE_INFO, &next, NULL, 0, p);
+}
+
+static void disc_query_port(struct disc *d, struct fab_port *p)
+{
+	if (p->queried)
+		return;
+	p->queried = 1;
+	disc_send(d, IB_ATTR_PORT_INFO, &p->path, p->node, p->num, NULL);
+}
+
+static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
+{
+	struct fabric *f = d->res.fab;
+	uint64_t guid = mad_get_field64(RO(data), 0, IB_NODE_GUID_F);
+	unsigned lport = mad_get_field(RO(data), 0, IB_NODE_LOCAL_PORT_F);
+	struct fab_node *n = fab_node_by_guid(f, guid);
+	int is_new = !n;
+
+	if (!n) {
+		n = fab_add_node(f, data);
+		if (!n) {
+			d->res.failed++;
+			return;
+		}
+		for (unsigned i = 0; i <= n->nports; i++)
+			n->ports[i].path = q->path;
+		disc_send(d, IB_ATTR_NODE_DESC, &q->path, n, 0, NULL);
+		if (fab_is_switch(n))
+			disc_send(d, IB_ATTR_SWITCH_INFO, &q->path, n, 0, NULL);
+	}
+	if (lport > n->nports) {
+		log_warnx("discovery: node 0x%016llx reports local port %u of %u",
+			  (unsigned long long)guid, lport, n->nports);
+		return;
+	}
+	struct fab_port *p = &n->ports[lport];
+	if (!q->from)
+		f->local = p;
+	if (q->from)
+		fab_link(q->from, p);
+	if (fab_is_switch(n)) {
+		if (is_new)
+			for (unsigned i = 0; i <= n->nports; i++)
+				disc_query_port(d, &n->ports[i]);
+		return;
+	}
+	/* A CA (or router) port: each port has its own GUID and its own route. */
+	if (!p->guid) {
+		p->guid = mad_get_field64(RO(data), 0, IB_NODE_PORT_GUID_F);
+		p->path = q->path;
+		fab_index_port(f, p);
+	}
+	disc_query_port(d, p);
+}
+
+static void disc_portinfo(struct disc *d, struct dq *q, const uint8_t *data)
+{
+	struct fab_port *p = &q->node->ports[q->portnum];
+
+	memcpy(p->info, data, 64);
+	p->have_info = 1;
+	p->is_sm = !!(fab_port_capmask(p) & CAPMASK_IS_SM);
+	if (!fab_port_linked(p) || p->remote)
+		return;
+	/* Only switches forward directed-route SMPs; from a CA we only leave
+	 * through the local port. */
+	if (fab_is_switch(p->node) || p == d->res.fab->local)
+		disc_explore(d, p);
+}
+
+static void disc_finish(struct disc *d)
+{
+	if (d->aborted) {
+		fab_free(d->res.fab);
+		free(d);
+		return;
+	}
+	d->cb(d->arg, &d->res);
+	free(d);
+}
+
+static void disc_reply(void *arg, const struct mad_reply *r)
+{
+	struct dq *q = arg;
+	struct disc *d = q->d;
+
+	d->pending--;
+	if (!d->aborted) {
+		if (r->err != MAD_OK) {
+			char buf[200];
+			d->res.failed++;
+			log_debug("discovery: no answer to attr 0x%04x at %s (error %d, status 0x%x)",
+				  q->attr, dr_path_str(&q->path, buf, sizeof(buf)), r->err,
+				  r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
+		} else {
+			switch (q->attr) {
+			case IB_ATTR_NODE_INFO:
+				if (!q->from)
+					d->res.local_ok = 1;
+				disc_nodeinfo(d, q, r->data);
+				break;
+			case IB_ATTR_PORT_INFO:
+				disc_portinfo(d, q, r->data);
+				break;
+			case IB_ATTR_NODE_DESC:
+				memcpy(q->node->desc, r->data, 64);
+				q->node->desc[64] = 0;
+				break;
+			case IB_ATTR_SWITCH_INFO:
+				memcpy(q->node->swinfo, r->data, 64);
+				q->node->have_swinfo = 1;
+				break;
+			}
+		}
+	}
+	free(q);
+	if (!d->pending)
+		disc_finish(d);
+}
+
+struct disc *disc_start(struct mad_engine *e, disc_done_fn cb, void *arg)
+{
+	struct disc *d = calloc(1, sizeof(*d));
+	struct dr_path local;
+
+	if (!d)
+		return NULL;
+	d->e = e;
+	d->cb = cb;
+	d->arg = arg;
+	d->res.fab = fab_new();
+	if (!d->res.fab) {
+		free(d);
+		return NULL;
+	}
+	dr_path_local(&local);
+	disc_send(d, IB_ATTR_NODE_INFO, &local, NULL, 0, NULL);
+	if (!d->pending) {
+		fab_free(d->res.fab);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void disc_abort(struct disc *d)
+{
+	d->aborted = 1;
+}

@@ -1,0 +1,28 @@
+/* discover: the directed-route sweep from the local port that fills a fabric
+ * model: NodeInfo hop by hop, NodeDescription, PortInfo of every port
+ * (a CA: the port we entered by), SwitchInfo for switches, then NodeInfo
+ * through every linked switch port. Replies arrive in any order and some
+ * never do: nothing here assumes order or completeness. */
+#ifndef SMD_DISCOVER_H
+#define SMD_DISCOVER_H
+
+#include "fabric.h"
+#include "mad.h"
+
+struct disc_result {
+	struct fabric *fab;      /* owned by the caller from now on */
+	unsigned mads;           /* SMPs this sweep sent */
+	unsigned failed;         /* requests that got no usable answer */
+	int local_ok;            /* the local node answered */
+};
+
+typedef void (*disc_done_fn)(void *arg, struct disc_result *res);
+
+struct disc;
+/* Start a sweep; cb runs once from the loop when every request has ended. */
+struct disc *disc_start(struct mad_engine *e, disc_done_fn cb, void *arg);
+/* Stop caring: cb will not run, the partial model is freed when the last
+ * outstanding request ends. */
+void disc_abort(struct disc *d);
+
+#endif

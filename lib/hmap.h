@@ -1,0 +1,23 @@
+/* hmap: open-addressing hash map from a non-zero 64-bit key to a pointer.
+ * Used for GUID and LID look-ups so no per-MAD work scans the fabric. */
+#ifndef SMD_HMAP_H
+#define SMD_HMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hmap {
+	uint64_t *keys;
+	void **vals;
+	size_t cap;   /* power of two, 0 when empty */
+	size_t count;
+};
+
+void hmap_init(struct hmap *m);
+void hmap_free(struct hmap *m);
+void *hmap_get(const struct hmap *m, uint64_t key);
+/* Insert or replace; returns 0, -1 on allocation failure. key must be != 0. */
+int hmap_put(struct hmap *m, uint64_t key, void *val);
+void hmap_del(struct hmap *m, uint64_t key);
+
+#endif

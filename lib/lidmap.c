@@ -1,0 +1,653 @@
+/* lidmap: the persisted GUID -> LID map.
+ *
+ * GUID -> LID is an open-addressing hash (linear probing, backward-shift
+ * deletion, so no tombstones pile up); LID -> GUID is a flat array over the
+ * unicast range, allocated on first use. Both are O(1) per lookup. */
+#include "lidmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LIDMAP_FILE "guid2lid"
+#define LIDMAP_HEADER "# smd guid2lid v1\n"
+#define LIDMAP_MIN_CAP 64
+
+struct lidmap {
+	uint64_t *keys;   /* 0 = empty slot (GUID 0 is never stored) */
+	uint16_t *vals;
+	size_t cap;       /* power of two */
+	size_t count;
+	uint64_t *owner;  /* [LID_UCAST_MAX + 1], NULL until the first set */
+	char *dir;
+	int dirty;
+};
+
+struct lidmap_ent {
+	uint64_t guid;
+	uint16_t lid;
+};
+
+/* ---- hash ---- */
+
+/* splitmix64 finaliser: GUIDs share vendor prefixes, so mix all bits. */
+static size_t lidmap_hash(uint64_t k, size_t cap)
+{
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ULL;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebULL;
+	k ^= k >> 31;
+	return (size_t)k & (cap - 1);
+}
+
+/* Slot holding guid, or the empty slot where it would go. */
+static size_t lidmap_slot(const struct lidmap *m, uint64_t guid)
+{
+	size_t i = lidmap_hash(guid, m->cap);
+
+	while (m->keys[i] != 0 && m->keys[i] != guid)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int lidmap_grow(struct lidmap *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : LIDMAP_MIN_CAP;
+	uint64_t *okeys = m->keys;
+	uint16_t *ovals = m->vals;
+	size_t ocap = m->cap;
+	uint64_t *nkeys = calloc(ncap, sizeof(*nkeys));
+	uint16_t *nvals = calloc(ncap, sizeof(*nvals));
+
+	if (!nkeys || !nvals) {
+		free(nkeys);
+		free(nvals);
+		return -1;
+	}
+	m->keys = nkeys;
+	m->vals = nvals;
+	m->cap = ncap;
+	for (size_t i = 0; i < ocap; i++) {
+		if (okeys[i] == 0)
+			continue;
+		size_t s = lidmap_slot(m, okeys[i]);
+		m->keys[s] = okeys[i];
+		m->vals[s] = ovals[i];
+	}
+	free(okeys);
+	free(ovals);
+	return 0;
+}
+
+/* Remove the entry at slot i, shifting later members of its probe run back
+ * so lookups never stop early at the hole. */
+static void lidmap_remove_slot(struct lidmap *m, size_t i)
+{
+	size_t mask = m->cap - 1;
+	size_t j = i;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (m->keys[j] == 0)
+			break;
+		size_t home = lidmap_hash(m->keys[j], m->cap);
+		/* Move j into the hole i unless its home lies cyclically in (i, j]. */
+		int stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+		if (stays)
+			continue;
+		m->keys[i] = m->keys[j];
+		m->vals[i] = m->vals[j];
+		i = j;
+	}
+	m->keys[i] = 0;
+	m->vals[i] = 0;
+	m->count--;
+}
+
+static void lidmap_clear(struct lidmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	free(m->owner);
+	m->keys = NULL;
+	m->vals = NULL;
+	m->owner = NULL;
+	m->cap = 0;
+	m->count = 0;
+}
+
+/* ---- public map API ---- */
+
+struct lidmap *lidmap_new(void)
+{
+	return calloc(1, sizeof(struct lidmap));
+}
+
+void lidmap_free(struct lidmap *m)
+{
+	if (!m)
+		return;
+	lidmap_clear(m);
+	free(m->dir);
+	free(m);
+}
+
+uint16_t lidmap_get(const struct lidmap *m, uint64_t guid)
+{
+	if (!m || guid == 0 || m->count == 0)
+		return 0;
+	size_t s = lidmap_slot(m, guid);
+	return m->keys[s] == guid ? m->vals[s] : 0;
+}
+
+uint64_t lidmap_owner(const struct lidmap *m, uint16_t lid)
+{
+	if (!m || !m->owner || !lid_is_ucast(lid))
+		return 0;
+	return m->owner[lid];
+}
+
+void lidmap_del(struct lidmap *m, uint64_t guid)
+{
+	if (!m || guid == 0 || m->count == 0)
+		return;
+	size_t s = lidmap_slot(m, guid);
+	if (m->keys[s] != guid)
+		return;
+	m->owner[m->vals[s]] = 0;
+	lidmap_remove_slot(m, s);
+	m->dirty = 1;
+}
+
+/* GUID 0 and non-unicast LIDs are ignored: the map only ever holds what a
+ * valid guid2lid file can express, so a save always loads back. */
+void lidmap_set(struct lidmap *m, uint64_t guid, uint16_t lid)
+{
+	if (!m || guid == 0 || !lid_is_ucast(lid))
+		return;
+	if (lidmap_get(m, guid) == lid)
+		return;
+	if (!m->owner) {
+		m->owner = calloc(LID_UCAST_MAX + 1, sizeof(*m->owner));
+		if (!m->owner) {
+			log_err("lidmap: out of memory");
+			return;
+		}
+	}
+	/* Keep load <= 1/2 so probe runs stay short. */
+	if ((m->count + 1) * 2 > m->cap && lidmap_grow(m) < 0) {
+		log_err("lidmap: out of memory");
+		return;
+	}
+	if (m->owner[lid] != 0)
+		lidmap_del(m, m->owner[lid]);
+	size_t s = lidmap_slot(m, guid);
+	if (m->keys[s] == guid) {
+		m->owner[m->vals[s]] = 0;
+	} else {
+		m->keys[s] = guid;
+		m->count++;
+	}
+	m->vals[s] = lid;
+	m->owner[lid] = guid;
+	m->dirty = 1;
+}
+
+size_t lidmap_count(const struct lidmap *m)
+{
+	return m ? m->count : 0;
+}
+
+int lidmap_dirty(const struct lidmap *m)
+{
+	return m ? m->dirty : 0;
+}
+
+static int lidmap_ent_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct lidmap_ent *)a)->guid;
+	uint64_t y = ((const struct lidmap_ent *)b)->guid;
+	return (x > y) - (x < y);
+}
+
+/* Snapshot sorted by GUID; *out is NULL when the map is empty. */
+static int lidmap_sorted(const struct lidmap *m, struct lidmap_ent **out)
+{
+	struct lidmap_ent *v;
+	size_t k = 0;
+
+	*out = NULL;
+	if (m->count == 0)
+		return 0;
+	v = malloc(m->count * sizeof(*v));
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->keys[i] == 0)
+			continue;
+		v[k].guid = m->keys[i];
+		v[k].lid = m->vals[i];
+		k++;
+	}
+	qsort(v, k, sizeof(*v), lidmap_ent_cmp);
+	*out = v;
+	return 0;
+}
+
+/* Iterates over a snapshot, so cb may modify the map. */
+void lidmap_foreach(const struct lidmap *m, int (*cb)(void *arg, uint64_t guid, uint16_t lid), void *arg)
+{
+	struct lidmap_ent *v;
+	size_t n;
+
+	if (!m || !cb)
+		return;
+	n = m->count;
+	if (lidmap_sorted(m, &v) < 0) {
+		log_err("lidmap: out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (cb(arg, v[i].guid, v[i].lid))
+			break;
+	free(v);
+}
+
+/* ---- load ---- */
+
+static char *lidmap_path(const char *dir, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+static int lidmap_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Parse "0x<1..16 hex> <decimal>" with optional surrounding blanks.
+ * Returns 0, or -1 with a reason in why. Ranges are checked by the caller. */
+static int lidmap_parse_line(const char *s, uint64_t *guid, unsigned long *lid,
+			     char *why, size_t whylen)
+{
+	uint64_t g = 0;
+	unsigned long l = 0;
+	int nd = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
+		snprintf(why, whylen, "expected \"0x<guid> <lid>\"");
+		return -1;
+	}
+	for (s += 2; lidmap_hexval((unsigned char)*s) >= 0; s++, nd++) {
+		if (nd == 16) {
+			snprintf(why, whylen, "GUID longer than 16 hex digits");
+			return -1;
+		}
+		g = (g << 4) | (uint64_t)lidmap_hexval((unsigned char)*s);
+	}
+	if (nd == 0 || (*s != ' ' && *s != '\t')) {
+		snprintf(why, whylen, "bad GUID, expected \"0x<guid> <lid>\"");
+		return -1;
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (nd = 0; *s >= '0' && *s <= '9'; s++, nd++) {
+		if (l > 0xFFFFFul) { /* far out of range already: stop before overflow */
+			snprintf(why, whylen, "LID %.20s... out of range %u..%u", s - nd,
+				 LID_UCAST_MIN, LID_UCAST_MAX);
+			return -1;
+		}
+		l = l * 10 + (unsigned long)(*s - '0');
+	}
+	if (nd == 0) {
+		snprintf(why, whylen, "missing or bad LID, expected \"0x<guid> <lid>\"");
+		return -1;
+	}
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	if (*s != '\0') {
+		snprintf(why, whylen, "trailing garbage after LID");
+		return -1;
+	}
+	*guid = g;
+	*lid = l;
+	return 0;
+}
+
+/* Check and add one entry line; -1 with why on a semantic error. */
+static int lidmap_load_entry(struct lidmap *m, const char *line, char *why, size_t whylen)
+{
+	uint64_t guid;
+	unsigned long lid;
+
+	if (lidmap_parse_line(line, &guid, &lid, why, whylen) < 0)
+		return -1;
+	if (guid == 0) {
+		snprintf(why, whylen, "GUID 0 is not a port GUID");
+		return -1;
+	}
+	if (!lid_is_ucast(lid)) {
+		snprintf(why, whylen, "LID %lu out of range %u..%u", lid, LID_UCAST_MIN, LID_UCAST_MAX);
+		return -1;
+	}
+	if (lidmap_get(m, guid) != 0) {
+		snprintf(why, whylen, "GUID 0x%016" PRIx64 " listed twice", guid);
+		return -1;
+	}
+	if (lidmap_owner(m, (uint16_t)lid) != 0) {
+		snprintf(why, whylen, "LID %lu listed twice", lid);
+		return -1;
+	}
+	lidmap_set(m, guid, (uint16_t)lid);
+	if (lidmap_get(m, guid) != lid) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse f into m. Returns 0, 1 (corrupt: *bad_line and why set), -1 (I/O). */
+static int lidmap_parse_file(struct lidmap *m, FILE *f, unsigned *bad_line,
+			     char *why, size_t whylen)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+	int rc = 0;
+
+	errno = 0;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if ((size_t)len != strlen(line)) {
+			snprintf(why, whylen, "NUL byte in line");
+			rc = 1;
+			break;
+		}
+		const char *p = line + strspn(line, " \t\r");
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (lidmap_load_entry(m, p, why, whylen) < 0) {
+			rc = 1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(f))
+		rc = -1;
+	*bad_line = lineno;
+	free(line);
+	return rc;
+}
+
+/* Move a corrupt file out of the way without ever replacing an older one. */
+static int lidmap_set_aside(const char *path)
+{
+	char dst[4096];
+	long now = (long)time(NULL);
+
+	for (int i = 0; i < 100; i++) {
+		if (i == 0)
+			snprintf(dst, sizeof(dst), "%s.corrupt.%ld", path, now);
+		else
+			snprintf(dst, sizeof(dst), "%s.corrupt.%ld.%d", path, now, i);
+		int r = renameat2(AT_FDCWD, path, AT_FDCWD, dst, RENAME_NOREPLACE);
+		if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
+			/* Filesystem without RENAME_NOREPLACE: check, then rename. */
+			if (access(dst, F_OK) == 0) {
+				errno = EEXIST;
+			} else {
+				r = rename(path, dst);
+			}
+		}
+		if (r == 0) {
+			log_warnx("%s: set aside as %s; starting with an empty LID map", path, dst);
+			return 0;
+		}
+		if (errno != EEXIST) {
+			log_warn("%s: cannot set aside as %s", path, dst);
+			return -1;
+		}
+	}
+	log_warnx("%s: cannot set aside: too many corrupt copies", path);
+	return -1;
+}
+
+static int lidmap_set_dir(struct lidmap *m, const char *dir)
+{
+	char *d = strdup(dir);
+
+	if (!d) {
+		log_err("lidmap: out of memory");
+		return -1;
+	}
+	free(m->dir);
+	m->dir = d;
+	return 0;
+}
+
+/* A file that cannot be set aside yields -1, not 1: the caller must not go on
+ * and save over it. */
+int lidmap_load(struct lidmap *m, const char *dir)
+{
+	char *path;
+	FILE *f;
+	unsigned bad_line = 0;
+	char why[160] = "";
+	int rc;
+
+	if (!m || !dir)
+		return -1;
+	lidmap_clear(m);
+	m->dirty = 0;
+	if (lidmap_set_dir(m, dir) < 0)
+		return -1;
+	path = lidmap_path(dir, LIDMAP_FILE);
+	if (!path) {
+		log_err("lidmap: out of memory");
+		return -1;
+	}
+	f = fopen(path, "re");
+	if (!f) {
+		rc = (errno == ENOENT) ? 0 : -1;
+		if (rc < 0)
+			log_warn("%s: cannot open", path);
+		free(path);
+		return rc;
+	}
+	rc = lidmap_parse_file(m, f, &bad_line, why, sizeof(why));
+	if (rc < 0)
+		log_warn("%s: read error", path);
+	fclose(f);
+	if (rc == 1) {
+		log_err("%s:%u: %s", path, bad_line, why);
+		if (lidmap_set_aside(path) < 0)
+			rc = -1;
+	}
+	if (rc != 0)
+		lidmap_clear(m);
+	else
+		log_info("%s: %zu GUID to LID entries", path, m->count);
+	m->dirty = 0;
+	free(path);
+	return rc;
+}
+
+/* ---- save ---- */
+
+/* mkdir -p with mode 0755; existing components are fine. */
+static int lidmap_mkdirs(const char *dir)
+{
+	char *p;
+	int rc = 0;
+
+	/* Common cases first: the directory exists, or only it is missing. */
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || dir[0] == '\0')
+		return -1;
+	p = strdup(dir);
+	if (!p)
+		return -1;
+	for (char *s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+static int lidmap_write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Render the whole file into one buffer: one write, sorted by GUID. */
+static char *lidmap_render(const struct lidmap *m, size_t *lenp)
+{
+	struct lidmap_ent *v;
+	size_t hdr = strlen(LIDMAP_HEADER);
+	/* "0x" + 16 hex + ' ' + 5 digits + '\n' + NUL */
+	size_t cap = hdr + m->count * 26 + 1;
+	char *buf;
+	size_t len;
+
+	if (lidmap_sorted(m, &v) < 0)
+		return NULL;
+	buf = malloc(cap);
+	if (!buf) {
+		free(v);
+		return NULL;
+	}
+	memcpy(buf, LIDMAP_HEADER, hdr);
+	len = hdr;
+	for (size_t i = 0; i < m->count; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "0x%016" PRIx64 " %u\n",
+					v[i].guid, (unsigned)v[i].lid);
+	free(v);
+	*lenp = len;
+	return buf;
+}
+
+static int lidmap_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Write tmp fully and durably; on failure it is removed. */
+static int lidmap_write_tmp(const char *tmp, const char *buf, size_t len)
+{
+	int fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		log_warn("%s: cannot create", tmp);
+		return -1;
+	}
+	if (lidmap_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+		log_warn("%s: cannot write", tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) < 0) {
+		log_warn("%s: cannot close", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int lidmap_save(struct lidmap *m)
+{
+	char *path = NULL, *tmp = NULL, *buf = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (!m || !m->dirty)
+		return 0;
+	if (!m->dir) {
+		log_warnx("lidmap: no state directory to save to");
+		return -1;
+	}
+	if (lidmap_mkdirs(m->dir) < 0) {
+		log_warn("%s: cannot create directory", m->dir);
+		return -1;
+	}
+	path = lidmap_path(m->dir, LIDMAP_FILE);
+	if (path && asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		tmp = NULL;
+	if (path && tmp)
+		buf = lidmap_render(m, &len);
+	if (!buf) {
+		log_err("lidmap: out of memory");
+		goto out;
+	}
+	if (lidmap_write_tmp(tmp, buf, len) < 0)
+		goto out;
+	if (rename(tmp, path) < 0) {
+		log_warn("%s: cannot rename to %s", tmp, path);
+		unlink(tmp);
+		goto out;
+	}
+	/* Without this the rename itself may not survive a crash. */
+	if (lidmap_fsync_dir(m->dir) < 0) {
+		log_warn("%s: cannot fsync directory", m->dir);
+		goto out;
+	}
+	m->dirty = 0;
+	log_debug("%s: saved %zu entries", path, m->count);
+	rc = 0;
+out:
+	free(buf);
+	free(tmp);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/* link: PortInfo configuration (built from a fresh Get) and the
+ * Armed -> Active walk. Pure: raw 64-byte SMP data in, data out. */
+#ifndef SMD_LINK_H
+#define SMD_LINK_H
+
+#include <stdint.h>
+
+/* IBA PortState values */
+enum { PORT_NOP = 0, PORT_DOWN = 1, PORT_INIT = 2, PORT_ARMED = 3, PORT_ACTIVE = 4 };
+/* IBA PortPhysicalState values */
+enum { PHYS_NOP = 0, PHYS_SLEEP = 1, PHYS_POLLING = 2, PHYS_DISABLED = 3,
+       PHYS_TRAINING = 4, PHYS_LINKUP = 5, PHYS_ERROR_RECOVERY = 6 };
+
+#define CAPMASK_IS_SM          (1u << 1)
+#define CAPMASK_CLIENT_REREG   (1u << 25)
+
+struct link_params {
+	uint16_t lid;            /* the port's LID (switch external ports: ignored, keep cur) */
+	uint16_t sm_lid;         /* MasterSMLID */
+	uint8_t sm_sl;           /* MasterSMSL */
+	uint64_t subnet_prefix;  /* 0xfe80000000000000 */
+	uint8_t subnet_timeout;  /* 18 like OpenSM */
+	int client_rereg;        /* request ClientReregister (applied only if capmask bit 25) */
+	int is_switch_port;      /* external port of a switch: LID/SM fields are the switch's (port 0) */
+};
+
+/*
+ * Build the PortInfo Set data in out[64] from cur[64] (a fresh Get of that
+ * port) and peer[64] (a fresh Get of the neighbour port, or NULL if unknown):
+ * LID, LMC 0, MasterSMLID, MasterSMSL, SubnetPrefix, SubnetTimeout,
+ * M_Key 0 / protect bits 0 / lease 0, NeighborMTU = min(MTUCap, peer MTUCap),
+ * OperationalVLs = min(VLCap, peer VLCap) (never above VLCap in the same Set),
+ * LinkDownDefaultState = Polling(2), PortState = NOP, PortPhysState = NOP,
+ * ClientReregister when requested and supported. Everything else is cur's.
+ * On a port already Active, NeighborMTU and OperationalVLs keep their
+ * current values when non-zero (never bounce a working link).
+ */
+void link_build_set(uint8_t out[64], const uint8_t cur[64], const uint8_t *peer,
+		    const struct link_params *p);
+
+/* Does cur[64] already hold everything link_build_set() would set?
+ * (Then no Set is needed: a re-sweep of a healthy fabric sends none.) */
+int link_config_ok(const uint8_t cur[64], const uint8_t *peer, const struct link_params *p);
+
+/* Build a PortInfo Set that only moves the port to state (PORT_ARMED or
+ * PORT_ACTIVE), from a fresh Get cur[64]: every other field NOP/unchanged
+ * (PhysState NOP, LinkWidthEnabled/LinkSpeedEnabled 0 = NOP). */
+void link_build_state_set(uint8_t out[64], const uint8_t cur[64], int state);
+
+/* The next state to request on the walk to Active: PORT_ARMED for a port in
+ * Init with a physical link, PORT_ACTIVE for one in Armed, 0 when nothing is to
+ * be sent (already Active, Down, or no link). */
+int link_next_state(int port_state, int phys_state);
+
+/* P_KeyTable block 0 (32 entries): make sure full-member 0xFFFF is present.
+ * If it is, returns 0 and leaves blk alone. Otherwise puts 0xFFFF in entry 0
+ * if entry 0 is 0 or the partial default 0x7FFF, else in the first zero
+ * entry, and returns 1 (a Set is needed); -1 if the block is full. */
+int link_pkey_fix(uint8_t blk[64]);
+
+#endif

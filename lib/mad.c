@@ -1,0 +1,503 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <infiniband/umad.h>
+#include <infiniband/mad.h>
+#include "log.h"
+#include "mad.h"
+
+#define MAD_SLOT_BITS 8
+#define MAD_SLOTS (1u << MAD_SLOT_BITS)
+#define RX_TIMEOUT_MS 200      /* how often a receive thread looks at the stop flag */
+#define QP1_QKEY 0x80010000u
+
+/* Agents registered per handle, by class. */
+enum { AG_SMI, AG_SMI_DR, AG_SA, AG_COUNT };
+static const struct { uint8_t mclass, version; } mad_classes[AG_COUNT] = {
+	[AG_SMI] = { MCLASS_SMI, 1 },
+	[AG_SMI_DR] = { MCLASS_SMI_DR, 1 },
+	[AG_SA] = { MCLASS_SA, 2 },
+};
+
+struct mad_req {
+	struct mad_engine *e;
+	struct mad_req *next;         /* pending queue */
+	struct event timer;
+	mad_done_fn cb;
+	void *arg;
+	uint32_t tid;                 /* low 32 bits of the TID of the current attempt */
+	unsigned slot;
+	unsigned timeout_ms;
+	unsigned retries_left;
+	int dr;
+	uint16_t dlid;
+	uint8_t mad[MAD_SIZE];
+};
+
+/* A received MAD as the receive thread hands it to the loop. */
+struct rx_rec {
+	int handle;
+	int len;                      /* MAD bytes, or negative errno */
+	uint8_t umad[];               /* umad_size() + MAD_SIZE */
+};
+
+struct mad_rx {
+	struct mad_engine *e;
+	int handle;
+	int fd;
+	pthread_t thread;
+	int running;
+};
+
+struct mad_engine {
+	struct event_base *base;
+	int fd[MAD_H_COUNT];
+	int agent[MAD_H_COUNT][AG_COUNT];
+	int issm_fd;
+	struct mad_rx rx[MAD_H_COUNT];
+	int pipe_rd, pipe_wr;
+	struct event *pipe_ev;
+	atomic_int stop;
+	size_t rec_size;
+	struct rx_rec *rec;           /* loop-side buffer */
+	struct mad_opts opts;
+	struct mad_req *slot[MAD_SLOTS];
+	unsigned outstanding;
+	uint32_t seq;
+	unsigned next_slot;
+	struct mad_req *q_head, *q_tail;
+	unsigned queued;
+	mad_unsol_fn unsol;
+	void *unsol_arg;
+	struct mad_stats st;
+	unsigned warned;              /* bit per kind of malformed MAD already logged */
+};
+
+static void mad_pump(struct mad_engine *e);
+static void mad_attempt(struct mad_req *r);
+
+/* ---- receive thread ---------------------------------------------------- */
+
+static void *mad_rx_main(void *p)
+{
+	struct mad_rx *rx = p;
+	struct mad_engine *e = rx->e;
+	struct rx_rec *rec = calloc(1, e->rec_size);
+
+	if (!rec)
+		return NULL;
+	while (!atomic_load(&e->stop)) {
+		int len = MAD_SIZE;
+		int rc = umad_recv(rx->fd, rec->umad, &len, RX_TIMEOUT_MS);
+		if (rc < 0) {
+			if (rc == -ETIMEDOUT || rc == -EAGAIN || rc == -EINTR || errno == ETIMEDOUT)
+				continue;
+			if (rc == -ENOSPC)  /* larger than one MAD (RMPP): not ours to read */
+				continue;
+			rec->len = rc;
+		} else {
+			rec->len = len;
+		}
+		rec->handle = rx->handle;
+		/* Records are smaller than PIPE_BUF, so each write is atomic. */
+		ssize_t w;
+		do {
+			w = write(e->pipe_wr, rec, e->rec_size);
+		} while (w < 0 && errno == EINTR);
+		if (w < 0)
+			break;
+		if (rc < 0)
+			usleep(100000);  /* a failing descriptor must not spin */
+	}
+	free(rec);
+	return NULL;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static void mad_finish(struct mad_req *r, const struct mad_reply *rep)
+{
+	struct mad_engine *e = r->e;
+
+	evtimer_del(&r->timer);
+	e->slot[r->slot] = NULL;
+	e->outstanding--;
+	r->cb(r->arg, rep);
+	free(r);
+	mad_pump(e);
+}
+
+static void mad_fail(struct mad_req *r, enum mad_err err, int ustatus)
+{
+	struct mad_reply rep = { .err = err, .umad_status = ustatus };
+
+	if (r->retries_left) {
+		r->retries_left--;
+		r->e->st.resent++;
+		mad_attempt(r);
+		return;
+	}
+	if (err == MAD_ETIMEDOUT)
+		r->e->st.timeouts++;
+	mad_finish(r, &rep);
+}
+
+static void mad_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	mad_fail(arg, MAD_ETIMEDOUT, 0);
+}
+
+/* Send the current attempt under a fresh TID, so that a late answer to an
+ * earlier attempt cannot be taken for this one. */
+static void mad_attempt(struct mad_req *r)
+{
+	struct mad_engine *e = r->e;
+	uint8_t buf[512];
+	void *umad = buf;
+	struct timeval tv;
+
+	e->seq++;
+	r->tid = (e->seq << MAD_SLOT_BITS) | r->slot;
+	mad_set_field64(r->mad, 0, IB_MAD_TRID_F, r->tid);
+
+	memset(buf, 0, umad_size());
+	memcpy(umad_get_mad(umad), r->mad, MAD_SIZE);
+	umad_set_addr(umad, r->dr ? 0xffff : r->dlid, 0, 0, 0);
+	/* The kernel only routes a reply to a send it still tracks, so give it
+	 * our timeout too; our own timer covers libumad2sim, which ignores it. */
+	if (umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][r->dr ? AG_SMI_DR : AG_SMI],
+		      umad, MAD_SIZE, (int)r->timeout_ms, 0) < 0)
+		log_debug("umad_send failed (TID 0x%x); will retry", r->tid);
+	e->st.sent++;
+	tv.tv_sec = r->timeout_ms / 1000;
+	tv.tv_usec = (r->timeout_ms % 1000) * 1000 + 5000;
+	evtimer_add(&r->timer, &tv);
+}
+
+static void mad_pump(struct mad_engine *e)
+{
+	while (e->q_head && e->outstanding < e->opts.window) {
+		struct mad_req *r = e->q_head;
+		e->q_head = r->next;
+		if (!e->q_head)
+			e->q_tail = NULL;
+		e->queued--;
+		while (e->slot[e->next_slot])
+			e->next_slot = (e->next_slot + 1) % MAD_SLOTS;
+		r->slot = e->next_slot;
+		e->slot[r->slot] = r;
+		e->outstanding++;
+		mad_attempt(r);
+	}
+}
+
+int mad_smp(struct mad_engine *e, const struct smp_req *q, mad_done_fn cb, void *arg)
+{
+	struct mad_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -1;
+	r->e = e;
+	r->cb = cb;
+	r->arg = arg;
+	r->dr = q->dr != NULL;
+	r->dlid = q->dlid;
+	r->timeout_ms = q->timeout_ms >= 0 ? (unsigned)q->timeout_ms : e->opts.timeout_ms;
+	r->retries_left = q->retries >= 0 ? (unsigned)q->retries : e->opts.retries;
+	if (q->dr)
+		smp_init_dr(r->mad, q->dr, q->method, q->attr, q->mod, 0, q->data);
+	else
+		smp_init_lid(r->mad, q->method, q->attr, q->mod, 0, q->data);
+	evtimer_assign(&r->timer, e->base, mad_timer_cb, r);
+
+	/* Always through the queue: the callback must never run inside mad_smp(). */
+	if (e->q_tail)
+		e->q_tail->next = r;
+	else
+		e->q_head = r;
+	e->q_tail = r;
+	e->queued++;
+	if (e->queued > e->st.queued_max)
+		e->st.queued_max = e->queued;
+	mad_pump(e);
+	return 0;
+}
+
+/* ---- received MADs ----------------------------------------------------- */
+
+static void mad_malformed(struct mad_engine *e, unsigned kind, const char *what)
+{
+	e->st.malformed++;
+	if (!(e->warned & (1u << kind))) {
+		e->warned |= 1u << kind;
+		log_warnx("dropping malformed MAD: %s (further ones are only counted)", what);
+	}
+}
+
+static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int ustatus)
+{
+	uint32_t tid = (uint32_t)mad_hdr_tid(mad);
+	struct mad_req *r = e->slot[tid & (MAD_SLOTS - 1)];
+
+	if (!r || r->tid != tid) {
+		e->st.stray++;
+		return;
+	}
+	if (ustatus) {
+		/* Our request came back undelivered (ibsim 110, kernel timeout). */
+		e->st.umad_errors++;
+		mad_fail(r, MAD_EUMAD, ustatus);
+		return;
+	}
+	if (mad_hdr_attr(mad) != mad_hdr_attr(r->mad)) {
+		mad_malformed(e, 1, "reply attribute differs from the request's");
+		return;
+	}
+	struct mad_reply rep = { .mad = mad, .data = smp_data(mad) };
+	rep.mad_status = mad_hdr_status(mad);
+	if (rep.mad_status) {
+		rep.err = MAD_ESTATUS;
+		e->st.status_errors++;
+	}
+	e->st.replies++;
+	mad_finish(r, &rep);
+}
+
+static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
+{
+	uint8_t *mad = umad_get_mad(rec->umad);
+	int ustatus = umad_status(rec->umad);
+
+	if (rec->len < 0) {
+		log_warnx("receiving MADs failed: %s", strerror(-rec->len));
+		return;
+	}
+	if (rec->len < 24 || mad_get_field(mad, 0, IB_MAD_BASEVER_F) != 1) {
+		mad_malformed(e, 0, "short or bad base version");
+		return;
+	}
+	if (ustatus || mad_hdr_is_response(mad)) {
+		/* Our own request or response returned with a umad status is
+		 * a failed send, never a new request. */
+		mad_got_reply(e, mad, ustatus);
+		return;
+	}
+	e->st.unsolicited++;
+	struct mad_from from = { .handle = rec->handle };
+	memcpy(from.addr, umad_get_mad_addr(rec->umad), sizeof(ib_mad_addr_t));
+	e->unsol(e->unsol_arg, mad, (size_t)rec->len, &from);
+}
+
+static void mad_pipe_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mad_engine *e = arg;
+	(void)what;
+
+	/* Bounded batch so timers and other events still get their turn. */
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = read(fd, e->rec, e->rec_size);
+		if (n != (ssize_t)e->rec_size)
+			break;
+		mad_dispatch(e, e->rec);
+	}
+}
+
+int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, const struct mad_from *from)
+{
+	uint8_t buf[512];
+	void *umad = buf;
+	int h = from->handle;
+	unsigned mclass = mad_hdr_class(mad);
+	int ag = mclass == MCLASS_SMI_DR ? AG_SMI_DR : mclass == MCLASS_SA ? AG_SA : AG_SMI;
+
+	if (len > MAD_SIZE)
+		len = MAD_SIZE;
+	memset(buf, 0, umad_size());
+	memcpy(umad_get_mad_addr(umad), from->addr, sizeof(ib_mad_addr_t));
+	if (mclass == MCLASS_SA)
+		umad_get_mad_addr(umad)->qkey = htobe32(QP1_QKEY);
+	memcpy(umad_get_mad(umad), mad, len);
+	if (umad_send(e->fd[h], e->agent[h][ag], umad, (int)len, 0, 0) < 0) {
+		log_warn("sending a response (class 0x%02x attr 0x%04x)", mclass, mad_hdr_attr(mad));
+		return -1;
+	}
+	e->st.sent++;
+	return 0;
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
+static int mad_register(struct mad_engine *e, enum mad_handle h)
+{
+	long mask[16 / sizeof(long)];
+	const unsigned methods[] = { IB_MAD_METHOD_GET, IB_MAD_METHOD_SET, IB_MAD_METHOD_TRAP,
+		IB_MAD_METHOD_TRAP_REPRESS, IB_MAD_METHOD_REPORT, IB_MAD_METHOD_GET_TABLE,
+		IB_MAD_METHOD_DELETE };
+
+	memset(mask, 0, sizeof(mask));
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		mask[methods[i] / (8 * sizeof(long))] |= 1L << (methods[i] % (8 * sizeof(long)));
+	for (int a = 0; a < AG_COUNT; a++) {
+		/* Every class that can arrive must be registered: libumad2sim
+		 * crashes the process on an unregistered one. */
+		int is_sa = mad_classes[a].mclass == MCLASS_SA;
+		if (e->fd[MAD_H_SMI] != e->fd[MAD_H_GSI] && (h == MAD_H_GSI) != is_sa)
+			continue;
+		e->agent[h][a] = umad_register(e->fd[h], mad_classes[a].mclass,
+					       mad_classes[a].version, 0, mask);
+		if (e->agent[h][a] < 0) {
+			log_warnx("cannot register management class 0x%02x", mad_classes[a].mclass);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int mad_open_issm(struct mad_engine *e, const char *ca, int port)
+{
+	char path[256];
+
+	if (umad_get_issm_path(ca, port, path, sizeof(path)) < 0) {
+		log_warnx("%s:%d: no issm device", ca, port);
+		return -1;
+	}
+	e->issm_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (e->issm_fd < 0) {
+		if (errno == EBUSY)
+			log_warnx("%s: busy: another subnet manager runs on %s:%d", path, ca, port);
+		else
+			log_warn("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec *spec,
+			    const struct mad_opts *opts, mad_unsol_fn unsol, void *unsol_arg)
+{
+	struct mad_engine *e = calloc(1, sizeof(*e));
+	int p[2];
+
+	if (!e)
+		return NULL;
+	e->base = base;
+	e->opts = *opts;
+	e->unsol = unsol;
+	e->unsol_arg = unsol_arg;
+	e->issm_fd = e->pipe_rd = e->pipe_wr = -1;
+	e->fd[MAD_H_SMI] = e->fd[MAD_H_GSI] = -1;
+	e->rec_size = sizeof(struct rx_rec) + umad_size() + MAD_SIZE;
+	e->rec = calloc(1, e->rec_size);
+	if (!e->rec)
+		goto fail;
+	if (umad_init() < 0) {
+		log_warnx("cannot initialise libibumad");
+		goto fail;
+	}
+	e->fd[MAD_H_SMI] = umad_open_port(spec->ca, spec->port);
+	if (e->fd[MAD_H_SMI] < 0) {
+		log_warnx("cannot open umad port %s:%d", spec->ca, spec->port);
+		goto fail;
+	}
+	if (spec->gsi_ca[0] && (strcmp(spec->gsi_ca, spec->ca) || spec->gsi_port != spec->port)) {
+		e->fd[MAD_H_GSI] = umad_open_port(spec->gsi_ca, spec->gsi_port);
+		if (e->fd[MAD_H_GSI] < 0) {
+			log_warnx("cannot open umad port %s:%d for GMPs", spec->gsi_ca, spec->gsi_port);
+			goto fail;
+		}
+	} else {
+		e->fd[MAD_H_GSI] = e->fd[MAD_H_SMI];
+	}
+	if (mad_register(e, MAD_H_SMI) < 0)
+		goto fail;
+	if (e->fd[MAD_H_GSI] != e->fd[MAD_H_SMI]) {
+		if (mad_register(e, MAD_H_GSI) < 0)
+			goto fail;
+	} else {
+		memcpy(e->agent[MAD_H_GSI], e->agent[MAD_H_SMI], sizeof(e->agent[0]));
+	}
+	if (mad_open_issm(e, spec->ca, spec->port) < 0)
+		goto fail;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		log_warn("pipe");
+		goto fail;
+	}
+	e->pipe_rd = p[0];
+	e->pipe_wr = p[1];
+	evutil_make_socket_nonblocking(e->pipe_rd);
+	e->pipe_ev = event_new(base, e->pipe_rd, EV_READ | EV_PERSIST, mad_pipe_cb, e);
+	if (!e->pipe_ev || event_add(e->pipe_ev, NULL) < 0)
+		goto fail;
+	for (int h = 0; h < MAD_H_COUNT; h++) {
+		if (h == MAD_H_GSI && e->fd[h] == e->fd[MAD_H_SMI])
+			break;
+		e->rx[h] = (struct mad_rx){ .e = e, .handle = h, .fd = e->fd[h] };
+		if (pthread_create(&e->rx[h].thread, NULL, mad_rx_main, &e->rx[h]) != 0) {
+			log_warnx("cannot start the receive thread");
+			goto fail;
+		}
+		e->rx[h].running = 1;
+	}
+	return e;
+fail:
+	mad_close(e);
+	return NULL;
+}
+
+void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts)
+{
+	e->opts = *opts;
+	if (e->opts.window > MAD_SLOTS)
+		e->opts.window = MAD_SLOTS;
+	mad_pump(e);
+}
+
+void mad_close(struct mad_engine *e)
+{
+	if (!e)
+		return;
+	atomic_store(&e->stop, 1);
+	for (int h = 0; h < MAD_H_COUNT; h++)
+		if (e->rx[h].running)
+			pthread_join(e->rx[h].thread, NULL);
+	/* Outstanding requests die with the engine; their owners are gone too. */
+	for (unsigned i = 0; i < MAD_SLOTS; i++)
+		if (e->slot[i]) {
+			evtimer_del(&e->slot[i]->timer);
+			free(e->slot[i]);
+		}
+	while (e->q_head) {
+		struct mad_req *r = e->q_head;
+		e->q_head = r->next;
+		free(r);
+	}
+	if (e->pipe_ev)
+		event_free(e->pipe_ev);
+	if (e->pipe_rd >= 0)
+		close(e->pipe_rd);
+	if (e->pipe_wr >= 0)
+		close(e->pipe_wr);
+	if (e->issm_fd >= 0)
+		close(e->issm_fd);
+	if (e->fd[MAD_H_GSI] >= 0 && e->fd[MAD_H_GSI] != e->fd[MAD_H_SMI])
+		umad_close_port(e->fd[MAD_H_GSI]);
+	if (e->fd[MAD_H_SMI] >= 0)
+		umad_close_port(e->fd[MAD_H_SMI]);
+	free(e->rec);
+	free(e);
+}
+
+unsigned mad_pending(const struct mad_engine *e)
+{
+	return e->outstanding + e->queued;
+}
+
+const struct mad_stats *mad_get_stats(const struct mad_engine *e)
+{
+	return &e->st;
+}

@@ -1,0 +1,101 @@
+/* mad: the asynchronous MAD engine over libibumad.
+ *
+ * A receive thread per umad descriptor blocks in umad_recv() and passes each
+ * MAD through a pipe to the libevent loop (libumad2sim's fake descriptors
+ * cannot be watched by epoll; a real umad fd works the same way). The loop
+ * matches replies to requests by TID, owns every timeout and retry, keeps a
+ * window of outstanding requests, and hands unsolicited MADs (SMInfo from
+ * other SMs, traps, SA requests) to one handler.
+ *
+ * Two handles from the start: SMPs go through MAD_H_SMI, GMPs (SA) through
+ * MAD_H_GSI; on ordinary HCAs both are the same descriptor.
+ */
+#ifndef SMD_MAD_H
+#define SMD_MAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include "smp.h"
+
+enum mad_handle { MAD_H_SMI = 0, MAD_H_GSI = 1, MAD_H_COUNT };
+
+enum mad_err {
+	MAD_OK = 0,
+	MAD_ETIMEDOUT,  /* no reply after every retry */
+	MAD_EUMAD,      /* umad status non-zero (e.g. 110: undeliverable under ibsim) */
+	MAD_ESTATUS,    /* the reply carries a MAD status */
+	MAD_ESEND,      /* umad_send kept failing */
+};
+
+struct mad_reply {
+	enum mad_err err;
+	int umad_status;
+	unsigned mad_status;
+	const uint8_t *mad;      /* the reply (MAD_OK, MAD_ESTATUS), else NULL */
+	const uint8_t *data;     /* SMP data of the reply, or NULL */
+};
+
+typedef void (*mad_done_fn)(void *arg, const struct mad_reply *r);
+
+/* Where an unsolicited MAD came from; pass it back to mad_send_response(). */
+struct mad_from {
+	enum mad_handle handle;
+	uint8_t addr[64];        /* the umad address header of the request */
+};
+
+typedef void (*mad_unsol_fn)(void *arg, uint8_t *mad, size_t len, const struct mad_from *from);
+
+struct mad_port_spec {
+	char ca[64];             /* CA name for SMPs */
+	int port;
+	char gsi_ca[64];         /* CA name for GMPs; "" = same as ca */
+	int gsi_port;
+};
+
+struct mad_opts {
+	unsigned window;         /* outstanding requests at once */
+	unsigned timeout_ms;     /* per attempt */
+	unsigned retries;
+};
+
+struct mad_stats {
+	uint64_t sent, resent, replies, timeouts, umad_errors, status_errors;
+	uint64_t unsolicited, stray, malformed, queued_max;
+};
+
+struct mad_engine;
+
+/* Open the port(s), register every class that can arrive, open issm (the
+ * port then advertises IsSM), start the receive thread(s). NULL on error
+ * (logged). */
+struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec *spec,
+			    const struct mad_opts *opts, mad_unsol_fn unsol, void *unsol_arg);
+void mad_close(struct mad_engine *e);
+void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts);
+
+/* One SMP. dr == NULL: LID routed to dlid. data: 64 bytes for a Set, NULL
+ * for a Get. timeout_ms/retries < 0: the engine's. The callback runs exactly
+ * once from the loop (never from inside mad_smp). Returns 0, -1 on error. */
+struct smp_req {
+	const struct dr_path *dr;
+	uint16_t dlid;
+	uint8_t method;
+	uint16_t attr;
+	uint32_t mod;
+	const void *data;
+	int timeout_ms;
+	int retries;
+};
+int mad_smp(struct mad_engine *e, const struct smp_req *r, mad_done_fn cb, void *arg);
+
+/* Answer an unsolicited request: mad is the request turned into its response
+ * with mad_make_response(). */
+int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, const struct mad_from *from);
+
+/* Outstanding plus queued requests. */
+unsigned mad_pending(const struct mad_engine *e);
+const struct mad_stats *mad_get_stats(const struct mad_engine *e);
+
+#endif

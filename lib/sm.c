@@ -1,0 +1,542 @@
+#include <stdlib.h>
+#include <string.h>
+#include <infiniband/mad.h>
+#include "link.h"
+#include "log.h"
+#include "sm.h"
+#include "umadport.h"
+
+#define RO(p) ((void *)(uintptr_t)(p))
+#define ONCE_LIMIT_MS 60000
+#define RESWEEP_DELAY_MS 1000
+
+static void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
+
+double sm_ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void sm_timer(struct event *ev, unsigned ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	evtimer_add(ev, &tv);
+}
+
+uint8_t sm_priority(const struct sm *sm)
+{
+	return (uint8_t)(sm->prio_override >= 0 ? sm->prio_override : sm->cfg.priority);
+}
+
+void sm_fill_info(const struct sm *sm, struct sm_info *si)
+{
+	si->guid = sm->port_guid;
+	si->key = sm->cfg.sm_key;
+	si->act_count = sm->act_count;
+	si->priority = sm_priority(sm);
+	si->state = (uint8_t)sm->state;
+}
+
+/* ---- election actions -------------------------------------------------- */
+
+static void sm_stop_sweep(struct sm *sm)
+{
+	if (sm->sweep)
+		sweep_abort(sm->sweep);
+	sm->sweep = NULL;
+	sm->resweep = 0;
+}
+
+void sm_event(struct sm *sm, enum elect_event ev)
+{
+	switch (elect_step(&sm->state, ev)) {
+	case ACT_NONE:
+		break;
+	case ACT_SWEEP:
+		evtimer_del(sm->poll_ev);
+		sm_stop_sweep(sm);
+		sm_start_sweep(sm, SWEEP_ELECT);
+		break;
+	case ACT_BECOME_MASTER:
+		evtimer_del(sm->poll_ev);
+		sm->mastered_once = 0;  /* every port gets ClientReregister */
+		if (sm->sweep && sweep_mode(sm->sweep) == SWEEP_ELECT) {
+			sweep_continue_as_master(sm->sweep);
+		} else {
+			sm_stop_sweep(sm);
+			sm_start_sweep(sm, SWEEP_MASTER);
+		}
+		break;
+	case ACT_FOLLOW:
+		sm_stop_sweep(sm);
+		sm->misses = 0;
+		log_notice("following master SM 0x%016llx (priority %u)",
+			   (unsigned long long)sm->master.info.guid, sm->master.info.priority);
+		sm_timer(sm->poll_ev, sm->cfg.poll_interval_ms);
+		break;
+	case ACT_STOP:
+		sm_stop_sweep(sm);
+		evtimer_del(sm->poll_ev);
+		break;
+	}
+	if (sm->once && sm->state == SM_STANDBY) {
+		log_warnx("--once: another SM is master here");
+		sm->once_rc = 1;
+		event_base_loopbreak(sm->base);
+	}
+}
+
+static void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
+{
+	if (sm->sweep) {
+		sm->resweep = 1;
+		return;
+	}
+	sm->act_count++;
+	sm->sweep = sweep_start(sm, mode);
+	if (!sm->sweep) {
+		log_warnx("cannot start a sweep; retrying");
+		evtimer_add(sm->kick_ev, &(struct timeval){ .tv_sec = 1 });
+	}
+}
+
+void sm_request_sweep(struct sm *sm, const char *why)
+{
+	log_info("heavy sweep: %s", why);
+	if (sm->state == SM_MASTER)
+		sm_start_sweep(sm, SWEEP_MASTER);
+	else if (sm->state == SM_DISCOVERING)
+		sm_start_sweep(sm, SWEEP_ELECT);
+}
+
+void sm_sweep_done(struct sm *sm, int all_active)
+{
+	sm->subnet_up = all_active;
+	if (sm->once) {
+		if (all_active) {
+			sm->once_rc = 0;
+			event_base_loopbreak(sm->base);
+			return;
+		}
+		if (sm_ms_since(&sm->once_t0) > ONCE_LIMIT_MS) {
+			sm->once_rc = 1;
+			event_base_loopbreak(sm->base);
+			return;
+		}
+		sm->resweep = 1;
+	}
+	if (sm->state == SM_DISCOVERING && !sm->sweep) {
+		/* The sweep failed before the election could decide: try again. */
+		evtimer_add(sm->kick_ev, &(struct timeval){ .tv_sec = 1 });
+		return;
+	}
+	if (sm->resweep) {
+		sm->resweep = 0;
+		/* Short pause so a flapping link cannot spin the loop. */
+		struct timeval tv = { 0, all_active ? 0 : RESWEEP_DELAY_MS * 1000 };
+		evtimer_add(sm->kick_ev, &tv);
+	}
+}
+
+static void sm_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sm *sm = arg;
+	(void)fd; (void)what;
+	if (sm->state == SM_MASTER)
+		sm_start_sweep(sm, SWEEP_MASTER);
+	else if (sm->state == SM_DISCOVERING)
+		sm_start_sweep(sm, SWEEP_ELECT);
+}
+
+/* ---- light sweep (master) / LID recording (standby) -------------------- */
+
+struct light {
+	struct sm *sm;
+	unsigned pending;
+	int changed;
+	const char *why;
+};
+
+static void sm_light_reply(void *arg, const struct mad_reply *r)
+{
+	struct light *l = arg;
+	struct sm *sm = l->sm;
+
+	if (r->err != MAD_OK) {
+		l->changed = 1;
+		l->why = "a node stopped answering";
+	} else if (mad_hdr_attr(r->mad) == IB_ATTR_SWITCH_INFO) {
+		if (mad_get_field(RO(r->data), 0, IB_SW_STATE_CHANGE_F)) {
+			l->changed = 1;
+			l->why = "a switch reports a port state change";
+		}
+	} else if (mad_get_field(RO(r->data), 0, IB_PORT_STATE_F) != PORT_ACTIVE) {
+		l->changed = 1;
+		l->why = "the neighbour port is not Active";
+	}
+	if (--l->pending)
+		return;
+	sm->light_busy = 0;
+	if (l->changed && sm->state == SM_MASTER)
+		sm_request_sweep(sm, l->why);
+	free(l);
+}
+
+static void sm_light_sweep(struct sm *sm)
+{
+	struct fabric *f = sm->fab;
+	struct light *l;
+
+	if (sm->light_busy || sm->sweep)
+		return;
+	if (!f || !f->local || !sm->subnet_up) {
+		sm_request_sweep(sm, "the last sweep did not finish the job");
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return;
+	l->sm = sm;
+	/* SwitchInfo.PortStateChange of every switch, and the neighbour of a
+	 * switchless local port (a CA-to-CA link sends no trap). */
+	for (struct fab_node *n = f->nodes; n; n = n->next) {
+		struct smp_req q = { .method = IB_MAD_METHOD_GET, .timeout_ms = -1, .retries = -1 };
+		if (fab_is_switch(n)) {
+			q.dr = &n->ports[0].path;
+			q.attr = IB_ATTR_SWITCH_INFO;
+		} else if (f->local->remote && f->local->remote->node == n) {
+			q.dr = &f->local->remote->path;
+			q.attr = IB_ATTR_PORT_INFO;
+			q.mod = f->local->remote->num;
+		} else {
+			continue;
+		}
+		if (mad_smp(sm->mad, &q, sm_light_reply, l) == 0)
+			l->pending++;
+	}
+	if (!l->pending) {
+		free(l);
+		return;
+	}
+	sm->light_busy = 1;
+}
+
+static void sm_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sm *sm = arg;
+	(void)fd; (void)what;
+
+	if (sm->state == SM_MASTER)
+		sm_light_sweep(sm);
+	else if (sm->state == SM_STANDBY && !sm->sweep)
+		sm->sweep = sweep_start(sm, SWEEP_RECORD);
+	if (sm->cfg.sweep_interval)
+		sm_timer(sm->sweep_ev, sm->cfg.sweep_interval * 1000);
+}
+
+/* ---- standby: poll the master ------------------------------------------ */
+
+static void sm_poll_reply(void *arg, const struct mad_reply *r)
+{
+	struct sm *sm = arg;
+	struct sm_info si;
+
+	sm->poll_busy = 0;
+	if (sm->state != SM_STANDBY)
+		return;
+	if (r->err == MAD_OK) {
+		sminfo_decode(r->data, &si);
+		if (si.state == SM_MASTER && si.guid == sm->master.info.guid) {
+			if (sm->misses)
+				log_info("master SM answers again after %u missed polls", sm->misses);
+			sm->misses = 0;
+			sm->master.info = si;
+			goto next;
+		}
+	}
+	/* An error reply is a miss exactly like a timeout. A standby whose own
+	 * port is down cannot tell, and must not take over. */
+	if (!sm->own_linkup) {
+		sm->misses = 0;
+		goto next;
+	}
+	sm->misses++;
+	log_info("master SM missed a poll (%u of %u)", sm->misses, sm->cfg.poll_retries);
+	if (sm->misses >= sm->cfg.poll_retries) {
+		log_notice("master SM 0x%016llx is gone; taking over",
+			   (unsigned long long)sm->master.info.guid);
+		sm_event(sm, EV_MASTER_LOST);
+		return;
+	}
+next:
+	sm_timer(sm->poll_ev, sm->cfg.poll_interval_ms);
+}
+
+static void sm_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sm *sm = arg;
+	(void)fd; (void)what;
+
+	if (sm->state != SM_STANDBY || sm->poll_busy)
+		return;
+	unsigned to = sm->cfg.mad_timeout_ms < sm->cfg.poll_interval_ms ?
+		      sm->cfg.mad_timeout_ms : sm->cfg.poll_interval_ms;
+	struct smp_req q = { .dr = &sm->master.path, .method = IB_MAD_METHOD_GET,
+			     .attr = IB_ATTR_SMINFO, .timeout_ms = (int)to, .retries = 0 };
+	if (mad_smp(sm->mad, &q, sm_poll_reply, sm) == 0)
+		sm->poll_busy = 1;
+	else
+		sm_timer(sm->poll_ev, sm->cfg.poll_interval_ms);
+}
+
+/* ---- own-port watch ---------------------------------------------------- */
+
+static void sm_watch_reply(void *arg, const struct mad_reply *r)
+{
+	struct sm *sm = arg;
+
+	sm->watch_busy = 0;
+	sm_timer(sm->watch_ev, sm->cfg.port_watch_ms);
+	if (r->err != MAD_OK)
+		return;
+	unsigned phys = mad_get_field(RO(r->data), 0, IB_PORT_PHYS_STATE_F);
+	unsigned state = mad_get_field(RO(r->data), 0, IB_PORT_STATE_F);
+	int up = phys == PHYS_LINKUP;
+
+	if (up != sm->own_linkup)
+		log_notice("own port link %s", up ? "up" : "down");
+	sm->own_linkup = up;
+	sm->own_state = state;
+	if (!up) {
+		sm->subnet_up = 0;
+		return;
+	}
+	/* A replugged cable comes back in Init: configure it now rather than
+	 * at the next sweep. */
+	if (sm->state == SM_MASTER && state != PORT_ACTIVE && !sm->sweep)
+		sm_request_sweep(sm, "own port is not Active");
+}
+
+static void sm_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sm *sm = arg;
+	struct dr_path local;
+	(void)fd; (void)what;
+
+	if (sm->watch_busy || !sm->local_portnum) {
+		sm_timer(sm->watch_ev, sm->cfg.port_watch_ms);
+		return;
+	}
+	dr_path_local(&local);
+	struct smp_req q = { .dr = &local, .method = IB_MAD_METHOD_GET, .attr = IB_ATTR_PORT_INFO,
+			     .mod = sm->local_portnum, .timeout_ms = -1, .retries = 0 };
+	if (mad_smp(sm->mad, &q, sm_watch_reply, sm) == 0)
+		sm->watch_busy = 1;
+	else
+		sm_timer(sm->watch_ev, sm->cfg.port_watch_ms);
+}
+
+/* ---- unsolicited MADs -------------------------------------------------- */
+
+static void sm_respond(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from,
+		       unsigned status, const uint8_t *data)
+{
+	mad_make_response(mad, status, data, data ? 64 : 0, SMP_DATA_OFFS);
+	mad_send_response(sm->mad, mad, len, from);
+}
+
+static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
+{
+	struct sm_info them, us;
+	uint8_t data[64];
+	uint32_t mod = mad_hdr_mod(mad);
+	enum elect_event ev;
+
+	sminfo_decode(smp_data(mad), &them);
+	/* HANDOVER, DISABLE, STANDBY, DISCOVER only from a trusted master;
+	 * ACKNOWLEDGE only from a standby (what OpenSM accepts). */
+	int ok = sm_key_trusted(sm->cfg.sm_key, them.key) &&
+		 (mod == SMINFO_ACKNOWLEDGE ? them.state == SM_STANDBY : them.state == SM_MASTER);
+	switch (mod) {
+	case SMINFO_HANDOVER: ev = EV_HANDOVER; break;
+	case SMINFO_STANDBY: ev = EV_CMD_STANDBY; break;
+	case SMINFO_DISABLE: ev = EV_CMD_DISABLE; break;
+	case SMINFO_DISCOVER: ev = EV_CMD_DISCOVER; break;
+	case SMINFO_ACKNOWLEDGE: ev = EV_NEVENTS; break;
+	default: ok = 0; ev = EV_NEVENTS; break;
+	}
+	if (!ok) {
+		log_warnx("refusing SMInfo Set %u from SM 0x%016llx in state %s", mod,
+			  (unsigned long long)them.guid, sm_state_name(them.state));
+		sm_fill_info(sm, &us);
+		sminfo_encode(data, &us);
+		sm_respond(sm, mad, len, from, MAD_STATUS_INVALID_FIELD, data);
+		return;
+	}
+	if (ev == EV_HANDOVER)
+		log_notice("handover from SM 0x%016llx", (unsigned long long)them.guid);
+	if (ev != EV_NEVENTS && ev != EV_HANDOVER)
+		sm->master.info = them;  /* the commanding master is whom we follow */
+	if (ev != EV_NEVENTS)
+		sm_event(sm, ev);
+	sm_fill_info(sm, &us);
+	sminfo_encode(data, &us);
+	sm_respond(sm, mad, len, from, 0, data);
+}
+
+static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
+{
+	unsigned trap = mad_get_field(smp_data(mad), 0, IB_NOTICE_TRAP_NUMBER_F);
+	unsigned lid = mad_get_field(smp_data(mad), 0, IB_NOTICE_ISSUER_LID_F);
+
+	sm_respond(sm, mad, len, from, 0, NULL);  /* TrapRepress: stop repeating */
+	if (sm->state != SM_MASTER)
+		return;
+	if (trap == 128)
+		sm_request_sweep(sm, "trap 128 (link state change)");
+	else if (trap == 144)
+		sm_request_sweep(sm, "trap 144 (capability change)");
+	else
+		log_info("trap %u from LID %u ignored", trap, lid);
+}
+
+static void sm_unsolicited(void *arg, uint8_t *mad, size_t len, const struct mad_from *from)
+{
+	struct sm *sm = arg;
+	unsigned mclass = mad_hdr_class(mad), method = mad_hdr_method(mad);
+	unsigned attr = mad_hdr_attr(mad);
+
+	if (mclass == MCLASS_SMI || mclass == MCLASS_SMI_DR) {
+		if (method == IB_MAD_METHOD_GET && attr == IB_ATTR_SMINFO) {
+			struct sm_info si;
+			uint8_t data[64];
+			sm_fill_info(sm, &si);
+			sminfo_encode(data, &si);
+			sm_respond(sm, mad, len, from, 0, data);
+			return;
+		}
+		if (method == IB_MAD_METHOD_SET && attr == IB_ATTR_SMINFO) {
+			sm_sminfo_set(sm, mad, len, from);
+			return;
+		}
+		if (method == IB_MAD_METHOD_TRAP) {
+			sm_trap(sm, mad, len, from);
+			return;
+		}
+	}
+	if (method == IB_MAD_METHOD_GET || method == IB_MAD_METHOD_SET ||
+	    method == IB_MAD_METHOD_GET_TABLE || method == IB_MAD_METHOD_DELETE) {
+		/* Not served (yet): say so rather than stay silent. */
+		log_debug("unsupported request class 0x%02x method 0x%02x attr 0x%04x", mclass,
+			  method, attr);
+		sm_respond(sm, mad, len, from, MAD_STATUS_UNSUP_METHOD_ATTR, NULL);
+	}
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+static int sm_open_port(struct sm *sm)
+{
+	struct mad_port_spec spec;
+	struct mad_opts o = { sm->cfg.mad_window, sm->cfg.mad_timeout_ms, sm->cfg.mad_retries };
+	uint64_t guid = 0;
+
+	memset(&spec, 0, sizeof(spec));
+	if (umad_port_pick(sm->cfg.port, &spec, &guid) < 0)
+		return -1;
+	sm->mad = mad_open(sm->base, &spec, &o, sm_unsolicited, sm);
+	if (!sm->mad)
+		return -1;
+	sm->port_guid = guid;
+	log_notice("running on %s port %d (port GUID 0x%016llx), priority %u", spec.ca, spec.port,
+		   (unsigned long long)guid, sm_priority(sm));
+	return 0;
+}
+
+struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int prio_override, int once)
+{
+	struct sm *sm = calloc(1, sizeof(*sm));
+
+	if (!sm)
+		return NULL;
+	sm->base = base;
+	sm->cfg = *cfg;
+	sm->prio_override = prio_override;
+	sm->once = once;
+	sm->once_rc = -1;
+	sm->state = SM_NOTACTIVE;
+	sm->own_linkup = 1;
+	clock_gettime(CLOCK_MONOTONIC, &sm->once_t0);
+	sm->lids = lidmap_new();
+	sm->sweep_ev = evtimer_new(base, sm_sweep_cb, sm);
+	sm->poll_ev = evtimer_new(base, sm_poll_cb, sm);
+	sm->watch_ev = evtimer_new(base, sm_watch_cb, sm);
+	sm->kick_ev = evtimer_new(base, sm_kick_cb, sm);
+	if (!sm->lids || !sm->sweep_ev || !sm->poll_ev || !sm->watch_ev || !sm->kick_ev)
+		goto fail;
+	if (lidmap_load(sm->lids, cfg->state_dir) < 0)
+		goto fail;
+	if (sm_open_port(sm) < 0)
+		goto fail;
+	if (once) {
+		/* One sweep as master, like opensm --once. */
+		sm->state = SM_MASTER;
+		log_notice("entering MASTER (--once)");
+		sm_start_sweep(sm, SWEEP_MASTER);
+		return sm;
+	}
+	sm_event(sm, EV_START);
+	if (cfg->sweep_interval)
+		sm_timer(sm->sweep_ev, cfg->sweep_interval * 1000);
+	sm_timer(sm->watch_ev, cfg->port_watch_ms);
+	return sm;
+fail:
+	sm_free(sm);
+	return NULL;
+}
+
+void sm_free(struct sm *sm)
+{
+	if (!sm)
+		return;
+	if (sm->sweep)
+		sweep_abort(sm->sweep);
+	/* Closing the engine drops every outstanding request, so no callback
+	 * can reach a freed sweep. */
+	mad_close(sm->mad);
+	fab_free(sm->fab);
+	lidmap_free(sm->lids);
+	if (sm->sweep_ev) event_free(sm->sweep_ev);
+	if (sm->poll_ev) event_free(sm->poll_ev);
+	if (sm->watch_ev) event_free(sm->watch_ev);
+	if (sm->kick_ev) event_free(sm->kick_ev);
+	free(sm);
+}
+
+void sm_reload(struct sm *sm, const struct smd_config *cfg)
+{
+	if (strcmp(cfg->port, sm->cfg.port) || strcmp(cfg->state_dir, sm->cfg.state_dir))
+		log_warnx("reload: port and state_dir changes take effect at restart");
+	char port[sizeof(sm->cfg.port)], dir[sizeof(sm->cfg.state_dir)];
+	memcpy(port, sm->cfg.port, sizeof(port));
+	memcpy(dir, sm->cfg.state_dir, sizeof(dir));
+	uint8_t old_prio = sm_priority(sm);
+	sm->cfg = *cfg;
+	memcpy(sm->cfg.port, port, sizeof(port));
+	memcpy(sm->cfg.state_dir, dir, sizeof(dir));
+	log_set_level(cfg->log_level);
+	mad_set_opts(sm->mad, &(struct mad_opts){ cfg->mad_window, cfg->mad_timeout_ms,
+						  cfg->mad_retries });
+	evtimer_del(sm->sweep_ev);
+	if (cfg->sweep_interval)
+		sm_timer(sm->sweep_ev, cfg->sweep_interval * 1000);
+	log_notice("configuration reloaded (priority %u%s)", sm_priority(sm),
+		   old_prio != sm_priority(sm) ? ", changed" : "");
+}
+
+int sm_once_result(const struct sm *sm)
+{
+	return sm->once_rc;
+}

@@ -1,0 +1,78 @@
+/* sm: the subnet manager instance: election actions, timers (light sweep,
+ * standby poll, own-port watch) and answers to unsolicited MADs. The heavy
+ * sweep pipeline lives in sweep.c. */
+#ifndef SMD_SM_H
+#define SMD_SM_H
+
+#include <stdint.h>
+#include <time.h>
+#include <event2/event.h>
+#include "config.h"
+#include "election.h"
+#include "fabric.h"
+#include "lidmap.h"
+#include "mad.h"
+
+struct sm_peer {
+	struct sm_info info;
+	struct dr_path path;      /* directed route to its port */
+	uint64_t port_guid;
+};
+
+struct sweep;
+
+struct sm {
+	struct event_base *base;
+	struct smd_config cfg;
+	int prio_override;        /* -p, kept across SIGHUP; -1 = none */
+	struct mad_engine *mad;
+	struct lidmap *lids;
+	enum sm_state state;
+	uint32_t act_count;
+	uint64_t port_guid;       /* our port */
+	uint8_t local_portnum;
+	uint16_t lid;             /* our LID once known */
+	struct fabric *fab;       /* last complete model */
+	struct sweep *sweep;      /* heavy sweep in progress */
+	int resweep;              /* a heavy sweep is wanted when this one ends */
+	int mastered_once;        /* first sweep as master done (ClientReregister) */
+	int subnet_up;            /* last master sweep brought every port Active */
+	struct sm_peer master;    /* the SM we follow as STANDBY */
+	unsigned misses;
+	int own_linkup;           /* own port has a physical link */
+	unsigned own_state;
+	int poll_busy, watch_busy, light_busy;
+	struct event *sweep_ev, *poll_ev, *watch_ev, *kick_ev;
+	/* --once */
+	int once;
+	int once_rc;
+	struct timespec once_t0;
+};
+
+/* Create the SM on an open event base: opens the port (mad engine), loads
+ * the LID map, starts the election. NULL on error (logged). */
+struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int prio_override, int once);
+void sm_free(struct sm *sm);
+/* SIGHUP: apply what can change at run time from a validated new config. */
+void sm_reload(struct sm *sm, const struct smd_config *cfg);
+/* --once: -1 while running, then 0 or 1. */
+int sm_once_result(const struct sm *sm);
+
+/* Used by sweep.c */
+void sm_event(struct sm *sm, enum elect_event ev);
+void sm_sweep_done(struct sm *sm, int all_active);
+void sm_follow(struct sm *sm, const struct sm_peer *master);
+void sm_request_sweep(struct sm *sm, const char *why);
+uint8_t sm_priority(const struct sm *sm);
+void sm_fill_info(const struct sm *sm, struct sm_info *si);
+double sm_ms_since(const struct timespec *t0);
+
+/* sweep.c */
+enum sweep_mode { SWEEP_ELECT, SWEEP_MASTER, SWEEP_RECORD };
+struct sweep *sweep_start(struct sm *sm, enum sweep_mode mode);
+void sweep_abort(struct sweep *sw);
+/* Continue a SWEEP_ELECT sweep as master after the election was won. */
+void sweep_continue_as_master(struct sweep *sw);
+int sweep_mode(const struct sweep *sw);
+
+#endif

@@ -1,0 +1,104 @@
+#include <stdio.h>
+#include <string.h>
+#include <infiniband/mad.h>
+#include "smp.h"
+
+/* libibmad's accessors take non-const buffers even to read. */
+#define RO(p) ((void *)(uintptr_t)(p))
+
+void dr_path_local(struct dr_path *path)
+{
+	memset(path, 0, sizeof(*path));
+}
+
+int dr_path_extend(struct dr_path *out, const struct dr_path *in, uint8_t port)
+{
+	if (in->hops >= SMP_MAX_HOPS)
+		return -1;
+	if (out != in)
+		*out = *in;
+	out->hops++;
+	out->p[out->hops] = port;
+	return 0;
+}
+
+const char *dr_path_str(const struct dr_path *path, char *buf, size_t len)
+{
+	size_t off = (size_t)snprintf(buf, len, "0");
+	for (unsigned i = 1; i <= path->hops && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, ",%u", path->p[i]);
+	return buf;
+}
+
+static void smp_init_common(uint8_t *mad, unsigned mclass, uint8_t method,
+			    uint16_t attr, uint32_t mod, uint64_t tid, const void *data)
+{
+	memset(mad, 0, MAD_SIZE);
+	mad_set_field(mad, 0, IB_MAD_BASEVER_F, 1);
+	mad_set_field(mad, 0, IB_MAD_MGMTCLASS_F, mclass);
+	mad_set_field(mad, 0, IB_MAD_CLASSVER_F, 1);
+	mad_set_field(mad, 0, IB_MAD_METHOD_F, method);
+	mad_set_field64(mad, 0, IB_MAD_TRID_F, tid);
+	mad_set_field(mad, 0, IB_MAD_ATTRID_F, attr);
+	mad_set_field(mad, 0, IB_MAD_ATTRMOD_F, mod);
+	if (data)
+		memcpy(mad + SMP_DATA_OFFS, data, SMP_DATA_SIZE);
+}
+
+void smp_init_dr(uint8_t *mad, const struct dr_path *path, uint8_t method,
+		 uint16_t attr, uint32_t mod, uint64_t tid, const void *data)
+{
+	smp_init_common(mad, MCLASS_SMI_DR, method, attr, mod, tid, data);
+	mad_set_field(mad, 0, IB_DRSMP_HOPCNT_F, path->hops);
+	mad_set_field(mad, 0, IB_DRSMP_HOPPTR_F, 0);
+	/* Permissive LIDs on both ends: pure directed route (ibsim drops others). */
+	mad_set_field(mad, 0, IB_DRSMP_DRSLID_F, 0xffff);
+	mad_set_field(mad, 0, IB_DRSMP_DRDLID_F, 0xffff);
+	mad_set_array(mad, 0, IB_DRSMP_PATH_F, RO(path->p));
+}
+
+void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
+		  uint64_t tid, const void *data)
+{
+	smp_init_common(mad, MCLASS_SMI, method, attr, mod, tid, data);
+}
+
+unsigned mad_hdr_class(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_MGMTCLASS_F); }
+unsigned mad_hdr_method(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_METHOD_F); }
+unsigned mad_hdr_attr(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_ATTRID_F); }
+uint32_t mad_hdr_mod(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_ATTRMOD_F); }
+uint64_t mad_hdr_tid(const uint8_t *mad) { return mad_get_field64(RO(mad), 0, IB_MAD_TRID_F); }
+
+unsigned mad_hdr_status(const uint8_t *mad)
+{
+	/* In a directed-route SMP the top bit of the status word is the direction. */
+	if (mad_hdr_class(mad) == MCLASS_SMI_DR)
+		return mad_get_field(RO(mad), 0, IB_DRSMP_STATUS_F);
+	return mad_get_field(RO(mad), 0, IB_MAD_STATUS_F);
+}
+
+int mad_hdr_is_response(const uint8_t *mad)
+{
+	unsigned m = mad_hdr_method(mad);
+	return (m & 0x80) || m == IB_MAD_METHOD_TRAP_REPRESS;
+}
+
+void mad_make_response(uint8_t *mad, unsigned status, const void *data, size_t datalen,
+		       size_t dataoffs)
+{
+	unsigned method = mad_hdr_method(mad);
+
+	if (method == IB_MAD_METHOD_TRAP) {
+		mad_set_field(mad, 0, IB_MAD_METHOD_F, IB_MAD_METHOD_TRAP_REPRESS);
+	} else {
+		mad_set_field(mad, 0, IB_MAD_METHOD_F, method | 0x80);
+	}
+	if (mad_hdr_class(mad) == MCLASS_SMI_DR) {
+		mad_set_field(mad, 0, IB_DRSMP_STATUS_F, status);
+		mad_set_field(mad, 0, IB_DRSMP_DIRECTION_F, 1);
+	} else {
+		mad_set_field(mad, 0, IB_MAD_STATUS_F, status);
+	}
+	if (data && dataoffs + datalen <= MAD_SIZE)
+		memcpy(mad + dataoffs, data, datalen);
+}

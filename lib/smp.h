@@ -1,0 +1,63 @@
+/* smp: building and reading Subnet Management Packets (directed route and
+ * LID routed). Every field goes through libibmad. */
+#ifndef SMD_SMP_H
+#define SMD_SMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAD_SIZE 256
+#define SMP_DATA_OFFS 64
+#define SMP_DATA_SIZE 64
+#define SMP_MAX_HOPS 63
+
+#define MCLASS_SMI 0x01
+#define MCLASS_SMI_DR 0x81
+#define MCLASS_SA 0x03
+
+/* SMInfo Set attribute modifiers (IBA 14.4.1) */
+enum { SMINFO_HANDOVER = 1, SMINFO_ACKNOWLEDGE = 2, SMINFO_DISABLE = 3,
+       SMINFO_STANDBY = 4, SMINFO_DISCOVER = 5 };
+
+#define IB_ATTR_NOTICE 0x0002
+/* MAD status: unsupported method/attribute combination, invalid attribute */
+#define MAD_STATUS_UNSUP_METHOD_ATTR 0x000C
+#define MAD_STATUS_INVALID_FIELD 0x001C
+
+/* A directed route: p[1..hops] are the output ports, p[0] is unused. */
+struct dr_path {
+	uint8_t hops;
+	uint8_t p[SMP_MAX_HOPS + 1];
+};
+
+void dr_path_local(struct dr_path *path);
+/* out = in + port; returns -1 when the path would exceed 63 hops. */
+int dr_path_extend(struct dr_path *out, const struct dr_path *in, uint8_t port);
+/* "0" or "0,1,3" like the diags print it. */
+const char *dr_path_str(const struct dr_path *path, char *buf, size_t len);
+
+/* Fill a request header. tid is the engine's; data (64 bytes) may be NULL. */
+void smp_init_dr(uint8_t *mad, const struct dr_path *path, uint8_t method,
+		 uint16_t attr, uint32_t mod, uint64_t tid, const void *data);
+void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
+		  uint64_t tid, const void *data);
+
+static inline uint8_t *smp_data(uint8_t *mad) { return mad + SMP_DATA_OFFS; }
+
+/* Header accessors on any MAD (SMP or GMP). */
+unsigned mad_hdr_class(const uint8_t *mad);
+unsigned mad_hdr_method(const uint8_t *mad);
+unsigned mad_hdr_attr(const uint8_t *mad);
+uint32_t mad_hdr_mod(const uint8_t *mad);
+uint64_t mad_hdr_tid(const uint8_t *mad);
+/* The MAD status without the directed-route direction bit. */
+unsigned mad_hdr_status(const uint8_t *mad);
+int mad_hdr_is_response(const uint8_t *mad);
+
+/* Turn a received request (in place) into its response: GetResp (or
+ * TrapRepress for a Trap), status, direction bit for directed route, and
+ * data (SMP: 64 bytes at offset 64; may be NULL to keep the request's). */
+void mad_make_response(uint8_t *mad, unsigned status, const void *data, size_t datalen,
+		       size_t dataoffs);
+
+#endif

@@ -1,0 +1,584 @@
+/* sweep: the heavy sweep as a chain of asynchronous stages over the fabric
+ * model. Each stage sends its SMPs through the MAD engine's window and the
+ * next stage starts when the last of them has ended (reply or final timeout):
+ *   DISCOVER -> PEERS (SMInfo of other SMs) -> decide (election) ->
+ *   [HANDOVER] -> CONFIG (LIDs, PortInfo, P_Key, SwitchInfo) -> ARM -> ACTIVE
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <infiniband/mad.h>
+#include "discover.h"
+#include "lid.h"
+#include "link.h"
+#include "log.h"
+#include "sm.h"
+
+#define RO(p) ((void *)(uintptr_t)(p))
+#define SUBNET_PREFIX 0xfe80000000000000ULL
+#define SUBNET_TIMEOUT 18
+
+enum stage { ST_DISCOVER, ST_PEERS, ST_DECIDE, ST_HANDOVER, ST_CONFIG, ST_ARM, ST_ACTIVE, ST_DONE };
+
+struct sweep {
+	struct sm *sm;
+	enum sweep_mode mode;
+	enum stage stage;
+	unsigned pending;
+	int aborted;
+	struct disc *disc;
+	struct fabric *fab;
+	struct timespec t0;
+	struct sm_peer *peers;
+	unsigned npeers;
+	struct sm_peer handover_to;
+	int handed_over;
+	unsigned mads, sets, errors;
+};
+
+struct swq;
+typedef void (*swq_fn)(struct sweep *sw, struct swq *q, const struct mad_reply *r);
+struct swq {
+	struct sweep *sw;
+	swq_fn fn;
+	struct fab_port *port;
+	uint8_t data[64];
+};
+
+static void sw_advance(struct sweep *sw);
+
+static void sw_free(struct sweep *sw)
+{
+	fab_free(sw->fab);
+	free(sw->peers);
+	free(sw);
+}
+
+static void sw_reply(void *arg, const struct mad_reply *r)
+{
+	struct swq *q = arg;
+	struct sweep *sw = q->sw;
+
+	sw->pending--;
+	if (!sw->aborted)
+		q->fn(sw, q, r);
+	free(q);
+	if (!sw->pending)
+		sw_advance(sw);
+}
+
+static void sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method, uint16_t attr,
+		    uint32_t mod, const uint8_t *data, struct fab_port *port, swq_fn fn)
+{
+	struct swq *q = calloc(1, sizeof(*q));
+	if (!q) {
+		sw->errors++;
+		return;
+	}
+	q->sw = sw;
+	q->fn = fn;
+	q->port = port;
+	if (data)
+		memcpy(q->data, data, 64);
+	struct smp_req req = { .dr = path, .method = method, .attr = attr, .mod = mod,
+			       .data = data ? q->data : NULL, .timeout_ms = -1, .retries = -1 };
+	if (mad_smp(sw->sm->mad, &req, sw_reply, q) < 0) {
+		free(q);
+		sw->errors++;
+		return;
+	}
+	sw->pending++;
+	sw->mads++;
+	if (method == IB_MAD_METHOD_SET)
+		sw->sets++;
+}
+
+static const char *port_name(const struct fab_port *p, char *buf, size_t len)
+{
+	const char *desc = p->node->desc[0] ? p->node->desc : "?";
+	snprintf(buf, len, "%s port %u (0x%016llx)", desc, p->num,
+		 (unsigned long long)p->node->guid);
+	return buf;
+}
+
+/* Hand the finished sweep's model to the SM and free the sweep. */
+static struct fabric *sw_take_fabric(struct sweep *sw)
+{
+	struct fabric *f = sw->fab;
+	sw->fab = NULL;
+	return f;
+}
+
+static void sw_end(struct sweep *sw)
+{
+	struct sm *sm = sw->sm;
+	if (sm->sweep == sw)
+		sm->sweep = NULL;
+	sw_free(sw);
+}
+
+/* ---- LIDs ---------------------------------------------------------------- */
+
+/* Every port that carries a LID: CA ports found, switch port 0. */
+#define FOR_LID_PORTS(f, n, p)                                                  \
+	for (struct fab_node *n = (f)->nodes; n; n = n->next)                   \
+		for (struct fab_port *p = &n->ports[fab_is_switch(n) ? 0 : 1];  \
+		     p <= &n->ports[fab_is_switch(n) ? 0 : n->nports]; p++)     \
+			if (p->have_info)
+
+/* A standby (and a master before it assigns) records the LIDs it sees. */
+static void sw_record_lids(struct sweep *sw)
+{
+	struct fabric *f = sw->fab;
+	struct lidmap *m = sw->sm->lids;
+	struct hmap seen;
+
+	hmap_init(&seen);
+	/* First pass finds duplicates: a LID held twice is not recorded. */
+	FOR_LID_PORTS(f, n, p) {
+		uint16_t lid = fab_port_cur_lid(p);
+		if (lid_is_ucast(lid))
+			hmap_put(&seen, lid, hmap_get(&seen, lid) ? (void *)2 : (void *)1);
+	}
+	FOR_LID_PORTS(f, n, p) {
+		uint16_t lid = fab_port_cur_lid(p);
+		if (lid_is_ucast(lid) && hmap_get(&seen, lid) == (void *)1)
+			lidmap_set(m, p->guid, lid);
+	}
+	hmap_free(&seen);
+	lidmap_save(m);
+}
+
+static int sw_assign_lids(struct sweep *sw)
+{
+	struct fabric *f = sw->fab;
+	size_t n = 0, i = 0;
+	struct lid_req *reqs;
+	int rc;
+
+	FOR_LID_PORTS(f, nd, p)
+		n++;
+	reqs = calloc(n ? n : 1, sizeof(*reqs));
+	if (!reqs)
+		return -1;
+	FOR_LID_PORTS(f, nd, p)
+		reqs[i++] = (struct lid_req){ .guid = p->guid, .cur = fab_port_cur_lid(p) };
+	rc = lid_assign(reqs, n, sw->sm->lids);
+	if (rc < 0)
+		log_err("out of LIDs: some ports get none");
+	i = 0;
+	FOR_LID_PORTS(f, nd, p) {
+		uint16_t lid = reqs[i++].assigned;
+		if (lid && lid != fab_port_cur_lid(p))
+			log_info("LID %u for 0x%016llx (%s port %u)", lid,
+				 (unsigned long long)p->guid, nd->desc, p->num);
+		fab_set_lid(f, p, lid);
+		if (lid)
+			lidmap_set(sw->sm->lids, p->guid, lid);
+	}
+	free(reqs);
+	lidmap_save(sw->sm->lids);
+	if (f->local)
+		sw->sm->lid = fab_lid_port(f->local)->lid;
+	return 0;
+}
+
+/* ---- peers and the election -------------------------------------------- */
+
+static void sw_got_sminfo(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+{
+	if (r->err != MAD_OK)
+		return;  /* IsSM set but nobody answers: not an SM we can rank */
+	struct sm_peer *np = realloc(sw->peers, (sw->npeers + 1) * sizeof(*np));
+	if (!np)
+		return;
+	sw->peers = np;
+	struct sm_peer *peer = &sw->peers[sw->npeers++];
+	memset(peer, 0, sizeof(*peer));
+	sminfo_decode(r->data, &peer->info);
+	peer->path = q->port->path;
+	peer->port_guid = q->port->guid;
+	log_debug("found SM 0x%016llx priority %u state %s", (unsigned long long)peer->info.guid,
+		  peer->info.priority, sm_state_name(peer->info.state));
+}
+
+static void sw_stage_peers(struct sweep *sw)
+{
+	struct fab_port *own = sw->fab->local;
+
+	FOR_LID_PORTS(sw->fab, n, p) {
+		if (!p->is_sm || p == own)
+			continue;
+		sw_send(sw, &p->path, IB_MAD_METHOD_GET, IB_ATTR_SMINFO, 0, NULL, p, sw_got_sminfo);
+	}
+}
+
+/* The best trusted peer in one of the given states that outranks us (or,
+ * with any_rank, regardless of rank). */
+static struct sm_peer *sw_best_peer(struct sweep *sw, unsigned states, int any_rank)
+{
+	struct sm *sm = sw->sm;
+	struct sm_peer *best = NULL;
+
+	for (unsigned i = 0; i < sw->npeers; i++) {
+		struct sm_peer *p = &sw->peers[i];
+		if (!(states & (1u << p->info.state)) || p->info.guid == sm->port_guid)
+			continue;
+		if (!sm_key_trusted(sm->cfg.sm_key, p->info.key)) {
+			log_info("ignoring SM 0x%016llx: its SM_Key differs from ours",
+				 (unsigned long long)p->info.guid);
+			continue;
+		}
+		if (!any_rank && sm_rank_cmp(p->info.priority, p->info.guid,
+					     sm_priority(sm), sm->port_guid) <= 0)
+			continue;
+		if (!best || sm_rank_cmp(p->info.priority, p->info.guid,
+					 best->info.priority, best->info.guid) > 0)
+			best = p;
+	}
+	return best;
+}
+
+static void sw_handover_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+{
+	(void)q;
+	if (r->err == MAD_OK) {
+		sw->handed_over = 1;
+	} else {
+		log_warnx("handover to SM 0x%016llx failed; staying MASTER",
+			  (unsigned long long)sw->handover_to.info.guid);
+	}
+}
+
+/* Returns 1 when the sweep has ended (we follow another SM). */
+static int sw_decide(struct sweep *sw)
+{
+	struct sm *sm = sw->sm;
+	struct sm_peer *p;
+
+	if (sw->mode == SWEEP_ELECT) {
+		p = sw_best_peer(sw, 1u << SM_MASTER, 1);
+		if (!p)
+			p = sw_best_peer(sw, (1u << SM_DISCOVERING) | (1u << SM_STANDBY), 0);
+		if (!p) {
+			sm_event(sm, EV_SWEEP_WON);  /* continues this sweep as master */
+			return sw->mode != SWEEP_MASTER;
+		}
+		sw_record_lids(sw);
+		struct sm_peer master = *p;
+		fab_free(sm->fab);
+		sm->fab = sw_take_fabric(sw);
+		sw_end(sw);
+		sm->master = master;
+		sm_event(sm, EV_SWEEP_LOST);
+		return 1;
+	}
+	if (sw->mode == SWEEP_MASTER) {
+		/* Another master that outranks us (fabrics merged), or a better
+		 * standby: hand over to it. */
+		p = sw_best_peer(sw, (1u << SM_MASTER) | (1u << SM_STANDBY), 0);
+		if (p) {
+			struct sm_info si;
+			uint8_t data[64];
+			sw->handover_to = *p;
+			sm_fill_info(sm, &si);
+			sminfo_encode(data, &si);
+			log_notice("handing over to SM 0x%016llx (priority %u)",
+				   (unsigned long long)p->info.guid, p->info.priority);
+			sw->stage = ST_HANDOVER;
+			sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_SMINFO, SMINFO_HANDOVER,
+				data, NULL, sw_handover_reply);
+		}
+		return 0;
+	}
+	/* SWEEP_RECORD: a standby looks and remembers. */
+	sw_record_lids(sw);
+	fab_free(sm->fab);
+	sm->fab = sw_take_fabric(sw);
+	sw_end(sw);
+	return 1;
+}
+
+/* ---- configuration ----------------------------------------------------- */
+
+static void sw_update_info(struct sweep *sw, struct swq *q, const struct mad_reply *r,
+			   const char *what)
+{
+	char buf[160];
+	if (r->err == MAD_OK) {
+		memcpy(q->port->info, r->data, 64);
+		return;
+	}
+	sw->errors++;
+	log_warnx("%s of %s failed (%s 0x%x)", what, port_name(q->port, buf, sizeof(buf)),
+		  r->err == MAD_ESTATUS ? "status" : r->err == MAD_EUMAD ? "umad status" : "timeout",
+		  r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
+}
+
+static void sw_portinfo_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+{
+	sw_update_info(sw, q, r, "PortInfo Set");
+}
+
+static void sw_pkey_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+{
+	char buf[160];
+	if (r->err != MAD_OK) {
+		sw->errors++;
+		log_warnx("P_KeyTable Set of %s failed", port_name(q->port, buf, sizeof(buf)));
+	}
+}
+
+static void sw_pkey_get_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+{
+	uint8_t blk[64];
+
+	if (r->err != MAD_OK)
+		return;
+	memcpy(blk, r->data, 64);
+	if (link_pkey_fix(blk) > 0)
+		sw_send(sw, &q->port->path, IB_MAD_METHOD_SET, IB_ATTR_PKEY_TBL, 0, blk, q->port,
+			sw_pkey_set_reply);
+}
+
+static void sw_swinfo_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+{
+	(void)q;
+	if (r->err != MAD_OK)
+		sw->errors++;
+}
+
+static int sw_rereg_due(struct sweep *sw, const struct fab_port *p)
+{
+	struct sm *sm = sw->sm;
+	uint16_t smlid = (uint16_t)mad_get_field(RO(p->info), 0, IB_PORT_SMLID_F);
+
+	/* First sweep as master, a port we did not know, or a new master LID:
+	 * hosts must rejoin their multicast groups. */
+	return !sm->mastered_once || !sm->fab || !fab_port_by_guid(sm->fab, p->guid) ||
+	       smlid != sm->lid;
+}
+
+static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_port)
+{
+	struct link_params lp = {
+		.lid = is_switch_port ? 0 : p->lid,
+		.sm_lid = sw->sm->lid,
+		.sm_sl = 0,
+		.subnet_prefix = SUBNET_PREFIX,
+		.subnet_timeout = SUBNET_TIMEOUT,
+		.client_rereg = !is_switch_port && sw_rereg_due(sw, p),
+		.is_switch_port = is_switch_port,
+	};
+	const uint8_t *peer = p->remote && p->remote->have_info ? p->remote->info : NULL;
+	uint8_t set[64];
+	int need_set = !link_config_ok(p->info, peer, &lp);
+
+	if (need_set) {
+		link_build_set(set, p->info, peer, &lp);
+		sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
+			sw_portinfo_set_reply);
+	}
+	/* The P_Key table of a CA port: checked when the port is (re)configured. */
+	if (!fab_is_switch(p->node) && (need_set || fab_port_state(p) != PORT_ACTIVE))
+		sw_send(sw, &p->path, IB_MAD_METHOD_GET, IB_ATTR_PKEY_TBL, 0, NULL, p,
+			sw_pkey_get_reply);
+}
+
+static void sw_stage_config(struct sweep *sw)
+{
+	if (sw_assign_lids(sw) < 0)
+		sw->errors++;
+	for (struct fab_node *n = sw->fab->nodes; n; n = n->next) {
+		if (fab_is_switch(n)) {
+			if (n->ports[0].have_info)
+				sw_config_port(sw, &n->ports[0], 0);
+			for (unsigned i = 1; i <= n->nports; i++)
+				if (fab_port_linked(&n->ports[i]))
+					sw_config_port(sw, &n->ports[i], 1);
+			/* Clear PortStateChange (write 1) from a fresh Get, which
+			 * keeps LinearFDBTop and LifeTime as they are. */
+			if (n->have_swinfo && mad_get_field(n->swinfo, 0, IB_SW_STATE_CHANGE_F)) {
+				uint8_t si[64];
+				memcpy(si, n->swinfo, 64);
+				mad_set_field(si, 0, IB_SW_STATE_CHANGE_F, 1);
+				sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_SWITCH_INFO,
+					0, si, &n->ports[0], sw_swinfo_set_reply);
+			}
+			continue;
+		}
+		for (unsigned i = 1; i <= n->nports; i++)
+			if (n->ports[i].have_info && n->ports[i].guid)
+				sw_config_port(sw, &n->ports[i], 0);
+	}
+}
+
+static void sw_state_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+{
+	sw_update_info(sw, q, r, sw->stage == ST_ARM ? "arming" : "activating");
+}
+
+/* Arm (or activate) every linked port that is one step away; never re-send
+ * the state a port is in. */
+static void sw_stage_walk(struct sweep *sw, int target)
+{
+	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
+		for (unsigned i = 1; i <= n->nports; i++) {
+			struct fab_port *p = &n->ports[i];
+			if (!p->have_info || !fab_port_linked(p))
+				continue;
+			if (link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) != target)
+				continue;
+			uint8_t set[64];
+			link_build_state_set(set, p->info, target);
+			sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
+				sw_state_reply);
+		}
+}
+
+static void sw_stage_done(struct sweep *sw)
+{
+	struct sm *sm = sw->sm;
+	unsigned linked = 0, active = 0;
+
+	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
+		for (unsigned i = 1; i <= n->nports; i++)
+			if (n->ports[i].have_info && fab_port_linked(&n->ports[i])) {
+				linked++;
+				if (fab_port_state(&n->ports[i]) == PORT_ACTIVE)
+					active++;
+			}
+	double ms = sm_ms_since(&sw->t0);
+	int all = linked && active == linked;
+	if (all && (!sm->subnet_up || sw->sets))
+		log_notice("subnet up: %u nodes (%u switches), %u ports Active in %.0f ms",
+			   sw->fab->nnodes, sw->fab->nswitches, active, ms);
+	else if (!all)
+		log_warnx("subnet not fully up: %u of %u linked ports Active after %.0f ms "
+			  "(%u requests failed)", active, linked, ms, sw->errors);
+	log_debug("sweep: %u SMPs (%u Sets), %u failed, %.1f ms", sw->mads, sw->sets,
+		  sw->errors, ms);
+	fab_free(sm->fab);
+	sm->fab = sw_take_fabric(sw);
+	sm->mastered_once = 1;
+	sw_end(sw);
+	sm_sweep_done(sm, all);
+}
+
+/* ---- the chain --------------------------------------------------------- */
+
+static void sw_advance(struct sweep *sw)
+{
+	if (sw->aborted) {
+		sw_free(sw);
+		return;
+	}
+	while (!sw->pending) {
+		switch (sw->stage) {
+		case ST_DISCOVER:
+			return;  /* disc_done moves on */
+		case ST_PEERS:
+			sw->stage = ST_DECIDE;
+			sw_stage_peers(sw);
+			break;
+		case ST_DECIDE:
+			if (sw_decide(sw))
+				return;  /* sweep ended */
+			if (sw->stage == ST_DECIDE)
+				sw->stage = ST_CONFIG;
+			break;
+		case ST_HANDOVER:
+			if (sw->handed_over) {
+				struct sm *sm = sw->sm;
+				struct sm_peer to = sw->handover_to;
+				fab_free(sm->fab);
+				sm->fab = sw_take_fabric(sw);
+				sw_end(sw);
+				sm->master = to;
+				sm_event(sm, EV_HANDED_OVER);
+				return;
+			}
+			sw->stage = ST_CONFIG;
+			break;
+		case ST_CONFIG:
+			sw->stage = ST_ARM;
+			sw_stage_config(sw);
+			break;
+		case ST_ARM:
+			sw->stage = ST_ACTIVE;
+			sw_stage_walk(sw, PORT_ARMED);
+			break;
+		case ST_ACTIVE:
+			sw->stage = ST_DONE;
+			sw_stage_walk(sw, PORT_ACTIVE);
+			break;
+		case ST_DONE:
+			sw_stage_done(sw);
+			return;
+		}
+	}
+}
+
+static void sw_disc_done(void *arg, struct disc_result *res)
+{
+	struct sweep *sw = arg;
+	struct sm *sm = sw->sm;
+
+	sw->disc = NULL;
+	sw->fab = res->fab;
+	sw->mads += res->mads;
+	if (!res->local_ok || !sw->fab->local) {
+		log_warnx("sweep failed: the local port does not answer");
+		sw_end(sw);
+		sm_sweep_done(sm, 0);
+		return;
+	}
+	struct fab_port *own = fab_lid_port(sw->fab->local);
+	sm->port_guid = own->guid;
+	sm->local_portnum = sw->fab->local->num;
+	log_debug("discovered %u nodes (%u switches) with %u SMPs, %u unanswered",
+		  sw->fab->nnodes, sw->fab->nswitches, res->mads, res->failed);
+	sw->stage = ST_PEERS;
+	sw_advance(sw);
+}
+
+struct sweep *sweep_start(struct sm *sm, enum sweep_mode mode)
+{
+	struct sweep *sw = calloc(1, sizeof(*sw));
+
+	if (!sw)
+		return NULL;
+	sw->sm = sm;
+	sw->mode = mode;
+	sw->stage = ST_DISCOVER;
+	clock_gettime(CLOCK_MONOTONIC, &sw->t0);
+	sw->disc = disc_start(sm->mad, sw_disc_done, sw);
+	if (!sw->disc) {
+		free(sw);
+		return NULL;
+	}
+	return sw;
+}
+
+void sweep_abort(struct sweep *sw)
+{
+	if (sw->sm->sweep == sw)
+		sw->sm->sweep = NULL;
+	if (sw->disc) {
+		disc_abort(sw->disc);
+		free(sw);
+		return;
+	}
+	sw->aborted = 1;
+	if (!sw->pending)
+		sw_free(sw);
+}
+
+void sweep_continue_as_master(struct sweep *sw)
+{
+	sw->mode = SWEEP_MASTER;
+}
+
+int sweep_mode(const struct sweep *sw)
+{
+	return sw->mode;
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install every Debian package smd's build, demo and tests need.
+# Runs apt-get update only when something is missing; skips what is present.
+set -eu
+
+PKGS="build-essential cmake pkg-config
+libibumad-dev libibmad-dev libevent-dev libinih-dev libcmocka-dev
+ibsim-utils libumad2sim0 infiniband-diags opensm"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "deps: all packages present"
+    exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "deps: installing$missing"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing

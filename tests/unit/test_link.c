@@ -1,0 +1,518 @@
+/* Unit tests for lib/link.c: PortInfo Set building, config check, state walk
+ * and P_Key block fix-up. PortInfo buffers are built and checked through
+ * libibmad fields, exactly as the SMA would decode them. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <infiniband/mad.h>
+
+#include "link.h"
+
+#define PREFIX 0xfe80000000000000ULL
+
+static uint32_t get(uint8_t *b, enum MAD_FIELDS f)
+{
+	return mad_get_field(b, 0, f);
+}
+
+static void set(uint8_t *b, enum MAD_FIELDS f, uint32_t v)
+{
+	mad_set_field(b, 0, f, v);
+}
+
+/* A CA port right after link-up, before any SM: Init/LinkUp, LID 0, a stale
+ * M_Key and SM fields so the Set has to change them. */
+static void make_ca_port(uint8_t pi[64])
+{
+	memset(pi, 0, 64);
+	mad_set_field64(pi, 0, IB_PORT_MKEY_F, 0x1122334455667788ULL);
+	mad_set_field64(pi, 0, IB_PORT_GID_PREFIX_F, 0xfec0000000000000ULL);
+	set(pi, IB_PORT_LID_F, 0);
+	set(pi, IB_PORT_SMLID_F, 0);
+	set(pi, IB_PORT_CAPMASK_F, 0x02514868);	/* includes bit 25 */
+	set(pi, IB_PORT_MKEY_LEASE_F, 15);
+	set(pi, IB_PORT_LOCAL_PORT_F, 1);
+	set(pi, IB_PORT_LINK_WIDTH_ENABLED_F, 3);
+	set(pi, IB_PORT_LINK_WIDTH_SUPPORTED_F, 3);
+	set(pi, IB_PORT_LINK_WIDTH_ACTIVE_F, 2);
+	set(pi, IB_PORT_LINK_SPEED_SUPPORTED_F, 7);
+	set(pi, IB_PORT_STATE_F, PORT_INIT);
+	set(pi, IB_PORT_PHYS_STATE_F, PHYS_LINKUP);
+	set(pi, IB_PORT_LINK_DOWN_DEF_F, PHYS_SLEEP);
+	set(pi, IB_PORT_MKEY_PROT_BITS_F, 1);
+	set(pi, IB_PORT_LMC_F, 2);
+	set(pi, IB_PORT_LINK_SPEED_ACTIVE_F, 4);
+	set(pi, IB_PORT_LINK_SPEED_ENABLED_F, 7);
+	set(pi, IB_PORT_NEIGHBOR_MTU_F, 1);
+	set(pi, IB_PORT_SMSL_F, 3);
+	set(pi, IB_PORT_VL_CAP_F, 4);		/* VL0-7 */
+	set(pi, IB_PORT_HOQ_LIFE_F, 18);
+	set(pi, IB_PORT_MTU_CAP_F, 5);		/* 4096 */
+	set(pi, IB_PORT_VL_HIGH_LIMIT_F, 4);
+	set(pi, IB_PORT_OPER_VLS_F, 1);
+	set(pi, IB_PORT_SUBN_TIMEOUT_F, 0);
+	set(pi, IB_PORT_RESP_TIME_VAL_F, 16);
+}
+
+/* Its neighbour: a switch port with smaller caps. */
+static void make_peer(uint8_t pi[64])
+{
+	make_ca_port(pi);
+	set(pi, IB_PORT_MTU_CAP_F, 4);		/* 2048 */
+	set(pi, IB_PORT_VL_CAP_F, 3);		/* VL0-3 */
+}
+
+static struct link_params params(void)
+{
+	struct link_params p = {
+		.lid = 0x12, .sm_lid = 1, .sm_sl = 0, .subnet_prefix = PREFIX,
+		.subnet_timeout = 18, .client_rereg = 0, .is_switch_port = 0,
+	};
+	return p;
+}
+
+/* What a port reads back after accepting the Set: state fields unchanged,
+ * ClientReregister reads 0. */
+static void apply(uint8_t port[64], uint8_t set_data[64], uint8_t cur[64])
+{
+	memcpy(port, set_data, 64);
+	set(port, IB_PORT_STATE_F, get(cur, IB_PORT_STATE_F));
+	set(port, IB_PORT_PHYS_STATE_F, get(cur, IB_PORT_PHYS_STATE_F));
+	set(port, IB_PORT_CLIENT_REREG_F, 0);
+}
+
+static void test_set_ca_fields(void **state)
+{
+	uint8_t cur[64], peer[64], out[64];
+	struct link_params p = params();
+
+	(void)state;
+	make_ca_port(cur);
+	make_peer(peer);
+	memset(out, 0xa5, sizeof(out));
+	link_build_set(out, cur, peer, &p);
+
+	assert_int_equal(get(out, IB_PORT_LID_F), 0x12);
+	assert_int_equal(get(out, IB_PORT_LMC_F), 0);
+	assert_int_equal(get(out, IB_PORT_SMLID_F), 1);
+	assert_int_equal(get(out, IB_PORT_SMSL_F), 0);
+	assert_true(mad_get_field64(out, 0, IB_PORT_GID_PREFIX_F) == PREFIX);
+	assert_int_equal(get(out, IB_PORT_SUBN_TIMEOUT_F), 18);
+	assert_true(mad_get_field64(out, 0, IB_PORT_MKEY_F) == 0);
+	assert_int_equal(get(out, IB_PORT_MKEY_PROT_BITS_F), 0);
+	assert_int_equal(get(out, IB_PORT_MKEY_LEASE_F), 0);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 4);
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 3);
+	assert_int_equal(get(out, IB_PORT_LINK_DOWN_DEF_F), 2);
+	assert_int_equal(get(out, IB_PORT_STATE_F), 0);
+	assert_int_equal(get(out, IB_PORT_PHYS_STATE_F), 0);
+	assert_int_equal(get(out, IB_PORT_CLIENT_REREG_F), 0);
+	/* echoed from cur */
+	assert_int_equal(get(out, IB_PORT_LINK_WIDTH_ENABLED_F), 3);
+	assert_int_equal(get(out, IB_PORT_LINK_SPEED_ENABLED_F), 7);
+	assert_int_equal(get(out, IB_PORT_VL_CAP_F), 4);
+	assert_int_equal(get(out, IB_PORT_MTU_CAP_F), 5);
+	assert_int_equal(get(out, IB_PORT_HOQ_LIFE_F), 18);
+	assert_int_equal(get(out, IB_PORT_CAPMASK_F), 0x02514868);
+	assert_int_equal(get(out, IB_PORT_VL_HIGH_LIMIT_F), 4);
+	/* cur untouched */
+	assert_int_equal(get(cur, IB_PORT_LID_F), 0);
+	assert_int_equal(get(cur, IB_PORT_STATE_F), PORT_INIT);
+}
+
+static void test_set_mtu_vls(void **state)
+{
+	uint8_t cur[64], peer[64], out[64];
+	struct link_params p = params();
+
+	(void)state;
+	make_ca_port(cur);
+	make_peer(peer);
+
+	/* no peer: own caps */
+	link_build_set(out, cur, NULL, &p);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 5);
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 4);
+
+	/* this end is the smaller: min, and never above own VLCap */
+	set(cur, IB_PORT_MTU_CAP_F, 3);
+	set(cur, IB_PORT_VL_CAP_F, 2);
+	set(peer, IB_PORT_MTU_CAP_F, 5);
+	set(peer, IB_PORT_VL_CAP_F, 5);
+	link_build_set(out, cur, peer, &p);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 3);
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 2);
+	assert_true(get(out, IB_PORT_OPER_VLS_F) <= get(out, IB_PORT_VL_CAP_F));
+
+	/* a peer reporting 0 caps must not produce an invalid 0 */
+	set(peer, IB_PORT_MTU_CAP_F, 0);
+	set(peer, IB_PORT_VL_CAP_F, 0);
+	link_build_set(out, cur, peer, &p);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 3);
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 2);
+
+	/* own VLCap unknown: never take the peer's (it would exceed 0) */
+	set(peer, IB_PORT_VL_CAP_F, 3);
+	set(cur, IB_PORT_VL_CAP_F, 0);
+	set(cur, IB_PORT_OPER_VLS_F, 1);
+	link_build_set(out, cur, peer, &p);
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 1);
+
+	/* no MTUCap known at either end: keep what the port has */
+	set(peer, IB_PORT_MTU_CAP_F, 0);
+	set(cur, IB_PORT_MTU_CAP_F, 0);
+	set(cur, IB_PORT_NEIGHBOR_MTU_F, 2);
+	link_build_set(out, cur, peer, &p);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 2);
+}
+
+static void test_set_client_rereg(void **state)
+{
+	uint8_t cur[64], out[64];
+	struct link_params p = params();
+
+	(void)state;
+	make_ca_port(cur);
+
+	p.client_rereg = 1;
+	link_build_set(out, cur, NULL, &p);
+	assert_int_equal(get(out, IB_PORT_CLIENT_REREG_F), 1);
+
+	/* requested but unsupported */
+	set(cur, IB_PORT_CAPMASK_F, 0x02514868 & ~CAPMASK_CLIENT_REREG);
+	link_build_set(out, cur, NULL, &p);
+	assert_int_equal(get(out, IB_PORT_CLIENT_REREG_F), 0);
+
+	/* supported but not requested; a stray bit in cur is cleared */
+	set(cur, IB_PORT_CAPMASK_F, 0x02514868);
+	set(cur, IB_PORT_CLIENT_REREG_F, 1);
+	p.client_rereg = 0;
+	link_build_set(out, cur, NULL, &p);
+	assert_int_equal(get(out, IB_PORT_CLIENT_REREG_F), 0);
+}
+
+static void test_set_switch_port(void **state)
+{
+	uint8_t cur[64], peer[64], out[64];
+	struct link_params p = params();
+
+	(void)state;
+	make_ca_port(cur);
+	make_peer(peer);
+	/* external ports report the switch's (port 0) values */
+	set(cur, IB_PORT_LID_F, 7);
+	set(cur, IB_PORT_SMLID_F, 9);
+	set(cur, IB_PORT_LMC_F, 1);
+	set(cur, IB_PORT_SMSL_F, 2);
+	set(cur, IB_PORT_SUBN_TIMEOUT_F, 5);
+	p.is_switch_port = 1;
+	p.client_rereg = 1;
+	link_build_set(out, cur, peer, &p);
+
+	assert_int_equal(get(out, IB_PORT_LID_F), 7);
+	assert_int_equal(get(out, IB_PORT_SMLID_F), 9);
+	assert_int_equal(get(out, IB_PORT_LMC_F), 1);
+	assert_int_equal(get(out, IB_PORT_SMSL_F), 2);
+	assert_int_equal(get(out, IB_PORT_SUBN_TIMEOUT_F), 5);
+	assert_true(mad_get_field64(out, 0, IB_PORT_GID_PREFIX_F) == 0xfec0000000000000ULL);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 4);
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 3);
+	assert_int_equal(get(out, IB_PORT_LINK_DOWN_DEF_F), 2);
+	assert_int_equal(get(out, IB_PORT_STATE_F), 0);
+	assert_int_equal(get(out, IB_PORT_PHYS_STATE_F), 0);
+	assert_true(mad_get_field64(out, 0, IB_PORT_MKEY_F) == 0);
+	assert_int_equal(get(out, IB_PORT_MKEY_PROT_BITS_F), 0);
+	assert_int_equal(get(out, IB_PORT_MKEY_LEASE_F), 0);
+	assert_int_equal(get(out, IB_PORT_CLIENT_REREG_F), 0);
+}
+
+static void test_set_active_keeps_link(void **state)
+{
+	uint8_t cur[64], peer[64], out[64];
+	struct link_params p = params();
+
+	(void)state;
+	make_ca_port(cur);
+	make_peer(peer);
+	set(cur, IB_PORT_STATE_F, PORT_ACTIVE);
+	set(cur, IB_PORT_NEIGHBOR_MTU_F, 3);
+	set(cur, IB_PORT_OPER_VLS_F, 2);
+	link_build_set(out, cur, peer, &p);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 3);
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 2);
+	assert_int_equal(get(out, IB_PORT_STATE_F), 0);
+	assert_int_equal(get(out, IB_PORT_LID_F), 0x12);
+
+	/* zero (unset) values are still fixed on an Active port */
+	set(cur, IB_PORT_NEIGHBOR_MTU_F, 0);
+	set(cur, IB_PORT_OPER_VLS_F, 0);
+	link_build_set(out, cur, peer, &p);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 4);
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 3);
+
+	/* not Active (Armed): computed values win */
+	set(cur, IB_PORT_STATE_F, PORT_ARMED);
+	set(cur, IB_PORT_NEIGHBOR_MTU_F, 3);
+	set(cur, IB_PORT_OPER_VLS_F, 2);
+	link_build_set(out, cur, peer, &p);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 4);
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 3);
+}
+
+static void test_set_in_place(void **state)
+{
+	uint8_t cur[64], peer[64], ref[64];
+	struct link_params p = params();
+
+	(void)state;
+	make_ca_port(cur);
+	make_peer(peer);
+	link_build_set(ref, cur, peer, &p);
+	link_build_set(cur, cur, peer, &p);
+	assert_memory_equal(cur, ref, 64);
+}
+
+static void test_config_ok(void **state)
+{
+	uint8_t cur[64], peer[64], out[64], port[64], t[64];
+	struct link_params p = params();
+	static const struct { enum MAD_FIELDS f; uint32_t v; } diffs[] = {
+		{ IB_PORT_LID_F, 0x13 },
+		{ IB_PORT_LMC_F, 1 },
+		{ IB_PORT_SMLID_F, 2 },
+		{ IB_PORT_SMSL_F, 1 },
+		{ IB_PORT_SUBN_TIMEOUT_F, 17 },
+		{ IB_PORT_NEIGHBOR_MTU_F, 3 },
+		{ IB_PORT_OPER_VLS_F, 2 },
+		{ IB_PORT_MKEY_PROT_BITS_F, 1 },
+		{ IB_PORT_MKEY_LEASE_F, 1 },
+		{ IB_PORT_LINK_DOWN_DEF_F, 1 },
+	};
+	size_t i;
+
+	(void)state;
+	make_ca_port(cur);
+	make_peer(peer);
+	assert_false(link_config_ok(cur, peer, &p));
+
+	link_build_set(out, cur, peer, &p);
+	apply(port, out, cur);
+	assert_true(link_config_ok(port, peer, &p));
+
+	for (i = 0; i < sizeof(diffs) / sizeof(diffs[0]); i++) {
+		memcpy(t, port, 64);
+		set(t, diffs[i].f, diffs[i].v);
+		assert_false(link_config_ok(t, peer, &p));
+	}
+	memcpy(t, port, 64);
+	mad_set_field64(t, 0, IB_PORT_GID_PREFIX_F, 0xfec0000000000000ULL);
+	assert_false(link_config_ok(t, peer, &p));
+	memcpy(t, port, 64);
+	mad_set_field64(t, 0, IB_PORT_MKEY_F, 1);
+	assert_false(link_config_ok(t, peer, &p));
+
+	/* a different peer changes the wanted MTU */
+	memcpy(t, peer, 64);
+	set(t, IB_PORT_MTU_CAP_F, 3);
+	assert_false(link_config_ok(port, t, &p));
+
+	/* reregister requested and supported: a Set is needed */
+	p.client_rereg = 1;
+	assert_false(link_config_ok(port, peer, &p));
+	/* ... but not if unsupported */
+	set(port, IB_PORT_CAPMASK_F, 0x02514868 & ~CAPMASK_CLIENT_REREG);
+	assert_true(link_config_ok(port, peer, &p));
+	p.client_rereg = 0;
+
+	/* once Active with other MTU/VLs, the port is left as it is */
+	memcpy(t, port, 64);
+	set(t, IB_PORT_STATE_F, PORT_ACTIVE);
+	set(t, IB_PORT_NEIGHBOR_MTU_F, 3);
+	set(t, IB_PORT_OPER_VLS_F, 2);
+	assert_true(link_config_ok(t, peer, &p));
+}
+
+static void test_config_ok_switch_port(void **state)
+{
+	uint8_t cur[64], peer[64], out[64], port[64];
+	struct link_params p = params();
+
+	(void)state;
+	make_ca_port(cur);
+	make_peer(peer);
+	p.is_switch_port = 1;
+	p.client_rereg = 1;
+	link_build_set(out, cur, peer, &p);
+	apply(port, out, cur);
+	/* LID fields differ from p but belong to port 0: still ok */
+	assert_true(link_config_ok(port, peer, &p));
+	set(port, IB_PORT_NEIGHBOR_MTU_F, 5);
+	assert_false(link_config_ok(port, peer, &p));
+}
+
+static void test_state_set(void **state)
+{
+	uint8_t cur[64], peer[64], port[64], out[64];
+	struct link_params p = params();
+
+	(void)state;
+	make_ca_port(cur);
+	make_peer(peer);
+	link_build_set(out, cur, peer, &p);
+	apply(port, out, cur);
+
+	link_build_state_set(out, port, PORT_ARMED);
+	assert_int_equal(get(out, IB_PORT_STATE_F), PORT_ARMED);
+	assert_int_equal(get(out, IB_PORT_PHYS_STATE_F), 0);
+	assert_int_equal(get(out, IB_PORT_LINK_DOWN_DEF_F), 0);
+	assert_int_equal(get(out, IB_PORT_LINK_WIDTH_ENABLED_F), 0);
+	assert_int_equal(get(out, IB_PORT_LINK_SPEED_ENABLED_F), 0);
+	assert_int_equal(get(out, IB_PORT_CLIENT_REREG_F), 0);
+	assert_int_equal(get(out, IB_PORT_LID_F), 0x12);
+	assert_int_equal(get(out, IB_PORT_SMLID_F), 1);
+	assert_int_equal(get(out, IB_PORT_LMC_F), 0);
+	assert_true(mad_get_field64(out, 0, IB_PORT_GID_PREFIX_F) == PREFIX);
+	assert_int_equal(get(out, IB_PORT_SUBN_TIMEOUT_F), 18);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 4);
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 3);
+	assert_int_equal(get(out, IB_PORT_VL_CAP_F), 4);
+
+	set(port, IB_PORT_STATE_F, PORT_ARMED);
+	link_build_state_set(out, port, PORT_ACTIVE);
+	assert_int_equal(get(out, IB_PORT_STATE_F), PORT_ACTIVE);
+	assert_int_equal(get(out, IB_PORT_LID_F), 0x12);
+	assert_int_equal(get(out, IB_PORT_PHYS_STATE_F), 0);
+}
+
+static void test_next_state(void **state)
+{
+	(void)state;
+	assert_int_equal(link_next_state(PORT_INIT, PHYS_LINKUP), PORT_ARMED);
+	assert_int_equal(link_next_state(PORT_ARMED, PHYS_LINKUP), PORT_ACTIVE);
+	assert_int_equal(link_next_state(PORT_ACTIVE, PHYS_LINKUP), 0);
+	assert_int_equal(link_next_state(PORT_INIT, PHYS_POLLING), 0);
+	assert_int_equal(link_next_state(PORT_INIT, PHYS_TRAINING), 0);
+	assert_int_equal(link_next_state(PORT_INIT, PHYS_ERROR_RECOVERY), 0);
+	assert_int_equal(link_next_state(PORT_DOWN, PHYS_POLLING), 0);
+	assert_int_equal(link_next_state(PORT_DOWN, PHYS_LINKUP), 0);
+	assert_int_equal(link_next_state(PORT_NOP, PHYS_NOP), 0);
+}
+
+/* P_Key blocks are written byte by byte here so the test does not share
+ * the code's be16 helper. */
+static void pk(uint8_t blk[64], int i, uint16_t v)
+{
+	blk[2 * i] = (uint8_t)(v >> 8);
+	blk[2 * i + 1] = (uint8_t)(v & 0xff);
+}
+
+static void test_pkey_has_full(void **state)
+{
+	uint8_t blk[64] = { 0 }, ref[64];
+
+	(void)state;
+	pk(blk, 0, 0x8001);
+	pk(blk, 5, 0xffff);
+	memcpy(ref, blk, 64);
+	assert_int_equal(link_pkey_fix(blk), 0);
+	assert_memory_equal(blk, ref, 64);
+}
+
+static void test_pkey_limited_entry0(void **state)
+{
+	uint8_t blk[64] = { 0 }, ref[64];
+
+	(void)state;
+	pk(blk, 0, 0x7fff);
+	pk(blk, 1, 0x8002);
+	memcpy(ref, blk, 64);
+	assert_int_equal(link_pkey_fix(blk), 1);
+	assert_int_equal(blk[0], 0xff);
+	assert_int_equal(blk[1], 0xff);
+	assert_memory_equal(blk + 2, ref + 2, 62);
+}
+
+static void test_pkey_zero_table(void **state)
+{
+	uint8_t blk[64] = { 0 }, ref[64] = { 0 };
+
+	(void)state;
+	assert_int_equal(link_pkey_fix(blk), 1);
+	assert_int_equal(blk[0], 0xff);
+	assert_int_equal(blk[1], 0xff);
+	assert_memory_equal(blk + 2, ref + 2, 62);
+}
+
+static void test_pkey_first_zero(void **state)
+{
+	uint8_t blk[64] = { 0 }, ref[64];
+
+	(void)state;
+	pk(blk, 0, 0x8001);
+	pk(blk, 1, 0x0005);
+	pk(blk, 2, 0);
+	pk(blk, 3, 0x8003);
+	memcpy(ref, blk, 64);
+	assert_int_equal(link_pkey_fix(blk), 1);
+	assert_int_equal(blk[4], 0xff);
+	assert_int_equal(blk[5], 0xff);
+	assert_memory_equal(blk, ref, 4);
+	assert_memory_equal(blk + 6, ref + 6, 58);
+}
+
+static void test_pkey_limited_elsewhere(void **state)
+{
+	uint8_t blk[64] = { 0 }, ref[64];
+
+	(void)state;
+	pk(blk, 0, 0x8001);
+	pk(blk, 4, 0x7fff);
+	memcpy(ref, blk, 64);
+	/* upgraded in place, not duplicated into the zero at entry 1 */
+	assert_int_equal(link_pkey_fix(blk), 1);
+	assert_int_equal(blk[8], 0xff);
+	assert_int_equal(blk[9], 0xff);
+	assert_memory_equal(blk, ref, 8);
+	assert_memory_equal(blk + 10, ref + 10, 54);
+}
+
+static void test_pkey_full_table(void **state)
+{
+	uint8_t blk[64], ref[64];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 32; i++)
+		pk(blk, i, (uint16_t)(0x8001 + i));
+	memcpy(ref, blk, 64);
+	assert_int_equal(link_pkey_fix(blk), -1);
+	assert_memory_equal(blk, ref, 64);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_set_ca_fields),
+		cmocka_unit_test(test_set_mtu_vls),
+		cmocka_unit_test(test_set_client_rereg),
+		cmocka_unit_test(test_set_switch_port),
+		cmocka_unit_test(test_set_active_keeps_link),
+		cmocka_unit_test(test_set_in_place),
+		cmocka_unit_test(test_config_ok),
+		cmocka_unit_test(test_config_ok_switch_port),
+		cmocka_unit_test(test_state_set),
+		cmocka_unit_test(test_next_state),
+		cmocka_unit_test(test_pkey_has_full),
+		cmocka_unit_test(test_pkey_limited_entry0),
+		cmocka_unit_test(test_pkey_zero_table),
+		cmocka_unit_test(test_pkey_first_zero),
+		cmocka_unit_test(test_pkey_limited_elsewhere),
+		cmocka_unit_test(test_pkey_full_table),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

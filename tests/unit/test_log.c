@@ -1,0 +1,166 @@
+/* Unit tests for lib/log.c: level names, stderr line format, filtering. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Capture what the logger writes to fd 2 between cap_start and cap_end. */
+struct cap {
+	char path[64];
+	int saved;
+	char buf[4096];
+};
+
+static void cap_start(struct cap *c)
+{
+	snprintf(c->path, sizeof(c->path), "/tmp/smd-test-log.XXXXXX");
+	int fd = mkstemp(c->path);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	c->saved = dup(2);
+	assert_true(c->saved >= 0);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static const char *cap_end(struct cap *c)
+{
+	fflush(stderr);
+	dup2(c->saved, 2);
+	close(c->saved);
+	FILE *f = fopen(c->path, "r");
+	assert_non_null(f);
+	size_t n = fread(c->buf, 1, sizeof(c->buf) - 1, f);
+	c->buf[n] = '\0';
+	fclose(f);
+	unlink(c->path);
+	return c->buf;
+}
+
+static void assert_matches(const char *text, const char *pattern)
+{
+	regex_t re;
+
+	assert_int_equal(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
+	int rc = regexec(&re, text, 0, NULL, 0);
+	regfree(&re);
+	if (rc != 0)
+		fail_msg("'%s' does not match /%s/", text, pattern);
+}
+
+static void test_level_names(void **state)
+{
+	static const char *names[] = { "error", "warn", "notice", "info", "debug" };
+	enum log_level l;
+	(void)state;
+
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(log_level_parse(names[i], &l), 0);
+		assert_int_equal(l, i);
+		assert_string_equal(log_level_name(l), names[i]);
+	}
+	assert_int_equal(log_level_parse("warning", &l), -1);
+	assert_int_equal(log_level_parse("", &l), -1);
+	assert_int_equal(log_level_parse("INFO", &l), -1);
+	assert_string_equal(log_level_name((enum log_level)42), "?");
+}
+
+static void test_stderr_format(void **state)
+{
+	struct cap c;
+	char pat[256];
+	(void)state;
+
+	log_init("smdtest", 1, LOG_LVL_INFO);
+	cap_start(&c);
+	log_info("hello %d", 42);
+	log_warnx("careful");
+	log_err("broken");
+	const char *out = cap_end(&c);
+	snprintf(pat, sizeof(pat),
+		 "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} smdtest\\[%d\\]: hello 42\n"
+		 "[0-9T:.-]{23} smdtest\\[%d\\]: warn: careful\n"
+		 "[0-9T:.-]{23} smdtest\\[%d\\]: error: broken\n$",
+		 (int)getpid(), (int)getpid(), (int)getpid());
+	assert_matches(out, pat);
+}
+
+static void test_filter(void **state)
+{
+	struct cap c;
+	(void)state;
+
+	log_init("smd", 1, LOG_LVL_WARN);
+	assert_int_equal(log_get_level(), LOG_LVL_WARN);
+	cap_start(&c);
+	log_debug("d");
+	log_info("i");
+	log_notice("n");
+	log_warnx("w");
+	log_err("e");
+	assert_matches(cap_end(&c), "^[^\n]* warn: w\n[^\n]* error: e\n$");
+
+	log_set_level(LOG_LVL_DEBUG);
+	cap_start(&c);
+	log_debug("d");
+	log_notice("n");
+	assert_matches(cap_end(&c), "^[^\n]*: d\n[^\n]*: n\n$");
+
+	log_set_level((enum log_level)99); /* ignored */
+	assert_int_equal(log_get_level(), LOG_LVL_DEBUG);
+	log_set_level(LOG_LVL_INFO);
+}
+
+static void test_warn_errno(void **state)
+{
+	struct cap c;
+	(void)state;
+
+	log_init("smd", 1, LOG_LVL_INFO);
+	cap_start(&c);
+	errno = ENOENT;
+	log_warn("open %s", "x");
+	assert_int_equal(errno, ENOENT); /* callers may still test errno */
+	assert_matches(cap_end(&c), "^[^\n]* warn: open x: No such file or directory\n$");
+}
+
+static void test_fatalx_exits(void **state)
+{
+	int status;
+	(void)state;
+
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 2);
+		fatalx("bye");
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_level_names),
+		cmocka_unit_test(test_stderr_format),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_warn_errno),
+		cmocka_unit_test(test_fatalx_exits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
