@@ -6,6 +6,8 @@
 /* libibmad's accessors take non-const buffers even to read. */
 #define RO(p) ((void *)(uintptr_t)(p))
 
+static void mad_hdr_set_method(uint8_t *mad, unsigned method);
+
 void dr_path_local(struct dr_path *path)
 {
 	memset(path, 0, sizeof(*path));
@@ -37,7 +39,7 @@ static void smp_init_common(uint8_t *mad, unsigned mclass, uint8_t method,
 	mad_set_field(mad, 0, IB_MAD_BASEVER_F, 1);
 	mad_set_field(mad, 0, IB_MAD_MGMTCLASS_F, mclass);
 	mad_set_field(mad, 0, IB_MAD_CLASSVER_F, 1);
-	mad_set_field(mad, 0, IB_MAD_METHOD_F, method);
+	mad_hdr_set_method(mad, method);
 	mad_set_field64(mad, 0, IB_MAD_TRID_F, tid);
 	mad_set_field(mad, 0, IB_MAD_ATTRID_F, attr);
 	mad_set_field(mad, 0, IB_MAD_ATTRMOD_F, mod);
@@ -64,7 +66,18 @@ void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
 }
 
 unsigned mad_hdr_class(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_MGMTCLASS_F); }
-unsigned mad_hdr_method(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_METHOD_F); }
+/* libibmad splits the method byte: 7 bits of method, then the response bit. */
+unsigned mad_hdr_method(const uint8_t *mad)
+{
+	return mad_get_field(RO(mad), 0, IB_MAD_METHOD_F) |
+	       mad_get_field(RO(mad), 0, IB_MAD_RESPONSE_F) << 7;
+}
+
+static void mad_hdr_set_method(uint8_t *mad, unsigned method)
+{
+	mad_set_field(mad, 0, IB_MAD_METHOD_F, method & 0x7f);
+	mad_set_field(mad, 0, IB_MAD_RESPONSE_F, method >> 7);
+}
 unsigned mad_hdr_attr(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_ATTRID_F); }
 uint32_t mad_hdr_mod(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_ATTRMOD_F); }
 uint64_t mad_hdr_tid(const uint8_t *mad) { return mad_get_field64(RO(mad), 0, IB_MAD_TRID_F); }
@@ -88,11 +101,10 @@ void mad_make_response(uint8_t *mad, unsigned status, const void *data, size_t d
 {
 	unsigned method = mad_hdr_method(mad);
 
-	if (method == IB_MAD_METHOD_TRAP) {
-		mad_set_field(mad, 0, IB_MAD_METHOD_F, IB_MAD_METHOD_TRAP_REPRESS);
-	} else {
-		mad_set_field(mad, 0, IB_MAD_METHOD_F, method | 0x80);
-	}
+	if (method == IB_MAD_METHOD_TRAP)
+		mad_hdr_set_method(mad, IB_MAD_METHOD_TRAP_REPRESS);
+	else
+		mad_hdr_set_method(mad, method | 0x80);
 	if (mad_hdr_class(mad) == MCLASS_SMI_DR) {
 		mad_set_field(mad, 0, IB_DRSMP_STATUS_F, status);
 		mad_set_field(mad, 0, IB_DRSMP_DIRECTION_F, 1);

@@ -56,7 +56,7 @@ int umad_port_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid)
 				match = be64toh(p->port_guid) == want_guid;
 			else
 				match = p->phys_state == PHYS_LINKUP &&
-					(!p->link_layer[0] || !strcmp(p->link_layer, "InfiniBand"));
+					strcmp(p->link_layer, "Ethernet") != 0;
 			if (match) {
 				umad_port_fill(&ca, p, out, guid);
 				umad_release_ca(&ca);

@@ -446,7 +446,7 @@ _osm_conf() {
 	local f=$WORK/opensm.conf
 	if [ ! -f "$f" ]; then
 		{
-			echo "sminfo_polling_timeout 500"
+			echo "sminfo_polling_timeout 2000"
 			echo "polling_retry_number 3"
 			echo "sweep_interval ${OSM_SWEEP:-5}"
 			echo "sm_priority 0"
