@@ -135,7 +135,7 @@ void sm_sweep_done(struct sm *sm, int all_active)
 	if (sm->resweep) {
 		sm->resweep = 0;
 		/* Short pause so a flapping link cannot spin the loop. */
-		struct timeval tv = { 0, all_active ? 0 : RESWEEP_DELAY_MS * 1000 };
+		struct timeval tv = { 0, RESWEEP_DELAY_MS * 1000 };
 		evtimer_add(sm->kick_ev, &tv);
 	}
 }
@@ -159,10 +159,21 @@ struct light {
 	const char *why;
 };
 
+static void sm_light_finish(struct light *l)
+{
+	struct sm *sm = l->sm;
+
+	if (--l->pending)
+		return;
+	sm->light_busy = 0;
+	if (l->changed && sm->state == SM_MASTER)
+		sm_request_sweep(sm, l->why);
+	free(l);
+}
+
 static void sm_light_reply(void *arg, const struct mad_reply *r)
 {
 	struct light *l = arg;
-	struct sm *sm = l->sm;
 
 	if (r->err != MAD_OK) {
 		l->changed = 1;
@@ -176,12 +187,26 @@ static void sm_light_reply(void *arg, const struct mad_reply *r)
 		l->changed = 1;
 		l->why = "the neighbour port is not Active";
 	}
-	if (--l->pending)
-		return;
-	sm->light_busy = 0;
-	if (l->changed && sm->state == SM_MASTER)
-		sm_request_sweep(sm, l->why);
-	free(l);
+	sm_light_finish(l);
+}
+
+/* A known SM: a better one standing by gets the mastership (the heavy sweep
+ * hands over); one that stopped answering changes nothing in the fabric. */
+static void sm_light_sm_reply(void *arg, const struct mad_reply *r)
+{
+	struct light *l = arg;
+	struct sm *sm = l->sm;
+	struct sm_info si;
+
+	if (r->err == MAD_OK) {
+		sminfo_decode(r->data, &si);
+		if (si.state == SM_STANDBY && sm_key_trusted(sm->cfg.sm_key, si.key) &&
+		    sm_rank_cmp(si.priority, si.guid, sm_priority(sm), sm->port_guid) > 0) {
+			l->changed = 1;
+			l->why = "a better SM is standing by";
+		}
+	}
+	sm_light_finish(l);
 }
 
 static void sm_light_sweep(struct sm *sm)
@@ -216,6 +241,16 @@ static void sm_light_sweep(struct sm *sm)
 		if (mad_smp(sm->mad, &q, sm_light_reply, l) == 0)
 			l->pending++;
 	}
+	for (struct fab_node *n = f->nodes; n; n = n->next)
+		for (unsigned i = 0; i <= n->nports; i++) {
+			struct fab_port *p = &n->ports[i];
+			if (!p->is_sm || p == fab_lid_port(f->local))
+				continue;
+			struct smp_req q = { .dr = &p->path, .method = IB_MAD_METHOD_GET,
+					     .attr = IB_ATTR_SMINFO, .timeout_ms = -1, .retries = 0 };
+			if (mad_smp(sm->mad, &q, sm_light_sm_reply, l) == 0)
+				l->pending++;
+		}
 	if (!l->pending) {
 		free(l);
 		return;

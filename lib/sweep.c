@@ -287,6 +287,10 @@ static int sw_decide(struct sweep *sw)
 			sw->stage = ST_HANDOVER;
 			sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_SMINFO, SMINFO_HANDOVER,
 				data, NULL, sw_handover_reply);
+		} else if (sw_best_peer(sw, 1u << SM_DISCOVERING, 0)) {
+			/* A better SM is still discovering: it will stand by once
+			 * it sees us, then we hand over. Look again soon. */
+			sm->resweep = 1;
 		}
 		return 0;
 	}
