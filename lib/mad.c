@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,6 +59,8 @@ struct mad_engine {
 	int fd[MAD_H_COUNT];
 	int agent[MAD_H_COUNT][AG_COUNT];
 	int issm_fd;
+	char ca[64];
+	int port;
 	struct mad_rx rx[MAD_H_COUNT];
 	int pipe_rd, pipe_wr;
 	struct event *pipe_ev;
@@ -360,6 +363,8 @@ static int mad_register(struct mad_engine *e, enum mad_handle h)
 
 static int mad_open_issm(struct mad_engine *e, const char *ca, int port)
 {
+	snprintf(e->ca, sizeof(e->ca), "%s", ca);
+	e->port = port;
 	char path[256];
 
 	if (umad_get_issm_path(ca, port, path, sizeof(path)) < 0) {
@@ -447,6 +452,14 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 fail:
 	mad_close(e);
 	return NULL;
+}
+
+int mad_reopen_issm(struct mad_engine *e)
+{
+	if (e->issm_fd >= 0)
+		close(e->issm_fd);
+	e->issm_fd = -1;
+	return mad_open_issm(e, e->ca, e->port);
 }
 
 void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts)

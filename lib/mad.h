@@ -94,6 +94,10 @@ int mad_smp(struct mad_engine *e, const struct smp_req *r, mad_done_fn cb, void 
  * with mad_make_response(). */
 int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, const struct mad_from *from);
 
+/* Close and re-open issm so the port advertises IsSM again (ibsim clears
+ * the bit when a link on the port is unlinked and relinked). */
+int mad_reopen_issm(struct mad_engine *e);
+
 /* Outstanding plus queued requests. */
 unsigned mad_pending(const struct mad_engine *e);
 const struct mad_stats *mad_get_stats(const struct mad_engine *e);

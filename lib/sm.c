@@ -344,6 +344,12 @@ static void sm_watch_reply(void *arg, const struct mad_reply *r)
 		log_notice("own port link %s", up ? "up" : "down");
 	sm->own_linkup = up;
 	sm->own_state = state;
+	if (up && !(mad_get_field(RO(r->data), 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM)) {
+		/* Real ports keep IsSM while issm is open; ibsim drops it on relink. */
+		log_info("own port lost its IsSM bit; re-opening issm");
+		if (mad_reopen_issm(sm->mad) < 0)
+			log_warnx("cannot re-open issm: other SMs will not see this one");
+	}
 	if (!up) {
 		sm->subnet_up = 0;
 		return;

@@ -166,16 +166,21 @@ static int sw_assign_lids(struct sweep *sw)
 	if (rc < 0)
 		log_err("out of LIDs: some ports get none");
 	i = 0;
+	unsigned changed = 0;
 	FOR_LID_PORTS(f, nd, p) {
 		uint16_t lid = reqs[i++].assigned;
-		if (lid && lid != fab_port_cur_lid(p))
-			log_info("LID %u for 0x%016llx (%s port %u)", lid,
-				 (unsigned long long)p->guid, nd->desc, p->num);
+		if (lid && lid != fab_port_cur_lid(p)) {
+			changed++;
+			log_debug("LID %u for 0x%016llx (%s port %u)", lid,
+				  (unsigned long long)p->guid, nd->desc, p->num);
+		}
 		fab_set_lid(f, p, lid);
 		if (lid)
 			lidmap_set(sw->sm->lids, p->guid, lid);
 	}
 	free(reqs);
+	if (changed)
+		log_info("assigned %u LIDs (%zu ports carry one)", changed, n);
 	lidmap_save(sw->sm->lids);
 	if (f->local)
 		sw->sm->lid = fab_lid_port(f->local)->lid;

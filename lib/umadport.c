@@ -34,6 +34,8 @@ int umad_port_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid)
 		log_warnx("bad port '%s'", spec);
 		return -1;
 	}
+	struct mad_port_spec first = { .port = 0 };
+	uint64_t first_guid = 0;
 	n = umad_get_cas_names(cas, UMAD_MAX_DEVICES);
 	if (n <= 0) {
 		log_warnx("no InfiniBand devices found (are ib_umad and the HCA driver loaded?)");
@@ -50,6 +52,9 @@ int umad_port_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid)
 			if (!p)
 				continue;
 			int match;
+			if (!want_ca[0] && !want_guid && !first.port &&
+			    strcmp(p->link_layer, "Ethernet") != 0)
+				umad_port_fill(&ca, p, &first, &first_guid);
 			if (want_ca[0])
 				match = p->portnum == want_port;
 			else if (want_guid)
@@ -69,7 +74,13 @@ int umad_port_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid)
 		log_warnx("port %s:%d not found", want_ca, want_port);
 	else if (want_guid)
 		log_warnx("no local port has GUID 0x%016llx", (unsigned long long)want_guid);
-	else
-		log_warnx("no InfiniBand port with its link up; name one with [sm] port");
+	else if (first.port) {
+		/* No cable yet: run on the first port; the link may come later. */
+		log_warnx("no InfiniBand port has its link up; using %s:%d", first.ca, first.port);
+		*out = first;
+		*guid = first_guid;
+		return 0;
+	} else
+		log_warnx("no InfiniBand port found");
 	return -1;
 }
