@@ -43,7 +43,7 @@ struct mad_req {
 struct rx_rec {
 	int handle;
 	int len;                      /* MAD bytes, or negative errno */
-	uint8_t umad[];               /* umad_size() + MAD_SIZE */
+	uint8_t umad[];               /* struct ib_user_mad + MAD_SIZE */
 };
 
 struct mad_rx {
@@ -363,7 +363,8 @@ static int mad_register(struct mad_engine *e, enum mad_handle h)
 
 static int mad_open_issm(struct mad_engine *e, const char *ca, int port)
 {
-	snprintf(e->ca, sizeof(e->ca), "%s", ca);
+	if (ca != e->ca)
+		snprintf(e->ca, sizeof(e->ca), "%s", ca);
 	e->port = port;
 	char path[256];
 
@@ -396,7 +397,8 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 	e->unsol_arg = unsol_arg;
 	e->issm_fd = e->pipe_rd = e->pipe_wr = -1;
 	e->fd[MAD_H_SMI] = e->fd[MAD_H_GSI] = -1;
-	e->rec_size = sizeof(struct rx_rec) + umad_size() + MAD_SIZE;
+	/* umad_size() (56) is smaller than what umad_recv() may write (64 + MAD). */
+	e->rec_size = sizeof(struct rx_rec) + sizeof(struct ib_user_mad) + MAD_SIZE;
 	e->rec = calloc(1, e->rec_size);
 	if (!e->rec)
 		goto fail;

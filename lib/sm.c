@@ -190,8 +190,9 @@ static void sm_light_reply(void *arg, const struct mad_reply *r)
 	sm_light_finish(l);
 }
 
-/* A known SM: a better one standing by gets the mastership (the heavy sweep
- * hands over); one that stopped answering changes nothing in the fabric. */
+/* A known SM: a better one standing by, or a better master (fabrics merged,
+ * or a standby that took over too early) gets the mastership: the heavy
+ * sweep hands over. One that stopped answering changes nothing. */
 static void sm_light_sm_reply(void *arg, const struct mad_reply *r)
 {
 	struct light *l = arg;
@@ -200,10 +201,12 @@ static void sm_light_sm_reply(void *arg, const struct mad_reply *r)
 
 	if (r->err == MAD_OK) {
 		sminfo_decode(r->data, &si);
-		if (si.state == SM_STANDBY && sm_key_trusted(sm->cfg.sm_key, si.key) &&
+		if ((si.state == SM_STANDBY || si.state == SM_MASTER) &&
+		    sm_key_trusted(sm->cfg.sm_key, si.key) &&
 		    sm_rank_cmp(si.priority, si.guid, sm_priority(sm), sm->port_guid) > 0) {
 			l->changed = 1;
-			l->why = "a better SM is standing by";
+			l->why = si.state == SM_MASTER ? "another master outranks us" :
+							  "a better SM is standing by";
 		}
 	}
 	sm_light_finish(l);

@@ -367,7 +367,7 @@ proc_stop() {
 		kill -KILL "$pid" 2>/dev/null
 		kill -KILL -- "-$wrap" 2>/dev/null
 	fi
-	wait "$wrap"
+	wait "$wrap" 2>/dev/null
 	rc=$?
 	unset "_WRAP[$pid]"
 	return "$rc"
@@ -513,4 +513,68 @@ sm_once() {
 	else
 		osm_run "$node" ${prio:+-p "$prio"}
 	fi
+}
+
+# --- whole-fabric checks (iblinkinfo: directed-route discovery) --------------
+
+# fabric_scan NODE: discover the fabric from NODE with `iblinkinfo -l` (one
+# line per port of every node, found by directed route) and set:
+#   FAB_NODES       LID owners seen (switches, and CA ports)
+#   FAB_LINKS       links seen (each counted once, from either end)
+#   FAB_ACTIVE      links Active at both ends
+#   FAB_BAD         "guid[port]=State/Phys" of every linked port not Active
+#   FAB_LID0        GUIDs whose LID is 0
+#   FAB_LIDDUP      LIDs held by more than one GUID ("lid:guid,guid")
+# A port is linked when iblinkinfo shows a neighbour or its PhysLinkState is
+# LinkUp. The GUID printed is the switch's node GUID (its LID is port 0's) or
+# the CA's port GUID, so "GUID" = "LID owner". Output kept in $WORK/iblinkinfo.txt.
+fabric_scan() {
+	local node=$1 out=$WORK/iblinkinfo.txt sum
+	FAB_NODES=0 FAB_LINKS=0 FAB_ACTIVE=0 FAB_BAD="" FAB_LID0="" FAB_LIDDUP=""
+	diag "$node" iblinkinfo -l >"$out" 2>"$WORK/iblinkinfo.err" || return 1
+	sum=$(awk '
+	function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
+	/==\(/ {
+		i = index($0, "==("); j = index($0, ")==>")
+		if (!i || !j) next
+		left = substr($0, 1, i - 1); mid = substr($0, i + 3, j - i - 3)
+		right = trim(substr($0, j + 4))
+		split(left, a, " "); guid = a[1]
+		q = left; sub(/.*"/, "", q)          # after the description: LID PORT[..]
+		split(trim(q), b, /[ \t\[]+/); lid = b[1] + 0; port = b[2] + 0
+		n = split(trim(mid), m, /[ \t]+/)
+		phys = m[n]; st = m[n - 1]; sub(/\/$/, "", st)
+		rguid = ""
+		if (right ~ /^0x/) {
+			split(right, r, /[ \t\[]+/); rguid = r[1]; rport = r[3] + 0
+		}
+		if (!(guid in owner)) { owner[guid] = lid; nodes++ }
+		else if (owner[guid] != lid) inconsistent = inconsistent " " guid
+		linked = (rguid != "" || phys == "LinkUp")
+		if (!linked) next
+		if (st != "Active") bad = bad " " guid "[" port "]=" st "/" phys
+		if (rguid == "") next
+		e1 = guid ":" port; e2 = rguid ":" rport
+		key = (e1 < e2) ? e1 " " e2 : e2 " " e1
+		if (!(key in links)) { links[key] = 1; nlinks++; act[key] = 1 }
+		if (st != "Active") act[key] = 0
+	}
+	END {
+		for (k in act) if (act[k]) nact++
+		for (g in owner) {
+			if (owner[g] == 0) lid0 = lid0 " " g
+			else if (owner[g] in byLid) byLid[owner[g]] = byLid[owner[g]] "," g
+			else byLid[owner[g]] = g
+		}
+		for (l in byLid) if (byLid[l] ~ /,/) dup = dup " " l ":" byLid[l]
+		if (inconsistent != "") dup = dup " inconsistent:" inconsistent
+		printf "FAB_NODES=%d\nFAB_LINKS=%d\nFAB_ACTIVE=%d\n", nodes, nlinks, nact
+		printf "FAB_BAD=\"%s\"\nFAB_LID0=\"%s\"\nFAB_LIDDUP=\"%s\"\n", bad, lid0, dup
+	}' "$out")
+	eval "$sum"
+}
+
+# fabric_all_active NODE LINKS: a scan from NODE finds LINKS links, all Active.
+fabric_all_active() {
+	fabric_scan "$1" && [ "$FAB_LINKS" -eq "$2" ] && [ "$FAB_ACTIVE" -eq "$2" ] && [ -z "$FAB_BAD" ]
 }
