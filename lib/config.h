@@ -31,7 +31,7 @@ void cfg_defaults(struct smd_config *cfg);
 /*
  * Read path into *cfg (which the caller has filled with defaults).
  * Returns 0 on success; -1 with err holding one line such as
- *   "/etc/smd/smd.conf:7: key 'priority': 16 is out of range 0..15"
+ *   "/etc/smd/smd.conf:7: key 'priority': '16' is out of range 0..15"
  *   "/etc/smd/smd.conf:3: unknown section [foo]"
  *   "/etc/smd/smd.conf: cannot open: No such file or directory"
  * On error *cfg is left unchanged (parse into a copy, commit on success).

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# sim.fattree: a two-level fat-tree, 4 leaves x 4 hosts, 2 spines, 36-port
+# switches (tests/sim/gen-fattree.sh). Judged by a directed-route scan
+# (iblinkinfo): every cabled port Active, as many Active links as the fabric
+# file has cables, every LID owner (switch port 0, CA port) with a non-zero,
+# unique LID.
+#  1. smd --once from h0 (exit 0);
+#  2. on a fresh fabric, smd as a daemon on h5.
+. "$(dirname "$0")/lib.sh"
+
+LEAVES=4 HOSTS=4 SPINES=2 PORTS=36
+net=$WORK/fattree.net
+bash "$SIM_LIB_DIR/gen-fattree.sh" $LEAVES $HOSTS $SPINES $PORTS >"$net" ||
+	fail "gen-fattree.sh failed"
+links=$(sed -n 's/^# links: //p' "$net")
+nodes=$((LEAVES * HOSTS + LEAVES + SPINES))
+is "fabric file cables" "$links" $((LEAVES * HOSTS + LEAVES * SPINES))
+
+# verdict WHAT: the last fabric_scan shows a fully configured fabric.
+verdict() {
+	is "$1: nodes found" "$FAB_NODES" "$nodes"
+	is "$1: links found" "$FAB_LINKS" "$links"
+	is "$1: links Active" "$FAB_ACTIVE" "$links"
+	is "$1: linked ports not Active" "${FAB_BAD:-none}" none
+	is "$1: LID 0" "${FAB_LID0:-none}" none
+	is "$1: duplicate LIDs" "${FAB_LIDDUP:-none}" none
+}
+
+# --- 1. --once ----------------------------------------------------------------
+sim_start "$net"
+must "scan before any SM" fabric_scan h0
+is "before: links Active" "$FAB_ACTIVE" 0
+is "before: links found" "$FAB_LINKS" "$links"
+
+t0=$(now_ms)
+sm_once h0
+is "--once from h0: exit status" "$?" 0
+note "--once took $(($(now_ms) - t0)) ms"
+must "scan after --once" fabric_scan h0
+verdict "after --once"
+# The same fabric seen from the far end.
+must "scan from h15" fabric_scan h15
+is "from h15: links Active" "$FAB_ACTIVE" "$links"
+if is_smd; then
+	check "log: subnet up: $nodes nodes ($((LEAVES + SPINES)) switches)" \
+		log_has "$SMD_LOG" "subnet up: $nodes nodes \($((LEAVES + SPINES)) switches\)"
+fi
+
+# --- 2. daemon ------------------------------------------------------------------
+sim_start "$net"
+t0=$(now_ms)
+sm_start h5 1
+pid=$SM_PID
+if check "daemon on h5: every link Active within 30 s" wait_until 30 fabric_all_active h5 "$links"; then
+	note "daemon: all Active after $(($(now_ms) - t0)) ms"
+fi
+fabric_scan h5
+verdict "daemon"
+check "sminfo -D 0 on h5: MASTER" wait_until 10 sm_state_is h5 MASTER -D 0
+check "SM still running" proc_alive "$pid"
+if is_smd; then
+	check "daemon log: subnet up: $nodes nodes" \
+		wait_until 5 log_has "$SMD_LOG" "subnet up: $nodes nodes \($((LEAVES + SPINES)) switches\)"
+fi
+
+done_testing
