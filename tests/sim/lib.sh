@@ -12,6 +12,12 @@
 #
 # Verdicts come only from infiniband-diags (smpquery, sminfo, iblinkinfo),
 # never from smd's own logs, except where a test checks a log line on purpose.
+#
+# SIM_SM=opensm runs the fabric tests with OpenSM in smd's place (sm_start,
+# sm_once): a check of the harness itself; smd-only checks are skipped.
+
+# Globals set here are read by the tests; single quotes in sh -c are meant.
+# shellcheck disable=SC2034,SC2016
 
 set -u -o pipefail
 
@@ -22,9 +28,11 @@ SMD_BIN=${SMD_BIN:-$SMD_SRC/build/smd}
 SIM_TEST=$(basename "$0" .sh)
 SIM_TEST=${SIM_TEST#t_}
 
-# Longest life of any smd started in the background: a safety net for a test
-# shell that is killed before its EXIT trap can run (CTest's TIMEOUT is 300).
+# Longest life of any smd/opensm started in the background and of ibsim: a
+# safety net for a test shell killed before its EXIT trap can run (CTest's
+# TIMEOUT is 300 s).
 SMD_MAX_LIFE=${SMD_MAX_LIFE:-280}
+SIM_MAX_LIFE=${SIM_MAX_LIFE:-290}
 # Bound for a foreground smd --once run.
 SMD_ONCE_TIMEOUT=${SMD_ONCE_TIMEOUT:-60}
 # Bound for one diag command.
@@ -103,7 +111,8 @@ _SIM_GEN=0            # how many ibsim instances this test started
 _SIM_PID=""           # running ibsim
 _SIM_HOLD_PID=""      # the `sleep infinity` keeping its console fifo open
 _SIM_CTL=""           # its console fifo
-declare -A _WRAP      # pid of smd/opensm -> pid of its timeout wrapper (our child)
+declare -A _WRAP      # pid of smd/opensm -> our child (subshell around its timeout)
+declare -A _PGID      # pid of smd/opensm -> process group of its timeout
 
 # _kill_wait PID SECONDS: TERM, wait up to SECONDS, then KILL.
 _kill_wait() {
@@ -121,6 +130,11 @@ _cleanup() {
 	local rc=$? p i alive
 	trap - EXIT INT TERM
 	set +e
+	if { [ "$rc" -ne 0 ] || [ "$_T_FAILED" -ne 0 ]; } && [ -n "$_SIM_PID" ] &&
+		kill -0 "$_SIM_PID" 2>/dev/null; then
+		echo "# fabric at failure (iblinkinfo -l by directed route, first 40 ports):"
+		_diag_env "" 10 iblinkinfo -l 2>/dev/null | head -n 40 | sed "s/^/#   /"
+	fi
 	# TERM every client still running, give them 5 s together, then KILL the
 	# wrapper's whole process group (timeout without --foreground has its own).
 	for p in "${!_WRAP[@]}"; do kill -TERM "$p" 2>/dev/null; done
@@ -132,7 +146,8 @@ _cleanup() {
 	done
 	for p in "${!_WRAP[@]}"; do
 		kill -KILL "$p" 2>/dev/null
-		kill -KILL -- "-${_WRAP[$p]}" 2>/dev/null
+		# only while our subshell lives is its timeout (the group leader) alive
+		kill -0 "${_WRAP[$p]}" 2>/dev/null && kill -KILL -- "-${_PGID[$p]}" 2>/dev/null
 		wait "${_WRAP[$p]}" 2>/dev/null
 	done
 	sim_stop
@@ -151,8 +166,8 @@ _cleanup() {
 	exit "$rc"
 }
 trap _cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'note "interrupted (SIGINT)"; exit 130' INT
+trap 'note "interrupted (SIGTERM)"; exit 143' TERM
 
 # --- the simulator ------------------------------------------------------------
 
@@ -170,9 +185,10 @@ sim_start() {
 	mkfifo "$_SIM_CTL" || fail "mkfifo $_SIM_CTL"
 	# The holder keeps a writer on the fifo so ibsim's stdin never sees EOF
 	# (it would spin at 100% CPU). Both opens block until the other side opens.
-	sleep infinity >"$_SIM_CTL" &
+	# Both are bounded by timeout in case this shell dies without its trap.
+	timeout "$((SIM_MAX_LIFE + 10))" sleep infinity >"$_SIM_CTL" &
 	_SIM_HOLD_PID=$!
-	ibsim -s "$@" "$net" <"$_SIM_CTL" >"$SIM_LOG" 2>&1 &
+	timeout -k 5 "$SIM_MAX_LIFE" ibsim -s "$@" "$net" <"$_SIM_CTL" >"$SIM_LOG" 2>&1 &
 	_SIM_PID=$!
 	# The first node of every fabric file answers NodeInfo by directed route.
 	if ! wait_until 10 _sim_ready; then
@@ -211,9 +227,10 @@ sim_stop() {
 
 # sim_console CMD: send one console command, e.g. 'Unlink "node2"[1]'.
 sim_console() {
-	[ -n "$_SIM_PID" ] || fail "sim_console: no ibsim running"
+	[ -n "$_SIM_PID" ] && kill -0 "$_SIM_PID" 2>/dev/null || fail "sim_console: no ibsim running"
 	note "ibsim console: $*"
-	echo "$*" >"$_SIM_CTL"
+	# bounded: opening the fifo would block forever if ibsim had just died
+	timeout 5 bash -c 'echo "$1" >"$2"' sh "$*" "$_SIM_CTL" || fail "sim_console: cannot write to ibsim"
 }
 
 # --- clients --------------------------------------------------------------------
@@ -283,6 +300,9 @@ port_lid() { port_field "$1" "$2" "$3" Lid; }
 # port_is NODE DRPATH PORT STATE: the port is in STATE.
 port_is() { [ "$(port_state "$1" "$2" "$3")" = "$4" ]; }
 
+# smlid_is NODE LID: NODE's own port 1 has MasterSMLID LID.
+smlid_is() { [ "$(port_field "$1" 0 1 SMLid)" = "$2" ]; }
+
 # node_field NODE DRPATH FIELD: a NodeInfo field (Guid, PortGuid, NodeType ...).
 node_field() { diag "$1" smpquery -D nodeinfo "$2" 2>/dev/null | _field "$3"; }
 
@@ -328,26 +348,34 @@ guid_eq() { [ -n "$1" ] && [ -n "$2" ] && [ "$(printf '%x' "$(($1))")" = "$(prin
 
 # --- background clients (smd, opensm) ---------------------------------------
 
-# _bg_start LOG NODE CMD...: start CMD attached to NODE in the background,
-# stdout+stderr to LOG, under `timeout $SMD_MAX_LIFE` (its own process group,
-# a safety net if this shell dies without its trap). Sets BG_PID to CMD's own
-# pid (sh records it, then CMD takes it over by exec; only CMD gets the
-# preload).
+# _bg_start LOG NODE PRELOAD CMD...: start CMD attached to NODE, with
+# LD_PRELOAD=PRELOAD, in the background, stdout+stderr to LOG, under
+# `timeout $SMD_MAX_LIFE` (its own process group, a safety net if this shell
+# dies without its trap). Sets BG_PID to CMD's own pid: sh records it (and
+# its parent, timeout), then CMD takes it over by exec; only CMD gets the
+# preload. The subshell around timeout turns a death
+# by signal into an exit status (bash would print "Killed" otherwise).
 _bg_start() {
-	local log=$1 node=$2; shift 2
+	local log=$1 node=$2 preload=$3; shift 3
 	_BG_N=$((_BG_N + 1))
 	local pidf=$WORK/.bg-$_BG_N.pid i
-	timeout -k 5 "$SMD_MAX_LIFE" env SIM_HOST="$node" sh -c \
-		'echo $$ >"$1"; export LD_PRELOAD="$2"; shift 2; exec "$@"' \
-		sh "$pidf" "$UMAD2SIM" "$@" >"$log" 2>&1 &
+	(
+		timeout -k 5 "$SMD_MAX_LIFE" env SIM_HOST="$node" sh -c \
+			'echo "$$ $PPID" >"$1"; export LD_PRELOAD="$2"; shift 2; exec "$@"' \
+			sh "$pidf" "$preload" "$@" >"$log" 2>&1
+		exit $?
+	) 2>/dev/null &
 	local wrap=$!
 	for ((i = 0; i < 50; i++)); do
 		[ -s "$pidf" ] && break
 		sleep 0.1
 	done
 	[ -s "$pidf" ] || fail "could not start $1 on $node"
-	BG_PID=$(cat "$pidf")
+	local pids
+	read -r -a pids <"$pidf"
+	BG_PID=${pids[0]}
 	_WRAP[$BG_PID]=$wrap
+	_PGID[$BG_PID]=${pids[1]}
 }
 _BG_N=0
 
@@ -366,16 +394,21 @@ proc_stop() {
 	if kill -0 "$wrap" 2>/dev/null; then
 		note "process $pid did not exit within 10 s of SIG$sig: KILL"
 		kill -KILL "$pid" 2>/dev/null
-		kill -KILL -- "-$wrap" 2>/dev/null
+		kill -KILL -- "-${_PGID[$pid]}" 2>/dev/null
 	fi
 	wait "$wrap" 2>/dev/null
 	rc=$?
-	unset "_WRAP[$pid]"
+	unset "_WRAP[$pid]" "_PGID[$pid]"
 	return "$rc"
 }
 
-# proc_alive PID: that process still runs.
-proc_alive() { [ -n "${_WRAP[$1]:-}" ] && kill -0 "$1" 2>/dev/null; }
+# proc_alive PID...: those processes (started by smd_start/osm_start) still run.
+proc_alive() {
+	local p
+	for p in "$@"; do
+		[ -n "${_WRAP[$p]:-}" ] && kill -0 "$p" 2>/dev/null || return 1
+	done
+}
 
 # _newlog BASE: a log file name not used yet in this test.
 _newlog() {
@@ -388,6 +421,21 @@ _newlog() {
 
 need_smd() {
 	[ -x "$SMD_BIN" ] || fail "smd binary not found or not executable: '$SMD_BIN' (set SMD_BIN)"
+	_smd_preload
+}
+
+# _smd_preload: set SMD_PRELOAD, the LD_PRELOAD for smd. A sanitizer build
+# (SMD_SANITIZE=ON) needs the ASan runtime first in the list, before
+# libumad2sim, and suppressions for errors inside the preload library itself.
+_smd_preload() {
+	[ -z "${SMD_PRELOAD:-}" ] || return 0
+	local asan
+	asan=$(ldd "$SMD_BIN" 2>/dev/null | awk '/libasan\.so/ { print $3; exit }')
+	if [ -n "$asan" ]; then
+		export ASAN_OPTIONS="suppressions=$SIM_LIB_DIR/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+		export LSAN_OPTIONS="suppressions=$SIM_LIB_DIR/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+	fi
+	SMD_PRELOAD="${asan:+$asan:}$UMAD2SIM"
 }
 
 # smd_conf NODE [LINE...]: write $WORK/smd-NODE.conf with state_dir
@@ -418,7 +466,7 @@ smd_start() {
 	[ -f "$conf" ] || smd_conf "$node" >/dev/null
 	SMD_LOG=$(_newlog "smd-$node")
 	note "start: SIM_HOST=$node smd -f -c $(basename "$conf") $* ($(basename "$SMD_LOG"))"
-	_bg_start "$SMD_LOG" "$node" "$SMD_BIN" -f -c "$conf" "$@"
+	_bg_start "$SMD_LOG" "$node" "$SMD_PRELOAD" "$SMD_BIN" -f -c "$conf" "$@"
 	SMD_PID=$BG_PID
 }
 
@@ -433,12 +481,18 @@ smd_run() {
 	[ -f "$conf" ] || smd_conf "$node" >/dev/null
 	SMD_LOG=$(_newlog "smd-$node")
 	note "run: SIM_HOST=$node smd -f -c $(basename "$conf") $* ($(basename "$SMD_LOG"))"
-	timeout -k 5 "$SMD_ONCE_TIMEOUT" env LD_PRELOAD="$UMAD2SIM" SIM_HOST="$node" \
+	timeout -k 5 "$SMD_ONCE_TIMEOUT" env LD_PRELOAD="$SMD_PRELOAD" SIM_HOST="$node" \
 		"$SMD_BIN" -f -c "$conf" "$@" >"$SMD_LOG" 2>&1
 }
 
 # log_has FILE REGEX: FILE has a line matching the extended regex.
 log_has() { grep -Eq -- "$2" "$1" 2>/dev/null; }
+
+# last_state_is FILE STATE: the last "entering MASTER|STANDBY" line of an smd
+# log names STATE.
+last_state_is() {
+	grep -Eo "entering (MASTER|STANDBY)" "$1" 2>/dev/null | tail -n 1 | grep -q "entering $2"
+}
 
 # --- OpenSM as a stand-in (SIM_SM=opensm: checks the harness itself) ----------
 
@@ -466,7 +520,7 @@ osm_start() {
 	local out
 	out=$(_newlog "opensm-$node.out")
 	note "start: SIM_HOST=$node opensm $*"
-	OSM_CACHE_DIR=$cache _bg_start "$out" "$node" \
+	OSM_CACHE_DIR=$cache _bg_start "$out" "$node" "$UMAD2SIM" \
 		opensm -F "$(_osm_conf)" -f "$WORK/opensm-$node.log" "$@"
 	OSM_PID=$BG_PID
 }

@@ -6,6 +6,7 @@
 # unique LID.
 #  1. smd --once from h0 (exit 0);
 #  2. on a fresh fabric, smd as a daemon on h5.
+# shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 LEAVES=4 HOSTS=4 SPINES=2 PORTS=36
@@ -38,6 +39,14 @@ is "--once from h0: exit status" "$?" 0
 note "--once took $(($(now_ms) - t0)) ms"
 must "scan after --once" fabric_scan h0
 verdict "after --once"
+# A switch has one LID, on port 0: leaf0 is DR 0,1 from h0, spine0 is leaf0's
+# port HOSTS+1.
+for sw in "leaf0 0,1" "spine0 0,1,$((HOSTS + 1))"; do
+	read -r name dr <<<"$sw"
+	l=$(port_lid h0 "$dr" 0)
+	check "$name port 0 (DR $dr) has a LID ($l)" test "${l:-0}" -gt 0
+	is "$name is a switch" "$(node_field h0 "$dr" NodeType)" Switch
+done
 # The same fabric seen from the far end.
 must "scan from h15" fabric_scan h15
 is "from h15: links Active" "$FAB_ACTIVE" "$links"

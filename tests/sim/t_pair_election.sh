@@ -2,6 +2,7 @@
 # sim.pair_election: smd on node1 (priority 3) comes up first, then smd on
 # node2 (priority 9): in the end node2's SM is the only MASTER and node1's is
 # STANDBY (sminfo -D 0 on each node), and it stays so.
+# shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 sim_start "$SIM_FABRICS/pair.net"
@@ -35,9 +36,9 @@ check "exactly one MASTER, stable for 5 s" holds 5 elected
 check "ports still Active" all_active node1:1 node2:1
 # The fabric points at the new master: node2's LID as SMLid on both ports.
 lid2=$(port_lid node2 0 1)
-check "node1 SMLid is node2's LID ($lid2)" wait_until 30 eval '[ "$(port_field node1 0 1 SMLid)" = "$lid2" ]'
-check "node2 SMLid is node2's LID ($lid2)" wait_until 30 eval '[ "$(port_field node2 0 1 SMLid)" = "$lid2" ]'
-check "both SMs still running" eval 'proc_alive "$pid1" && proc_alive "$pid2"'
+check "node1 SMLid is node2's LID ($lid2)" wait_until 30 smlid_is node1 "$lid2"
+check "node2 SMLid is node2's LID ($lid2)" wait_until 30 smlid_is node2 "$lid2"
+check "both SMs still running" proc_alive "$pid1" "$pid2"
 
 if is_smd; then
 	check "node2 log: entering MASTER" log_has "$WORK/smd-node2.log" "entering MASTER"

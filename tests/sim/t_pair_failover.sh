@@ -2,6 +2,7 @@
 # sim.pair_failover: node1 (priority 3) STANDBY under node2 (priority 9)
 # MASTER; SIGKILL node2's SM: node1's SM takes over as MASTER within 30 s,
 # without renumbering, and the ports stay (or come back) Active.
+# shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 sim_start "$SIM_FABRICS/pair.net"
@@ -34,14 +35,14 @@ check "ports Active" wait_until 30 all_active node1:1 node2:1
 is "node1 keeps its LID" "$(port_lid node1 0 1)" "$lid1"
 is "node2 keeps its LID" "$(port_lid node2 0 1)" "$lid2"
 check "node2 SMLid now points at node1 ($lid1)" \
-	wait_until 30 eval '[ "$(port_field node2 0 1 SMLid)" = "$lid1" ]'
+	wait_until 30 smlid_is node2 "$lid1"
 check "sminfo from node2 (LID-routed) finds the MASTER" wait_until 10 sm_state_is node2 MASTER
 check "node1's SM still MASTER after 3 s" holds 3 sm_state_is node1 MASTER -D 0
 check "node1's SM still running" proc_alive "$pid1"
 
 if is_smd; then
 	check "node1 log: entering MASTER after STANDBY" \
-		eval 'grep -E "entering (MASTER|STANDBY)" "$WORK/smd-node1.log" | tail -n 1 | grep -q "entering MASTER"'
+		last_state_is "$WORK/smd-node1.log" MASTER
 fi
 
 done_testing

@@ -3,6 +3,7 @@
 # cable (ibsim console Unlink): both ports go Down; plug it back (ReLink): the
 # link returns in Init and smd must bring both ports Active again (30 s bound;
 # the measured time is printed).
+# shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 sim_start "$SIM_FABRICS/pair.net"

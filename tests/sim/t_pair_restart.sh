@@ -8,6 +8,7 @@
 #     at the other end): still the same LIDs.
 #  4. garbage in the state file, fresh ibsim, smd --once: exit 0, ports
 #     Active, guid2lid.corrupt.* holds the garbage.
+# shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 export SM_STATE_DIR=$WORK/state
@@ -57,7 +58,7 @@ if is_smd; then
 	l2=$(port_lid node2 0 1)
 	check "corrupt state file: LIDs non-zero and distinct ($l1, $l2)" \
 		test "${l1:-0}" -gt 0 -a "${l2:-0}" -gt 0 -a "$l1" != "$l2"
-	corrupt=$(ls "$SM_STATE_DIR"/guid2lid.corrupt.* 2>/dev/null | head -n 1)
+	corrupt=$(find "$SM_STATE_DIR" -maxdepth 1 -name "guid2lid.corrupt.*" | head -n 1)
 	if check "guid2lid.corrupt.* exists" test -n "$corrupt"; then
 		check "$(basename "$corrupt") holds the garbage" \
 			test "$(cat "$corrupt")" = "$garbage"

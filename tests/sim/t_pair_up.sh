@@ -2,6 +2,7 @@
 # sim.pair_up: smd on node1 (priority 5, from its config) brings up a
 # back-to-back pair: both ports Active, distinct non-zero LIDs, sminfo shows
 # smd as MASTER with priority 5, "subnet up:" logged, guid2lid holds both GUIDs.
+# shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 sim_start "$SIM_FABRICS/pair.net"

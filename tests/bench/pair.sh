@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# tests/bench/pair.sh -- smd next to OpenSM on the simulated back-to-back pair,
+# same machine, same run: time from start to both ports Active, time to
+# Active again after a replugged cable (ibsim Unlink/ReLink), idle CPU,
+# peak RSS. Each SM runs with its own defaults on a fresh ibsim.
+# Not a CTest test: it prints figures, it does not judge them.
+# Port states are read by tests/tools/portwatch (one libibmad client polling
+# every 2 ms), so the figures are not blurred by starting smpquery in a loop.
+#   SMD_BIN=build/smd PORTWATCH=build/portwatch bash tests/bench/pair.sh
+#   (BENCH_IDLE_S=60 by default: CPU time is counted in 10 ms ticks)
+. "$(dirname "$0")/../sim/lib.sh"
+
+PORTWATCH=${PORTWATCH:-$(dirname "$SMD_BIN")/portwatch}
+[ -x "$PORTWATCH" ] || fail "no portwatch at $PORTWATCH (build it: cmake --build build)"
+
+IDLE_S=${BENCH_IDLE_S:-60}
+declare -A R
+
+# watch_start [-d]: portwatch on node1 for both ports of the pair; the time
+# it prints lands in $WORK/portwatch-N.log.
+watch_start() {
+	PW_LOG=$(_newlog portwatch)
+	_bg_start "$PW_LOG" node1 "$UMAD2SIM" "$PORTWATCH" "$@" 60000 0:1 0,1:1
+	PW_PID=$BG_PID
+}
+# watch_result: wait for portwatch (not in a subshell: only the parent can
+# wait for it); PW_T is the time it saw every port Active.
+watch_result() {
+	proc_wait "$PW_PID" || fail "portwatch: ports not Active in time"
+	PW_T=$(tail -n 1 "$PW_LOG")
+}
+proc_wait() {
+	local wrap=${_WRAP[$1]}
+	wait "$wrap"
+	local rc=$?
+	unset "_WRAP[$1]"
+	return "$rc"
+}
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+phys_down() { [ "$(port_phys node1 0 1)" != LinkUp ]; }
+
+bench_one() {
+	local sm=$1 pid t0 c0 c1
+	sim_start "$SIM_FABRICS/pair.net"
+	watch_start
+	sleep 0.5  # let the probe attach to ibsim first
+	t0=$(now_ms)
+	if [ "$sm" = smd ]; then
+		smd_start node1
+		pid=$SMD_PID
+	else
+		: >"$WORK/opensm.conf"  # OpenSM's own defaults
+		osm_start node1
+		pid=$OSM_PID
+	fi
+	watch_result
+	R[$sm.up]=$((PW_T - t0))
+
+	watch_start -d
+	wait_until 10 grep -q ready "$PW_LOG" || fail "portwatch did not start"
+	sim_console 'Unlink "node2"[1]'
+	wait_until 10 phys_down || fail "$sm: link did not go down"
+	sleep 1
+	t0=$(now_ms)
+	sim_console 'ReLink "node2"[1]'
+	watch_result
+	R[$sm.replug]=$((PW_T - t0))
+
+	sleep 2
+	c0=$(ticks "$pid")
+	sleep "$IDLE_S"
+	c1=$(ticks "$pid")
+	# clock ticks (1/100 s) over IDLE_S seconds -> ms of CPU per minute
+	R[$sm.idle]=$(((c1 - c0) * 10 * 60 / IDLE_S))
+	R[$sm.rss]=$(hwm_kb "$pid")
+	proc_stop "$pid"
+	sim_stop
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+row() {
+	printf '| %-36s | %9s | %9s | %6s |\n' "$1" "${R[smd.$2]}" "${R[opensm.$2]}" \
+		"$(ratio "${R[smd.$2]}" "${R[opensm.$2]}")"
+}
+
+bench_one smd
+bench_one opensm
+echo
+echo "pair (2 HCAs back-to-back), ibsim, idle window ${IDLE_S} s"
+printf '| %-36s | %9s | %9s | %6s |\n' "figure" "smd" "OpenSM" "ratio"
+printf '|%s|%s|%s|%s|\n' "--------------------------------------" "-----------" "-----------" "--------"
+row "start to both ports Active (ms)" up
+row "replug to both ports Active (ms)" replug
+row "idle CPU (ms per minute)" idle
+row "peak RSS (KiB)" rss
+_T_N=1  # the bench reports figures; it has no checks
+done_testing
