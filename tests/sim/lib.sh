@@ -196,9 +196,13 @@ sim_start() {
 	fi
 }
 
+# Ready once ibsim has bound its sockets (it prints the banner after that):
+# a client started earlier retries, and one killed by its timeout in the
+# middle of the handshake makes ibsim panic ("can't connect to in socket").
 _sim_ready() {
 	kill -0 "$_SIM_PID" 2>/dev/null || fail "ibsim exited (log $SIM_LOG)"
-	_diag_env "" 2 smpquery -D nodeinfo 0 >/dev/null 2>&1
+	grep -q 'Network simulator ready' "$SIM_LOG" 2>/dev/null || return 1
+	_diag_env "" 10 smpquery -D nodeinfo 0 >/dev/null 2>&1
 }
 
 # sim_stop: stop ibsim and its fifo holder (no-op if none runs).
