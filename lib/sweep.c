@@ -33,6 +33,7 @@ struct sweep {
 	struct sm_peer handover_to;
 	int handed_over;
 	unsigned mads, sets, errors;
+	unsigned unanswered;      /* discovery requests that got no answer */
 };
 
 struct swq;
@@ -447,23 +448,29 @@ static void sw_stage_walk(struct sweep *sw, int target)
 static void sw_stage_done(struct sweep *sw)
 {
 	struct sm *sm = sw->sm;
-	unsigned linked = 0, active = 0;
+	unsigned linked = 0, active = 0, unknown = 0;
 
 	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
-		for (unsigned i = 1; i <= n->nports; i++)
-			if (n->ports[i].have_info && fab_port_linked(&n->ports[i])) {
-				linked++;
-				if (fab_port_state(&n->ports[i]) == PORT_ACTIVE)
-					active++;
-			}
+		for (unsigned i = 1; i <= n->nports; i++) {
+			struct fab_port *p = &n->ports[i];
+			if (!p->have_info || !fab_port_linked(p))
+				continue;
+			linked++;
+			if (fab_port_state(p) == PORT_ACTIVE)
+				active++;
+			/* The far end of a link we could not read is not known to be up. */
+			if (!p->remote || !p->remote->have_info)
+				unknown++;
+		}
 	double ms = sm_ms_since(&sw->t0);
-	int all = linked && active == linked;
+	int all = linked && active == linked && !unknown && !sw->unanswered;
 	if (all && (!sm->subnet_up || sw->sets))
 		log_notice("subnet up: %u nodes (%u switches), %u ports Active in %.0f ms",
 			   sw->fab->nnodes, sw->fab->nswitches, active, ms);
 	else if (!all)
 		log_warnx("subnet not fully up: %u of %u linked ports Active after %.0f ms "
-			  "(%u requests failed)", active, linked, ms, sw->errors);
+			  "(%u requests failed, %u ports not read)", active, linked, ms,
+			  sw->errors + sw->unanswered, unknown);
 	log_debug("sweep: %u SMPs (%u Sets), %u failed, %.1f ms", sw->mads, sw->sets,
 		  sw->errors, ms);
 	fab_free(sm->fab);
@@ -535,6 +542,7 @@ static void sw_disc_done(void *arg, struct disc_result *res)
 	sw->disc = NULL;
 	sw->fab = res->fab;
 	sw->mads += res->mads;
+	sw->unanswered = res->failed;
 	if (!res->local_ok || !sw->fab->local) {
 		log_warnx("sweep failed: the local port does not answer");
 		sw_end(sw);
