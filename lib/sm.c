@@ -72,6 +72,7 @@ void sm_event(struct sm *sm, enum elect_event ev)
 	case ACT_FOLLOW:
 		sm_stop_sweep(sm);
 		sm->misses = 0;
+		sm->subnet_up = 0;  /* "subnet up" is the master's to say */
 		log_notice("following master SM 0x%016llx (priority %u)",
 			   (unsigned long long)sm->master.info.guid, sm->master.info.priority);
 		sm_timer(sm->poll_ev, sm->cfg.poll_interval_ms);

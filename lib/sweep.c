@@ -384,6 +384,8 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 	int need_set = !link_config_ok(p->info, peer, &lp);
 
 	if (need_set) {
+		char buf[160];
+		log_debug("configuring %s", port_name(p, buf, sizeof(buf)));
 		link_build_set(set, p->info, peer, &lp);
 		sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
 			sw_portinfo_set_reply);
@@ -439,6 +441,9 @@ static void sw_stage_walk(struct sweep *sw, int target)
 			if (link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) != target)
 				continue;
 			uint8_t set[64];
+			char buf[160];
+			log_debug("%s %s", target == PORT_ARMED ? "arming" : "activating",
+				  port_name(p, buf, sizeof(buf)));
 			link_build_state_set(set, p->info, target);
 			sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
 				sw_state_reply);
@@ -464,7 +469,7 @@ static void sw_stage_done(struct sweep *sw)
 		}
 	double ms = sm_ms_since(&sw->t0);
 	int all = linked && active == linked && !unknown && !sw->unanswered;
-	if (all && (!sm->subnet_up || sw->sets))
+	if (all && !sm->subnet_up)
 		log_notice("subnet up: %u nodes (%u switches), %u ports Active in %.0f ms",
 			   sw->fab->nnodes, sw->fab->nswitches, active, ms);
 	else if (!all)
