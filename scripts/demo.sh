@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A two-minute look at smd on a simulated fabric (ibsim): two HCAs cabled
-# back-to-back, smd on both. Builds smd (Release) into build/, shows the
+# back-to-back, smd on both. Builds smd (Release) into build-demo/, shows the
 # daemons' log lines as they come (ports going Active, the election), then
 # what infiniband-diags see (smpquery portinfo, sminfo), and stops
 # everything it started.
@@ -9,12 +9,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 ./scripts/deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSMD_SANITIZE="${SMD_SANITIZE:-OFF}" >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
-echo "built $root/build/smd"
+cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=Release -DSMD_SANITIZE="${SMD_SANITIZE:-OFF}" >/dev/null
+cmake --build build-demo -j"$(nproc)" >/dev/null
+echo "built $root/build-demo/smd"
 
 set +e
-export SMD_BIN=$root/build/smd SMD_SRC=$root SMD_LOG_LEVEL=info
+export SMD_BIN=$root/build-demo/smd SMD_SRC=$root SMD_LOG_LEVEL=info
 # The simulation harness of the tests: ibsim with a console, clients run from
 # a temporary directory, everything stopped by an EXIT trap.
 . "$root/tests/sim/lib.sh"

@@ -7,7 +7,7 @@
 # Port states are read by tests/tools/portwatch (one libibmad client polling
 # every 2 ms), so the figures are not blurred by starting smpquery in a loop.
 #   SMD_BIN=build/smd PORTWATCH=build/portwatch bash tests/bench/pair.sh
-#   (BENCH_IDLE_S=60 by default: CPU time is counted in 10 ms ticks)
+#   (BENCH_IDLE_S=60 by default)
 . "$(dirname "$0")/../sim/lib.sh"
 
 PORTWATCH=${PORTWATCH:-$(dirname "$SMD_BIN")/portwatch}
@@ -37,7 +37,8 @@ proc_wait() {
 	return "$rc"
 }
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU time of every thread of a process in ns (schedstat: finer than ticks).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { print s }'; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 phys_down() { [ "$(port_phys node1 0 1)" != LinkUp ]; }
 
@@ -69,11 +70,10 @@ bench_one() {
 	R[$sm.replug]=$((PW_T - t0))
 
 	sleep 2
-	c0=$(ticks "$pid")
+	c0=$(cpu_ns "$pid")
 	sleep "$IDLE_S"
-	c1=$(ticks "$pid")
-	# clock ticks (1/100 s) over IDLE_S seconds -> ms of CPU per minute
-	R[$sm.idle]=$(((c1 - c0) * 10 * 60 / IDLE_S))
+	c1=$(cpu_ns "$pid")
+	R[$sm.idle]=$(((c1 - c0) * 60 / IDLE_S / 1000000))
 	R[$sm.rss]=$(hwm_kb "$pid")
 	proc_stop "$pid"
 	sim_stop
