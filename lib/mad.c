@@ -65,6 +65,8 @@ struct mad_engine {
 	int pipe_rd, pipe_wr;
 	struct event *pipe_ev;
 	atomic_int stop;
+	atomic_uint rx_dropped;
+	int closing;
 	size_t rec_size;
 	struct rx_rec *rec;           /* loop-side buffer */
 	struct mad_opts opts;
@@ -97,7 +99,7 @@ static void *mad_rx_main(void *p)
 		int len = MAD_SIZE;
 		int rc = umad_recv(rx->fd, rec->umad, &len, RX_TIMEOUT_MS);
 		if (rc < 0) {
-			if (rc == -ETIMEDOUT || rc == -EAGAIN || rc == -EINTR || errno == ETIMEDOUT)
+			if (rc == -ETIMEDOUT || rc == -EAGAIN || rc == -EINTR)
 				continue;
 			if (rc == -ENOSPC)  /* larger than one MAD (RMPP): not ours to read */
 				continue;
@@ -106,13 +108,16 @@ static void *mad_rx_main(void *p)
 			rec->len = len;
 		}
 		rec->handle = rx->handle;
-		/* Records are smaller than PIPE_BUF, so each write is atomic. */
+		/* Records are smaller than PIPE_BUF, so each write is atomic. The
+		 * pipe never blocks this thread: when the loop falls that far
+		 * behind, the MAD is dropped like one lost on the wire (the
+		 * sender's retry covers it) and counted. */
 		ssize_t w;
 		do {
 			w = write(e->pipe_wr, rec, e->rec_size);
 		} while (w < 0 && errno == EINTR);
 		if (w < 0)
-			break;
+			atomic_fetch_add(&e->rx_dropped, 1);
 		if (rc < 0)
 			usleep(100000);  /* a failing descriptor must not spin */
 	}
@@ -174,9 +179,12 @@ static void mad_attempt(struct mad_req *r)
 	/* The kernel only routes a reply to a send it still tracks, so give it
 	 * our timeout too; our own timer covers libumad2sim, which ignores it. */
 	if (umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][r->dr ? AG_SMI_DR : AG_SMI],
-		      umad, MAD_SIZE, (int)r->timeout_ms, 0) < 0)
+		      umad, MAD_SIZE, (int)r->timeout_ms, 0) < 0) {
+		e->st.send_errors++;  /* the timer below retries it */
 		log_debug("umad_send failed (TID 0x%x); will retry", r->tid);
-	e->st.sent++;
+	} else {
+		e->st.sent++;
+	}
 	tv.tv_sec = r->timeout_ms / 1000;
 	tv.tv_usec = (r->timeout_ms % 1000) * 1000 + 5000;
 	evtimer_add(&r->timer, &tv);
@@ -201,8 +209,11 @@ static void mad_pump(struct mad_engine *e)
 
 int mad_smp(struct mad_engine *e, const struct smp_req *q, mad_done_fn cb, void *arg)
 {
-	struct mad_req *r = calloc(1, sizeof(*r));
+	struct mad_req *r;
 
+	if (e->closing)
+		return -1;
+	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
 	r->e = e;
@@ -372,9 +383,10 @@ static int mad_open_issm(struct mad_engine *e, const char *ca, int port)
 		log_warnx("%s:%d: no issm device", ca, port);
 		return -1;
 	}
-	e->issm_fd = open(path, O_RDWR | O_CLOEXEC);
+	/* Without O_NONBLOCK the kernel waits until the holder lets go. */
+	e->issm_fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (e->issm_fd < 0) {
-		if (errno == EBUSY)
+		if (errno == EBUSY || errno == EAGAIN)
 			log_warnx("%s: busy: another subnet manager runs on %s:%d", path, ca, port);
 		else
 			log_warn("%s", path);
@@ -437,6 +449,9 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 	e->pipe_rd = p[0];
 	e->pipe_wr = p[1];
 	evutil_make_socket_nonblocking(e->pipe_rd);
+	evutil_make_socket_nonblocking(e->pipe_wr);
+	/* Room for a full window of replies plus a burst of traps. */
+	(void)fcntl(e->pipe_wr, F_SETPIPE_SZ, 1 << 20);
 	e->pipe_ev = event_new(base, e->pipe_rd, EV_READ | EV_PERSIST, mad_pipe_cb, e);
 	if (!e->pipe_ev || event_add(e->pipe_ev, NULL) < 0)
 		goto fail;
@@ -480,17 +495,27 @@ void mad_close(struct mad_engine *e)
 	for (int h = 0; h < MAD_H_COUNT; h++)
 		if (e->rx[h].running)
 			pthread_join(e->rx[h].thread, NULL);
-	/* Outstanding requests die with the engine; their owners are gone too. */
+	/* Every request still here ends now, through its callback, so its
+	 * owner can free what it holds; nothing new is accepted meanwhile. */
+	e->closing = 1;
+	struct mad_reply cancel = { .err = MAD_ECANCELED };
 	for (unsigned i = 0; i < MAD_SLOTS; i++)
 		if (e->slot[i]) {
-			evtimer_del(&e->slot[i]->timer);
-			free(e->slot[i]);
+			struct mad_req *r = e->slot[i];
+			evtimer_del(&r->timer);
+			e->slot[i] = NULL;
+			r->cb(r->arg, &cancel);
+			free(r);
 		}
 	while (e->q_head) {
 		struct mad_req *r = e->q_head;
 		e->q_head = r->next;
+		r->cb(r->arg, &cancel);
 		free(r);
 	}
+	if (atomic_load(&e->rx_dropped))
+		log_warnx("%u received MADs were dropped while the loop was busy",
+			  atomic_load(&e->rx_dropped));
 	if (e->pipe_ev)
 		event_free(e->pipe_ev);
 	if (e->pipe_rd >= 0)

@@ -26,7 +26,7 @@ enum mad_err {
 	MAD_ETIMEDOUT,  /* no reply after every retry */
 	MAD_EUMAD,      /* umad status non-zero (e.g. 110: undeliverable under ibsim) */
 	MAD_ESTATUS,    /* the reply carries a MAD status */
-	MAD_ESEND,      /* umad_send kept failing */
+	MAD_ECANCELED,  /* the engine is closing */
 };
 
 struct mad_reply {
@@ -62,7 +62,7 @@ struct mad_opts {
 
 struct mad_stats {
 	uint64_t sent, resent, replies, timeouts, umad_errors, status_errors;
-	uint64_t unsolicited, stray, malformed, queued_max;
+	uint64_t unsolicited, stray, malformed, queued_max, send_errors;
 };
 
 struct mad_engine;
@@ -72,12 +72,16 @@ struct mad_engine;
  * (logged). */
 struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec *spec,
 			    const struct mad_opts *opts, mad_unsol_fn unsol, void *unsol_arg);
+/* Stop receiving, end every outstanding and queued request with
+ * MAD_ECANCELED (their callbacks run, so owners free what they hold), close
+ * the port and issm. */
 void mad_close(struct mad_engine *e);
 void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts);
 
 /* One SMP. dr == NULL: LID routed to dlid. data: 64 bytes for a Set, NULL
  * for a Get. timeout_ms/retries < 0: the engine's. The callback runs exactly
- * once from the loop (never from inside mad_smp). Returns 0, -1 on error. */
+ * once from the loop (never from inside mad_smp). Returns 0, -1 on error
+ * (also while closing). */
 struct smp_req {
 	const struct dr_path *dr;
 	uint16_t dlid;

@@ -128,16 +128,30 @@ void sm_sweep_done(struct sm *sm, int all_active)
 		}
 		sm->resweep = 1;
 	}
+	if (sm->closing)
+		return;
 	if (sm->state == SM_DISCOVERING && !sm->sweep) {
 		/* The sweep failed before the election could decide: try again. */
 		evtimer_add(sm->kick_ev, &(struct timeval){ .tv_sec = 1 });
 		return;
 	}
+	unsigned delay = RESWEEP_DELAY_MS;
+	if (all_active) {
+		sm->retry_ms = 0;
+	} else if (sm->state == SM_MASTER) {
+		/* Keep at it, backing off to the sweep interval, so one port
+		 * that never comes up does not keep the fabric busy. */
+		unsigned cap = sm->cfg.sweep_interval ? sm->cfg.sweep_interval * 1000 : 60000;
+		sm->retry_ms = sm->retry_ms ? sm->retry_ms * 2 : RESWEEP_DELAY_MS;
+		if (sm->retry_ms > cap)
+			sm->retry_ms = cap;
+		delay = sm->retry_ms;
+		sm->resweep = 1;
+	}
 	if (sm->resweep) {
 		sm->resweep = 0;
-		/* Short pause so a flapping link cannot spin the loop. */
-		struct timeval tv = { 0, RESWEEP_DELAY_MS * 1000 };
-		evtimer_add(sm->kick_ev, &tv);
+		/* A pause, so a flapping link cannot spin the loop. */
+		sm_timer(sm->kick_ev, delay);
 	}
 }
 
@@ -167,7 +181,7 @@ static void sm_light_finish(struct light *l)
 	if (--l->pending)
 		return;
 	sm->light_busy = 0;
-	if (l->changed && sm->state == SM_MASTER)
+	if (l->changed && sm->state == SM_MASTER && !sm->closing)
 		sm_request_sweep(sm, l->why);
 	free(l);
 }
@@ -176,7 +190,9 @@ static void sm_light_reply(void *arg, const struct mad_reply *r)
 {
 	struct light *l = arg;
 
-	if (r->err != MAD_OK) {
+	if (r->err == MAD_ECANCELED) {
+		/* closing: nothing to judge */
+	} else if (r->err != MAD_OK) {
 		l->changed = 1;
 		l->why = "a node stopped answering";
 	} else if (mad_hdr_attr(r->mad) == IB_ATTR_SWITCH_INFO) {
@@ -283,11 +299,13 @@ static void sm_poll_reply(void *arg, const struct mad_reply *r)
 	struct sm_info si;
 
 	sm->poll_busy = 0;
-	if (sm->state != SM_STANDBY)
+	if (sm->state != SM_STANDBY || r->err == MAD_ECANCELED)
 		return;
 	if (r->err == MAD_OK) {
 		sminfo_decode(r->data, &si);
-		if (si.state == SM_MASTER && si.guid == sm->master.info.guid) {
+		/* A better SM still discovering is on its way to MASTER: alive. */
+		if ((si.state == SM_MASTER || si.state == SM_DISCOVERING) &&
+		    si.guid == sm->master.info.guid) {
 			if (sm->misses)
 				log_info("master SM answers again after %u missed polls", sm->misses);
 			sm->misses = 0;
@@ -337,6 +355,8 @@ static void sm_watch_reply(void *arg, const struct mad_reply *r)
 	struct sm *sm = arg;
 
 	sm->watch_busy = 0;
+	if (r->err == MAD_ECANCELED)
+		return;
 	sm_timer(sm->watch_ev, sm->cfg.port_watch_ms);
 	if (r->err != MAD_OK)
 		return;
@@ -346,6 +366,7 @@ static void sm_watch_reply(void *arg, const struct mad_reply *r)
 
 	if (up != sm->own_linkup)
 		log_notice("own port link %s", up ? "up" : "down");
+	int changed = up != sm->own_linkup || state != sm->own_state;
 	sm->own_linkup = up;
 	sm->own_state = state;
 	if (up && !(mad_get_field(RO(r->data), 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM)) {
@@ -359,8 +380,9 @@ static void sm_watch_reply(void *arg, const struct mad_reply *r)
 		return;
 	}
 	/* A replugged cable comes back in Init: configure it now rather than
-	 * at the next sweep. */
-	if (sm->state == SM_MASTER && state != PORT_ACTIVE && !sm->sweep)
+	 * at the next sweep. Only on a change: an unfinished subnet is retried
+	 * by the back-off in sm_sweep_done(). */
+	if (sm->state == SM_MASTER && state != PORT_ACTIVE && changed)
 		sm_request_sweep(sm, "own port is not Active");
 }
 
@@ -422,10 +444,19 @@ static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct 
 	}
 	if (ev == EV_HANDOVER)
 		log_notice("handover from SM 0x%016llx", (unsigned long long)them.guid);
-	if (ev != EV_NEVENTS && ev != EV_HANDOVER)
-		sm->master.info = them;  /* the commanding master is whom we follow */
+	int locate = 0;
+	if (ev != EV_NEVENTS && ev != EV_HANDOVER) {
+		/* The commanding master is whom we follow: find its route. */
+		struct fab_port *mp = sm->fab ? fab_port_by_guid(sm->fab, them.guid) : NULL;
+		sm->master.info = them;
+		if (mp)
+			sm->master.path = mp->path;
+		locate = !mp;
+	}
 	if (ev != EV_NEVENTS)
 		sm_event(sm, ev);
+	if (locate && sm->state == SM_STANDBY && !sm->sweep)
+		sm->sweep = sweep_start(sm, SWEEP_RECORD);  /* finds the master's route */
 	sm_fill_info(sm, &us);
 	sminfo_encode(data, &us);
 	sm_respond(sm, mad, len, from, 0, data);
@@ -546,10 +577,11 @@ void sm_free(struct sm *sm)
 {
 	if (!sm)
 		return;
+	sm->closing = 1;
 	if (sm->sweep)
 		sweep_abort(sm->sweep);
-	/* Closing the engine drops every outstanding request, so no callback
-	 * can reach a freed sweep. */
+	/* Closing the engine ends every outstanding request through its
+	 * callback: aborted sweeps, light sweeps and polls free themselves. */
 	mad_close(sm->mad);
 	fab_free(sm->fab);
 	lidmap_free(sm->lids);

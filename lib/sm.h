@@ -42,6 +42,8 @@ struct sm {
 	int own_linkup;           /* own port has a physical link */
 	unsigned own_state;
 	int poll_busy, watch_busy, light_busy;
+	int closing;              /* sm_free is ending outstanding requests */
+	unsigned retry_ms;        /* back-off before re-sweeping an unfinished subnet */
 	struct event *sweep_ev, *poll_ev, *watch_ev, *kick_ev;
 	/* --once */
 	int once;

@@ -101,8 +101,11 @@ void mad_make_response(uint8_t *mad, unsigned status, const void *data, size_t d
 {
 	unsigned method = mad_hdr_method(mad);
 
+	/* Get and Set are both answered with GetResp (IBA 13.4.5). */
 	if (method == IB_MAD_METHOD_TRAP)
 		mad_hdr_set_method(mad, IB_MAD_METHOD_TRAP_REPRESS);
+	else if (method == IB_MAD_METHOD_GET || method == IB_MAD_METHOD_SET)
+		mad_hdr_set_method(mad, IB_MAD_METHOD_GET_RESPONSE);
 	else
 		mad_hdr_set_method(mad, method | 0x80);
 	if (mad_hdr_class(mad) == MCLASS_SMI_DR) {

@@ -300,7 +300,11 @@ static int sw_decide(struct sweep *sw)
 		}
 		return 0;
 	}
-	/* SWEEP_RECORD: a standby looks and remembers. */
+	/* SWEEP_RECORD: a standby looks and remembers, including where the
+	 * master it follows is now. */
+	for (unsigned i = 0; i < sw->npeers; i++)
+		if (sw->peers[i].info.guid == sm->master.info.guid)
+			sm->master.path = sw->peers[i].path;
 	sw_record_lids(sw);
 	fab_free(sm->fab);
 	sm->fab = sw_take_fabric(sw);

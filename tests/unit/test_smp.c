@@ -69,6 +69,20 @@ static void test_response_dr(void **st)
 	assert_memory_equal(smp_data(mad), data, 64);
 }
 
+static void test_response_set_is_getresp(void **st)
+{
+	uint8_t mad[MAD_SIZE];
+	(void)st;
+	/* A Set is answered with GetResp (0x81), not 0x82: OpenSM drops 0x82. */
+	smp_init_lid(mad, IB_MAD_METHOD_SET, IB_ATTR_SMINFO, 1, 5, NULL);
+	mad_make_response(mad, 0, NULL, 0, SMP_DATA_OFFS);
+	assert_int_equal(mad_hdr_method(mad), IB_MAD_METHOD_GET_RESPONSE);
+	/* methods with a response of their own keep the response bit rule */
+	smp_init_lid(mad, IB_MAD_METHOD_GET_TABLE, 0x11, 0, 5, NULL);
+	mad_make_response(mad, 0, NULL, 0, SMP_DATA_OFFS);
+	assert_int_equal(mad_hdr_method(mad), IB_MAD_METHOD_GET_TABLE_RESPONSE);
+}
+
 static void test_response_trap(void **st)
 {
 	uint8_t mad[MAD_SIZE];
@@ -114,6 +128,7 @@ int main(void)
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_dr_request),
 		cmocka_unit_test(test_response_dr),
+		cmocka_unit_test(test_response_set_is_getresp),
 		cmocka_unit_test(test_response_trap),
 		cmocka_unit_test(test_hmap),
 	};

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# sim.opensm_interop: smd and OpenSM 3.3 on the two nodes of the pair, in
+# both directions, judged with sminfo and smpquery:
+#  1. OpenSM (priority 3) is MASTER; smd (priority 9) joins: OpenSM hands
+#     over, smd is MASTER, OpenSM STANDBY. smd stops: OpenSM is MASTER again
+#     (it accepted smd's answers, so it keeps no stuck request).
+#  2. smd (priority 3) is MASTER; OpenSM (priority 9) joins: smd hands over
+#     and stands by. OpenSM is killed: smd takes over, LIDs unchanged.
+. "$(dirname "$0")/lib.sh"
+is_smd || { note "smd-only test"; ok "skipped for $SIM_SM"; done_testing; }
+
+sim_start "$SIM_FABRICS/pair.net"
+
+note "1. OpenSM first, smd ranked higher"
+osm_start node2 -p 3
+osm=$OSM_PID
+must "OpenSM MASTER" wait_until 60 sm_state_is node2 MASTER -D 0
+smd_start node1 -p 9
+smd=$SMD_PID
+must "smd MASTER" wait_until 60 sm_state_is node1 MASTER -D 0
+must "OpenSM STANDBY" wait_until 60 sm_state_is node2 STANDBY -D 0
+check "ports Active" wait_until 30 all_active node1:1 node2:1
+smd_stop "$smd"
+check "OpenSM MASTER again once smd is gone" wait_until 90 sm_state_is node2 MASTER -D 0
+check "ports Active under OpenSM" wait_until 30 all_active node1:1 node2:1
+proc_stop "$osm"
+
+note "2. smd first, OpenSM ranked higher"
+smd_start node1 -p 3
+smd=$SMD_PID
+must "smd MASTER" wait_until 60 sm_state_is node1 MASTER -D 0
+osm_start node2 -p 9
+osm=$OSM_PID
+must "OpenSM MASTER" wait_until 60 sm_state_is node2 MASTER -D 0
+must "smd STANDBY" wait_until 60 sm_state_is node1 STANDBY -D 0
+must "ports Active" wait_until 30 all_active node1:1 node2:1
+lid1=$(port_lid node1 0 1)
+lid2=$(port_lid node2 0 1)
+proc_stop "$osm" KILL
+check "smd takes over from the killed OpenSM" wait_until 60 sm_state_is node1 MASTER -D 0
+check "ports Active" wait_until 30 all_active node1:1 node2:1
+is "node1 keeps its LID" "$(port_lid node1 0 1)" "$lid1"
+is "node2 keeps its LID" "$(port_lid node2 0 1)" "$lid2"
+
+done_testing
