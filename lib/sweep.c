@@ -267,7 +267,10 @@ static int sw_decide(struct sweep *sw)
 			p = sw_best_peer(sw, (1u << SM_DISCOVERING) | (1u << SM_STANDBY), 0);
 		if (!p) {
 			sm_event(sm, EV_SWEEP_WON);  /* continues this sweep as master */
-			return sw->mode != SWEEP_MASTER;
+			if (sw->mode == SWEEP_MASTER)
+				return 0;
+			sw_end(sw);  /* the state machine went elsewhere */
+			return 1;
 		}
 		sw_record_lids(sw);
 		struct sm_peer master = *p;
