@@ -24,6 +24,8 @@ void cfg_defaults(struct smd_config *cfg)
 	cfg->mad_window = 32;
 	cfg->mad_timeout_ms = 200;
 	cfg->mad_retries = 3;
+	cfg->route_engine = RT_AUTO;
+	cfg->nroots = 0;
 	cfg->log_level = LOG_LVL_INFO;
 }
 
@@ -116,7 +118,7 @@ int cfg_parse_port(const char *s, char *ca, size_t calen, int *portnum, uint64_t
 
 /* ---- the key table ---- */
 
-enum cfg_type { CFG_INT, CFG_UINT, CFG_U64, CFG_PORT, CFG_PATH, CFG_LEVEL };
+enum cfg_type { CFG_INT, CFG_UINT, CFG_U64, CFG_PORT, CFG_PATH, CFG_LEVEL, CFG_ENGINE, CFG_ROOTS };
 
 struct cfg_key {
 	const char *section;
@@ -142,6 +144,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("mad", "window", CFG_UINT, mad_window, 1, 256, ""),
 	K("mad", "timeout", CFG_UINT, mad_timeout_ms, 10, 10000, " ms"),
 	K("mad", "retries", CFG_UINT, mad_retries, 0, 20, ""),
+	K("routing", "engine", CFG_ENGINE, route_engine, 0, 0, ""),
+	K("routing", "roots", CFG_ROOTS, roots, 0, 0, ""),
 	K("log", "level", CFG_LEVEL, log_level, 0, 0, ""),
 };
 #define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -179,6 +183,27 @@ static int cfg_fail(struct cfg_parse *ps, const char *fmt, ...)
 	vsnprintf(ps->err, sizeof(ps->err), fmt, ap);
 	va_end(ap);
 	return 0;
+}
+
+/* "0xGUID, 0xGUID ..." (commas and/or blanks between them). */
+static int cfg_set_roots(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
+{
+	char buf[CFG_PATH_MAX * 2], *tok, *save;
+	unsigned n = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		return cfg_fail(ps, "key '%s': value is too long", k->name);
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		uint64_t g;
+		if (n == CFG_MAX_ROOTS)
+			return cfg_fail(ps, "key '%s': more than %d roots", k->name, CFG_MAX_ROOTS);
+		if (cfg_parse_port(tok, NULL, 0, NULL, &g) < 0 || !g)
+			return cfg_fail(ps, "key '%s': '%s' is not a 0x switch GUID", k->name, tok);
+		ps->cfg.roots[n++] = g;
+	}
+	ps->cfg.nroots = n;
+	return 1;
 }
 
 /* Store value into ps->cfg per k; 0 on error (recorded). */
@@ -229,6 +254,12 @@ static int cfg_set(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
 		if (v[0] != '/')
 			return cfg_fail(ps, "key '%s': '%s' is not an absolute path", k->name, v);
 		break;
+	case CFG_ENGINE:
+		if (rt_engine_parse(v, (enum rt_engine *)field) < 0)
+			return cfg_fail(ps, "key '%s': '%s' is not one of auto|minhop|updn", k->name, v);
+		return 1;
+	case CFG_ROOTS:
+		return cfg_set_roots(ps, k, v);
 	case CFG_LEVEL:
 		if (log_level_parse(v, &lvl) < 0)
 			return cfg_fail(ps, "key '%s': '%s' is not one of error|warn|notice|info|debug",

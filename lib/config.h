@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "log.h"
+#include "route.h"
 
 #define CFG_PATH_MAX 512
+#define CFG_MAX_ROOTS 64
 
 struct smd_config {
 	/* [sm] */
@@ -22,6 +24,10 @@ struct smd_config {
 	unsigned mad_window;          /* outstanding SMPs, default 32, 1..256 */
 	unsigned mad_timeout_ms;      /* per attempt, default 200, 10..10000 */
 	unsigned mad_retries;         /* default 3, 0..20 */
+	/* [routing] */
+	enum rt_engine route_engine;  /* default auto */
+	uint64_t roots[CFG_MAX_ROOTS];/* up/down roots; none = chosen automatically */
+	unsigned nroots;
 	/* [log] */
 	enum log_level log_level;     /* default info */
 };

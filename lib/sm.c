@@ -62,6 +62,7 @@ void sm_event(struct sm *sm, enum elect_event ev)
 	case ACT_BECOME_MASTER:
 		evtimer_del(sm->poll_ev);
 		sm->mastered_once = 0;  /* every port gets ClientReregister */
+		lft_memory_clear(&sm->lfts);  /* another SM may have routed since */
 		if (sm->sweep && sweep_mode(sm->sweep) == SWEEP_ELECT) {
 			sweep_continue_as_master(sm->sweep);
 		} else {
@@ -546,6 +547,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	sm->own_linkup = 1;
 	clock_gettime(CLOCK_MONOTONIC, &sm->once_t0);
 	sm->lids = lidmap_new();
+	lft_memory_init(&sm->lfts);
 	sm->sweep_ev = evtimer_new(base, sm_sweep_cb, sm);
 	sm->poll_ev = evtimer_new(base, sm_poll_cb, sm);
 	sm->watch_ev = evtimer_new(base, sm_watch_cb, sm);
@@ -582,7 +584,14 @@ void sm_free(struct sm *sm)
 		sweep_abort(sm->sweep);
 	/* Closing the engine ends every outstanding request through its
 	 * callback: aborted sweeps, light sweeps and polls free themselves. */
+	if (sm->mad) {
+		const struct mad_stats *st = mad_get_stats(sm->mad);
+		log_info("MADs: %llu sent, %llu resent, %llu timed out",
+			 (unsigned long long)st->sent, (unsigned long long)st->resent,
+			 (unsigned long long)st->timeouts);
+	}
 	mad_close(sm->mad);
+	lft_memory_clear(&sm->lfts);
 	fab_free(sm->fab);
 	lidmap_free(sm->lids);
 	if (sm->sweep_ev) event_free(sm->sweep_ev);

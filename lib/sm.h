@@ -10,6 +10,7 @@
 #include "config.h"
 #include "election.h"
 #include "fabric.h"
+#include "lft.h"
 #include "lidmap.h"
 #include "mad.h"
 
@@ -27,6 +28,7 @@ struct sm {
 	int prio_override;        /* -p, kept across SIGHUP; -1 = none */
 	struct mad_engine *mad;
 	struct lidmap *lids;
+	struct lft_memory lfts;   /* what we programmed into each switch */
 	enum sm_state state;
 	uint32_t act_count;
 	uint64_t port_guid;       /* our port */

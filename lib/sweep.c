@@ -8,6 +8,7 @@
 #include <string.h>
 #include <infiniband/mad.h>
 #include "discover.h"
+#include "lft.h"
 #include "lid.h"
 #include "link.h"
 #include "log.h"
@@ -33,6 +34,7 @@ struct sweep {
 	struct sm_peer handover_to;
 	int handed_over;
 	unsigned mads, sets, errors;
+	unsigned lft_blocks;      /* LFT blocks sent this sweep */
 	unsigned unanswered;      /* discovery requests that got no answer */
 };
 
@@ -42,6 +44,7 @@ struct swq {
 	struct sweep *sw;
 	swq_fn fn;
 	struct fab_port *port;
+	uint32_t mod;
 	uint8_t data[64];
 };
 
@@ -78,6 +81,7 @@ static void sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method
 	q->sw = sw;
 	q->fn = fn;
 	q->port = port;
+	q->mod = mod;
 	if (data)
 		memcpy(q->data, data, 64);
 	struct smp_req req = { .dr = path, .method = method, .attr = attr, .mod = mod,
@@ -403,10 +407,94 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 			sw_pkey_get_reply);
 }
 
+/* ---- routing ----------------------------------------------------------- */
+
+static void sw_lft_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+{
+	struct lft_shadow *sh = hmap_get(&sw->sm->lfts.by_guid, q->port->node->guid);
+
+	if (!sh || q->mod >= sh->nblocks)
+		return;
+	if (r->err != MAD_OK) {
+		sw->errors++;
+		sh->valid[q->mod] = 0;  /* unknown now: send it again next time */
+		return;
+	}
+	memcpy(sh->data + (size_t)q->mod * LFT_BLOCK, q->data, LFT_BLOCK);
+	sh->valid[q->mod] = 1;
+}
+
+/* SwitchInfo: LinearFDBTop, and PortStateChange cleared by writing back the
+ * 1 we read. Built from the fresh Get, so LifeTime and the rest stay. */
+static void sw_program_swinfo(struct sweep *sw, struct fab_node *n, uint16_t top)
+{
+	uint8_t si[64];
+	unsigned cur = mad_get_field(n->swinfo, 0, IB_SW_LINEAR_FDB_TOP_F);
+	unsigned psc = mad_get_field(n->swinfo, 0, IB_SW_STATE_CHANGE_F);
+
+	if (cur == top && !psc)
+		return;
+	memcpy(si, n->swinfo, 64);
+	mad_set_field(si, 0, IB_SW_LINEAR_FDB_TOP_F, top);
+	sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_SWITCH_INFO, 0, si,
+		&n->ports[0], sw_swinfo_set_reply);
+}
+
+static void sw_program_switch(struct sweep *sw, const struct lft_plan *plan, unsigned s)
+{
+	struct fab_node *n = plan->sw[s];
+	uint16_t top = plan->g.max_lid;
+	unsigned last = lft_last_block(n, top);
+	struct lft_shadow *sh = lft_shadow_get(&sw->sm->lfts, n->guid, (uint16_t)(last + 1));
+	uint8_t blk[LFT_BLOCK];
+
+	if (!sh) {
+		sw->errors++;
+		return;
+	}
+	/* A switch whose top is not what we wrote was reset or programmed by
+	 * another SM: what we remember of it is worthless. */
+	if (mad_get_field(n->swinfo, 0, IB_SW_LINEAR_FDB_TOP_F) != sh->top)
+		memset(sh->valid, 0, sh->nblocks);
+	sw_program_swinfo(sw, n, top);
+	sh->top = top;
+	for (unsigned b = 0; b <= last; b++) {
+		for (unsigned i = 0; i < LFT_BLOCK; i++) {
+			unsigned lid = b * LFT_BLOCK + i;
+			blk[i] = lid <= top ? plan->t.lft[s][lid] : RT_NO_PORT;
+		}
+		if (sh->valid[b] && !memcmp(sh->data + (size_t)b * LFT_BLOCK, blk, LFT_BLOCK))
+			continue;
+		sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_LINEARFORWTBL, b, blk,
+			&n->ports[0], sw_lft_reply);
+		sw->lft_blocks++;
+	}
+}
+
+static void sw_stage_routes(struct sweep *sw)
+{
+	struct sm *sm = sw->sm;
+	struct lft_plan plan;
+
+	if (lft_plan_build(&plan, sw->fab, sm->cfg.route_engine, sm->cfg.roots, sm->cfg.nroots) < 0) {
+		log_err("routing failed; forwarding tables left as they are");
+		sw->errors++;
+		return;
+	}
+	if (!plan.g.nsw)
+		return;
+	for (unsigned s = 0; s < plan.g.nsw; s++)
+		sw_program_switch(sw, &plan, s);
+	log_info("routing: %s for %u LIDs over %u switches in %.1f ms, %u LFT blocks to write",
+		 rt_engine_name(plan.used), plan.g.ndest, plan.g.nsw, plan.ms, sw->lft_blocks);
+	lft_plan_free(&plan);
+}
+
 static void sw_stage_config(struct sweep *sw)
 {
 	if (sw_assign_lids(sw) < 0)
 		sw->errors++;
+	sw_stage_routes(sw);
 	for (struct fab_node *n = sw->fab->nodes; n; n = n->next) {
 		if (fab_is_switch(n)) {
 			if (n->ports[0].have_info)
@@ -414,15 +502,6 @@ static void sw_stage_config(struct sweep *sw)
 			for (unsigned i = 1; i <= n->nports; i++)
 				if (fab_port_linked(&n->ports[i]))
 					sw_config_port(sw, &n->ports[i], 1);
-			/* Clear PortStateChange (write 1) from a fresh Get, which
-			 * keeps LinearFDBTop and LifeTime as they are. */
-			if (n->have_swinfo && mad_get_field(n->swinfo, 0, IB_SW_STATE_CHANGE_F)) {
-				uint8_t si[64];
-				memcpy(si, n->swinfo, 64);
-				mad_set_field(si, 0, IB_SW_STATE_CHANGE_F, 1);
-				sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_SWITCH_INFO,
-					0, si, &n->ports[0], sw_swinfo_set_reply);
-			}
 			continue;
 		}
 		for (unsigned i = 1; i <= n->nports; i++)

@@ -378,7 +378,7 @@ static void test_example_conf_uncommented(void **state)
 {
 	static const char *keys[] = { "priority", "port", "state_dir", "sweep_interval",
 		"sm_key", "poll_interval", "poll_retries", "port_watch", "window",
-		"timeout", "retries", "level" };
+		"timeout", "retries", "engine", "level" };
 	struct smd_config c, d;
 	char *text = read_all(SMD_EXAMPLE_CONF);
 	(void)state;
@@ -401,6 +401,29 @@ static void test_example_conf_uncommented(void **state)
 	free(text);
 }
 #endif
+
+static void test_routing_keys(void **state)
+{
+	struct smd_config c;
+	(void)state;
+
+	cfg_defaults(&c);
+	assert_int_equal(c.route_engine, RT_AUTO);
+	assert_int_equal(c.nroots, 0);
+	expect_ok("[routing]\nengine = updn\nroots = 0x0002c90300000001, 0x2 ,0x3\n", &c);
+	assert_int_equal(c.route_engine, RT_UPDN);
+	assert_int_equal(c.nroots, 3);
+	assert_true(c.roots[0] == 0x0002c90300000001ULL);
+	assert_true(c.roots[1] == 0x2 && c.roots[2] == 0x3);
+	expect_ok("[routing]\nengine = minhop\n", &c);
+	assert_int_equal(c.route_engine, RT_MINHOP);
+	expect_error("[routing]\nengine = ftree\n",
+		     "2: key 'engine': 'ftree' is not one of auto|minhop|updn");
+	expect_error("[routing]\nroots = 0x1, mlx5_0:1\n",
+		     "2: key 'roots': 'mlx5_0:1' is not a 0x switch GUID");
+	expect_error("[routing]\nroots = 0x0\n",
+		     "2: key 'roots': '0x0' is not a 0x switch GUID");
+}
 
 static void test_parse_port(void **state)
 {
@@ -482,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_example_conf),
 		cmocka_unit_test(test_example_conf_uncommented),
 #endif
+		cmocka_unit_test(test_routing_keys),
 		cmocka_unit_test(test_parse_port),
 		cmocka_unit_test(test_parse_port_bad),
 	};

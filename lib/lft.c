@@ -1,0 +1,155 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <infiniband/mad.h>
+#include "lft.h"
+#include "log.h"
+
+void lft_memory_init(struct lft_memory *m)
+{
+	hmap_init(&m->by_guid);
+}
+
+static void lft_shadow_free(struct lft_shadow *s)
+{
+	if (!s)
+		return;
+	free(s->valid);
+	free(s->data);
+	free(s);
+}
+
+void lft_memory_clear(struct lft_memory *m)
+{
+	for (size_t i = 0; i < m->by_guid.cap; i++)
+		if (m->by_guid.keys[i])
+			lft_shadow_free(m->by_guid.vals[i]);
+	hmap_free(&m->by_guid);
+}
+
+struct lft_shadow *lft_shadow_get(struct lft_memory *m, uint64_t guid, uint16_t nblocks)
+{
+	struct lft_shadow *s = hmap_get(&m->by_guid, guid);
+
+	if (s && s->nblocks >= nblocks)
+		return s;
+	/* Grow (more LIDs than before): keep what is known. */
+	struct lft_shadow *n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->nblocks = nblocks;
+	n->valid = calloc(nblocks, 1);
+	n->data = calloc(nblocks, LFT_BLOCK);
+	if (!n->valid || !n->data || hmap_put(&m->by_guid, guid, n) < 0) {
+		lft_shadow_free(n);
+		return NULL;
+	}
+	if (s) {
+		n->top = s->top;
+		memcpy(n->valid, s->valid, s->nblocks);
+		memcpy(n->data, s->data, (size_t)s->nblocks * LFT_BLOCK);
+		lft_shadow_free(s);
+	}
+	return n;
+}
+
+unsigned lft_last_block(const struct fab_node *sw, uint16_t top)
+{
+	unsigned cap = mad_get_field((void *)(uintptr_t)sw->swinfo, 0, IB_SW_LINEAR_FDB_CAP_F);
+	unsigned last = top;
+
+	if (cap && last > cap - 1)
+		last = cap - 1;
+	return last / LFT_BLOCK;
+}
+
+static double lft_ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
+		   const uint64_t *roots, unsigned nroots)
+{
+	struct hmap idx;          /* node GUID -> switch index + 1 */
+	unsigned nsw = 0, ndest = 0;
+	struct timespec t0;
+
+	memset(p, 0, sizeof(*p));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	hmap_init(&idx);
+	for (struct fab_node *n = f->nodes; n; n = n->next) {
+		if (!fab_is_switch(n) || !n->have_swinfo)
+			continue;
+		hmap_put(&idx, n->guid, (void *)(uintptr_t)(++nsw));
+		if (n->ports[0].lid)
+			ndest++;
+		for (unsigned i = 1; i <= n->nports; i++) {
+			struct fab_port *r = n->ports[i].remote;
+			if (r && !fab_is_switch(r->node) && r->lid)
+				ndest++;
+		}
+	}
+	if (!nsw) {
+		hmap_free(&idx);
+		return 0;
+	}
+	p->sw = calloc(nsw, sizeof(*p->sw));
+	if (!p->sw || rt_graph_init(&p->g, nsw, ndest) < 0)
+		goto fail;
+	unsigned d = 0;
+	for (struct fab_node *n = f->nodes; n; n = n->next) {
+		uintptr_t si = (uintptr_t)hmap_get(&idx, n->guid);
+		if (!si || !fab_is_switch(n))
+			continue;
+		int32_t s = (int32_t)si - 1;
+		p->sw[s] = n;
+		if (rt_switch_init(&p->g.sw[s], n->guid, n->ports[0].lid, n->nports) < 0)
+			goto fail;
+	}
+	for (unsigned s = 0; s < nsw; s++) {
+		struct fab_node *n = p->sw[s];
+		if (n->ports[0].lid)
+			p->g.dest[d++] = (struct rt_dest){ n->ports[0].lid, (int32_t)s, 0 };
+		for (unsigned i = 1; i <= n->nports; i++) {
+			struct fab_port *r = n->ports[i].remote;
+			if (!r)
+				continue;
+			if (!fab_is_switch(r->node)) {
+				if (r->lid)
+					p->g.dest[d++] = (struct rt_dest){ r->lid, (int32_t)s, (uint8_t)i };
+				continue;
+			}
+			uintptr_t ri = (uintptr_t)hmap_get(&idx, r->node->guid);
+			/* Each link once: from the lower index (or lower port on a loop). */
+			if (ri && ((unsigned)ri - 1 > s || ((unsigned)ri - 1 == s && r->num > i)))
+				rt_link(&p->g, (int32_t)s, (uint8_t)i, (int32_t)ri - 1, r->num);
+		}
+	}
+	p->g.ndest = d;
+	for (unsigned i = 0; i < d; i++)
+		if (p->g.dest[i].lid > p->g.max_lid)
+			p->g.max_lid = p->g.dest[i].lid;
+	hmap_free(&idx);
+	if (rt_tables_init(&p->t, nsw, p->g.max_lid) < 0)
+		goto fail_noidx;
+	if (route_compute(&p->g, engine, roots, nroots, &p->t, &p->used) < 0)
+		goto fail_noidx;
+	p->ms = lft_ms_since(&t0);
+	return 0;
+fail:
+	hmap_free(&idx);
+fail_noidx:
+	lft_plan_free(p);
+	return -1;
+}
+
+void lft_plan_free(struct lft_plan *p)
+{
+	rt_tables_free(&p->t);
+	rt_graph_free(&p->g);
+	free(p->sw);
+	memset(p, 0, sizeof(*p));
+}

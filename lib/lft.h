@@ -1,0 +1,51 @@
+/* lft: from the fabric model to programmed linear forwarding tables: builds
+ * the routing graph, runs the engine, and remembers per switch what was
+ * programmed so a re-sweep sends only the 64-LID blocks that changed. */
+#ifndef SMD_LFT_H
+#define SMD_LFT_H
+
+#include <stdint.h>
+#include "fabric.h"
+#include "hmap.h"
+#include "route.h"
+
+#define LFT_BLOCK 64
+
+/* What smd last programmed into one switch. */
+struct lft_shadow {
+	uint16_t top;             /* LinearFDBTop written */
+	uint16_t nblocks;
+	uint8_t *valid;           /* [nblocks]: block known to hold data[] */
+	uint8_t *data;            /* [nblocks * 64] */
+};
+
+/* All switches, by node GUID. */
+struct lft_memory {
+	struct hmap by_guid;
+};
+
+void lft_memory_init(struct lft_memory *m);
+/* Forget everything (another SM may have programmed the switches since). */
+void lft_memory_clear(struct lft_memory *m);
+struct lft_shadow *lft_shadow_get(struct lft_memory *m, uint64_t guid, uint16_t nblocks);
+
+/* The switches of f in the order of the graph (index = rt switch index). */
+struct lft_plan {
+	struct rt_graph g;
+	struct rt_tables t;
+	struct fab_node **sw;     /* [g.nsw] */
+	enum rt_engine used;
+	double ms;
+};
+
+/* Build the graph from f (LIDs assigned) and route it. 0, or -1 on error.
+ * A fabric without switches yields an empty plan (nsw == 0). */
+int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
+		   const uint64_t *roots, unsigned nroots);
+void lft_plan_free(struct lft_plan *p);
+
+/* Highest block index that may be written to the switch: never above
+ * LinearFDBCap (ibsim corrupts its memory past it). */
+unsigned lft_last_block(const struct fab_node *sw, uint16_t top);
+
+#endif
