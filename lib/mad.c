@@ -13,7 +13,9 @@
 
 #define MAD_SLOT_BITS 8
 #define MAD_SLOTS (1u << MAD_SLOT_BITS)
-#define RX_TIMEOUT_MS 200      /* how often a receive thread looks at the stop flag */
+#define RX_TIMEOUT_MS 1000     /* how often a receive thread looks at the stop flag
+				* (mad_close wakes it sooner with a MAD) */
+#define RX_BATCH 64            /* records taken from the pipe per read() */
 #define QP1_QKEY 0x80010000u
 
 /* Agents registered per handle, by class. */
@@ -24,19 +26,25 @@ static const struct { uint8_t mclass, version; } mad_classes[AG_COUNT] = {
 	[AG_SA] = { MCLASS_SA, 2 },
 };
 
+/* Kept small: a sweep may queue thousands. The MAD itself is built at
+ * each attempt, and the timer belongs to the window slot, not the request. */
 struct mad_req {
 	struct mad_engine *e;
 	struct mad_req *next;         /* pending queue */
-	struct event timer;
 	mad_done_fn cb;
 	void *arg;
 	uint32_t tid;                 /* low 32 bits of the TID of the current attempt */
-	unsigned slot;
-	unsigned timeout_ms;
-	unsigned retries_left;
-	int dr;
+	uint32_t mod;
+	uint16_t timeout_ms;
 	uint16_t dlid;
-	uint8_t mad[MAD_SIZE];
+	uint16_t attr;
+	uint8_t slot;
+	uint8_t retries_left;
+	uint8_t method;
+	uint8_t dr;
+	uint8_t has_data;
+	struct dr_path path;
+	uint8_t data[SMP_DATA_SIZE];
 };
 
 /* A received MAD as the receive thread hands it to the loop. */
@@ -68,9 +76,10 @@ struct mad_engine {
 	atomic_uint rx_dropped;
 	int closing;
 	size_t rec_size;
-	struct rx_rec *rec;           /* loop-side buffer */
+	uint8_t *batch;               /* loop-side buffer: RX_BATCH records */
 	struct mad_opts opts;
 	struct mad_req *slot[MAD_SLOTS];
+	struct event *slot_timer[MAD_SLOTS];
 	unsigned outstanding;
 	uint32_t seq;
 	unsigned next_slot;
@@ -131,7 +140,7 @@ static void mad_finish(struct mad_req *r, const struct mad_reply *rep)
 {
 	struct mad_engine *e = r->e;
 
-	evtimer_del(&r->timer);
+	evtimer_del(e->slot_timer[r->slot]);
 	e->slot[r->slot] = NULL;
 	e->outstanding--;
 	r->cb(r->arg, rep);
@@ -156,8 +165,10 @@ static void mad_fail(struct mad_req *r, enum mad_err err, int ustatus)
 
 static void mad_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct mad_req **slotp = arg;  /* &e->slot[i]: its request timed out */
 	(void)fd; (void)what;
-	mad_fail(arg, MAD_ETIMEDOUT, 0);
+	if (*slotp)
+		mad_fail(*slotp, MAD_ETIMEDOUT, 0);
 }
 
 /* Send the current attempt under a fresh TID, so that a late answer to an
@@ -167,14 +178,17 @@ static void mad_attempt(struct mad_req *r)
 	struct mad_engine *e = r->e;
 	uint8_t buf[512];
 	void *umad = buf;
+	uint8_t *mad = umad_get_mad(umad);
 	struct timeval tv;
 
 	e->seq++;
 	r->tid = (e->seq << MAD_SLOT_BITS) | r->slot;
-	mad_set_field64(r->mad, 0, IB_MAD_TRID_F, r->tid);
-
 	memset(buf, 0, umad_size());
-	memcpy(umad_get_mad(umad), r->mad, MAD_SIZE);
+	if (r->dr)
+		smp_init_dr(mad, &r->path, r->method, r->attr, r->mod, r->tid,
+			    r->has_data ? r->data : NULL);
+	else
+		smp_init_lid(mad, r->method, r->attr, r->mod, r->tid, r->has_data ? r->data : NULL);
 	umad_set_addr(umad, r->dr ? 0xffff : r->dlid, 0, 0, 0);
 	/* The kernel only routes a reply to a send it still tracks, so give it
 	 * our timeout too; our own timer covers libumad2sim, which ignores it. */
@@ -187,7 +201,7 @@ static void mad_attempt(struct mad_req *r)
 	}
 	tv.tv_sec = r->timeout_ms / 1000;
 	tv.tv_usec = (r->timeout_ms % 1000) * 1000 + 5000;
-	evtimer_add(&r->timer, &tv);
+	evtimer_add(e->slot_timer[r->slot], &tv);
 }
 
 static void mad_pump(struct mad_engine *e)
@@ -220,14 +234,20 @@ int mad_smp(struct mad_engine *e, const struct smp_req *q, mad_done_fn cb, void 
 	r->cb = cb;
 	r->arg = arg;
 	r->dr = q->dr != NULL;
-	r->dlid = q->dlid;
-	r->timeout_ms = q->timeout_ms >= 0 ? (unsigned)q->timeout_ms : e->opts.timeout_ms;
-	r->retries_left = q->retries >= 0 ? (unsigned)q->retries : e->opts.retries;
 	if (q->dr)
-		smp_init_dr(r->mad, q->dr, q->method, q->attr, q->mod, 0, q->data);
-	else
-		smp_init_lid(r->mad, q->method, q->attr, q->mod, 0, q->data);
-	evtimer_assign(&r->timer, e->base, mad_timer_cb, r);
+		r->path = *q->dr;
+	r->dlid = q->dlid;
+	r->method = q->method;
+	r->attr = q->attr;
+	r->mod = q->mod;
+	if (q->data) {
+		memcpy(r->data, q->data, SMP_DATA_SIZE);
+		r->has_data = 1;
+	}
+	unsigned to = q->timeout_ms >= 0 ? (unsigned)q->timeout_ms : e->opts.timeout_ms;
+	unsigned rt = q->retries >= 0 ? (unsigned)q->retries : e->opts.retries;
+	r->timeout_ms = (uint16_t)(to > 60000 ? 60000 : to);
+	r->retries_left = (uint8_t)(rt > 255 ? 255 : rt);
 
 	/* Always through the queue: the callback must never run inside mad_smp(). */
 	if (e->q_tail)
@@ -268,7 +288,7 @@ static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int ustatus)
 		mad_fail(r, MAD_EUMAD, ustatus);
 		return;
 	}
-	if (mad_hdr_attr(mad) != mad_hdr_attr(r->mad)) {
+	if (mad_hdr_attr(mad) != r->attr) {
 		mad_malformed(e, 1, "reply attribute differs from the request's");
 		return;
 	}
@@ -312,13 +332,11 @@ static void mad_pipe_cb(evutil_socket_t fd, short what, void *arg)
 	struct mad_engine *e = arg;
 	(void)what;
 
-	/* Bounded batch so timers and other events still get their turn. */
-	for (int i = 0; i < 64; i++) {
-		ssize_t n = read(fd, e->rec, e->rec_size);
-		if (n != (ssize_t)e->rec_size)
-			break;
-		mad_dispatch(e, e->rec);
-	}
+	/* Writes are whole records of at most PIPE_BUF bytes, so a read returns
+	 * whole records. One read per batch; bounded so timers get their turn. */
+	ssize_t n = read(fd, e->batch, RX_BATCH * e->rec_size);
+	for (ssize_t off = 0; off + (ssize_t)e->rec_size <= n; off += (ssize_t)e->rec_size)
+		mad_dispatch(e, (struct rx_rec *)(e->batch + off));
 }
 
 int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, const struct mad_from *from)
@@ -411,9 +429,14 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 	e->fd[MAD_H_SMI] = e->fd[MAD_H_GSI] = -1;
 	/* umad_size() (56) is smaller than what umad_recv() may write (64 + MAD). */
 	e->rec_size = sizeof(struct rx_rec) + sizeof(struct ib_user_mad) + MAD_SIZE;
-	e->rec = calloc(1, e->rec_size);
-	if (!e->rec)
+	e->batch = calloc(RX_BATCH, e->rec_size);
+	if (!e->batch)
 		goto fail;
+	for (unsigned i = 0; i < MAD_SLOTS; i++) {
+		e->slot_timer[i] = evtimer_new(base, mad_timer_cb, &e->slot[i]);
+		if (!e->slot_timer[i])
+			goto fail;
+	}
 	if (umad_init() < 0) {
 		log_warnx("cannot initialise libibumad");
 		goto fail;
@@ -487,11 +510,32 @@ void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts)
 	mad_pump(e);
 }
 
+/* The receive thread sees the stop flag when umad_recv() returns: a
+ * NodeInfo Get to our own node brings a reply at once instead of waiting
+ * out RX_TIMEOUT_MS. Its TID matches no slot. */
+static void mad_wake_rx(struct mad_engine *e)
+{
+	uint8_t buf[512];
+	void *umad = buf;
+	struct dr_path local;
+
+	if (!e->rx[MAD_H_SMI].running)
+		return;
+	dr_path_local(&local);
+	memset(buf, 0, umad_size());
+	smp_init_dr(umad_get_mad(umad), &local, IB_MAD_METHOD_GET, IB_ATTR_NODE_INFO, 0,
+		    0xffffffffu, NULL);
+	umad_set_addr(umad, 0xffff, 0, 0, 0);
+	(void)umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][AG_SMI_DR], umad, MAD_SIZE,
+			RX_TIMEOUT_MS, 0);
+}
+
 void mad_close(struct mad_engine *e)
 {
 	if (!e)
 		return;
 	atomic_store(&e->stop, 1);
+	mad_wake_rx(e);
 	for (int h = 0; h < MAD_H_COUNT; h++)
 		if (e->rx[h].running)
 			pthread_join(e->rx[h].thread, NULL);
@@ -502,7 +546,7 @@ void mad_close(struct mad_engine *e)
 	for (unsigned i = 0; i < MAD_SLOTS; i++)
 		if (e->slot[i]) {
 			struct mad_req *r = e->slot[i];
-			evtimer_del(&r->timer);
+			evtimer_del(e->slot_timer[i]);
 			e->slot[i] = NULL;
 			r->cb(r->arg, &cancel);
 			free(r);
@@ -528,7 +572,10 @@ void mad_close(struct mad_engine *e)
 		umad_close_port(e->fd[MAD_H_GSI]);
 	if (e->fd[MAD_H_SMI] >= 0)
 		umad_close_port(e->fd[MAD_H_SMI]);
-	free(e->rec);
+	for (unsigned i = 0; i < MAD_SLOTS; i++)
+		if (e->slot_timer[i])
+			event_free(e->slot_timer[i]);
+	free(e->batch);
 	free(e);
 }
 

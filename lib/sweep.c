@@ -2,7 +2,7 @@
  * model. Each stage sends its SMPs through the MAD engine's window and the
  * next stage starts when the last of them has ended (reply or final timeout):
  *   DISCOVER -> PEERS (SMInfo of other SMs) -> decide (election) ->
- *   [HANDOVER] -> CONFIG (LIDs, PortInfo, P_Key, SwitchInfo) -> ARM -> ACTIVE
+ *   [HANDOVER] -> CONFIG (LIDs, routes, PortInfo with Armed, P_Key) -> ACTIVE
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 #define SUBNET_PREFIX 0xfe80000000000000ULL
 #define SUBNET_TIMEOUT 18
 
-enum stage { ST_DISCOVER, ST_PEERS, ST_DECIDE, ST_HANDOVER, ST_CONFIG, ST_ARM, ST_ACTIVE, ST_DONE };
+enum stage { ST_DISCOVER, ST_PEERS, ST_DECIDE, ST_HANDOVER, ST_CONFIG, ST_ACTIVE, ST_DONE };
 
 struct sweep {
 	struct sm *sm;
@@ -393,11 +393,21 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 	const uint8_t *peer = p->remote && p->remote->have_info ? p->remote->info : NULL;
 	uint8_t set[64];
 	int need_set = !link_config_ok(p->info, peer, &lp);
+	/* A linked port in Init is armed by the same Set that configures it
+	 * (as OpenSM's arm pass carries the whole PortInfo): one SMP, not two. */
+	int arm = p->num && fab_port_linked(p) &&
+		  link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) == PORT_ARMED;
 
-	if (need_set) {
+	if (need_set || arm) {
 		char buf[160];
-		log_debug("configuring %s", port_name(p, buf, sizeof(buf)));
-		link_build_set(set, p->info, peer, &lp);
+		log_debug("%s %s", need_set && arm ? "configuring and arming" :
+				   need_set ? "configuring" : "arming", port_name(p, buf, sizeof(buf)));
+		if (need_set)
+			link_build_set(set, p->info, peer, &lp);
+		else
+			link_build_state_set(set, p->info, PORT_ARMED);
+		if (arm)
+			mad_set_field(set, 0, IB_PORT_STATE_F, PORT_ARMED);
 		sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
 			sw_portinfo_set_reply);
 	}
@@ -500,7 +510,7 @@ static void sw_stage_config(struct sweep *sw)
 			if (n->ports[0].have_info)
 				sw_config_port(sw, &n->ports[0], 0);
 			for (unsigned i = 1; i <= n->nports; i++)
-				if (fab_port_linked(&n->ports[i]))
+				if (n->ports[i].have_info && fab_port_linked(&n->ports[i]))
 					sw_config_port(sw, &n->ports[i], 1);
 			continue;
 		}
@@ -512,25 +522,24 @@ static void sw_stage_config(struct sweep *sw)
 
 static void sw_state_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
 {
-	sw_update_info(sw, q, r, sw->stage == ST_ARM ? "arming" : "activating");
+	sw_update_info(sw, q, r, "activating");
 }
 
-/* Arm (or activate) every linked port that is one step away; never re-send
- * the state a port is in. */
-static void sw_stage_walk(struct sweep *sw, int target)
+/* Activate every linked port that is Armed (both ends of every link were
+ * armed in the previous stage); never re-send the state a port is in. */
+static void sw_stage_activate(struct sweep *sw)
 {
 	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
 		for (unsigned i = 1; i <= n->nports; i++) {
 			struct fab_port *p = &n->ports[i];
 			if (!p->have_info || !fab_port_linked(p))
 				continue;
-			if (link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) != target)
+			if (link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) != PORT_ACTIVE)
 				continue;
 			uint8_t set[64];
 			char buf[160];
-			log_debug("%s %s", target == PORT_ARMED ? "arming" : "activating",
-				  port_name(p, buf, sizeof(buf)));
-			link_build_state_set(set, p->info, target);
+			log_debug("activating %s", port_name(p, buf, sizeof(buf)));
+			link_build_state_set(set, p->info, PORT_ACTIVE);
 			sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
 				sw_state_reply);
 		}
@@ -607,16 +616,12 @@ static void sw_advance(struct sweep *sw)
 			sw->stage = ST_CONFIG;
 			break;
 		case ST_CONFIG:
-			sw->stage = ST_ARM;
-			sw_stage_config(sw);
-			break;
-		case ST_ARM:
 			sw->stage = ST_ACTIVE;
-			sw_stage_walk(sw, PORT_ARMED);
+			sw_stage_config(sw);  /* configures and arms */
 			break;
 		case ST_ACTIVE:
 			sw->stage = ST_DONE;
-			sw_stage_walk(sw, PORT_ACTIVE);
+			sw_stage_activate(sw);
 			break;
 		case ST_DONE:
 			sw_stage_done(sw);
