@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -96,41 +97,57 @@ static void mad_attempt(struct mad_req *r);
 
 /* ---- receive thread ---------------------------------------------------- */
 
+/* Receive into rec; 1 = a record to pass on, 0 = nothing (timeout). */
+static int mad_rx_one(struct mad_rx *rx, struct rx_rec *rec, int timeout_ms)
+{
+	int len = MAD_SIZE;
+	int rc = umad_recv(rx->fd, rec->umad, &len, timeout_ms);
+
+	if (rc == -ETIMEDOUT || rc == -EAGAIN || rc == -EINTR || rc == -ENOSPC)
+		return 0;  /* ENOSPC: larger than one MAD (RMPP), not ours to read */
+	rec->len = rc < 0 ? rc : len;
+	rec->handle = rx->handle;
+	return 1;
+}
+
 static void *mad_rx_main(void *p)
 {
 	struct mad_rx *rx = p;
 	struct mad_engine *e = rx->e;
-	struct rx_rec *rec = calloc(1, e->rec_size);
+	/* Up to PIPE_BUF bytes of records per write: such a write is atomic
+	 * even when two receive threads share the pipe. */
+	size_t per_write = PIPE_BUF / e->rec_size;
+	uint8_t *buf = calloc(per_write, e->rec_size);
 
-	if (!rec)
+	if (!buf)
 		return NULL;
 	while (!atomic_load(&e->stop)) {
-		int len = MAD_SIZE;
-		int rc = umad_recv(rx->fd, rec->umad, &len, RX_TIMEOUT_MS);
-		if (rc < 0) {
-			if (rc == -ETIMEDOUT || rc == -EAGAIN || rc == -EINTR)
-				continue;
-			if (rc == -ENOSPC)  /* larger than one MAD (RMPP): not ours to read */
-				continue;
-			rec->len = rc;
-		} else {
-			rec->len = len;
+		size_t n = 0;
+		struct rx_rec *rec = (struct rx_rec *)buf;
+		if (!mad_rx_one(rx, rec, RX_TIMEOUT_MS))
+			continue;
+		int failed = rec->len < 0;
+		n = 1;
+		/* Under load more replies are already waiting: take them along
+		 * (one pipe write and one wake-up of the loop for the lot). */
+		while (!failed && n < per_write &&
+		       mad_rx_one(rx, (struct rx_rec *)(buf + n * e->rec_size), 0)) {
+			failed = ((struct rx_rec *)(buf + n * e->rec_size))->len < 0;
+			n++;
 		}
-		rec->handle = rx->handle;
-		/* Records are smaller than PIPE_BUF, so each write is atomic. The
-		 * pipe never blocks this thread: when the loop falls that far
-		 * behind, the MAD is dropped like one lost on the wire (the
-		 * sender's retry covers it) and counted. */
+		/* The pipe never blocks this thread: when the loop falls that far
+		 * behind, the MADs are dropped like ones lost on the wire (the
+		 * senders' retries cover them) and counted. */
 		ssize_t w;
 		do {
-			w = write(e->pipe_wr, rec, e->rec_size);
+			w = write(e->pipe_wr, buf, n * e->rec_size);
 		} while (w < 0 && errno == EINTR);
 		if (w < 0)
-			atomic_fetch_add(&e->rx_dropped, 1);
-		if (rc < 0)
+			atomic_fetch_add(&e->rx_dropped, (unsigned)n);
+		if (failed)
 			usleep(100000);  /* a failing descriptor must not spin */
 	}
-	free(rec);
+	free(buf);
 	return NULL;
 }
 

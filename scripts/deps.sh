@@ -3,7 +3,7 @@
 # Runs apt-get update only when something is missing; skips what is present.
 set -eu
 
-PKGS="build-essential cmake pkg-config
+PKGS="build-essential cmake pkg-config time strace
 libibumad-dev libibmad-dev libevent-dev libinih-dev libcmocka-dev
 ibsim-utils libumad2sim0 infiniband-diags opensm"
 
