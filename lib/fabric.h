@@ -20,6 +20,7 @@ struct fab_port {
 	uint16_t lid;             /* assigned LID (switch external ports: 0) */
 	int is_sm;                /* CapabilityMask IsSM */
 	int queried;              /* discovery asked for its PortInfo */
+	int activating;           /* the sweep has sent it to Active */
 };
 
 struct fab_node {

@@ -335,9 +335,45 @@ static void sw_update_info(struct sweep *sw, struct swq *q, const struct mad_rep
 		  r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
 }
 
+static void sw_state_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+{
+	sw_update_info(sw, q, r, "activating");
+}
+
+static void sw_activate(struct sweep *sw, struct fab_port *p)
+{
+	uint8_t set[64];
+	char buf[160];
+
+	p->activating = 1;
+	log_debug("activating %s", port_name(p, buf, sizeof(buf)));
+	link_build_state_set(set, p->info, PORT_ACTIVE);
+	sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
+		sw_state_reply);
+}
+
+/* Activate a link as soon as both its ends are Armed, rather than after the
+ * whole fabric is: Active needs only the neighbour to be at least Armed. */
+static void sw_link_armed(struct sweep *sw, struct fab_port *p)
+{
+	struct fab_port *r = p->remote;
+
+	if (!r || !r->have_info || fab_port_state(p) != PORT_ARMED)
+		return;
+	unsigned rs = fab_port_state(r);
+	if (rs != PORT_ARMED && rs != PORT_ACTIVE)
+		return;
+	if (!p->activating)
+		sw_activate(sw, p);
+	if (rs == PORT_ARMED && !r->activating)
+		sw_activate(sw, r);
+}
+
 static void sw_portinfo_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
 {
 	sw_update_info(sw, q, r, "PortInfo Set");
+	if (r->err == MAD_OK)
+		sw_link_armed(sw, q->port);
 }
 
 static void sw_pkey_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
@@ -520,28 +556,17 @@ static void sw_stage_config(struct sweep *sw)
 	}
 }
 
-static void sw_state_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
-{
-	sw_update_info(sw, q, r, "activating");
-}
-
-/* Activate every linked port that is Armed (both ends of every link were
- * armed in the previous stage); never re-send the state a port is in. */
+/* Activate every linked port still Armed (links whose ends were not both
+ * armed by this sweep's Sets); never re-send the state a port is in. */
 static void sw_stage_activate(struct sweep *sw)
 {
 	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
 		for (unsigned i = 1; i <= n->nports; i++) {
 			struct fab_port *p = &n->ports[i];
-			if (!p->have_info || !fab_port_linked(p))
+			if (!p->have_info || !fab_port_linked(p) || p->activating)
 				continue;
-			if (link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) != PORT_ACTIVE)
-				continue;
-			uint8_t set[64];
-			char buf[160];
-			log_debug("activating %s", port_name(p, buf, sizeof(buf)));
-			link_build_state_set(set, p->info, PORT_ACTIVE);
-			sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
-				sw_state_reply);
+			if (link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) == PORT_ACTIVE)
+				sw_activate(sw, p);
 		}
 }
 

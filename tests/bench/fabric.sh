@@ -127,6 +127,10 @@ run_smd() {
 	R[$name.smd.resent]=$(sed -n 's/.*MADs: [0-9]* sent, \([0-9]*\) resent, \([0-9]*\) timed out.*/\1 resent, \2 timed out/p' \
 		"$WORK/smd-$name.log" | tail -n 1)
 	R[$name.smd.engine]=$(sed -n 's/.*routing: \([a-z]*\) for .*/\1/p' "$WORK/smd-$name.log" | tail -n 1)
+	# smd's own sweep time, without process start-up (libumad2sim builds its
+	# sysfs snapshot then): "subnet up: ... Active in N ms"
+	R[$name.smd.sweep]=$(sed -n 's/.*subnet up: .* Active in \([0-9]*\) ms.*/\1/p' \
+		"$WORK/smd-$name.log" | tail -n 1)
 	verify "$name.smd"
 	sim_stop
 }
@@ -187,7 +191,8 @@ table() {
 	row "$name" "ibsim CPU during the run (ms)" ibsim
 	echo "smd: exit ${R[$name.smd.rc]}, engine ${R[$name.smd.engine]:-?}, ${R[$name.smd.resent]:-no MAD count in its log}; ${R[$name.smd.check]}"
 	echo "OpenSM: exit ${R[$name.osm.rc]}; ${R[$name.osm.check]}"
-	echo "smd wall time / ibsim CPU during its run: $(ratio "${R[$name.smd.wall]}" "${R[$name.smd.ibsim]}")"
+	echo "smd wall time / ibsim CPU during its run: $(ratio "${R[$name.smd.wall]}" "${R[$name.smd.ibsim]}");" \
+		"smd sweep (${R[$name.smd.sweep]:--} ms, its log) / ibsim CPU: $(ratio "${R[$name.smd.sweep]:--}" "${R[$name.smd.ibsim]}")"
 }
 
 declare -A R
