@@ -21,6 +21,7 @@ struct fab_port {
 	int is_sm;                /* CapabilityMask IsSM */
 	int queried;              /* discovery asked for its PortInfo */
 	int activating;           /* the sweep has sent it to Active */
+	int set_pending;          /* a configuring/arming Set is in flight */
 };
 
 struct fab_node {

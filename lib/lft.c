@@ -53,14 +53,11 @@ struct lft_shadow *lft_shadow_get(struct lft_memory *m, uint64_t guid, uint16_t 
 	return n;
 }
 
-unsigned lft_last_block(const struct fab_node *sw, uint16_t top)
+uint16_t lft_top(const struct fab_node *sw, uint16_t max_lid)
 {
 	unsigned cap = mad_get_field((void *)(uintptr_t)sw->swinfo, 0, IB_SW_LINEAR_FDB_CAP_F);
-	unsigned last = top;
 
-	if (cap && last > cap - 1)
-		last = cap - 1;
-	return last / LFT_BLOCK;
+	return cap && max_lid > cap - 1 ? (uint16_t)(cap - 1) : max_lid;
 }
 
 static double lft_ms_since(const struct timespec *t0)
@@ -81,9 +78,13 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	hmap_init(&idx);
 	for (struct fab_node *n = f->nodes; n; n = n->next) {
-		if (!fab_is_switch(n) || !n->have_swinfo)
+		/* A switch whose SwitchInfo did not come is still routed through
+		 * (its links are known); it is only not programmed this time. */
+		if (!fab_is_switch(n))
 			continue;
-		hmap_put(&idx, n->guid, (void *)(uintptr_t)(++nsw));
+		if (hmap_put(&idx, n->guid, (void *)(uintptr_t)(nsw + 1)) < 0)
+			goto fail;
+		nsw++;
 		if (n->ports[0].lid)
 			ndest++;
 		for (unsigned i = 1; i <= n->nports; i++) {
@@ -135,7 +136,24 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 	hmap_free(&idx);
 	if (rt_tables_init(&p->t, nsw, p->g.max_lid) < 0)
 		goto fail_noidx;
-	if (route_compute(&p->g, engine, roots, nroots, &p->t, &p->used) < 0)
+	/* A configured root that is gone (unplugged, failed) must not stop all
+	 * routing: route with the others, or with automatic roots. */
+	uint64_t *present = nroots ? calloc(nroots, sizeof(*present)) : NULL;
+	unsigned npresent = 0;
+	for (unsigned i = 0; i < nroots && present; i++) {
+		for (unsigned s = 0; s < nsw; s++)
+			if (p->g.sw[s].guid == roots[i]) {
+				present[npresent++] = roots[i];
+				break;
+			}
+	}
+	if (nroots && npresent < nroots)
+		log_warnx("routing: %u of %u configured roots are not in the fabric; %s",
+			  nroots - npresent, nroots,
+			  npresent ? "using the others" : "choosing roots automatically");
+	int rc = route_compute(&p->g, engine, present, npresent, &p->t, &p->used);
+	free(present);
+	if (rc < 0)
 		goto fail_noidx;
 	p->ms = lft_ms_since(&t0);
 	return 0;

@@ -44,8 +44,8 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 		   const uint64_t *roots, unsigned nroots);
 void lft_plan_free(struct lft_plan *p);
 
-/* Highest block index that may be written to the switch: never above
- * LinearFDBCap (ibsim corrupts its memory past it). */
-unsigned lft_last_block(const struct fab_node *sw, uint16_t top);
+/* The LinearFDBTop to write: the highest LID routed, but never at or above
+ * LinearFDBCap (ibsim corrupts its memory past it, hardware refuses it). */
+uint16_t lft_top(const struct fab_node *sw, uint16_t max_lid);
 
 #endif

@@ -216,8 +216,10 @@ static void mad_attempt(struct mad_req *r)
 	} else {
 		e->st.sent++;
 	}
-	tv.tv_sec = r->timeout_ms / 1000;
-	tv.tv_usec = (r->timeout_ms % 1000) * 1000 + 5000;
+	/* 5 ms after the kernel's own timeout, so its report usually wins. */
+	unsigned ms = r->timeout_ms + 5;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(e->slot_timer[r->slot], &tv);
 }
 

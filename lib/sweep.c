@@ -35,6 +35,7 @@ struct sweep {
 	int handed_over;
 	unsigned mads, sets, errors;
 	unsigned lft_blocks;      /* LFT blocks sent this sweep */
+	unsigned lft_pending;     /* routing Sets still in flight: no early activation */
 	unsigned unanswered;      /* discovery requests that got no answer */
 };
 
@@ -358,7 +359,11 @@ static void sw_link_armed(struct sweep *sw, struct fab_port *p)
 {
 	struct fab_port *r = p->remote;
 
-	if (!r || !r->have_info || fab_port_state(p) != PORT_ARMED)
+	/* Not before the routes are in (hosts may talk as soon as they are
+	 * Active), nor over a Set of the far end still in flight (an Active
+	 * Set built from its old PortInfo would undo that Set). */
+	if (sw->lft_pending || !r || !r->have_info || r->set_pending ||
+	    fab_port_state(p) != PORT_ARMED)
 		return;
 	unsigned rs = fab_port_state(r);
 	if (rs != PORT_ARMED && rs != PORT_ACTIVE)
@@ -371,9 +376,23 @@ static void sw_link_armed(struct sweep *sw, struct fab_port *p)
 
 static void sw_portinfo_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
 {
+	q->port->set_pending = 0;
 	sw_update_info(sw, q, r, "PortInfo Set");
 	if (r->err == MAD_OK)
 		sw_link_armed(sw, q->port);
+}
+
+/* The last routing Set is back: links armed meanwhile may go Active now. */
+static void sw_routing_set_done(struct sweep *sw)
+{
+	if (--sw->lft_pending)
+		return;
+	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
+		for (unsigned i = 1; i <= n->nports; i++) {
+			struct fab_port *p = &n->ports[i];
+			if (p->have_info && !p->set_pending && !p->activating)
+				sw_link_armed(sw, p);
+		}
 }
 
 static void sw_pkey_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
@@ -397,11 +416,18 @@ static void sw_pkey_get_reply(struct sweep *sw, struct swq *q, const struct mad_
 			sw_pkey_set_reply);
 }
 
+static void sw_routing_set_done(struct sweep *sw);
+
 static void sw_swinfo_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
 {
-	(void)q;
-	if (r->err != MAD_OK)
+	struct lft_shadow *sh = hmap_get(&sw->sm->lfts.by_guid, q->port->node->guid);
+
+	if (r->err != MAD_OK) {
 		sw->errors++;
+		if (sh)  /* the top it holds is unknown now: rewrite it whole next time */
+			sh->top = 0xffff;
+	}
+	sw_routing_set_done(sw);
 }
 
 static int sw_rereg_due(struct sweep *sw, const struct fab_port *p)
@@ -444,6 +470,7 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 			link_build_state_set(set, p->info, PORT_ARMED);
 		if (arm)
 			mad_set_field(set, 0, IB_PORT_STATE_F, PORT_ARMED);
+		p->set_pending = 1;
 		sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
 			sw_portinfo_set_reply);
 	}
@@ -459,19 +486,22 @@ static void sw_lft_reply(struct sweep *sw, struct swq *q, const struct mad_reply
 {
 	struct lft_shadow *sh = hmap_get(&sw->sm->lfts.by_guid, q->port->node->guid);
 
-	if (!sh || q->mod >= sh->nblocks)
-		return;
-	if (r->err != MAD_OK) {
-		sw->errors++;
-		sh->valid[q->mod] = 0;  /* unknown now: send it again next time */
-		return;
+	if (sh && q->mod < sh->nblocks) {
+		if (r->err != MAD_OK) {
+			sw->errors++;
+			sh->valid[q->mod] = 0;  /* unknown now: send it again next time */
+		} else {
+			memcpy(sh->data + (size_t)q->mod * LFT_BLOCK, q->data, LFT_BLOCK);
+			sh->valid[q->mod] = 1;
+		}
 	}
-	memcpy(sh->data + (size_t)q->mod * LFT_BLOCK, q->data, LFT_BLOCK);
-	sh->valid[q->mod] = 1;
+	sw_routing_set_done(sw);
 }
 
 /* SwitchInfo: LinearFDBTop, and PortStateChange cleared by writing back the
  * 1 we read. Built from the fresh Get, so LifeTime and the rest stay. */
+static void sw_routing_set_done(struct sweep *sw);
+
 static void sw_program_swinfo(struct sweep *sw, struct fab_node *n, uint16_t top)
 {
 	uint8_t si[64];
@@ -484,24 +514,34 @@ static void sw_program_swinfo(struct sweep *sw, struct fab_node *n, uint16_t top
 	mad_set_field(si, 0, IB_SW_LINEAR_FDB_TOP_F, top);
 	sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_SWITCH_INFO, 0, si,
 		&n->ports[0], sw_swinfo_set_reply);
+	sw->lft_pending++;
 }
 
 static void sw_program_switch(struct sweep *sw, const struct lft_plan *plan, unsigned s)
 {
 	struct fab_node *n = plan->sw[s];
-	uint16_t top = plan->g.max_lid;
-	unsigned last = lft_last_block(n, top);
-	struct lft_shadow *sh = lft_shadow_get(&sw->sm->lfts, n->guid, (uint16_t)(last + 1));
+	struct sm *sm = sw->sm;
 	uint8_t blk[LFT_BLOCK];
 
+	if (!n->have_swinfo) {
+		sw->errors++;  /* routed around nothing: program it next sweep */
+		return;
+	}
+	uint16_t top = lft_top(n, plan->g.max_lid);
+	unsigned last = top / LFT_BLOCK;
+	struct lft_shadow *sh = lft_shadow_get(&sm->lfts, n->guid, (uint16_t)(last + 1));
 	if (!sh) {
 		sw->errors++;
 		return;
 	}
-	/* A switch whose top is not what we wrote was reset or programmed by
-	 * another SM: what we remember of it is worthless. */
-	if (mad_get_field(n->swinfo, 0, IB_SW_LINEAR_FDB_TOP_F) != sh->top)
+	/* What we remember of a switch is worthless when its top is not what we
+	 * wrote (reset, or another SM), or when it was not in the last sweep
+	 * (replugged or rebooted meanwhile). Blocks above the top are not kept. */
+	if (mad_get_field(n->swinfo, 0, IB_SW_LINEAR_FDB_TOP_F) != sh->top ||
+	    !sm->fab || !fab_node_by_guid(sm->fab, n->guid))
 		memset(sh->valid, 0, sh->nblocks);
+	if (sh->nblocks > last + 1)
+		memset(sh->valid + last + 1, 0, sh->nblocks - last - 1);
 	sw_program_swinfo(sw, n, top);
 	sh->top = top;
 	for (unsigned b = 0; b <= last; b++) {
@@ -514,6 +554,7 @@ static void sw_program_switch(struct sweep *sw, const struct lft_plan *plan, uns
 		sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_LINEARFORWTBL, b, blk,
 			&n->ports[0], sw_lft_reply);
 		sw->lft_blocks++;
+		sw->lft_pending++;
 	}
 }
 
@@ -525,6 +566,11 @@ static void sw_stage_routes(struct sweep *sw)
 	if (lft_plan_build(&plan, sw->fab, sm->cfg.route_engine, sm->cfg.roots, sm->cfg.nroots) < 0) {
 		log_err("routing failed; forwarding tables left as they are");
 		sw->errors++;
+		/* Still clear PortStateChange, or every light sweep ends heavy. */
+		for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
+			if (fab_is_switch(n) && n->have_swinfo)
+				sw_program_swinfo(sw, n, (uint16_t)mad_get_field(n->swinfo, 0,
+									 IB_SW_LINEAR_FDB_TOP_F));
 		return;
 	}
 	if (!plan.g.nsw)
@@ -565,7 +611,11 @@ static void sw_stage_activate(struct sweep *sw)
 			struct fab_port *p = &n->ports[i];
 			if (!p->have_info || !fab_port_linked(p) || p->activating)
 				continue;
-			if (link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) == PORT_ACTIVE)
+			if (link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) != PORT_ACTIVE)
+				continue;
+			/* Active needs the neighbour at least Armed. */
+			unsigned rs = p->remote && p->remote->have_info ? fab_port_state(p->remote) : 0;
+			if (rs == PORT_ARMED || rs == PORT_ACTIVE)
 				sw_activate(sw, p);
 		}
 }
@@ -588,7 +638,9 @@ static void sw_stage_done(struct sweep *sw)
 				unknown++;
 		}
 	double ms = sm_ms_since(&sw->t0);
-	int all = linked && active == linked && !unknown && !sw->unanswered;
+	/* A failed Set (a forwarding block, a P_Key table...) is retried by
+	 * the re-sweep that a subnet not fully up gets. */
+	int all = linked && active == linked && !unknown && !sw->unanswered && !sw->errors;
 	if (all && !sm->subnet_up)
 		log_notice("subnet up: %u nodes (%u switches), %u ports Active in %.0f ms",
 			   sw->fab->nnodes, sw->fab->nswitches, active, ms);
