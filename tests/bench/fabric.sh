@@ -38,13 +38,7 @@ if [ "$OSM_MADS" = 1 ] && ! command -v strace >/dev/null; then
 fi
 command -v opensm >/dev/null || fail "opensm not found: run scripts/deps.sh"
 need_smd
-# lftcheck may be a sanitizer build too: the ASan runtime first in LD_PRELOAD.
-_asan=$(ldd "$LFTCHECK" 2>/dev/null | awk '/libasan\.so/ { print $3; exit }')
-if [ -n "$_asan" ] && [[ ${ASAN_OPTIONS:-} != *asan.supp* ]]; then
-	export ASAN_OPTIONS="suppressions=$SIM_LIB_DIR/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-	export LSAN_OPTIONS="suppressions=$SIM_LIB_DIR/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-fi
-LFT_PRELOAD="${_asan:+$_asan:}$UMAD2SIM"
+need_lftcheck
 SMD_LOG_LEVEL=${SMD_LOG_LEVEL:-info}
 
 ALL_FABRICS="fattree-4x4 fattree-36x18 fattree-64x32 ring-16"

@@ -637,3 +637,36 @@ fabric_scan() {
 fabric_all_active() {
 	fabric_scan "$1" && [ "$FAB_LINKS" -eq "$2" ] && [ "$FAB_ACTIVE" -eq "$2" ] && [ -z "$FAB_BAD" ]
 }
+
+# --- lftcheck: the routing checker (tests/tools/lftcheck) ---------------------
+
+# need_lftcheck: find lftcheck next to SMD_BIN (or $LFTCHECK) and the preload
+# it needs (a sanitizer build wants the ASan runtime first).
+need_lftcheck() {
+	LFTCHECK=${LFTCHECK:-$(dirname "$SMD_BIN")/lftcheck}
+	[ -x "$LFTCHECK" ] || fail "no lftcheck at $LFTCHECK (build it: cmake --build build; or set LFTCHECK)"
+	local asan
+	asan=$(ldd "$LFTCHECK" 2>/dev/null | awk '/libasan\.so/ { print $3; exit }')
+	if [ -n "$asan" ] && [[ ${ASAN_OPTIONS:-} != *asan.supp* ]]; then
+		export ASAN_OPTIONS="suppressions=$SIM_LIB_DIR/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+		export LSAN_OPTIONS="suppressions=$SIM_LIB_DIR/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+	fi
+	LFT_PRELOAD="${asan:+$asan:}$UMAD2SIM"
+}
+
+# lft NODE [lftcheck args]: run lftcheck attached to NODE; its output is in
+# $WORK/lftcheck.out (and appended to lftcheck.log), the summary line in
+# LFT_SUM. Returns lftcheck's exit status.
+lft() {
+	local node=$1 rc; shift
+	timeout -k 2 30 env LD_PRELOAD="$LFT_PRELOAD" SIM_HOST="$node" "$LFTCHECK" "$@" \
+		>"$WORK/lftcheck.out" 2>&1
+	rc=$?
+	{ echo "--- lftcheck $* on $node: exit $rc"; grep -v '^load \|^lid ' "$WORK/lftcheck.out"; } \
+		>>"$WORK/lftcheck.log"
+	LFT_SUM=$(grep '^lftcheck: switches' "$WORK/lftcheck.out")
+	return "$rc"
+}
+
+# sum_field NAME: the value after NAME in the last summary line.
+sum_field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$LFT_SUM"; }

@@ -18,31 +18,7 @@
 # shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-LFTCHECK=${LFTCHECK:-$(dirname "$SMD_BIN")/lftcheck}
-[ -x "$LFTCHECK" ] || fail "no lftcheck at $LFTCHECK (build it: cmake --build build; or set LFTCHECK)"
-# A sanitizer build of lftcheck needs the ASan runtime first in LD_PRELOAD.
-_asan=$(ldd "$LFTCHECK" 2>/dev/null | awk '/libasan\.so/ { print $3; exit }')
-if [ -n "$_asan" ] && [[ ${ASAN_OPTIONS:-} != *asan.supp* ]]; then
-	export ASAN_OPTIONS="suppressions=$SIM_LIB_DIR/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-	export LSAN_OPTIONS="suppressions=$SIM_LIB_DIR/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-fi
-LFT_PRELOAD="${_asan:+$_asan:}$UMAD2SIM"
-
-# lft NODE [lftcheck args]: run lftcheck attached to NODE; its output is in
-# $WORK/lftcheck.out (and appended to lftcheck.log), the summary line in
-# LFT_SUM. Returns lftcheck's exit status.
-lft() {
-	local node=$1 rc; shift
-	timeout -k 2 30 env LD_PRELOAD="$LFT_PRELOAD" SIM_HOST="$node" "$LFTCHECK" "$@" \
-		>"$WORK/lftcheck.out" 2>&1
-	rc=$?
-	{ echo "--- lftcheck $* on $node: exit $rc"; grep -v '^load \|^lid ' "$WORK/lftcheck.out"; } \
-		>>"$WORK/lftcheck.log"
-	LFT_SUM=$(grep '^lftcheck: switches' "$WORK/lftcheck.out")
-	return "$rc"
-}
-# sum_field NAME: the value after NAME in the last summary line.
-sum_field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$LFT_SUM"; }
+need_lftcheck
 
 LEAVES=4 HOSTS=4 SPINES=2 PORTS=36
 net=$WORK/fattree.net
