@@ -5,7 +5,6 @@
 #include "link.h"
 #include "log.h"
 
-#define RO(p) ((void *)(uintptr_t)(p))
 
 struct disc {
 	struct mad_engine *e;
@@ -72,8 +71,8 @@ static void disc_query_port(struct disc *d, struct fab_port *p)
 static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 {
 	struct fabric *f = d->res.fab;
-	uint64_t guid = mad_get_field64(RO(data), 0, IB_NODE_GUID_F);
-	unsigned lport = mad_get_field(RO(data), 0, IB_NODE_LOCAL_PORT_F);
+	uint64_t guid = mad_get_field64(mad_ro(data), 0, IB_NODE_GUID_F);
+	unsigned lport = mad_get_field(mad_ro(data), 0, IB_NODE_LOCAL_PORT_F);
 	struct fab_node *n = fab_node_by_guid(f, guid);
 	int is_new = !n;
 
@@ -95,10 +94,10 @@ static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 		return;
 	}
 	struct fab_port *p = &n->ports[lport];
-	if (!q->from)
-		f->local = p;
 	if (q->from)
 		fab_link(q->from, p);
+	else
+		f->local = p;
 	if (fab_is_switch(n)) {
 		if (is_new)
 			for (unsigned i = 0; i <= n->nports; i++)
@@ -107,7 +106,7 @@ static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 	}
 	/* A CA (or router) port: each port has its own GUID and its own route. */
 	if (!p->guid) {
-		p->guid = mad_get_field64(RO(data), 0, IB_NODE_PORT_GUID_F);
+		p->guid = mad_get_field64(mad_ro(data), 0, IB_NODE_PORT_GUID_F);
 		p->path = q->path;
 		fab_index_port(f, p);
 	}

@@ -2,8 +2,8 @@
 #include <infiniband/mad.h>
 #include "election.h"
 #include "log.h"
+#include "smp.h"
 
-#define RO(p) ((void *)(uintptr_t)(p))
 #define S(x) (1u << (x))
 #define ANY (S(SM_NOTACTIVE) | S(SM_DISCOVERING) | S(SM_STANDBY) | S(SM_MASTER))
 
@@ -90,9 +90,9 @@ void sminfo_encode(uint8_t data[64], const struct sm_info *si)
 
 void sminfo_decode(const uint8_t data[64], struct sm_info *si)
 {
-	si->guid = mad_get_field64(RO(data), 0, IB_SMINFO_GUID_F);
-	si->key = mad_get_field64(RO(data), 0, IB_SMINFO_KEY_F);
-	si->act_count = mad_get_field(RO(data), 0, IB_SMINFO_ACT_F);
-	si->priority = (uint8_t)mad_get_field(RO(data), 0, IB_SMINFO_PRIO_F);
-	si->state = (uint8_t)mad_get_field(RO(data), 0, IB_SMINFO_STATE_F);
+	si->guid = mad_get_field64(mad_ro(data), 0, IB_SMINFO_GUID_F);
+	si->key = mad_get_field64(mad_ro(data), 0, IB_SMINFO_KEY_F);
+	si->act_count = mad_get_field(mad_ro(data), 0, IB_SMINFO_ACT_F);
+	si->priority = (uint8_t)mad_get_field(mad_ro(data), 0, IB_SMINFO_PRIO_F);
+	si->state = (uint8_t)mad_get_field(mad_ro(data), 0, IB_SMINFO_STATE_F);
 }

@@ -60,22 +60,13 @@ uint16_t lft_top(const struct fab_node *sw, uint16_t max_lid)
 	return cap && max_lid > cap - 1 ? (uint16_t)(cap - 1) : max_lid;
 }
 
-static double lft_ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 		   const uint64_t *roots, unsigned nroots)
 {
 	struct hmap idx;          /* node GUID -> switch index + 1 */
 	unsigned nsw = 0, ndest = 0;
-	struct timespec t0;
 
 	memset(p, 0, sizeof(*p));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	hmap_init(&idx);
 	for (struct fab_node *n = f->nodes; n; n = n->next) {
 		/* A switch whose SwitchInfo did not come is still routed through
@@ -155,7 +146,6 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 	free(present);
 	if (rc < 0)
 		goto fail_noidx;
-	p->ms = lft_ms_since(&t0);
 	return 0;
 fail:
 	hmap_free(&idx);

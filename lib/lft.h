@@ -35,7 +35,6 @@ struct lft_plan {
 	struct rt_tables t;
 	struct fab_node **sw;     /* [g.nsw] */
 	enum rt_engine used;
-	double ms;
 };
 
 /* Build the graph from f (LIDs assigned) and route it. 0, or -1 on error.

@@ -1,8 +1,8 @@
 /* lidmap: the persisted GUID -> LID map.
  *
- * GUID -> LID is an open-addressing hash (linear probing, backward-shift
- * deletion, so no tombstones pile up); LID -> GUID is a flat array over the
- * unicast range, allocated on first use. Both are O(1) per lookup. */
+ * GUID -> LID lives in an hmap (the LID stored as the value); LID -> GUID is
+ * a flat array over the unicast range, allocated on first use. Both are O(1)
+ * per lookup. */
 #include "lidmap.h"
 
 #include <errno.h>
@@ -15,18 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hmap.h"
 #include "log.h"
 
 #define LIDMAP_FILE "guid2lid"
 #define LIDMAP_HEADER "# smd guid2lid v1\n"
-#define LIDMAP_MIN_CAP 64
 
 struct lidmap {
-	uint64_t *keys;   /* 0 = empty slot (GUID 0 is never stored) */
-	uint16_t *vals;
-	size_t cap;       /* power of two */
-	size_t count;
-	uint64_t *owner;  /* [LID_UCAST_MAX + 1], NULL until the first set */
+	struct hmap by_guid;  /* GUID -> (void *)(uintptr_t)LID; GUID 0 is never stored */
+	uint64_t *owner;      /* [LID_UCAST_MAX + 1], NULL until the first set */
 	char *dir;
 	int dirty;
 };
@@ -36,100 +33,24 @@ struct lidmap_ent {
 	uint16_t lid;
 };
 
-/* ---- hash ---- */
-
-/* splitmix64 finaliser: GUIDs share vendor prefixes, so mix all bits. */
-static size_t lidmap_hash(uint64_t k, size_t cap)
-{
-	k ^= k >> 30;
-	k *= 0xbf58476d1ce4e5b9ULL;
-	k ^= k >> 27;
-	k *= 0x94d049bb133111ebULL;
-	k ^= k >> 31;
-	return (size_t)k & (cap - 1);
-}
-
-/* Slot holding guid, or the empty slot where it would go. */
-static size_t lidmap_slot(const struct lidmap *m, uint64_t guid)
-{
-	size_t i = lidmap_hash(guid, m->cap);
-
-	while (m->keys[i] != 0 && m->keys[i] != guid)
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-static int lidmap_grow(struct lidmap *m)
-{
-	size_t ncap = m->cap ? m->cap * 2 : LIDMAP_MIN_CAP;
-	uint64_t *okeys = m->keys;
-	uint16_t *ovals = m->vals;
-	size_t ocap = m->cap;
-	uint64_t *nkeys = calloc(ncap, sizeof(*nkeys));
-	uint16_t *nvals = calloc(ncap, sizeof(*nvals));
-
-	if (!nkeys || !nvals) {
-		free(nkeys);
-		free(nvals);
-		return -1;
-	}
-	m->keys = nkeys;
-	m->vals = nvals;
-	m->cap = ncap;
-	for (size_t i = 0; i < ocap; i++) {
-		if (okeys[i] == 0)
-			continue;
-		size_t s = lidmap_slot(m, okeys[i]);
-		m->keys[s] = okeys[i];
-		m->vals[s] = ovals[i];
-	}
-	free(okeys);
-	free(ovals);
-	return 0;
-}
-
-/* Remove the entry at slot i, shifting later members of its probe run back
- * so lookups never stop early at the hole. */
-static void lidmap_remove_slot(struct lidmap *m, size_t i)
-{
-	size_t mask = m->cap - 1;
-	size_t j = i;
-
-	for (;;) {
-		j = (j + 1) & mask;
-		if (m->keys[j] == 0)
-			break;
-		size_t home = lidmap_hash(m->keys[j], m->cap);
-		/* Move j into the hole i unless its home lies cyclically in (i, j]. */
-		int stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
-		if (stays)
-			continue;
-		m->keys[i] = m->keys[j];
-		m->vals[i] = m->vals[j];
-		i = j;
-	}
-	m->keys[i] = 0;
-	m->vals[i] = 0;
-	m->count--;
-}
+#define m_count(m) ((m)->by_guid.count)
 
 static void lidmap_clear(struct lidmap *m)
 {
-	free(m->keys);
-	free(m->vals);
+	hmap_free(&m->by_guid);
 	free(m->owner);
-	m->keys = NULL;
-	m->vals = NULL;
 	m->owner = NULL;
-	m->cap = 0;
-	m->count = 0;
 }
 
 /* ---- public map API ---- */
 
 struct lidmap *lidmap_new(void)
 {
-	return calloc(1, sizeof(struct lidmap));
+	struct lidmap *m = calloc(1, sizeof(*m));
+
+	if (m)
+		hmap_init(&m->by_guid);
+	return m;
 }
 
 void lidmap_free(struct lidmap *m)
@@ -143,10 +64,7 @@ void lidmap_free(struct lidmap *m)
 
 uint16_t lidmap_get(const struct lidmap *m, uint64_t guid)
 {
-	if (!m || guid == 0 || m->count == 0)
-		return 0;
-	size_t s = lidmap_slot(m, guid);
-	return m->keys[s] == guid ? m->vals[s] : 0;
+	return m ? (uint16_t)(uintptr_t)hmap_get(&m->by_guid, guid) : 0;
 }
 
 uint64_t lidmap_owner(const struct lidmap *m, uint16_t lid)
@@ -158,13 +76,12 @@ uint64_t lidmap_owner(const struct lidmap *m, uint16_t lid)
 
 void lidmap_del(struct lidmap *m, uint64_t guid)
 {
-	if (!m || guid == 0 || m->count == 0)
+	uint16_t lid = lidmap_get(m, guid);
+
+	if (!lid)
 		return;
-	size_t s = lidmap_slot(m, guid);
-	if (m->keys[s] != guid)
-		return;
-	m->owner[m->vals[s]] = 0;
-	lidmap_remove_slot(m, s);
+	m->owner[lid] = 0;
+	hmap_del(&m->by_guid, guid);
 	m->dirty = 1;
 }
 
@@ -183,28 +100,22 @@ void lidmap_set(struct lidmap *m, uint64_t guid, uint16_t lid)
 			return;
 		}
 	}
-	/* Keep load <= 1/2 so probe runs stay short. */
-	if ((m->count + 1) * 2 > m->cap && lidmap_grow(m) < 0) {
+	if (m->owner[lid] != 0)
+		lidmap_del(m, m->owner[lid]);
+	uint16_t old = lidmap_get(m, guid);
+	if (hmap_put(&m->by_guid, guid, (void *)(uintptr_t)lid) < 0) {
 		log_err("lidmap: out of memory");
 		return;
 	}
-	if (m->owner[lid] != 0)
-		lidmap_del(m, m->owner[lid]);
-	size_t s = lidmap_slot(m, guid);
-	if (m->keys[s] == guid) {
-		m->owner[m->vals[s]] = 0;
-	} else {
-		m->keys[s] = guid;
-		m->count++;
-	}
-	m->vals[s] = lid;
+	if (old)
+		m->owner[old] = 0;
 	m->owner[lid] = guid;
 	m->dirty = 1;
 }
 
 size_t lidmap_count(const struct lidmap *m)
 {
-	return m ? m->count : 0;
+	return m ? m_count(m) : 0;
 }
 
 int lidmap_dirty(const struct lidmap *m)
@@ -226,16 +137,16 @@ static int lidmap_sorted(const struct lidmap *m, struct lidmap_ent **out)
 	size_t k = 0;
 
 	*out = NULL;
-	if (m->count == 0)
+	if (m_count(m) == 0)
 		return 0;
-	v = malloc(m->count * sizeof(*v));
+	v = malloc(m_count(m) * sizeof(*v));
 	if (!v)
 		return -1;
-	for (size_t i = 0; i < m->cap; i++) {
-		if (m->keys[i] == 0)
+	for (size_t i = 0; i < m->by_guid.cap; i++) {
+		if (m->by_guid.keys[i] == 0)
 			continue;
-		v[k].guid = m->keys[i];
-		v[k].lid = m->vals[i];
+		v[k].guid = m->by_guid.keys[i];
+		v[k].lid = (uint16_t)(uintptr_t)m->by_guid.vals[i];
 		k++;
 	}
 	qsort(v, k, sizeof(*v), lidmap_ent_cmp);
@@ -251,7 +162,7 @@ void lidmap_foreach(const struct lidmap *m, int (*cb)(void *arg, uint64_t guid, 
 
 	if (!m || !cb)
 		return;
-	n = m->count;
+	n = m_count(m);
 	if (lidmap_sorted(m, &v) < 0) {
 		log_err("lidmap: out of memory");
 		return;
@@ -489,7 +400,7 @@ int lidmap_load(struct lidmap *m, const char *dir)
 	if (rc != 0)
 		lidmap_clear(m);
 	else
-		log_info("%s: %zu GUID to LID entries", path, m->count);
+		log_info("%s: %zu GUID to LID entries", path, m_count(m));
 	m->dirty = 0;
 	free(path);
 	return rc;
@@ -549,7 +460,7 @@ static char *lidmap_render(const struct lidmap *m, size_t *lenp)
 	struct lidmap_ent *v;
 	size_t hdr = strlen(LIDMAP_HEADER);
 	/* "0x" + 16 hex + ' ' + 5 digits + '\n' + NUL */
-	size_t cap = hdr + m->count * 26 + 1;
+	size_t cap = hdr + m_count(m) * 26 + 1;
 	char *buf;
 	size_t len;
 
@@ -562,7 +473,7 @@ static char *lidmap_render(const struct lidmap *m, size_t *lenp)
 	}
 	memcpy(buf, LIDMAP_HEADER, hdr);
 	len = hdr;
-	for (size_t i = 0; i < m->count; i++)
+	for (size_t i = 0; i < m_count(m); i++)
 		len += (size_t)snprintf(buf + len, cap - len, "0x%016" PRIx64 " %u\n",
 					v[i].guid, (unsigned)v[i].lid);
 	free(v);
@@ -643,7 +554,7 @@ int lidmap_save(struct lidmap *m)
 		goto out;
 	}
 	m->dirty = 0;
-	log_debug("%s: saved %zu entries", path, m->count);
+	log_debug("%s: saved %zu entries", path, m_count(m));
 	rc = 0;
 out:
 	free(buf);

@@ -144,3 +144,11 @@ void fatalx(const char *fmt, ...)
 	log_finish();
 	exit(1);
 }
+
+double log_ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}

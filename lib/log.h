@@ -15,6 +15,10 @@ int log_level_parse(const char *name, enum log_level *out);
 const char *log_level_name(enum log_level level);
 void log_finish(void);
 
+struct timespec;
+/* Milliseconds since t0 (CLOCK_MONOTONIC), for durations in log lines. */
+double log_ms_since(const struct timespec *t0);
+
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* appends ": strerror(errno)" */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* no errno */

@@ -283,8 +283,10 @@ fail:
 	return -1;
 }
 
-/* dist[s] = hops from s to d over directed switch links (BFS on reverse edges). */
-static void bfs_to(struct ctx *c, int32_t d, int32_t *dist)
+/* dist[s] = hops from s to d over directed switch links (BFS on reverse
+ * edges). With pos, only links that go down in that numbering count
+ * (pos[s] < pos[x] for a step s -> x): the all-down distance of up/down. */
+static void bfs_to(struct ctx *c, int32_t d, int32_t *dist, const uint32_t *pos)
 {
 	unsigned head = 0, tail = 0;
 
@@ -298,7 +300,7 @@ static void bfs_to(struct ctx *c, int32_t d, int32_t *dist)
 		for (uint32_t e = c->roff[x]; e < c->roff[x + 1]; e++) {
 			int32_t u = c->rfrom[e];
 
-			if (dist[u] < 0) {
+			if (dist[u] < 0 && (!pos || pos[x] > pos[u])) {
 				dist[u] = dist[x] + 1;
 				c->queue[tail++] = u;
 			}
@@ -351,7 +353,7 @@ static void minhop_cands(struct ctx *c, int32_t d, void *arg)
 	uint32_t k = 0;
 
 	(void)arg;
-	bfs_to(c, d, c->dist);
+	bfs_to(c, d, c->dist, NULL);
 	for (unsigned s = 0; s < c->n; s++) {
 		c->coff[s] = k;
 		if (c->dist[s] <= 0)
@@ -660,26 +662,10 @@ static void updn_cands(struct ctx *c, int32_t d, void *arg)
 {
 	struct updn *u = arg;
 	int32_t *dd = c->dist, *f = u->fd;
-	unsigned head = 0, tail = 0;
 	uint32_t k = 0;
 
-	/* D: all-down distance to d, BFS over reversed down links */
-	for (unsigned i = 0; i < c->n; i++)
-		dd[i] = -1;
-	dd[d] = 0;
-	c->queue[tail++] = d;
-	while (head < tail) {
-		int32_t x = c->queue[head++];
-
-		for (uint32_t e = c->roff[x]; e < c->roff[x + 1]; e++) {
-			int32_t s = c->rfrom[e];
-
-			if (dd[s] < 0 && u->pos[x] > u->pos[s]) {
-				dd[s] = dd[x] + 1;
-				c->queue[tail++] = s;
-			}
-		}
-	}
+	/* D: all-down distance to d */
+	bfs_to(c, d, dd, u->pos);
 	/* F, in increasing pos: up links lead to already computed switches */
 	for (unsigned i = 0; i < c->n; i++) {
 		int32_t s = u->ord[i], best = -1;

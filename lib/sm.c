@@ -6,18 +6,10 @@
 #include "sm.h"
 #include "umadport.h"
 
-#define RO(p) ((void *)(uintptr_t)(p))
 #define ONCE_LIMIT_MS 60000
 #define RESWEEP_DELAY_MS 1000
 
 static void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
-
-double sm_ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
-}
 
 static void sm_timer(struct event *ev, unsigned ms)
 {
@@ -104,13 +96,19 @@ static void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 	}
 }
 
-void sm_request_sweep(struct sm *sm, const char *why)
+/* The heavy sweep the current state calls for, if any. */
+static void sm_sweep_for_state(struct sm *sm)
 {
-	log_info("heavy sweep: %s", why);
 	if (sm->state == SM_MASTER)
 		sm_start_sweep(sm, SWEEP_MASTER);
 	else if (sm->state == SM_DISCOVERING)
 		sm_start_sweep(sm, SWEEP_ELECT);
+}
+
+void sm_request_sweep(struct sm *sm, const char *why)
+{
+	log_info("heavy sweep: %s", why);
+	sm_sweep_for_state(sm);
 }
 
 void sm_sweep_done(struct sm *sm, int all_active)
@@ -122,7 +120,7 @@ void sm_sweep_done(struct sm *sm, int all_active)
 			event_base_loopbreak(sm->base);
 			return;
 		}
-		if (sm_ms_since(&sm->once_t0) > ONCE_LIMIT_MS) {
+		if (log_ms_since(&sm->once_t0) > ONCE_LIMIT_MS) {
 			sm->once_rc = 1;
 			event_base_loopbreak(sm->base);
 			return;
@@ -158,12 +156,8 @@ void sm_sweep_done(struct sm *sm, int all_active)
 
 static void sm_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct sm *sm = arg;
 	(void)fd; (void)what;
-	if (sm->state == SM_MASTER)
-		sm_start_sweep(sm, SWEEP_MASTER);
-	else if (sm->state == SM_DISCOVERING)
-		sm_start_sweep(sm, SWEEP_ELECT);
+	sm_sweep_for_state(arg);
 }
 
 /* ---- light sweep (master) / LID recording (standby) -------------------- */
@@ -197,11 +191,11 @@ static void sm_light_reply(void *arg, const struct mad_reply *r)
 		l->changed = 1;
 		l->why = "a node stopped answering";
 	} else if (mad_hdr_attr(r->mad) == IB_ATTR_SWITCH_INFO) {
-		if (mad_get_field(RO(r->data), 0, IB_SW_STATE_CHANGE_F)) {
+		if (mad_get_field(mad_ro(r->data), 0, IB_SW_STATE_CHANGE_F)) {
 			l->changed = 1;
 			l->why = "a switch reports a port state change";
 		}
-	} else if (mad_get_field(RO(r->data), 0, IB_PORT_STATE_F) != PORT_ACTIVE) {
+	} else if (mad_get_field(mad_ro(r->data), 0, IB_PORT_STATE_F) != PORT_ACTIVE) {
 		l->changed = 1;
 		l->why = "the neighbour port is not Active";
 	}
@@ -287,7 +281,7 @@ static void sm_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	if (sm->state == SM_MASTER)
 		sm_light_sweep(sm);
 	else if (sm->state == SM_STANDBY && !sm->sweep)
-		sm->sweep = sweep_start(sm, SWEEP_RECORD);
+		sm_start_sweep(sm, SWEEP_RECORD);
 	if (sm->cfg.sweep_interval)
 		sm_timer(sm->sweep_ev, sm->cfg.sweep_interval * 1000);
 }
@@ -361,8 +355,8 @@ static void sm_watch_reply(void *arg, const struct mad_reply *r)
 	sm_timer(sm->watch_ev, sm->cfg.port_watch_ms);
 	if (r->err != MAD_OK)
 		return;
-	unsigned phys = mad_get_field(RO(r->data), 0, IB_PORT_PHYS_STATE_F);
-	unsigned state = mad_get_field(RO(r->data), 0, IB_PORT_STATE_F);
+	unsigned phys = mad_get_field(mad_ro(r->data), 0, IB_PORT_PHYS_STATE_F);
+	unsigned state = mad_get_field(mad_ro(r->data), 0, IB_PORT_STATE_F);
 	int up = phys == PHYS_LINKUP;
 
 	if (up != sm->own_linkup)
@@ -370,7 +364,7 @@ static void sm_watch_reply(void *arg, const struct mad_reply *r)
 	int changed = up != sm->own_linkup || state != sm->own_state;
 	sm->own_linkup = up;
 	sm->own_state = state;
-	if (up && !(mad_get_field(RO(r->data), 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM)) {
+	if (up && !(mad_get_field(mad_ro(r->data), 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM)) {
 		/* Real ports keep IsSM while issm is open; ibsim drops it on relink. */
 		log_info("own port lost its IsSM bit; re-opening issm");
 		if (mad_reopen_issm(sm->mad) < 0)
@@ -457,7 +451,7 @@ static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct 
 	if (ev != EV_NEVENTS)
 		sm_event(sm, ev);
 	if (locate && sm->state == SM_STANDBY && !sm->sweep)
-		sm->sweep = sweep_start(sm, SWEEP_RECORD);  /* finds the master's route */
+		sm_start_sweep(sm, SWEEP_RECORD);  /* finds the master's route */
 	sm_fill_info(sm, &us);
 	sminfo_encode(data, &us);
 	sm_respond(sm, mad, len, from, 0, data);

@@ -69,7 +69,6 @@ void sm_follow(struct sm *sm, const struct sm_peer *master);
 void sm_request_sweep(struct sm *sm, const char *why);
 uint8_t sm_priority(const struct sm *sm);
 void sm_fill_info(const struct sm *sm, struct sm_info *si);
-double sm_ms_since(const struct timespec *t0);
 
 /* sweep.c */
 enum sweep_mode { SWEEP_ELECT, SWEEP_MASTER, SWEEP_RECORD };

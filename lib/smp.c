@@ -3,8 +3,6 @@
 #include <infiniband/mad.h>
 #include "smp.h"
 
-/* libibmad's accessors take non-const buffers even to read. */
-#define RO(p) ((void *)(uintptr_t)(p))
 
 static void mad_hdr_set_method(uint8_t *mad, unsigned method);
 
@@ -56,7 +54,7 @@ void smp_init_dr(uint8_t *mad, const struct dr_path *path, uint8_t method,
 	/* Permissive LIDs on both ends: pure directed route (ibsim drops others). */
 	mad_set_field(mad, 0, IB_DRSMP_DRSLID_F, 0xffff);
 	mad_set_field(mad, 0, IB_DRSMP_DRDLID_F, 0xffff);
-	mad_set_array(mad, 0, IB_DRSMP_PATH_F, RO(path->p));
+	mad_set_array(mad, 0, IB_DRSMP_PATH_F, mad_ro(path->p));
 }
 
 void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
@@ -65,12 +63,12 @@ void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
 	smp_init_common(mad, MCLASS_SMI, method, attr, mod, tid, data);
 }
 
-unsigned mad_hdr_class(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_MGMTCLASS_F); }
+unsigned mad_hdr_class(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_MGMTCLASS_F); }
 /* libibmad splits the method byte: 7 bits of method, then the response bit. */
 unsigned mad_hdr_method(const uint8_t *mad)
 {
-	return mad_get_field(RO(mad), 0, IB_MAD_METHOD_F) |
-	       mad_get_field(RO(mad), 0, IB_MAD_RESPONSE_F) << 7;
+	return mad_get_field(mad_ro(mad), 0, IB_MAD_METHOD_F) |
+	       mad_get_field(mad_ro(mad), 0, IB_MAD_RESPONSE_F) << 7;
 }
 
 static void mad_hdr_set_method(uint8_t *mad, unsigned method)
@@ -78,16 +76,16 @@ static void mad_hdr_set_method(uint8_t *mad, unsigned method)
 	mad_set_field(mad, 0, IB_MAD_METHOD_F, method & 0x7f);
 	mad_set_field(mad, 0, IB_MAD_RESPONSE_F, method >> 7);
 }
-unsigned mad_hdr_attr(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_ATTRID_F); }
-uint32_t mad_hdr_mod(const uint8_t *mad) { return mad_get_field(RO(mad), 0, IB_MAD_ATTRMOD_F); }
-uint64_t mad_hdr_tid(const uint8_t *mad) { return mad_get_field64(RO(mad), 0, IB_MAD_TRID_F); }
+unsigned mad_hdr_attr(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_ATTRID_F); }
+uint32_t mad_hdr_mod(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_ATTRMOD_F); }
+uint64_t mad_hdr_tid(const uint8_t *mad) { return mad_get_field64(mad_ro(mad), 0, IB_MAD_TRID_F); }
 
 unsigned mad_hdr_status(const uint8_t *mad)
 {
 	/* In a directed-route SMP the top bit of the status word is the direction. */
 	if (mad_hdr_class(mad) == MCLASS_SMI_DR)
-		return mad_get_field(RO(mad), 0, IB_DRSMP_STATUS_F);
-	return mad_get_field(RO(mad), 0, IB_MAD_STATUS_F);
+		return mad_get_field(mad_ro(mad), 0, IB_DRSMP_STATUS_F);
+	return mad_get_field(mad_ro(mad), 0, IB_MAD_STATUS_F);
 }
 
 int mad_hdr_is_response(const uint8_t *mad)

@@ -44,6 +44,10 @@ void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
 
 static inline uint8_t *smp_data(uint8_t *mad) { return mad + SMP_DATA_OFFS; }
 
+/* libibmad's mad_get_field() and friends take a non-const buffer even to
+ * read: pass read-only data through this one cast. */
+static inline void *mad_ro(const void *p) { return (void *)(uintptr_t)p; }
+
 /* Header accessors on any MAD (SMP or GMP). */
 unsigned mad_hdr_class(const uint8_t *mad);
 unsigned mad_hdr_method(const uint8_t *mad);

@@ -14,7 +14,6 @@
 #include "log.h"
 #include "sm.h"
 
-#define RO(p) ((void *)(uintptr_t)(p))
 #define SUBNET_PREFIX 0xfe80000000000000ULL
 #define SUBNET_TIMEOUT 18
 
@@ -106,20 +105,23 @@ static const char *port_name(const struct fab_port *p, char *buf, size_t len)
 	return buf;
 }
 
-/* Hand the finished sweep's model to the SM and free the sweep. */
-static struct fabric *sw_take_fabric(struct sweep *sw)
-{
-	struct fabric *f = sw->fab;
-	sw->fab = NULL;
-	return f;
-}
-
 static void sw_end(struct sweep *sw)
 {
 	struct sm *sm = sw->sm;
 	if (sm->sweep == sw)
 		sm->sweep = NULL;
 	sw_free(sw);
+}
+
+/* End the sweep and keep its model as the SM's current one. */
+static void sw_end_keep_model(struct sweep *sw)
+{
+	struct sm *sm = sw->sm;
+
+	fab_free(sm->fab);
+	sm->fab = sw->fab;
+	sw->fab = NULL;
+	sw_end(sw);
 }
 
 /* ---- LIDs ---------------------------------------------------------------- */
@@ -279,9 +281,7 @@ static int sw_decide(struct sweep *sw)
 		}
 		sw_record_lids(sw);
 		struct sm_peer master = *p;
-		fab_free(sm->fab);
-		sm->fab = sw_take_fabric(sw);
-		sw_end(sw);
+		sw_end_keep_model(sw);
 		sm->master = master;
 		sm_event(sm, EV_SWEEP_LOST);
 		return 1;
@@ -314,9 +314,7 @@ static int sw_decide(struct sweep *sw)
 		if (sw->peers[i].info.guid == sm->master.info.guid)
 			sm->master.path = sw->peers[i].path;
 	sw_record_lids(sw);
-	fab_free(sm->fab);
-	sm->fab = sw_take_fabric(sw);
-	sw_end(sw);
+	sw_end_keep_model(sw);
 	return 1;
 }
 
@@ -341,13 +339,21 @@ static void sw_state_reply(struct sweep *sw, struct swq *q, const struct mad_rep
 	sw_update_info(sw, q, r, "activating");
 }
 
+/* Active needs the neighbour at least Armed. */
+static int sw_armed_or_active(const struct fab_port *p)
+{
+	unsigned st = p && p->have_info ? fab_port_state(p) : 0;
+	return st == PORT_ARMED || st == PORT_ACTIVE;
+}
+
 static void sw_activate(struct sweep *sw, struct fab_port *p)
 {
 	uint8_t set[64];
 	char buf[160];
 
 	p->activating = 1;
-	log_debug("activating %s", port_name(p, buf, sizeof(buf)));
+	if (log_get_level() >= LOG_LVL_DEBUG)  /* not on every SMP of a big sweep */
+		log_debug("activating %s", port_name(p, buf, sizeof(buf)));
 	link_build_state_set(set, p->info, PORT_ACTIVE);
 	sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
 		sw_state_reply);
@@ -362,15 +368,12 @@ static void sw_link_armed(struct sweep *sw, struct fab_port *p)
 	/* Not before the routes are in (hosts may talk as soon as they are
 	 * Active), nor over a Set of the far end still in flight (an Active
 	 * Set built from its old PortInfo would undo that Set). */
-	if (sw->lft_pending || !r || !r->have_info || r->set_pending ||
-	    fab_port_state(p) != PORT_ARMED)
-		return;
-	unsigned rs = fab_port_state(r);
-	if (rs != PORT_ARMED && rs != PORT_ACTIVE)
+	if (sw->lft_pending || !r || r->set_pending || fab_port_state(p) != PORT_ARMED ||
+	    !sw_armed_or_active(r))
 		return;
 	if (!p->activating)
 		sw_activate(sw, p);
-	if (rs == PORT_ARMED && !r->activating)
+	if (fab_port_state(r) == PORT_ARMED && !r->activating)
 		sw_activate(sw, r);
 }
 
@@ -433,7 +436,7 @@ static void sw_swinfo_set_reply(struct sweep *sw, struct swq *q, const struct ma
 static int sw_rereg_due(struct sweep *sw, const struct fab_port *p)
 {
 	struct sm *sm = sw->sm;
-	uint16_t smlid = (uint16_t)mad_get_field(RO(p->info), 0, IB_PORT_SMLID_F);
+	uint16_t smlid = (uint16_t)mad_get_field(mad_ro(p->info), 0, IB_PORT_SMLID_F);
 
 	/* First sweep as master, a port we did not know, or a new master LID:
 	 * hosts must rejoin their multicast groups. */
@@ -462,8 +465,10 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 
 	if (need_set || arm) {
 		char buf[160];
-		log_debug("%s %s", need_set && arm ? "configuring and arming" :
-				   need_set ? "configuring" : "arming", port_name(p, buf, sizeof(buf)));
+		if (log_get_level() >= LOG_LVL_DEBUG)
+			log_debug("%s %s", need_set && arm ? "configuring and arming" :
+					   need_set ? "configuring" : "arming",
+				  port_name(p, buf, sizeof(buf)));
 		if (need_set)
 			link_build_set(set, p->info, peer, &lp);
 		else
@@ -500,7 +505,6 @@ static void sw_lft_reply(struct sweep *sw, struct swq *q, const struct mad_reply
 
 /* SwitchInfo: LinearFDBTop, and PortStateChange cleared by writing back the
  * 1 we read. Built from the fresh Get, so LifeTime and the rest stay. */
-static void sw_routing_set_done(struct sweep *sw);
 
 static void sw_program_swinfo(struct sweep *sw, struct fab_node *n, uint16_t top)
 {
@@ -562,7 +566,9 @@ static void sw_stage_routes(struct sweep *sw)
 {
 	struct sm *sm = sw->sm;
 	struct lft_plan plan;
+	struct timespec t0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (lft_plan_build(&plan, sw->fab, sm->cfg.route_engine, sm->cfg.roots, sm->cfg.nroots) < 0) {
 		log_err("routing failed; forwarding tables left as they are");
 		sw->errors++;
@@ -578,7 +584,8 @@ static void sw_stage_routes(struct sweep *sw)
 	for (unsigned s = 0; s < plan.g.nsw; s++)
 		sw_program_switch(sw, &plan, s);
 	log_info("routing: %s for %u LIDs over %u switches in %.1f ms, %u LFT blocks to write",
-		 rt_engine_name(plan.used), plan.g.ndest, plan.g.nsw, plan.ms, sw->lft_blocks);
+		 rt_engine_name(plan.used), plan.g.ndest, plan.g.nsw, log_ms_since(&t0),
+		 sw->lft_blocks);
 	lft_plan_free(&plan);
 }
 
@@ -613,9 +620,7 @@ static void sw_stage_activate(struct sweep *sw)
 				continue;
 			if (link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) != PORT_ACTIVE)
 				continue;
-			/* Active needs the neighbour at least Armed. */
-			unsigned rs = p->remote && p->remote->have_info ? fab_port_state(p->remote) : 0;
-			if (rs == PORT_ARMED || rs == PORT_ACTIVE)
+			if (sw_armed_or_active(p->remote))
 				sw_activate(sw, p);
 		}
 }
@@ -637,7 +642,7 @@ static void sw_stage_done(struct sweep *sw)
 			if (!p->remote || !p->remote->have_info)
 				unknown++;
 		}
-	double ms = sm_ms_since(&sw->t0);
+	double ms = log_ms_since(&sw->t0);
 	/* A failed Set (a forwarding block, a P_Key table...) is retried by
 	 * the re-sweep that a subnet not fully up gets. */
 	int all = linked && active == linked && !unknown && !sw->unanswered && !sw->errors;
@@ -650,10 +655,8 @@ static void sw_stage_done(struct sweep *sw)
 			  sw->errors + sw->unanswered, unknown);
 	log_debug("sweep: %u SMPs (%u Sets), %u failed, %.1f ms", sw->mads, sw->sets,
 		  sw->errors, ms);
-	fab_free(sm->fab);
-	sm->fab = sw_take_fabric(sw);
 	sm->mastered_once = 1;
-	sw_end(sw);
+	sw_end_keep_model(sw);
 	sm_sweep_done(sm, all);
 }
 
@@ -683,9 +686,7 @@ static void sw_advance(struct sweep *sw)
 			if (sw->handed_over) {
 				struct sm *sm = sw->sm;
 				struct sm_peer to = sw->handover_to;
-				fab_free(sm->fab);
-				sm->fab = sw_take_fabric(sw);
-				sw_end(sw);
+				sw_end_keep_model(sw);
 				sm->master = to;
 				sm_event(sm, EV_HANDED_OVER);
 				return;
