@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ini.h>
 
@@ -18,9 +19,10 @@ void cfg_defaults(struct smd_config *cfg)
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", "/var/lib/smd");
 	cfg->sweep_interval = 10;
 	cfg->sm_key = 0x1;
-	cfg->poll_interval_ms = 500;
+	cfg->poll_interval_ms = 300;
 	cfg->poll_retries = 3;
 	cfg->port_watch_ms = 250;
+	cfg->preempt = 1;
 	cfg->mad_window = 32;
 	cfg->mad_timeout_ms = 200;
 	cfg->mad_retries = 3;
@@ -118,7 +120,7 @@ int cfg_parse_port(const char *s, char *ca, size_t calen, int *portnum, uint64_t
 
 /* ---- the key table ---- */
 
-enum cfg_type { CFG_INT, CFG_UINT, CFG_U64, CFG_PORT, CFG_PATH, CFG_LEVEL, CFG_ENGINE, CFG_ROOTS };
+enum cfg_type { CFG_BOOL, CFG_INT, CFG_UINT, CFG_U64, CFG_PORT, CFG_PATH, CFG_LEVEL, CFG_ENGINE, CFG_ROOTS };
 
 struct cfg_key {
 	const char *section;
@@ -141,6 +143,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("sm", "poll_interval", CFG_UINT, poll_interval_ms, 50, 60000, " ms"),
 	K("sm", "poll_retries", CFG_UINT, poll_retries, 1, 100, ""),
 	K("sm", "port_watch", CFG_UINT, port_watch_ms, 50, 10000, " ms"),
+	K("sm", "preempt", CFG_BOOL, preempt, 0, 0, ""),
 	K("mad", "window", CFG_UINT, mad_window, 1, 256, ""),
 	K("mad", "timeout", CFG_UINT, mad_timeout_ms, 10, 10000, " ms"),
 	K("mad", "retries", CFG_UINT, mad_retries, 0, 20, ""),
@@ -214,6 +217,14 @@ static int cfg_set(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
 	uint64_t n;
 
 	switch (k->type) {
+	case CFG_BOOL:
+		if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1"))
+			*(int *)field = 1;
+		else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0"))
+			*(int *)field = 0;
+		else
+			return cfg_fail(ps, "key '%s': '%s' is not yes or no", k->name, v);
+		return 1;
 	case CFG_INT:
 	case CFG_UINT:
 		switch (cfg_parse_u64(v, &n)) {

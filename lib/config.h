@@ -17,9 +17,10 @@ struct smd_config {
 	char state_dir[CFG_PATH_MAX]; /* default /var/lib/smd */
 	unsigned sweep_interval;      /* seconds, 0 = off, default 10, max 86400 */
 	uint64_t sm_key;              /* default 0x1 (OpenSM's default) */
-	unsigned poll_interval_ms;    /* standby polling period, default 500, 50..60000 */
+	unsigned poll_interval_ms;    /* standby polling period, default 300, 50..60000 */
 	unsigned poll_retries;        /* misses before takeover, default 3, 1..100 */
 	unsigned port_watch_ms;       /* own-port watch period, default 250, 50..10000 */
+	int preempt;                  /* hand over to a better SM that joins; default yes */
 	/* [mad] */
 	unsigned mad_window;          /* outstanding SMPs, default 32, 1..256 */
 	unsigned mad_timeout_ms;      /* per attempt, default 200, 10..10000 */

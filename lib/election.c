@@ -17,7 +17,7 @@ static const char *const event_names[EV_NEVENTS] = {
 	[EV_SWEEP_LOST] = "a master or better SM found", [EV_MASTER_LOST] = "master lost",
 	[EV_HANDOVER] = "handover received", [EV_HANDED_OVER] = "handed over",
 	[EV_CMD_STANDBY] = "told to stand by", [EV_CMD_DISABLE] = "told to disable",
-	[EV_CMD_DISCOVER] = "told to discover",
+	[EV_CMD_DISCOVER] = "told to discover", [EV_LEAVE] = "shutting down",
 };
 
 /* IBA 14.4.1 figure "SM state machine", as rows of
@@ -37,6 +37,9 @@ static const struct {
 	{ S(SM_MASTER) | S(SM_DISCOVERING),  EV_CMD_STANDBY,  ACT_FOLLOW,        SM_STANDBY },
 	{ ANY & ~S(SM_NOTACTIVE),            EV_CMD_DISABLE,  ACT_STOP,          SM_NOTACTIVE },
 	{ S(SM_NOTACTIVE) | S(SM_STANDBY),   EV_CMD_DISCOVER, ACT_SWEEP,         SM_DISCOVERING },
+	/* Not in the spec's figure: leaving, we answer NOTACTIVE so that no SM
+	 * hands mastership back to us. */
+	{ ANY & ~S(SM_NOTACTIVE),            EV_LEAVE,        ACT_STOP,          SM_NOTACTIVE },
 };
 
 const char *sm_state_name(enum sm_state s)

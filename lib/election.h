@@ -18,6 +18,7 @@ enum elect_event {
 	EV_CMD_STANDBY,      /* SubnSet(SMInfo, STANDBY) from the master */
 	EV_CMD_DISABLE,      /* SubnSet(SMInfo, DISABLE) from the master */
 	EV_CMD_DISCOVER,     /* SubnSet(SMInfo, DISCOVER) from the master */
+	EV_LEAVE,            /* shutting down (after handing over, if master) */
 	EV_NEVENTS
 };
 

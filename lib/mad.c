@@ -334,9 +334,11 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 		mad_malformed(e, 0, "short or bad base version");
 		return;
 	}
-	if (ustatus || mad_hdr_is_response(mad)) {
+	if (ustatus || mad_hdr_is_response(mad) ||
+	    mad_hdr_method(mad) == IB_MAD_METHOD_TRAP_REPRESS) {
 		/* Our own request or response returned with a umad status is
-		 * a failed send, never a new request. */
+		 * a failed send, never a new request. A TrapRepress answers
+		 * a trap we sent. */
 		mad_got_reply(e, mad, ustatus);
 		return;
 	}

@@ -8,8 +8,16 @@
 
 #define ONCE_LIMIT_MS 60000
 #define RESWEEP_DELAY_MS 1000
+#define POLL_CONFIRM_MS 100    /* after a missed poll, the next one comes this soon */
+#define SLOW_POLL_FACTOR 10    /* standbys behind the first poll this much slower, times their number */
+#define SLOW_POLL_MAX_MS 120000
+#define TRAP144_REPEAT_MS 10000 /* a standby that outranks the master says so this often */
+#define REFUSED_HOLD_S 60      /* an SM that refused a handover is not asked again sooner */
+#define LEAVE_WAIT_MS 2000     /* SIGTERM: wait for the new master to report MASTER */
+#define LEAVE_LIMIT_MS 4000    /* SIGTERM: exit after this whatever happens */
 
 static void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
+static unsigned sm_poll_period(const struct sm *sm);
 
 static void sm_timer(struct event *ev, unsigned ms)
 {
@@ -20,6 +28,12 @@ static void sm_timer(struct event *ev, unsigned ms)
 uint8_t sm_priority(const struct sm *sm)
 {
 	return (uint8_t)(sm->prio_override >= 0 ? sm->prio_override : sm->cfg.priority);
+}
+
+struct peer_self sm_self(const struct sm *sm)
+{
+	return (struct peer_self){ .guid = sm->port_guid, .key = sm->cfg.sm_key,
+				   .priority = sm_priority(sm) };
 }
 
 void sm_fill_info(const struct sm *sm, struct sm_info *si)
@@ -66,9 +80,10 @@ void sm_event(struct sm *sm, enum elect_event ev)
 		sm_stop_sweep(sm);
 		sm->misses = 0;
 		sm->subnet_up = 0;  /* "subnet up" is the master's to say */
+		sm->trap144_due = 1;
 		log_notice("following master SM 0x%016llx (priority %u)",
 			   (unsigned long long)sm->master.info.guid, sm->master.info.priority);
-		sm_timer(sm->poll_ev, sm->cfg.poll_interval_ms);
+		sm_timer(sm->poll_ev, sm_poll_period(sm));
 		break;
 	case ACT_STOP:
 		sm_stop_sweep(sm);
@@ -99,6 +114,8 @@ static void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 /* The heavy sweep the current state calls for, if any. */
 static void sm_sweep_for_state(struct sm *sm)
 {
+	if (sm->leaving || sm->ho_op)
+		return;  /* a handover is under way: it decides what comes next */
 	if (sm->state == SM_MASTER)
 		sm_start_sweep(sm, SWEEP_MASTER);
 	else if (sm->state == SM_DISCOVERING)
@@ -160,6 +177,279 @@ static void sm_kick_cb(evutil_socket_t fd, short what, void *arg)
 	sm_sweep_for_state(arg);
 }
 
+/* ---- other SMs: handover, line of standbys, announcements ------------- */
+
+static const char *hex64(uint64_t v, char *buf, size_t len)
+{
+	snprintf(buf, len, "0x%016llx", (unsigned long long)v);
+	return buf;
+}
+
+void sm_note_untrusted(struct sm *sm, const struct sm_peer *peers, unsigned n)
+{
+	char g[24];
+	for (unsigned i = 0; i < n; i++) {
+		const struct sm_peer *p = &peers[i];
+		if (sm_key_trusted(sm->cfg.sm_key, p->info.key) || p->info.guid == sm->noted_untrusted)
+			continue;
+		sm->noted_untrusted = p->info.guid;
+		log_notice("ignoring SM %s (%s): its SM_Key differs from ours",
+			   hex64(p->info.guid, g, sizeof(g)), sm_state_name(p->info.state));
+	}
+}
+
+struct sm_peer *sm_pick_handover(struct sm *sm, struct sm_peer *peers, unsigned n)
+{
+	struct peer_self me = sm_self(sm);
+	uint64_t skip = 0;
+	struct timespec now;
+	char g[24];
+
+	sm_note_untrusted(sm, peers, n);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (sm->refused_guid && now.tv_sec - sm->refused_at.tv_sec < REFUSED_HOLD_S)
+		skip = sm->refused_guid;
+	/* Two masters (fabrics merged): the lower-ranked one hands over,
+	 * whatever preempt says. */
+	struct sm_peer *p = peer_best(peers, n, 1u << SM_MASTER, &me, 0, skip);
+	if (p)
+		return p;
+	p = peer_best(peers, n, 1u << SM_STANDBY, &me, 0, skip);
+	if (!p || sm->cfg.preempt)
+		return p;
+	if (p->info.guid != sm->noted_guid || p->info.priority != sm->noted_prio) {
+		sm->noted_guid = p->info.guid;
+		sm->noted_prio = p->info.priority;
+		log_notice("SM %s (priority %u) outranks this master; preempt = no keeps it STANDBY",
+			   hex64(p->info.guid, g, sizeof(g)), p->info.priority);
+	}
+	return NULL;
+}
+
+static void sm_left(struct sm *sm)
+{
+	void (*cb)(void *) = sm->left_cb;
+
+	evtimer_del(sm->leave_ev);
+	sm->left_cb = NULL;
+	if (cb)
+		cb(sm->left_arg);
+}
+
+static void sm_left_wait_done(void *arg, enum ho_result res)
+{
+	struct sm *sm = arg;
+	char g[24];
+
+	sm->ho_op = NULL;
+	if (res == HO_OK)
+		log_notice("SM %s reports MASTER", hex64(sm->ho_peer.info.guid, g, sizeof(g)));
+	else
+		log_warnx("SM %s did not report MASTER in time",
+			  hex64(sm->ho_peer.info.guid, g, sizeof(g)));
+	sm_left(sm);
+}
+
+static void sm_handover_done(void *arg, enum ho_result res)
+{
+	struct sm *sm = arg;
+	char g[24];
+
+	sm->ho_op = NULL;
+	hex64(sm->ho_peer.info.guid, g, sizeof(g));
+	if (res == HO_OK) {
+		log_notice("SM %s accepted the handover", g);
+		if (sm->leaving) {
+			/* NOTACTIVE: nobody hands mastership back to us now. */
+			sm_event(sm, EV_LEAVE);
+			sm->ho_op = peer_wait_master(sm->mad, sm->base, &sm->ho_peer, LEAVE_WAIT_MS,
+						     sm_left_wait_done, sm);
+			if (!sm->ho_op)
+				sm_left(sm);
+			return;
+		}
+		sm->master = sm->ho_peer;
+		sm->line_pos = 0;
+		sm_event(sm, EV_HANDED_OVER);  /* STANDBY: polls it until it is MASTER and after */
+		return;
+	}
+	log_warnx("handover to SM %s failed (%s); staying MASTER", g, ho_result_name(res));
+	if (sm->leaving) {
+		sm_left(sm);
+		return;
+	}
+	sm->refused_guid = sm->ho_peer.info.guid;
+	clock_gettime(CLOCK_MONOTONIC, &sm->refused_at);
+	sm_request_sweep(sm, "the handover failed");
+}
+
+void sm_handover(struct sm *sm, const struct sm_peer *to, int leaving)
+{
+	struct sm_info si;
+	char g[24];
+
+	if (sm->ho_op || sm->state != SM_MASTER)
+		return;
+	sm_stop_sweep(sm);
+	sm->ho_peer = *to;
+	log_notice("handing over to SM %s (priority %u, %s)%s", hex64(to->info.guid, g, sizeof(g)),
+		   to->info.priority, sm_state_name(to->info.state), leaving ? " before exiting" : "");
+	sm_fill_info(sm, &si);
+	sm->ho_op = peer_handover(sm->mad, to, &si, sm_handover_done, sm);
+	if (!sm->ho_op)
+		sm_handover_done(sm, HO_NO_ANSWER);
+}
+
+/* The pace for our place in line, while the master answers. */
+static unsigned sm_line_period(const struct sm *sm)
+{
+	unsigned iv = sm->cfg.poll_interval_ms;
+
+	if (!sm->line_pos)
+		return iv;
+	/* Behind the first in line: together the slow ones cost the master
+	 * one poll per SLOW_POLL_FACTOR intervals, however many they are. */
+	uint64_t ms = (uint64_t)iv * SLOW_POLL_FACTOR * (sm->nstandby > 1 ? sm->nstandby - 1 : 1);
+	return ms > SLOW_POLL_MAX_MS ? SLOW_POLL_MAX_MS : (unsigned)ms;
+}
+
+static unsigned sm_poll_period(const struct sm *sm)
+{
+	unsigned iv = sm->cfg.poll_interval_ms;
+
+	/* A miss is confirmed (or cleared) at once: failover is quick. */
+	if (sm->misses)
+		return iv < POLL_CONFIRM_MS ? iv : POLL_CONFIRM_MS;
+	return sm_line_period(sm);
+}
+
+void sm_set_line(struct sm *sm, const struct sm_peer *peers, unsigned n)
+{
+	unsigned pos, nsb;
+	struct peer_self me = sm_self(sm);
+
+	peer_line(peers, n, &me, sm->master.info.guid, &pos, &nsb);
+	if (pos == sm->line_pos && nsb == sm->nstandby)
+		return;
+	sm->line_pos = pos;
+	sm->nstandby = nsb;
+	if (!pos)
+		log_info("next in line of %u standby SM%s: polling the master every %u ms", nsb,
+			 nsb == 1 ? "" : "s", sm_line_period(sm));
+	else
+		log_info("standby %u of %u in line: polling the master every %u ms", pos + 1, nsb,
+			 sm_line_period(sm));
+}
+
+/* A standby that outranks its master says so with trap 144, as OpenSM's
+ * standbys do; the master hands over unless it runs with preempt = no. */
+static void sm_announce(struct sm *sm)
+{
+	struct sm_info *m = &sm->master.info;
+	struct timespec now;
+	char g[24];
+
+	if (!sm_key_trusted(sm->cfg.sm_key, m->key) ||
+	    sm_rank_cmp(sm_priority(sm), sm->port_guid, m->priority, m->guid) <= 0 ||
+	    !sm->fab || !sm->fab->local)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!sm->trap144_due &&
+	    (now.tv_sec - sm->trap144_at.tv_sec) * 1000 +
+	    (now.tv_nsec - sm->trap144_at.tv_nsec) / 1000000 < TRAP144_REPEAT_MS)
+		return;
+	struct fab_port *own = fab_lid_port(sm->fab->local);
+	struct fab_port *mp = fab_port_by_guid(sm->fab, m->guid);
+	uint16_t mlid = mp ? fab_port_cur_lid(mp) : sm->master.lid;
+	uint16_t lid = fab_port_cur_lid(own);
+	if (!mlid || !lid)
+		return;
+	if (sm->trap144_due)
+		log_notice("this SM (priority %u) outranks master SM %s (priority %u): "
+			   "announcing it with trap 144", sm_priority(sm),
+			   hex64(m->guid, g, sizeof(g)), m->priority);
+	sm->trap144_due = 0;
+	sm->trap144_at = now;
+	if (peer_trap144(sm->mad, mlid, lid, fab_port_capmask(own)) < 0)
+		log_warnx("cannot send trap 144 to the master");
+}
+
+static void sm_peers_cb(void *arg, struct sm_peer *peers, unsigned n)
+{
+	struct sm *sm = arg;
+
+	sm->peers_op = NULL;
+	if (sm->closing || sm->leaving)
+		return;
+	if (sm->state == SM_MASTER && !sm->sweep && !sm->ho_op) {
+		struct sm_peer *p = sm_pick_handover(sm, peers, n);
+		if (p)
+			sm_handover(sm, p, 0);
+	} else if (sm->state == SM_STANDBY) {
+		sm_set_line(sm, peers, n);
+	}
+}
+
+/* Ask every known SM for its SMInfo (not a sweep): a master then hands
+ * over if it should, a standby finds its place in line. */
+static void sm_peers_refresh(struct sm *sm)
+{
+	if (sm->peers_op || !sm->fab)
+		return;
+	uint64_t skip = sm->state == SM_STANDBY ? sm->master.info.guid : 0;
+	sm->peers_op = peer_query_all(sm->mad, sm->fab, skip, sm_peers_cb, sm);
+}
+
+static void sm_leave_peers(void *arg, struct sm_peer *peers, unsigned n)
+{
+	struct sm *sm = arg;
+	struct peer_self me = sm_self(sm);
+
+	sm->peers_op = NULL;
+	if (sm->closing)
+		return;
+	struct sm_peer *p = peer_best(peers, n, 1u << SM_STANDBY, &me, 1, 0);
+	if (!p) {
+		log_notice("no standby SM to hand over to");
+		sm_left(sm);
+		return;
+	}
+	sm_handover(sm, p, 1);
+	if (!sm->ho_op)
+		sm_left(sm);
+}
+
+static void sm_leave_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct sm *sm = arg;
+	(void)fd; (void)what;
+	log_warnx("handing over before exit takes too long; exiting");
+	sm_left(sm);
+}
+
+int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg)
+{
+	if (sm->once || sm->leaving || sm->state != SM_MASTER || !sm->fab)
+		return 0;
+	sm->leaving = 1;
+	sm->left_cb = cb;
+	sm->left_arg = arg;
+	sm_stop_sweep(sm);
+	evtimer_del(sm->kick_ev);
+	evtimer_del(sm->sweep_ev);
+	peer_op_cancel(sm->peers_op);
+	peer_op_cancel(sm->ho_op);
+	sm->ho_op = NULL;
+	sm->peers_op = peer_query_all(sm->mad, sm->fab, 0, sm_leave_peers, sm);
+	if (!sm->peers_op) {
+		sm->leaving = 0;
+		sm->left_cb = NULL;
+		return 0;
+	}
+	sm_timer(sm->leave_ev, LEAVE_LIMIT_MS);
+	return 1;
+}
+
 /* ---- light sweep (master) / LID recording (standby) -------------------- */
 
 struct light {
@@ -202,28 +492,6 @@ static void sm_light_reply(void *arg, const struct mad_reply *r)
 	sm_light_finish(l);
 }
 
-/* A known SM: a better one standing by, or a better master (fabrics merged,
- * or a standby that took over too early) gets the mastership: the heavy
- * sweep hands over. One that stopped answering changes nothing. */
-static void sm_light_sm_reply(void *arg, const struct mad_reply *r)
-{
-	struct light *l = arg;
-	struct sm *sm = l->sm;
-	struct sm_info si;
-
-	if (r->err == MAD_OK) {
-		sminfo_decode(r->data, &si);
-		if ((si.state == SM_STANDBY || si.state == SM_MASTER) &&
-		    sm_key_trusted(sm->cfg.sm_key, si.key) &&
-		    sm_rank_cmp(si.priority, si.guid, sm_priority(sm), sm->port_guid) > 0) {
-			l->changed = 1;
-			l->why = si.state == SM_MASTER ? "another master outranks us" :
-							  "a better SM is standing by";
-		}
-	}
-	sm_light_finish(l);
-}
-
 static void sm_light_sweep(struct sm *sm)
 {
 	struct fabric *f = sm->fab;
@@ -256,16 +524,9 @@ static void sm_light_sweep(struct sm *sm)
 		if (mad_smp(sm->mad, &q, sm_light_reply, l) == 0)
 			l->pending++;
 	}
-	for (struct fab_node *n = f->nodes; n; n = n->next)
-		for (unsigned i = 0; i <= n->nports; i++) {
-			struct fab_port *p = &n->ports[i];
-			if (!p->is_sm || p == fab_lid_port(f->local))
-				continue;
-			struct smp_req q = { .dr = &p->path, .method = IB_MAD_METHOD_GET,
-					     .attr = IB_ATTR_SMINFO, .timeout_ms = -1, .retries = 0 };
-			if (mad_smp(sm->mad, &q, sm_light_sm_reply, l) == 0)
-				l->pending++;
-		}
+	/* Known SMs: a better one standing by, or a better master (fabrics
+	 * merged, or a standby that took over too early), gets the mastership. */
+	sm_peers_refresh(sm);
 	if (!l->pending) {
 		free(l);
 		return;
@@ -304,7 +565,11 @@ static void sm_poll_reply(void *arg, const struct mad_reply *r)
 			if (sm->misses)
 				log_info("master SM answers again after %u missed polls", sm->misses);
 			sm->misses = 0;
+			if (si.priority != sm->master.info.priority)
+				sm->trap144_due = 1;
 			sm->master.info = si;
+			if (si.state == SM_MASTER)
+				sm_announce(sm);
 			goto next;
 		}
 	}
@@ -323,7 +588,7 @@ static void sm_poll_reply(void *arg, const struct mad_reply *r)
 		return;
 	}
 next:
-	sm_timer(sm->poll_ev, sm->cfg.poll_interval_ms);
+	sm_timer(sm->poll_ev, sm_poll_period(sm));
 }
 
 static void sm_poll_cb(evutil_socket_t fd, short what, void *arg)
@@ -340,7 +605,7 @@ static void sm_poll_cb(evutil_socket_t fd, short what, void *arg)
 	if (mad_smp(sm->mad, &q, sm_poll_reply, sm) == 0)
 		sm->poll_busy = 1;
 	else
-		sm_timer(sm->poll_ev, sm->cfg.poll_interval_ms);
+		sm_timer(sm->poll_ev, sm_poll_period(sm));
 }
 
 /* ---- own-port watch ---------------------------------------------------- */
@@ -444,8 +709,10 @@ static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct 
 		/* The commanding master is whom we follow: find its route. */
 		struct fab_port *mp = sm->fab ? fab_port_by_guid(sm->fab, them.guid) : NULL;
 		sm->master.info = them;
-		if (mp)
+		if (mp) {
 			sm->master.path = mp->path;
+			sm->master.lid = fab_port_cur_lid(mp);
+		}
 		locate = !mp;
 	}
 	if (ev != EV_NEVENTS)
@@ -462,12 +729,18 @@ static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_fr
 	unsigned trap = mad_get_field(smp_data(mad), 0, IB_NOTICE_TRAP_NUMBER_F);
 	unsigned lid = mad_get_field(smp_data(mad), 0, IB_NOTICE_ISSUER_LID_F);
 
+	unsigned flags = trap == 144 ? peer_trap144_flags(smp_data(mad)) : 0;
+
 	sm_respond(sm, mad, len, from, 0, NULL);  /* TrapRepress: stop repeating */
-	if (sm->state != SM_MASTER)
+	if (sm->state != SM_MASTER || sm->leaving)
 		return;
 	if (trap == 128)
 		sm_request_sweep(sm, "trap 128 (link state change)");
-	else if (trap == 144)
+	else if (trap == 144 && (flags & TRAP144_SM_PRIORITY)) {
+		/* An SM announces its priority: ask the SMs, no sweep. */
+		log_debug("trap 144 (SM priority) from LID %u", lid);
+		sm_peers_refresh(sm);
+	} else if (trap == 144)
 		sm_request_sweep(sm, "trap 144 (capability change)");
 	else
 		log_info("trap %u from LID %u ignored", trap, lid);
@@ -546,7 +819,9 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	sm->poll_ev = evtimer_new(base, sm_poll_cb, sm);
 	sm->watch_ev = evtimer_new(base, sm_watch_cb, sm);
 	sm->kick_ev = evtimer_new(base, sm_kick_cb, sm);
-	if (!sm->lids || !sm->sweep_ev || !sm->poll_ev || !sm->watch_ev || !sm->kick_ev)
+	sm->leave_ev = evtimer_new(base, sm_leave_timeout, sm);
+	if (!sm->lids || !sm->sweep_ev || !sm->poll_ev || !sm->watch_ev || !sm->kick_ev ||
+	    !sm->leave_ev)
 		goto fail;
 	if (lidmap_load(sm->lids, cfg->state_dir) < 0)
 		goto fail;
@@ -576,6 +851,8 @@ void sm_free(struct sm *sm)
 	sm->closing = 1;
 	if (sm->sweep)
 		sweep_abort(sm->sweep);
+	peer_op_cancel(sm->peers_op);
+	peer_op_cancel(sm->ho_op);
 	/* Closing the engine ends every outstanding request through its
 	 * callback: aborted sweeps, light sweeps and polls free themselves. */
 	if (sm->mad) {
@@ -592,6 +869,7 @@ void sm_free(struct sm *sm)
 	if (sm->poll_ev) event_free(sm->poll_ev);
 	if (sm->watch_ev) event_free(sm->watch_ev);
 	if (sm->kick_ev) event_free(sm->kick_ev);
+	if (sm->leave_ev) event_free(sm->leave_ev);
 	free(sm);
 }
 
@@ -603,6 +881,7 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 	memcpy(port, sm->cfg.port, sizeof(port));
 	memcpy(dir, sm->cfg.state_dir, sizeof(dir));
 	uint8_t old_prio = sm_priority(sm);
+	int old_preempt = sm->cfg.preempt;
 	sm->cfg = *cfg;
 	memcpy(sm->cfg.port, port, sizeof(port));
 	memcpy(sm->cfg.state_dir, dir, sizeof(dir));
@@ -614,6 +893,17 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 		sm_timer(sm->sweep_ev, cfg->sweep_interval * 1000);
 	log_notice("configuration reloaded (priority %u%s)", sm_priority(sm),
 		   old_prio != sm_priority(sm) ? ", changed" : "");
+	if ((old_prio == sm_priority(sm) && old_preempt == cfg->preempt) || sm->leaving)
+		return;
+	/* Re-rank at once, without a sweep: a master asks the SMs and hands
+	 * over if it should; a standby announces itself to the master if it
+	 * now outranks it, and finds its new place in line. */
+	sm->noted_guid = 0;
+	if (sm->state == SM_STANDBY) {
+		sm->trap144_due = 1;
+		sm_announce(sm);
+	}
+	sm_peers_refresh(sm);
 }
 
 int sm_once_result(const struct sm *sm)

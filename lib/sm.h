@@ -13,12 +13,7 @@
 #include "lft.h"
 #include "lidmap.h"
 #include "mad.h"
-
-struct sm_peer {
-	struct sm_info info;
-	struct dr_path path;      /* directed route to its port */
-	uint64_t port_guid;
-};
+#include "smpeer.h"
 
 struct sweep;
 
@@ -46,7 +41,24 @@ struct sm {
 	int poll_busy, watch_busy, light_busy;
 	int closing;              /* sm_free is ending outstanding requests */
 	unsigned retry_ms;        /* back-off before re-sweeping an unfinished subnet */
-	struct event *sweep_ev, *poll_ev, *watch_ev, *kick_ev;
+	struct event *sweep_ev, *poll_ev, *watch_ev, *kick_ev, *leave_ev;
+	/* other SMs */
+	struct peer_op *peers_op; /* SMInfo refresh in flight */
+	struct peer_op *ho_op;    /* handover (or the wait after it) in flight */
+	struct sm_peer ho_peer;   /* whom we hand over to */
+	uint64_t refused_guid;    /* refused our handover lately: not again soon */
+	struct timespec refused_at;
+	uint64_t noted_guid;      /* better SM already logged (preempt = no) */
+	uint8_t noted_prio;
+	uint64_t noted_untrusted; /* SM with a foreign SM_Key already logged */
+	unsigned line_pos;        /* standby: better standbys ahead of us */
+	unsigned nstandby;        /* standbys, counting us */
+	struct timespec trap144_at;  /* last trap 144 announcing our priority */
+	int trap144_due;          /* announce at the next chance */
+	/* SIGTERM */
+	int leaving;
+	void (*left_cb)(void *arg);
+	void *left_arg;
 	/* --once */
 	int once;
 	int once_rc;
@@ -61,6 +73,10 @@ void sm_free(struct sm *sm);
 void sm_reload(struct sm *sm, const struct smd_config *cfg);
 /* --once: -1 while running, then 0 or 1. */
 int sm_once_result(const struct sm *sm);
+/* SIGTERM: a master hands over to the best standby before it exits.
+ * Returns 0 when there is nothing to do (exit now), 1 when cb will be
+ * called once that is done (bounded by a few seconds). */
+int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg);
 
 /* Used by sweep.c */
 void sm_event(struct sm *sm, enum elect_event ev);
@@ -69,6 +85,16 @@ void sm_follow(struct sm *sm, const struct sm_peer *master);
 void sm_request_sweep(struct sm *sm, const char *why);
 uint8_t sm_priority(const struct sm *sm);
 void sm_fill_info(const struct sm *sm, struct sm_info *si);
+struct peer_self sm_self(const struct sm *sm);
+/* Of the SMs found, the one a master should hand over to now, if any: a
+ * better master, or a better standby when preempt = yes. */
+struct sm_peer *sm_pick_handover(struct sm *sm, struct sm_peer *peers, unsigned n);
+/* Hand mastership to `to`; leaving: then exit (SIGTERM). */
+void sm_handover(struct sm *sm, const struct sm_peer *to, int leaving);
+/* A standby's place in line from the SMs found: sets its polling pace. */
+void sm_set_line(struct sm *sm, const struct sm_peer *peers, unsigned n);
+/* Log, once each, SMs ignored for their SM_Key. */
+void sm_note_untrusted(struct sm *sm, const struct sm_peer *peers, unsigned n);
 
 /* sweep.c */
 enum sweep_mode { SWEEP_ELECT, SWEEP_MASTER, SWEEP_RECORD };

@@ -1,8 +1,9 @@
 /* sweep: the heavy sweep as a chain of asynchronous stages over the fabric
  * model. Each stage sends its SMPs through the MAD engine's window and the
  * next stage starts when the last of them has ended (reply or final timeout):
- *   DISCOVER -> PEERS (SMInfo of other SMs) -> decide (election) ->
- *   [HANDOVER] -> CONFIG (LIDs, routes, PortInfo with Armed, P_Key) -> ACTIVE
+ *   DISCOVER -> PEERS (SMInfo of other SMs) -> decide (election: follow,
+ *   hand over (sm.c), or go on) -> CONFIG (LIDs, routes, PortInfo with
+ *   Armed, P_Key) -> ACTIVE
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 #define SUBNET_PREFIX 0xfe80000000000000ULL
 #define SUBNET_TIMEOUT 18
 
-enum stage { ST_DISCOVER, ST_PEERS, ST_DECIDE, ST_HANDOVER, ST_CONFIG, ST_ACTIVE, ST_DONE };
+enum stage { ST_DISCOVER, ST_PEERS, ST_DECIDE, ST_CONFIG, ST_ACTIVE, ST_DONE };
 
 struct sweep {
 	struct sm *sm;
@@ -30,8 +31,6 @@ struct sweep {
 	struct timespec t0;
 	struct sm_peer *peers;
 	unsigned npeers;
-	struct sm_peer handover_to;
-	int handed_over;
 	unsigned mads, sets, errors;
 	unsigned lft_blocks;      /* LFT blocks sent this sweep */
 	unsigned lft_pending;     /* routing Sets still in flight: no early activation */
@@ -210,6 +209,7 @@ static void sw_got_sminfo(struct sweep *sw, struct swq *q, const struct mad_repl
 	sminfo_decode(r->data, &peer->info);
 	peer->path = q->port->path;
 	peer->port_guid = q->port->guid;
+	peer->lid = fab_port_cur_lid(q->port);
 	log_debug("found SM 0x%016llx priority %u state %s", (unsigned long long)peer->info.guid,
 		  peer->info.priority, sm_state_name(peer->info.state));
 }
@@ -217,61 +217,32 @@ static void sw_got_sminfo(struct sweep *sw, struct swq *q, const struct mad_repl
 static void sw_stage_peers(struct sweep *sw)
 {
 	struct fab_port *own = sw->fab->local;
+	/* A standby that only records asks the master nothing: its polls do
+	 * that, and the master's load must not grow with the standbys. */
+	uint64_t skip = sw->mode == SWEEP_RECORD ? sw->sm->master.info.guid : 0;
 
 	FOR_LID_PORTS(sw->fab, n, p) {
-		if (!p->is_sm || p == own)
+		if (!p->is_sm || p == own || (skip && p->guid == skip))
 			continue;
 		sw_send(sw, &p->path, IB_MAD_METHOD_GET, IB_ATTR_SMINFO, 0, NULL, p, sw_got_sminfo);
 	}
 }
 
-/* The best trusted peer in one of the given states that outranks us (or,
- * with any_rank, regardless of rank). */
-static struct sm_peer *sw_best_peer(struct sweep *sw, unsigned states, int any_rank)
-{
-	struct sm *sm = sw->sm;
-	struct sm_peer *best = NULL;
-
-	for (unsigned i = 0; i < sw->npeers; i++) {
-		struct sm_peer *p = &sw->peers[i];
-		if (!(states & (1u << p->info.state)) || p->info.guid == sm->port_guid)
-			continue;
-		if (!sm_key_trusted(sm->cfg.sm_key, p->info.key)) {
-			log_info("ignoring SM 0x%016llx: its SM_Key differs from ours",
-				 (unsigned long long)p->info.guid);
-			continue;
-		}
-		if (!any_rank && sm_rank_cmp(p->info.priority, p->info.guid,
-					     sm_priority(sm), sm->port_guid) <= 0)
-			continue;
-		if (!best || sm_rank_cmp(p->info.priority, p->info.guid,
-					 best->info.priority, best->info.guid) > 0)
-			best = p;
-	}
-	return best;
-}
-
-static void sw_handover_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
-{
-	(void)q;
-	if (r->err == MAD_OK) {
-		sw->handed_over = 1;
-	} else {
-		log_warnx("handover to SM 0x%016llx failed; staying MASTER",
-			  (unsigned long long)sw->handover_to.info.guid);
-	}
-}
-
-/* Returns 1 when the sweep has ended (we follow another SM). */
+/* Returns 1 when the sweep has ended (we follow or hand over). */
 static int sw_decide(struct sweep *sw)
 {
 	struct sm *sm = sw->sm;
+	struct peer_self me = sm_self(sm);
 	struct sm_peer *p;
 
 	if (sw->mode == SWEEP_ELECT) {
-		p = sw_best_peer(sw, 1u << SM_MASTER, 1);
+		/* Any trusted master wins over us (IBA: DISCOVERING that finds a
+		 * master stands by); else the best SM that outranks us. */
+		p = peer_best(sw->peers, sw->npeers, 1u << SM_MASTER, &me, 1, 0);
 		if (!p)
-			p = sw_best_peer(sw, (1u << SM_DISCOVERING) | (1u << SM_STANDBY), 0);
+			p = peer_best(sw->peers, sw->npeers, (1u << SM_DISCOVERING) | (1u << SM_STANDBY),
+				      &me, 0, 0);
+		sm_note_untrusted(sm, sw->peers, sw->npeers);
 		if (!p) {
 			sm_event(sm, EV_SWEEP_WON);  /* continues this sweep as master */
 			if (sw->mode == SWEEP_MASTER)
@@ -281,27 +252,23 @@ static int sw_decide(struct sweep *sw)
 		}
 		sw_record_lids(sw);
 		struct sm_peer master = *p;
-		sw_end_keep_model(sw);
 		sm->master = master;
+		sm_set_line(sm, sw->peers, sw->npeers);
+		sw_end_keep_model(sw);
 		sm_event(sm, EV_SWEEP_LOST);
 		return 1;
 	}
 	if (sw->mode == SWEEP_MASTER) {
 		/* Another master that outranks us (fabrics merged), or a better
-		 * standby: hand over to it. */
-		p = sw_best_peer(sw, (1u << SM_MASTER) | (1u << SM_STANDBY), 0);
+		 * standby (unless preempt = no): hand over to it. */
+		p = sm_pick_handover(sm, sw->peers, sw->npeers);
 		if (p) {
-			struct sm_info si;
-			uint8_t data[64];
-			sw->handover_to = *p;
-			sm_fill_info(sm, &si);
-			sminfo_encode(data, &si);
-			log_notice("handing over to SM 0x%016llx (priority %u)",
-				   (unsigned long long)p->info.guid, p->info.priority);
-			sw->stage = ST_HANDOVER;
-			sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_SMINFO, SMINFO_HANDOVER,
-				data, NULL, sw_handover_reply);
-		} else if (sw_best_peer(sw, 1u << SM_DISCOVERING, 0)) {
+			struct sm_peer to = *p;
+			sw_end_keep_model(sw);
+			sm_handover(sm, &to, 0);
+			return 1;
+		}
+		if (peer_best(sw->peers, sw->npeers, 1u << SM_DISCOVERING, &me, 0, 0)) {
 			/* A better SM is still discovering: it will stand by once
 			 * it sees us, then we hand over. Look again soon. */
 			sm->resweep = 1;
@@ -309,10 +276,13 @@ static int sw_decide(struct sweep *sw)
 		return 0;
 	}
 	/* SWEEP_RECORD: a standby looks and remembers, including where the
-	 * master it follows is now. */
-	for (unsigned i = 0; i < sw->npeers; i++)
-		if (sw->peers[i].info.guid == sm->master.info.guid)
-			sm->master.path = sw->peers[i].path;
+	 * master it follows is now and its own place in the line. */
+	struct fab_port *mp = fab_port_by_guid(sw->fab, sm->master.info.guid);
+	if (mp) {
+		sm->master.path = mp->path;
+		sm->master.lid = fab_port_cur_lid(mp);
+	}
+	sm_set_line(sm, sw->peers, sw->npeers);
 	sw_record_lids(sw);
 	sw_end_keep_model(sw);
 	return 1;
@@ -679,18 +649,6 @@ static void sw_advance(struct sweep *sw)
 		case ST_DECIDE:
 			if (sw_decide(sw))
 				return;  /* sweep ended */
-			if (sw->stage == ST_DECIDE)
-				sw->stage = ST_CONFIG;
-			break;
-		case ST_HANDOVER:
-			if (sw->handed_over) {
-				struct sm *sm = sw->sm;
-				struct sm_peer to = sw->handover_to;
-				sw_end_keep_model(sw);
-				sm->master = to;
-				sm_event(sm, EV_HANDED_OVER);
-				return;
-			}
 			sw->stage = ST_CONFIG;
 			break;
 		case ST_CONFIG:

@@ -20,6 +20,7 @@ struct smd {
 	int conf_explicit;
 	struct sm *sm;
 	struct event_base *base;
+	int stopping;             /* SIGTERM seen: handing over, then exit */
 };
 
 static void usage(FILE *out)
@@ -51,12 +52,27 @@ static int load_config(const struct smd *d, struct smd_config *cfg)
 	return 0;
 }
 
+static void on_left(void *arg)
+{
+	struct smd *d = arg;
+	event_base_loopbreak(d->base);
+}
+
+/* A master hands over to the best standby before it exits, so a planned
+ * restart loses nothing; a second signal exits at once. */
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct smd *d = arg;
 	(void)what;
+	if (d->stopping) {
+		log_notice("%s again: exiting now", strsignal((int)sig));
+		event_base_loopbreak(d->base);
+		return;
+	}
+	d->stopping = 1;
 	log_notice("%s: stopping", strsignal((int)sig));
-	event_base_loopbreak(d->base);
+	if (!sm_leave(d->sm, on_left, d))
+		event_base_loopbreak(d->base);
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)

@@ -160,6 +160,8 @@ _cleanup() {
 			echo "# ---- $(basename "$p") (last ${SIM_LOG_TAIL:-60} lines) ----"
 			tail -n "${SIM_LOG_TAIL:-60}" "$p" | sed 's/^/#   /'
 		done
+	elif [ -n "${SIM_KEEP:-}" ]; then
+		echo "# SIM_KEEP: work directory kept: $WORK"
 	else
 		cd / && rm -rf "$WORK"
 	fi

@@ -79,6 +79,7 @@ static void assert_cfg_equal(const struct smd_config *c, const struct smd_config
 	assert_int_equal(c->poll_interval_ms, d->poll_interval_ms);
 	assert_int_equal(c->poll_retries, d->poll_retries);
 	assert_int_equal(c->port_watch_ms, d->port_watch_ms);
+	assert_int_equal(c->preempt, d->preempt);
 	assert_int_equal(c->mad_window, d->mad_window);
 	assert_int_equal(c->mad_timeout_ms, d->mad_timeout_ms);
 	assert_int_equal(c->mad_retries, d->mad_retries);
@@ -97,9 +98,10 @@ static void test_defaults(void **state)
 	assert_string_equal(c.state_dir, "/var/lib/smd");
 	assert_int_equal(c.sweep_interval, 10);
 	assert_true(c.sm_key == 0x1);
-	assert_int_equal(c.poll_interval_ms, 500);
+	assert_int_equal(c.poll_interval_ms, 300);
 	assert_int_equal(c.poll_retries, 3);
 	assert_int_equal(c.port_watch_ms, 250);
+	assert_int_equal(c.preempt, 1);
 	assert_int_equal(c.mad_window, 32);
 	assert_int_equal(c.mad_timeout_ms, 200);
 	assert_int_equal(c.mad_retries, 3);
@@ -120,6 +122,7 @@ static void test_full_file(void **state)
 		  "poll_interval = 60000\n"
 		  "poll_retries = 100\n"
 		  "port_watch = 50\n"
+		  "preempt = no\n"
 		  "[mad]\n"
 		  "window = 256\n"
 		  "timeout = 10\n"
@@ -135,6 +138,7 @@ static void test_full_file(void **state)
 	assert_int_equal(c.poll_interval_ms, 60000);
 	assert_int_equal(c.poll_retries, 100);
 	assert_int_equal(c.port_watch_ms, 50);
+	assert_int_equal(c.preempt, 0);
 	assert_int_equal(c.mad_window, 256);
 	assert_int_equal(c.mad_timeout_ms, 10);
 	assert_int_equal(c.mad_retries, 0);
@@ -220,6 +224,7 @@ static void test_err_other_values(void **state)
 		     "2: key 'state_dir': 'var/lib/smd' is not an absolute path");
 	expect_error("[log]\nlevel = verbose\n",
 		     "2: key 'level': 'verbose' is not one of error|warn|notice|info|debug");
+	expect_error("[sm]\npreempt = maybe\n", "2: key 'preempt': 'maybe' is not yes or no");
 }
 
 static void test_err_unknown(void **state)
@@ -377,7 +382,7 @@ static void test_example_conf(void **state)
 static void test_example_conf_uncommented(void **state)
 {
 	static const char *keys[] = { "priority", "port", "state_dir", "sweep_interval",
-		"sm_key", "poll_interval", "poll_retries", "port_watch", "window",
+		"sm_key", "poll_interval", "poll_retries", "port_watch", "preempt", "window",
 		"timeout", "retries", "engine", "level" };
 	struct smd_config c, d;
 	char *text = read_all(SMD_EXAMPLE_CONF);

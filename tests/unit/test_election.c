@@ -50,6 +50,8 @@ static void test_transitions(void **st)
 		{ SM_MASTER, EV_CMD_DISABLE, ACT_STOP, SM_NOTACTIVE },
 		{ SM_NOTACTIVE, EV_CMD_DISCOVER, ACT_SWEEP, SM_DISCOVERING },
 		{ SM_STANDBY, EV_CMD_DISCOVER, ACT_SWEEP, SM_DISCOVERING },
+		{ SM_MASTER, EV_LEAVE, ACT_STOP, SM_NOTACTIVE },
+		{ SM_STANDBY, EV_LEAVE, ACT_STOP, SM_NOTACTIVE },
 	};
 	(void)st;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
@@ -69,6 +71,7 @@ static void test_unexpected_events_ignored(void **st)
 		{ SM_MASTER, EV_CMD_DISCOVER },
 		{ SM_NOTACTIVE, EV_CMD_DISABLE },
 		{ SM_DISCOVERING, EV_HANDED_OVER },
+		{ SM_NOTACTIVE, EV_LEAVE },
 	};
 	(void)st;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

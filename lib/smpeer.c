@@ -1,0 +1,338 @@
+#include <stdlib.h>
+#include <string.h>
+#include <infiniband/mad.h>
+#include "log.h"
+#include "smpeer.h"
+
+#define WAIT_POLL_MS 50
+
+/* Trap 144 Notice data details (IBA 14.2.5.1): LID at byte 12, LocalChanges
+ * in bit 0 of byte 15, CapabilityMask at 16, ChangeFlags at 20. libibmad
+ * names the LID and mask but not the flags. */
+#define N144_LOCAL_CHANGES_BYTE 15
+#define N144_CHANGE_FLAGS_BYTE 20
+
+struct sm_peer *peer_best(struct sm_peer *peers, unsigned n, unsigned states,
+			  const struct peer_self *self, int any_rank, uint64_t skip)
+{
+	struct sm_peer *best = NULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct sm_peer *p = &peers[i];
+		if (!(states & (1u << p->info.state)) || p->info.guid == self->guid ||
+		    (skip && p->info.guid == skip))
+			continue;
+		if (!sm_key_trusted(self->key, p->info.key))
+			continue;
+		if (!any_rank && sm_rank_cmp(p->info.priority, p->info.guid,
+					     self->priority, self->guid) <= 0)
+			continue;
+		if (!best || sm_rank_cmp(p->info.priority, p->info.guid,
+					 best->info.priority, best->info.guid) > 0)
+			best = p;
+	}
+	return best;
+}
+
+void peer_line(const struct sm_peer *peers, unsigned n, const struct peer_self *self,
+	       uint64_t master_guid, unsigned *pos, unsigned *nstandby)
+{
+	*pos = 0;
+	*nstandby = 1;
+	for (unsigned i = 0; i < n; i++) {
+		const struct sm_peer *p = &peers[i];
+		if (p->info.guid == master_guid || p->info.guid == self->guid ||
+		    !sm_key_trusted(self->key, p->info.key) ||
+		    (p->info.state != SM_STANDBY && p->info.state != SM_DISCOVERING))
+			continue;
+		(*nstandby)++;
+		if (sm_rank_cmp(p->info.priority, p->info.guid, self->priority, self->guid) > 0)
+			(*pos)++;
+	}
+}
+
+const char *ho_result_name(enum ho_result r)
+{
+	switch (r) {
+	case HO_OK: return "done";
+	case HO_REFUSED: return "refused";
+	case HO_NO_ANSWER: return "no answer";
+	case HO_NOT_MASTER: return "it did not become MASTER";
+	}
+	return "?";
+}
+
+/* ---- operations ---------------------------------------------------------- */
+
+enum op_kind { OP_QUERY, OP_HANDOVER, OP_WAIT };
+
+struct peer_op {
+	enum op_kind kind;
+	struct mad_engine *mad;
+	unsigned pending;          /* MADs in flight */
+	int canceled;              /* free when the last MAD returns, no callback */
+	struct sm_peer *peers;     /* OP_QUERY: answers so far */
+	unsigned npeers;
+	peer_list_fn list_cb;
+	peer_done_fn done_cb;
+	void *arg;
+	struct sm_peer to;         /* OP_HANDOVER, OP_WAIT */
+	struct event *timer;       /* OP_WAIT */
+	unsigned left_ms;
+};
+
+struct query_ctx {                 /* one SMInfo Get of OP_QUERY */
+	struct peer_op *op;
+	struct sm_peer peer;
+	int dummy;                 /* no SM to ask: only brings the loop back */
+};
+
+static void op_free(struct peer_op *op)
+{
+	if (op->timer)
+		event_free(op->timer);
+	free(op->peers);
+	free(op);
+}
+
+void peer_op_cancel(struct peer_op *op)
+{
+	if (!op)
+		return;
+	if (op->timer)
+		evtimer_del(op->timer);
+	if (op->pending)
+		op->canceled = 1;
+	else
+		op_free(op);
+}
+
+/* A MAD of op came back: 1 when op was canceled meanwhile (and is freed). */
+static int op_returned(struct peer_op *op)
+{
+	op->pending--;
+	if (!op->canceled)
+		return 0;
+	if (!op->pending)
+		op_free(op);
+	return 1;
+}
+
+static void query_reply(void *arg, const struct mad_reply *r)
+{
+	struct query_ctx *q = arg;
+	struct peer_op *op = q->op;
+
+	if (op_returned(op)) {
+		free(q);
+		return;
+	}
+	if (r->err == MAD_OK && !q->dummy) {
+		struct sm_peer *np = realloc(op->peers, (op->npeers + 1) * sizeof(*np));
+		if (np) {
+			op->peers = np;
+			sminfo_decode(r->data, &q->peer.info);
+			np[op->npeers++] = q->peer;
+		}
+	}
+	free(q);
+	if (!op->pending) {
+		op->list_cb(op->arg, op->peers, op->npeers);
+		op_free(op);
+	}
+}
+
+struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
+			       uint64_t skip, peer_list_fn cb, void *arg)
+{
+	struct peer_op *op = calloc(1, sizeof(*op));
+	struct fab_port *own = f && f->local ? fab_lid_port(f->local) : NULL;
+
+	if (!op)
+		return NULL;
+	op->kind = OP_QUERY;
+	op->mad = mad;
+	op->list_cb = cb;
+	op->arg = arg;
+	for (struct fab_node *n = f ? f->nodes : NULL; n; n = n->next) {
+		unsigned first = fab_is_switch(n) ? 0 : 1, last = fab_is_switch(n) ? 0 : n->nports;
+		for (unsigned i = first; i <= last; i++) {
+			struct fab_port *p = &n->ports[i];
+			if (!p->have_info || !p->is_sm || p == own || (skip && p->guid == skip))
+				continue;
+			struct query_ctx *q = calloc(1, sizeof(*q));
+			if (!q)
+				continue;
+			q->op = op;
+			q->peer.path = p->path;
+			q->peer.port_guid = p->guid;
+			q->peer.lid = p->lid ? p->lid : fab_port_cur_lid(p);
+			struct smp_req rq = { .dr = &p->path, .method = IB_MAD_METHOD_GET,
+					      .attr = IB_ATTR_SMINFO, .timeout_ms = -1, .retries = 1 };
+			if (mad_smp(mad, &rq, query_reply, q) == 0)
+				op->pending++;
+			else
+				free(q);
+		}
+	}
+	if (!op->pending) {
+		/* Nobody to ask: answer from the loop, never from in here. */
+		op->pending = 1;
+		struct dr_path local;
+		dr_path_local(&local);
+		struct query_ctx *q = calloc(1, sizeof(*q));
+		struct smp_req rq = { .dr = &local, .method = IB_MAD_METHOD_GET,
+				      .attr = IB_ATTR_NODE_INFO, .timeout_ms = -1, .retries = 0 };
+		if (q) {
+			q->op = op;
+			q->dummy = 1;
+		}
+		if (!q || mad_smp(mad, &rq, query_reply, q) < 0) {
+			free(q);
+			op_free(op);
+			return NULL;
+		}
+	}
+	return op;
+}
+
+static void handover_reply(void *arg, const struct mad_reply *r)
+{
+	struct peer_op *op = arg;
+
+	if (op_returned(op))
+		return;
+	enum ho_result res = r->err == MAD_OK ? HO_OK :
+			     r->err == MAD_ESTATUS ? HO_REFUSED : HO_NO_ANSWER;
+	op->done_cb(op->arg, res);
+	op_free(op);
+}
+
+struct peer_op *peer_handover(struct mad_engine *mad, const struct sm_peer *to,
+			      const struct sm_info *ours, peer_done_fn cb, void *arg)
+{
+	struct peer_op *op = calloc(1, sizeof(*op));
+	uint8_t data[64];
+
+	if (!op)
+		return NULL;
+	op->kind = OP_HANDOVER;
+	op->mad = mad;
+	op->done_cb = cb;
+	op->arg = arg;
+	op->to = *to;
+	sminfo_encode(data, ours);
+	struct smp_req rq = { .dr = &op->to.path, .method = IB_MAD_METHOD_SET,
+			      .attr = IB_ATTR_SMINFO, .mod = SMINFO_HANDOVER, .data = data,
+			      .timeout_ms = -1, .retries = -1 };
+	if (mad_smp(mad, &rq, handover_reply, op) < 0) {
+		free(op);
+		return NULL;
+	}
+	op->pending = 1;
+	return op;
+}
+
+static void wait_poll(evutil_socket_t fd, short what, void *arg);
+
+static void wait_reply(void *arg, const struct mad_reply *r)
+{
+	struct peer_op *op = arg;
+	struct sm_info si;
+
+	if (op_returned(op))
+		return;
+	if (r->err == MAD_OK) {
+		sminfo_decode(r->data, &si);
+		if (si.state == SM_MASTER) {
+			op->done_cb(op->arg, HO_OK);
+			op_free(op);
+			return;
+		}
+	}
+	if (op->left_ms < WAIT_POLL_MS) {
+		op->done_cb(op->arg, HO_NOT_MASTER);
+		op_free(op);
+		return;
+	}
+	op->left_ms -= WAIT_POLL_MS;
+	evtimer_add(op->timer, &(struct timeval){ .tv_usec = WAIT_POLL_MS * 1000 });
+}
+
+static void wait_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct peer_op *op = arg;
+	(void)fd; (void)what;
+	struct smp_req rq = { .dr = &op->to.path, .method = IB_MAD_METHOD_GET,
+			      .attr = IB_ATTR_SMINFO, .timeout_ms = WAIT_POLL_MS, .retries = 0 };
+
+	if (mad_smp(op->mad, &rq, wait_reply, op) == 0) {
+		op->pending++;
+		return;
+	}
+	/* The engine is closing: end here. */
+	op->done_cb(op->arg, HO_NOT_MASTER);
+	op_free(op);
+}
+
+struct peer_op *peer_wait_master(struct mad_engine *mad, struct event_base *base,
+				 const struct sm_peer *p, unsigned limit_ms,
+				 peer_done_fn cb, void *arg)
+{
+	struct peer_op *op = calloc(1, sizeof(*op));
+
+	if (!op)
+		return NULL;
+	op->kind = OP_WAIT;
+	op->mad = mad;
+	op->done_cb = cb;
+	op->arg = arg;
+	op->to = *p;
+	op->left_ms = limit_ms;
+	op->timer = evtimer_new(base, wait_poll, op);
+	if (!op->timer) {
+		free(op);
+		return NULL;
+	}
+	evtimer_add(op->timer, &(struct timeval){ 0 });
+	return op;
+}
+
+/* ---- trap 144 ------------------------------------------------------------ */
+
+void peer_trap144_notice(uint8_t data[64], uint16_t our_lid, uint32_t capmask)
+{
+	memset(data, 0, 64);
+	mad_set_field(data, 0, IB_NOTICE_IS_GENERIC_F, 1);
+	mad_set_field(data, 0, IB_NOTICE_TYPE_F, 4);       /* informational */
+	mad_set_field(data, 0, IB_NOTICE_PRODUCER_F, 1);   /* a CA */
+	mad_set_field(data, 0, IB_NOTICE_TRAP_NUMBER_F, 144);
+	mad_set_field(data, 0, IB_NOTICE_ISSUER_LID_F, our_lid);
+	mad_set_field(data, 0, IB_NOTICE_DATA_144_LID_F, our_lid);
+	mad_set_field(data, 0, IB_NOTICE_DATA_144_CAPMASK_F, capmask);
+	data[N144_LOCAL_CHANGES_BYTE] = 0x01;
+	data[N144_CHANGE_FLAGS_BYTE] = (uint8_t)(TRAP144_SM_PRIORITY >> 8);
+	data[N144_CHANGE_FLAGS_BYTE + 1] = (uint8_t)TRAP144_SM_PRIORITY;
+}
+
+unsigned peer_trap144_flags(const uint8_t data[64])
+{
+	return (unsigned)data[N144_CHANGE_FLAGS_BYTE] << 8 | data[N144_CHANGE_FLAGS_BYTE + 1];
+}
+
+static void trap_reply(void *arg, const struct mad_reply *r)
+{
+	(void)arg;
+	if (r->err != MAD_OK && r->err != MAD_ECANCELED)
+		log_debug("trap 144 to the master: no TrapRepress");
+}
+
+int peer_trap144(struct mad_engine *mad, uint16_t master_lid, uint16_t our_lid, uint32_t capmask)
+{
+	uint8_t data[64];
+
+	peer_trap144_notice(data, our_lid, capmask);
+	struct smp_req rq = { .dlid = master_lid, .method = IB_MAD_METHOD_TRAP,
+			      .attr = IB_ATTR_NOTICE, .data = data, .timeout_ms = -1, .retries = 0 };
+	return mad_smp(mad, &rq, trap_reply, NULL);
+}
