@@ -759,6 +759,7 @@ static void sm_unsolicited(void *arg, uint8_t *mad, size_t len, const struct mad
 			sm_fill_info(sm, &si);
 			sminfo_encode(data, &si);
 			sm_respond(sm, mad, len, from, 0, data);
+			log_debug("answered an SMInfo Get (%s)", sm_state_name(sm->state));
 			return;
 		}
 		if (method == IB_MAD_METHOD_SET && attr == IB_ATTR_SMINFO) {

@@ -511,6 +511,11 @@ _osm_conf() {
 			echo "polling_retry_number 3"
 			echo "sweep_interval ${OSM_SWEEP:-5}"
 			echo "sm_priority 0"
+			# ibsim drops TrapRepress and libumad2sim never times a MAD
+			# out: every trap 144 a standby OpenSM sends to a lower-ranked
+			# master stays outstanding, and at max_wire_smps (default 4) of
+			# them OpenSM stops sending anything at all.
+			echo "max_wire_smps 256"
 		} >"$f"
 	fi
 	echo "$f"
@@ -672,3 +677,20 @@ lft() {
 
 # sum_field NAME: the value after NAME in the last summary line.
 sum_field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$LFT_SUM"; }
+
+# --- smiset: one SMInfo Set as another SM would send it (tests/tools/smiset) --
+
+# smiset NODE DRPATH MOD GUID KEY PRIORITY STATE: send it from NODE; sets
+# SMISET_STATUS (e.g. 0x001c) and SMISET_STATE (the target's SMState).
+# Returns 1 when unanswered.
+smiset() {
+	local node=$1 out; shift
+	local tool=${SMISET:-$(dirname "$SMD_BIN")/smiset}
+	[ -x "$tool" ] || fail "no smiset at $tool (build it: cmake --build build)"
+	need_lftcheck  # the same preload (ASan runtime first) suits smiset
+	SMISET_STATUS="" SMISET_STATE=""
+	out=$(timeout -k 2 20 env LD_PRELOAD="$LFT_PRELOAD" SIM_HOST="$node" "$tool" "$@" 2>&1) || return 1
+	[[ $out =~ status\ (0x[0-9a-f]+)\ state\ ([0-9]+) ]] || return 1
+	SMISET_STATUS=${BASH_REMATCH[1]}
+	SMISET_STATE=${BASH_REMATCH[2]}
+}
