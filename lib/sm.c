@@ -13,6 +13,7 @@
 #define SLOW_POLL_MAX_MS 120000
 #define TRAP144_REPEAT_MS 10000 /* a standby that outranks the master says so this often */
 #define REFUSED_HOLD_S 60      /* an SM that refused a handover is not asked again sooner */
+#define HANDOVER_WAIT_MS 2000  /* a handover ends when the new master reports MASTER */
 #define LEAVE_WAIT_MS 2000     /* SIGTERM: wait for the new master to report MASTER */
 #define LEAVE_LIMIT_MS 4000    /* SIGTERM: exit after this whatever happens */
 
@@ -250,6 +251,25 @@ static void sm_left_wait_done(void *arg, enum ho_result res)
 	sm_left(sm);
 }
 
+static void sm_handed_over(void *arg, enum ho_result res)
+{
+	struct sm *sm = arg;
+	char g[24];
+
+	sm->ho_op = NULL;
+	hex64(sm->ho_peer.info.guid, g, sizeof(g));
+	if (res != HO_OK) {
+		log_warnx("SM %s accepted the handover but does not report MASTER; staying MASTER", g);
+		sm->refused_guid = sm->ho_peer.info.guid;
+		clock_gettime(CLOCK_MONOTONIC, &sm->refused_at);
+		sm_request_sweep(sm, "the handover did not complete");
+		return;
+	}
+	sm->master = sm->ho_peer;
+	sm->line_pos = 0;
+	sm_event(sm, EV_HANDED_OVER);
+}
+
 static void sm_handover_done(void *arg, enum ho_result res)
 {
 	struct sm *sm = arg;
@@ -268,9 +288,12 @@ static void sm_handover_done(void *arg, enum ho_result res)
 				sm_left(sm);
 			return;
 		}
-		sm->master = sm->ho_peer;
-		sm->line_pos = 0;
-		sm_event(sm, EV_HANDED_OVER);  /* STANDBY: polls it until it is MASTER and after */
+		/* Stay MASTER until it says MASTER (OpenSM never sends
+		 * ACKNOWLEDGE): the fabric is never without one. */
+		sm->ho_op = peer_wait_master(sm->mad, sm->base, &sm->ho_peer, HANDOVER_WAIT_MS,
+					     sm_handed_over, sm);
+		if (!sm->ho_op)
+			sm_handed_over(sm, HO_NOT_MASTER);
 		return;
 	}
 	log_warnx("handover to SM %s failed (%s); staying MASTER", g, ho_result_name(res));

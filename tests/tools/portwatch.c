@@ -6,6 +6,9 @@
  *   portwatch [-d] TIMEOUT_MS DRPATH:PORT...
  *   -d  first wait until some port is not Active (a cable was pulled), then
  *       report when all are Active again.
+ *   portwatch -m TIMEOUT_MS DRPATH
+ *       instead report when the SM at DRPATH answers SMInfo with MASTER
+ *       (the failover benchmark: the standby's own SM, path "0").
  * Exit 0 when Active in time, 1 on timeout, 2 on usage errors. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +41,51 @@ static int all_active(struct ibmad_port *mp, struct target *t, int n)
 	return 1;
 }
 
+static int is_master(struct ibmad_port *mp, ib_portid_t *id)
+{
+	uint8_t data[IB_SMP_DATA_SIZE];
+
+	memset(data, 0, sizeof(data));
+	if (!smp_query_via(data, id, IB_ATTR_SMINFO, 0, 100, mp))
+		return 0;
+	return mad_get_field(data, 0, IB_SMINFO_STATE_F) == 3;
+}
+
+static int watch_master(int argc, char **argv)
+{
+	int mgmt[] = { IB_SMI_CLASS, IB_SMI_DIRECT_CLASS };
+	ib_portid_t id;
+
+	if (argc != 4)
+		return 2;
+	long long timeout = atoll(argv[2]);
+	memset(&id, 0, sizeof(id));
+	if (str2drpath(&id.drpath, argv[3], 0, 0) < 0)
+		return 2;
+	struct ibmad_port *mp = mad_rpc_open_port(NULL, 0, mgmt, 2);
+	if (!mp)
+		return 2;
+	printf("ready\n");
+	fflush(stdout);
+	long long end = now_ms(CLOCK_MONOTONIC) + timeout;
+	while (!is_master(mp, &id)) {
+		if (now_ms(CLOCK_MONOTONIC) > end)
+			return 1;
+		usleep(2000);
+	}
+	printf("%lld\n", now_ms(CLOCK_REALTIME));
+	mad_rpc_close_port(mp);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int mgmt[] = { IB_SMI_CLASS, IB_SMI_DIRECT_CLASS };
 	int wait_down = 0, i = 1;
 	struct target t[16];
+
+	if (argc > 1 && !strcmp(argv[1], "-m"))
+		return watch_master(argc, argv);
 
 	if (argc > 1 && !strcmp(argv[1], "-d")) {
 		wait_down = 1;

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# tests/bench/failover.sh -- failover of smd next to OpenSM, same machine,
+# same run, each SM with its own defaults (no options but a state directory):
+#  1. the pair: an SM on each node, both at the default priority; SIGKILL the
+#     master; time until the standby's SM answers SMInfo with MASTER (probed
+#     every 2 ms by tests/tools/portwatch -m from the standby's node). smd
+#     BENCH_ROUNDS times (default 3), OpenSM once (it takes about a minute).
+#  2. polling load on the master: one switch, 9 HCAs; a master (priority 1)
+#     on h0 and 1 to 8 smd standbys joining one by one; SMInfo Gets the
+#     master answers per second (its debug log) over BENCH_WINDOW_S
+#     (default 10) seconds, after each newcomer has had a sweep interval to
+#     find its place in line. ibsim serves at most 10 client processes.
+# Not a CTest test: it prints figures, it does not judge them.
+#   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel
+#   SMD_BIN=build-rel/smd bash tests/bench/failover.sh
+. "$(dirname "$0")/../sim/lib.sh"
+
+PORTWATCH=${PORTWATCH:-$(dirname "$SMD_BIN")/portwatch}
+[ -x "$PORTWATCH" ] || fail "no portwatch at $PORTWATCH (build it: cmake --build build-rel)"
+command -v opensm >/dev/null || fail "opensm not found: run scripts/deps.sh"
+need_smd
+ROUNDS=${BENCH_ROUNDS:-3}
+WINDOW_S=${BENCH_WINDOW_S:-10}
+declare -A R
+
+proc_wait() {
+	local wrap=${_WRAP[$1]}
+	wait "$wrap"
+	local rc=$?
+	unset "_WRAP[$1]"
+	return "$rc"
+}
+
+# failover SM: one round on a fresh pair; FO_MS = the milliseconds from the
+# master's SIGKILL to the standby's SM reporting MASTER.
+failover() {
+	local sm=$1 p1 p2 pw log t0 t1
+	sim_start "$SIM_FABRICS/pair.net"
+	if [ "$sm" = smd ]; then
+		SMD_LOG_LEVEL=info smd_conf node1 >/dev/null
+		SMD_LOG_LEVEL=info smd_conf node2 >/dev/null
+		smd_start node1; p1=$SMD_PID
+		smd_start node2; p2=$SMD_PID
+	else
+		: >"$WORK/opensm.conf"  # OpenSM's own defaults
+		osm_start node1; p1=$OSM_PID
+		osm_start node2; p2=$OSM_PID
+	fi
+	# The master is the lower port GUID at equal priority: node1.
+	wait_until 120 eval 'sm_state_is node1 MASTER -D 0 && sm_state_is node2 STANDBY -D 0' ||
+		fail "$sm: no MASTER/STANDBY pair"
+	wait_until 60 all_active node1:1 node2:1 || fail "$sm: ports not Active"
+	sleep 2
+	log=$(_newlog portwatch)
+	_bg_start "$log" node2 "$UMAD2SIM" "$PORTWATCH" -m 180000 0
+	pw=$BG_PID
+	wait_until 10 grep -q ready "$log" || fail "portwatch did not start"
+	t0=$(now_ms)
+	proc_stop "$p1" KILL
+	proc_wait "$pw" || fail "$sm: the standby did not become MASTER within 180 s"
+	t1=$(tail -n 1 "$log")
+	proc_stop "$p2"
+	sim_stop
+	FO_MS=$((t1 - t0))
+}
+
+note "1. failover on the pair"
+smd_times=()
+for ((i = 1; i <= ROUNDS; i++)); do
+	failover smd
+	note "smd round $i: $FO_MS ms"
+	smd_times+=("$FO_MS")
+done
+failover opensm
+osm_t=$FO_MS
+note "OpenSM: $osm_t ms"
+
+note "2. polling load on the master"
+bash "$SIM_LIB_DIR/gen-fattree.sh" 1 9 1 16 >"$WORK/star.net"
+sim_start "$WORK/star.net"
+SMD_LOG_LEVEL=debug smd_conf h0 "priority = 1" >/dev/null
+smd_start h0
+master_log=$SMD_LOG
+wait_until 30 sm_state_is h0 MASTER -D 0 || fail "h0 not MASTER"
+load=()
+for k in 1 2 3 4 5 6 7 8; do
+	SMD_LOG_LEVEL=info smd_conf "h$k" >/dev/null
+	smd_start "h$k"
+	wait_until 30 sm_state_is "h$k" STANDBY -D 0 || fail "h$k not STANDBY"
+	sleep 11  # a sweep interval: every standby has looked at the others
+	a=$(grep -c "answered an SMInfo Get" "$master_log")
+	sleep "$WINDOW_S"
+	b=$(grep -c "answered an SMInfo Get" "$master_log")
+	load+=("$(awk -v n=$((b - a)) -v s="$WINDOW_S" 'BEGIN { printf "%.1f", n / s }')")
+	note "$k standby(s): ${load[-1]} SMInfo Gets/s at the master"
+done
+sim_stop
+
+echo
+echo "failover on the pair (SIGKILL of the master to the standby reporting MASTER), defaults of each"
+printf '| %-30s | %12s | %12s | %6s |\n' "figure" "smd" "OpenSM" "ratio"
+printf '|%s|%s|%s|%s|\n' "--------------------------------" "--------------" "--------------" "--------"
+best=$(printf '%s\n' "${smd_times[@]}" | sort -n | head -n 1)
+worst=$(printf '%s\n' "${smd_times[@]}" | sort -n | tail -n 1)
+printf '| %-30s | %12s | %12s | %6s |\n' "takeover (ms), $ROUNDS smd rounds" "$best-$worst" "$osm_t" \
+	"$(awk -v a="$worst" -v b="$osm_t" 'BEGIN { printf "%.3f", a / b }')"
+echo
+echo "SMInfo polls at the master per second, smd defaults (poll_interval 300 ms)"
+cells() { local c; for c in "$@"; do printf ' %5s |' "$c"; done; }
+printf '| %-10s |%s\n' "standbys" "$(cells 1 2 3 4 5 6 7 8)"
+printf '|%s|%s\n' "------------" "$(for k in 1 2 3 4 5 6 7 8; do printf -- '-------|'; done)"
+printf '| %-10s |%s\n' "measured" "$(cells "${load[@]}")"
+printf '| %-10s |%s\n' "all fast" "$(cells $(for k in 1 2 3 4 5 6 7 8; do awk -v k=$k 'BEGIN { printf "%.1f ", k * 1000 / 300 }'; done))"
+echo "(\"all fast\": what it would be if every standby polled every 300 ms)"
+echo
+echo "ibsim $(dpkg-query -W -f='${Version}' ibsim-utils 2>/dev/null), $(opensm --version 2>/dev/null | grep -m1 -o 'OpenSM [0-9.]*'), $(nproc) cores"
+_T_N=1
+done_testing
