@@ -23,13 +23,6 @@ ROUNDS=${BENCH_ROUNDS:-3}
 WINDOW_S=${BENCH_WINDOW_S:-10}
 declare -A R
 
-proc_wait() {
-	local wrap=${_WRAP[$1]}
-	wait "$wrap"
-	local rc=$?
-	unset "_WRAP[$1]"
-	return "$rc"
-}
 
 # failover SM: one round on a fresh pair; FO_MS = the milliseconds from the
 # master's SIGKILL to the standby's SM reporting MASTER.

@@ -29,13 +29,6 @@ watch_result() {
 	proc_wait "$PW_PID" || fail "portwatch: ports not Active in time"
 	PW_T=$(tail -n 1 "$PW_LOG")
 }
-proc_wait() {
-	local wrap=${_WRAP[$1]}
-	wait "$wrap"
-	local rc=$?
-	unset "_WRAP[$1]"
-	return "$rc"
-}
 
 # CPU time of every thread of a process in ns (schedstat: finer than ticks).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { print s }'; }

@@ -408,6 +408,16 @@ proc_stop() {
 	return "$rc"
 }
 
+# proc_wait PID: wait for a process started by _bg_start to exit by itself
+# (not in a subshell: only the parent can wait); returns its exit status.
+proc_wait() {
+	local wrap=${_WRAP[$1]}
+	wait "$wrap"
+	local rc=$?
+	unset "_WRAP[$1]"
+	return "$rc"
+}
+
 # proc_alive PID...: those processes (started by smd_start/osm_start) still run.
 proc_alive() {
 	local p
