@@ -1,5 +1,6 @@
 /* config: smd.conf (INI, read with inih) into a validated struct. */
 #include "config.h"
+#include "rate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -120,7 +121,7 @@ int cfg_parse_port(const char *s, char *ca, size_t calen, int *portnum, uint64_t
 
 /* ---- the key table ---- */
 
-enum cfg_type { CFG_BOOL, CFG_INT, CFG_UINT, CFG_U64, CFG_PORT, CFG_PATH, CFG_LEVEL, CFG_ENGINE, CFG_ROOTS };
+enum cfg_type { CFG_MTU, CFG_RATE, CFG_BOOL, CFG_INT, CFG_UINT, CFG_U64, CFG_PORT, CFG_PATH, CFG_LEVEL, CFG_ENGINE, CFG_ROOTS };
 
 struct cfg_key {
 	const char *section;
@@ -149,6 +150,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("mad", "retries", CFG_UINT, mad_retries, 0, 20, ""),
 	K("routing", "engine", CFG_ENGINE, route_engine, 0, 0, ""),
 	K("routing", "roots", CFG_ROOTS, roots, 0, 0, ""),
+	K("ipoib", "mtu", CFG_MTU, ipoib_mtu, 0, 0, ""),
+	K("ipoib", "rate", CFG_RATE, ipoib_rate, 0, 0, ""),
 	K("log", "level", CFG_LEVEL, log_level, 0, 0, ""),
 };
 #define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -217,6 +220,18 @@ static int cfg_set(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
 	uint64_t n;
 
 	switch (k->type) {
+	case CFG_MTU:
+		if ((n = (uint64_t)mtu_parse(v)) > 5)
+			return cfg_fail(ps, "key '%s': '%s' is not one of auto|256|512|1024|2048|4096",
+					k->name, v);
+		*(unsigned *)field = (unsigned)n;
+		return 1;
+	case CFG_RATE:
+		if (rate_parse(v) < 0)
+			return cfg_fail(ps, "key '%s': '%s' is not auto or a link rate in Gb/s "
+					"(2.5, 5, 10, 14, 20, 25, 30, 40, 56, 100, 200 ...)", k->name, v);
+		*(unsigned *)field = (unsigned)rate_parse(v);
+		return 1;
 	case CFG_BOOL:
 		if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1"))
 			*(int *)field = 1;

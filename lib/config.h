@@ -29,6 +29,9 @@ struct smd_config {
 	enum rt_engine route_engine;  /* default auto */
 	uint64_t roots[CFG_MAX_ROOTS];/* up/down roots; none = chosen automatically */
 	unsigned nroots;
+	/* [ipoib] */
+	unsigned ipoib_mtu;           /* MTU code of the broadcast group; 0 = auto */
+	unsigned ipoib_rate;          /* rate code of the broadcast group; 0 = auto */
 	/* [log] */
 	enum log_level log_level;     /* default info */
 };

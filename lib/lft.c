@@ -27,6 +27,16 @@ void lft_memory_clear(struct lft_memory *m)
 	hmap_free(&m->by_guid);
 }
 
+int lft_port_for(const struct lft_memory *m, uint64_t guid, uint16_t lid)
+{
+	const struct lft_shadow *s = hmap_get(&m->by_guid, guid);
+	unsigned b = lid / LFT_BLOCK;
+
+	if (!s || b >= s->nblocks || !s->valid[b] || lid > s->top)
+		return -1;
+	return s->data[lid];
+}
+
 struct lft_shadow *lft_shadow_get(struct lft_memory *m, uint64_t guid, uint16_t nblocks)
 {
 	struct lft_shadow *s = hmap_get(&m->by_guid, guid);

@@ -28,6 +28,8 @@ void lft_memory_init(struct lft_memory *m);
 /* Forget everything (another SM may have programmed the switches since). */
 void lft_memory_clear(struct lft_memory *m);
 struct lft_shadow *lft_shadow_get(struct lft_memory *m, uint64_t guid, uint16_t nblocks);
+/* The port the switch forwards `lid` to, as programmed; -1 when unknown. */
+int lft_port_for(const struct lft_memory *m, uint64_t guid, uint16_t lid);
 
 /* The switches of f in the order of the graph (index = rt switch index). */
 struct lft_plan {

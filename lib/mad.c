@@ -360,6 +360,13 @@ static void mad_pipe_cb(evutil_socket_t fd, short what, void *arg)
 		mad_dispatch(e, (struct rx_rec *)(e->batch + off));
 }
 
+uint16_t mad_from_lid(const struct mad_from *from)
+{
+	ib_mad_addr_t a;
+	memcpy(&a, from->addr, sizeof(a));
+	return be16toh(a.lid);
+}
+
 int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, const struct mad_from *from)
 {
 	uint8_t buf[512];
@@ -368,14 +375,20 @@ int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, cons
 	unsigned mclass = mad_hdr_class(mad);
 	int ag = mclass == MCLASS_SMI_DR ? AG_SMI_DR : mclass == MCLASS_SA ? AG_SA : AG_SMI;
 
-	if (len > MAD_SIZE)
+	/* Only the SA sends more than one MAD's worth (RMPP). */
+	if (len > MAD_SIZE && mclass != MCLASS_SA)
 		len = MAD_SIZE;
-	memset(buf, 0, umad_size());
+	if (umad_size() + len > sizeof(buf) && !(umad = calloc(1, umad_size() + len)))
+		return -1;
+	memset(umad, 0, umad_size());
 	memcpy(umad_get_mad_addr(umad), from->addr, sizeof(ib_mad_addr_t));
 	if (mclass == MCLASS_SA)
 		umad_get_mad_addr(umad)->qkey = htobe32(QP1_QKEY);
 	memcpy(umad_get_mad(umad), mad, len);
-	if (umad_send(e->fd[h], e->agent[h][ag], umad, (int)len, 0, 0) < 0) {
+	int rc = umad_send(e->fd[h], e->agent[h][ag], umad, (int)len, 0, 0);
+	if (umad != (void *)buf)
+		free(umad);
+	if (rc < 0) {
 		log_warn("sending a response (class 0x%02x attr 0x%04x)", mclass, mad_hdr_attr(mad));
 		return -1;
 	}
@@ -401,8 +414,9 @@ static int mad_register(struct mad_engine *e, enum mad_handle h)
 		int is_sa = mad_classes[a].mclass == MCLASS_SA;
 		if (e->fd[MAD_H_SMI] != e->fd[MAD_H_GSI] && (h == MAD_H_GSI) != is_sa)
 			continue;
+		/* The SA answers GetTable with RMPP: the kernel segments. */
 		e->agent[h][a] = umad_register(e->fd[h], mad_classes[a].mclass,
-					       mad_classes[a].version, 0, mask);
+					       mad_classes[a].version, is_sa ? 1 : 0, mask);
 		if (e->agent[h][a] < 0) {
 			log_warnx("cannot register management class 0x%02x", mad_classes[a].mclass);
 			return -1;

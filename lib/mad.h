@@ -45,6 +45,9 @@ struct mad_from {
 	uint8_t addr[64];        /* the umad address header of the request */
 };
 
+/* The source LID of an unsolicited MAD (0xffff for directed route). */
+uint16_t mad_from_lid(const struct mad_from *from);
+
 typedef void (*mad_unsol_fn)(void *arg, uint8_t *mad, size_t len, const struct mad_from *from);
 
 struct mad_port_spec {

@@ -2,10 +2,14 @@
 #include <string.h>
 #include <infiniband/mad.h>
 #include "link.h"
+#include "rate.h"
+#include "sa.h"
 #include "log.h"
 #include "sm.h"
 #include "umadport.h"
 
+#define SUBNET_PREFIX 0xfe80000000000000ULL
+#define SA_PKT_LIFE 18         /* PacketLifeTime in SA records (OpenSM's default) */
 #define ONCE_LIMIT_MS 60000
 #define RESWEEP_DELAY_MS 1000
 #define POLL_CONFIRM_MS 100    /* after a missed poll, the next one comes this soon */
@@ -68,6 +72,8 @@ void sm_event(struct sm *sm, enum elect_event ev)
 		break;
 	case ACT_BECOME_MASTER:
 		evtimer_del(sm->poll_ev);
+		/* Serve nothing stale: ClientReregister makes hosts join again. */
+		mc_clear(&sm->mc);
 		sm->mastered_once = 0;  /* every port gets ClientReregister */
 		lft_memory_clear(&sm->lfts);  /* another SM may have routed since */
 		if (sm->sweep && sweep_mode(sm->sweep) == SWEEP_ELECT) {
@@ -79,6 +85,7 @@ void sm_event(struct sm *sm, enum elect_event ev)
 		break;
 	case ACT_FOLLOW:
 		sm_stop_sweep(sm);
+		mc_clear(&sm->mc);
 		sm->misses = 0;
 		sm->subnet_up = 0;  /* "subnet up" is the master's to say */
 		sm->trap144_due = 1;
@@ -129,9 +136,42 @@ void sm_request_sweep(struct sm *sm, const char *why)
 	sm_sweep_for_state(sm);
 }
 
+static int sm_port_present(void *arg, uint64_t guid)
+{
+	struct sm *sm = arg;
+	return sm->fab && fab_port_by_guid(sm->fab, guid) != NULL;
+}
+
+/* The SA's groups after a master sweep: IPoIB's broadcast group exists as
+ * soon as the subnet is up; ports gone from the fabric leave their groups. */
+static void sm_sa_groups(struct sm *sm)
+{
+	unsigned mtu, rate;
+
+	sa_fabric_mtu_rate(sm->fab, &mtu, &rate);
+	if (sm->cfg.ipoib_mtu)
+		mtu = sm->cfg.ipoib_mtu;
+	if (sm->cfg.ipoib_rate)
+		rate = sm->cfg.ipoib_rate;
+	uint8_t mgid[16];
+	mc_ipoib_broadcast_mgid(mgid, 0xffff);
+	if (!mc_find(&sm->mc, mgid)) {
+		struct mc_group *g = sa_ensure_broadcast(&sm->mc, mtu, rate, SA_PKT_LIFE);
+		if (g)
+			log_info("IPoIB broadcast group ready: MLID 0x%04x, MTU %u, rate %u.%u Gb/s",
+				 g->mlid, mtu_bytes(g->mtu), rate_tenths(g->rate) / 10,
+				 rate_tenths(g->rate) % 10);
+	}
+	unsigned n = mc_prune(&sm->mc, sm_port_present, sm);
+	if (n)
+		log_info("%u multicast memberships of ports that left the fabric dropped", n);
+}
+
 void sm_sweep_done(struct sm *sm, int all_active)
 {
 	sm->subnet_up = all_active;
+	if (all_active && sm->state == SM_MASTER)
+		sm_sa_groups(sm);
 	if (sm->once) {
 		if (all_active) {
 			sm->once_rc = 0;
@@ -769,6 +809,35 @@ static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_fr
 		log_info("trap %u from LID %u ignored", trap, lid);
 }
 
+/* The SA answers only while MASTER (a standby says BUSY). */
+static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
+{
+	struct sa_resp r = { 0 };
+	struct sa_ctx c = {
+		.fab = sm->state == SM_MASTER && !sm->leaving ? sm->fab : NULL,
+		.lfts = &sm->lfts, .mc = &sm->mc, .prefix = SUBNET_PREFIX,
+		.pkt_life = SA_PKT_LIFE,
+	};
+	uint8_t mgid[16];
+
+	/* Groups a join creates get the broadcast group's MTU and rate. */
+	mc_ipoib_broadcast_mgid(mgid, 0xffff);
+	const struct mc_group *b = mc_find(&sm->mc, mgid);
+	sa_fabric_mtu_rate(sm->fab, &c.new_group_mtu, &c.new_group_rate);
+	if (b) {
+		c.new_group_mtu = b->mtu;
+		c.new_group_rate = b->rate;
+	}
+	if (!sa_answer(&c, mad, len, mad_from_lid(from), &r))
+		return;
+	if (mad_hdr_status(r.buf))
+		log_debug("SA %s method 0x%02x: status 0x%04x",
+			  sa_attr_name(mad_hdr_attr(mad)) ? sa_attr_name(mad_hdr_attr(mad)) : "?",
+			  mad_hdr_method(mad), mad_hdr_status(r.buf));
+	mad_send_response(sm->mad, r.buf, r.len, from);
+	sa_resp_free(&r);
+}
+
 static void sm_unsolicited(void *arg, uint8_t *mad, size_t len, const struct mad_from *from)
 {
 	struct sm *sm = arg;
@@ -794,9 +863,13 @@ static void sm_unsolicited(void *arg, uint8_t *mad, size_t len, const struct mad
 			return;
 		}
 	}
+	if (mclass == MCLASS_SA) {
+		sm_sa(sm, mad, len, from);
+		return;
+	}
 	if (method == IB_MAD_METHOD_GET || method == IB_MAD_METHOD_SET ||
 	    method == IB_MAD_METHOD_GET_TABLE || method == IB_MAD_METHOD_DELETE) {
-		/* Not served (yet): say so rather than stay silent. */
+		/* Not served: say so rather than stay silent. */
 		log_debug("unsupported request class 0x%02x method 0x%02x attr 0x%04x", mclass,
 			  method, attr);
 		sm_respond(sm, mad, len, from, MAD_STATUS_UNSUP_METHOD_ATTR, NULL);
@@ -839,6 +912,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	clock_gettime(CLOCK_MONOTONIC, &sm->once_t0);
 	sm->lids = lidmap_new();
 	lft_memory_init(&sm->lfts);
+	mc_init(&sm->mc);
 	sm->sweep_ev = evtimer_new(base, sm_sweep_cb, sm);
 	sm->poll_ev = evtimer_new(base, sm_poll_cb, sm);
 	sm->watch_ev = evtimer_new(base, sm_watch_cb, sm);
@@ -887,6 +961,7 @@ void sm_free(struct sm *sm)
 	}
 	mad_close(sm->mad);
 	lft_memory_clear(&sm->lfts);
+	mc_clear(&sm->mc);
 	fab_free(sm->fab);
 	lidmap_free(sm->lids);
 	if (sm->sweep_ev) event_free(sm->sweep_ev);

@@ -13,6 +13,7 @@
 #include "lft.h"
 #include "lidmap.h"
 #include "mad.h"
+#include "mcast.h"
 #include "smpeer.h"
 
 struct sweep;
@@ -55,6 +56,8 @@ struct sm {
 	unsigned nstandby;        /* standbys, counting us */
 	struct timespec trap144_at;  /* last trap 144 announcing our priority */
 	int trap144_due;          /* announce at the next chance */
+	/* SA */
+	struct mc_table mc;       /* multicast groups (served while MASTER) */
 	/* SIGTERM */
 	int leaving;
 	void (*left_cb)(void *arg);

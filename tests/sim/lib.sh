@@ -704,3 +704,28 @@ smiset() {
 	SMISET_STATUS=${BASH_REMATCH[1]}
 	SMISET_STATE=${BASH_REMATCH[2]}
 }
+
+# --- saclient: what IPoIB sends to the SA (tests/tools/saclient) -------------
+
+# sac NODE ARGS...: run saclient attached to NODE; its answer line is in
+# SAC (key=value ...). Returns 1 when no answer came.
+sac() {
+	local node=$1; shift
+	local tool=${SACLIENT:-$(dirname "$SMD_BIN")/saclient}
+	[ -x "$tool" ] || fail "no saclient at $tool (build it: cmake --build build)"
+	need_lftcheck  # the same preload (ASan runtime first) suits saclient
+	SAC=$(timeout -k 2 20 env LD_PRELOAD="$LFT_PRELOAD" SIM_HOST="$node" "$tool" "$@" 2>&1 | tail -n 1)
+	note "saclient $* on $node: $SAC"
+	[[ $SAC == status=* ]]
+}
+
+# sac_f KEY: the value of KEY in the last saclient answer.
+sac_f() { tr ' ' '\n' <<<"$SAC" | sed -n "s/^$1=//p" | head -n 1; }
+
+# port_gid6 NODE: the port GID of NODE's port 1, written in full as saclient
+# prints it (fe80:0000:0000:0000:0000:0000:0010:0003).
+port_gid6() {
+	local g
+	g=$(printf '%016x' "$(($(port_guid "$1")))")
+	echo "fe80:0000:0000:0000:${g:0:4}:${g:4:4}:${g:8:4}:${g:12:4}"
+}

@@ -80,6 +80,8 @@ static void assert_cfg_equal(const struct smd_config *c, const struct smd_config
 	assert_int_equal(c->poll_retries, d->poll_retries);
 	assert_int_equal(c->port_watch_ms, d->port_watch_ms);
 	assert_int_equal(c->preempt, d->preempt);
+	assert_int_equal(c->ipoib_mtu, d->ipoib_mtu);
+	assert_int_equal(c->ipoib_rate, d->ipoib_rate);
 	assert_int_equal(c->mad_window, d->mad_window);
 	assert_int_equal(c->mad_timeout_ms, d->mad_timeout_ms);
 	assert_int_equal(c->mad_retries, d->mad_retries);
@@ -123,6 +125,9 @@ static void test_full_file(void **state)
 		  "poll_retries = 100\n"
 		  "port_watch = 50\n"
 		  "preempt = no\n"
+		  "[ipoib]\n"
+		  "mtu = 4096\n"
+		  "rate = 56\n"
 		  "[mad]\n"
 		  "window = 256\n"
 		  "timeout = 10\n"
@@ -139,6 +144,8 @@ static void test_full_file(void **state)
 	assert_int_equal(c.poll_retries, 100);
 	assert_int_equal(c.port_watch_ms, 50);
 	assert_int_equal(c.preempt, 0);
+	assert_int_equal(c.ipoib_mtu, 5);
+	assert_int_equal(c.ipoib_rate, 12);
 	assert_int_equal(c.mad_window, 256);
 	assert_int_equal(c.mad_timeout_ms, 10);
 	assert_int_equal(c.mad_retries, 0);
@@ -225,6 +232,10 @@ static void test_err_other_values(void **state)
 	expect_error("[log]\nlevel = verbose\n",
 		     "2: key 'level': 'verbose' is not one of error|warn|notice|info|debug");
 	expect_error("[sm]\npreempt = maybe\n", "2: key 'preempt': 'maybe' is not yes or no");
+	expect_error("[ipoib]\nmtu = 9000\n",
+		     "2: key 'mtu': '9000' is not one of auto|256|512|1024|2048|4096");
+	expect_error("[ipoib]\nrate = 11\n", "2: key 'rate': '11' is not auto or a link rate in Gb/s "
+		     "(2.5, 5, 10, 14, 20, 25, 30, 40, 56, 100, 200 ...)");
 }
 
 static void test_err_unknown(void **state)
@@ -383,7 +394,7 @@ static void test_example_conf_uncommented(void **state)
 {
 	static const char *keys[] = { "priority", "port", "state_dir", "sweep_interval",
 		"sm_key", "poll_interval", "poll_retries", "port_watch", "preempt", "window",
-		"timeout", "retries", "engine", "level" };
+		"timeout", "retries", "engine", "mtu", "rate", "level" };
 	struct smd_config c, d;
 	char *text = read_all(SMD_EXAMPLE_CONF);
 	(void)state;

@@ -1,0 +1,185 @@
+#include <stdlib.h>
+#include <string.h>
+#include "mcast.h"
+
+void mc_init(struct mc_table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+static void mc_group_free(struct mc_group *g)
+{
+	for (size_t i = 0; i < g->members.cap; i++)
+		if (g->members.keys[i])
+			free(g->members.vals[i]);
+	hmap_free(&g->members);
+	free(g);
+}
+
+void mc_clear(struct mc_table *t)
+{
+	struct mc_group *g = t->groups, *n;
+	for (; g; g = n) {
+		n = g->next;
+		mc_group_free(g);
+	}
+	t->groups = NULL;
+	t->ngroups = 0;
+	t->changes++;
+}
+
+struct mc_group *mc_find(const struct mc_table *t, const uint8_t mgid[16])
+{
+	for (struct mc_group *g = t->groups; g; g = g->next)
+		if (!memcmp(g->mgid, mgid, 16))
+			return g;
+	return NULL;
+}
+
+struct mc_group *mc_find_mlid(const struct mc_table *t, uint16_t mlid)
+{
+	for (struct mc_group *g = t->groups; g; g = g->next)
+		if (g->mlid == mlid)
+			return g;
+	return NULL;
+}
+
+struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t mlid)
+{
+	if (t->ngroups >= MC_MAX_GROUPS)
+		return NULL;
+	if (mlid < MC_MLID_FIRST || mlid > MC_MLID_LAST || mc_find_mlid(t, mlid)) {
+		/* The lowest free one: the same MLID for the same group after a
+		 * restart or failover, as long as groups come in the same order. */
+		for (mlid = MC_MLID_FIRST; mc_find_mlid(t, mlid); mlid++)
+			;
+	}
+	struct mc_group *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	memcpy(g->mgid, mgid, 16);
+	g->mlid = mlid;
+	hmap_init(&g->members);
+	/* Sorted by MLID: listings come out in a stable order. */
+	struct mc_group **pp = &t->groups;
+	while (*pp && (*pp)->mlid < mlid)
+		pp = &(*pp)->next;
+	g->next = *pp;
+	*pp = g;
+	t->ngroups++;
+	t->changes++;
+	return g;
+}
+
+struct mc_member *mc_member(const struct mc_group *g, uint64_t guid)
+{
+	return guid ? hmap_get(&g->members, guid) : NULL;
+}
+
+uint8_t mc_join(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join_state)
+{
+	struct mc_member *m = mc_member(g, guid);
+
+	if (!m) {
+		m = calloc(1, sizeof(*m));
+		if (!m || hmap_put(&g->members, guid, m) < 0) {
+			free(m);
+			return 0;
+		}
+		m->guid = guid;
+		g->nmembers++;
+	}
+	if ((m->join_state | join_state) != m->join_state)
+		t->changes++;
+	m->join_state |= join_state;
+	return m->join_state;
+}
+
+static void mc_unlink(struct mc_table *t, struct mc_group *g)
+{
+	for (struct mc_group **pp = &t->groups; *pp; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			t->ngroups--;
+			mc_group_free(g);
+			return;
+		}
+}
+
+int mc_leave(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join_state, int *gone)
+{
+	struct mc_member *m = mc_member(g, guid);
+
+	*gone = 0;
+	if (!m || !(m->join_state & join_state))
+		return -1;
+	m->join_state &= (uint8_t)~join_state;
+	t->changes++;
+	if (!m->join_state) {
+		hmap_del(&g->members, guid);
+		free(m);
+		g->nmembers--;
+	}
+	if (!g->nmembers && !g->permanent) {
+		mc_unlink(t, g);
+		*gone = 1;
+	}
+	return 0;
+}
+
+static int mc_cmp_guid(const void *a, const void *b)
+{
+	uint64_t x = (*(struct mc_member *const *)a)->guid, y = (*(struct mc_member *const *)b)->guid;
+	return x < y ? -1 : x > y;
+}
+
+unsigned mc_members(const struct mc_group *g, struct mc_member **out, unsigned max)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < g->members.cap && n < max; i++)
+		if (g->members.keys[i])
+			out[n++] = g->members.vals[i];
+	qsort(out, n, sizeof(*out), mc_cmp_guid);
+	return n;
+}
+
+void mc_forget_port(struct mc_table *t, uint64_t guid)
+{
+	struct mc_group *g = t->groups, *next;
+	for (; g; g = next) {
+		next = g->next;
+		struct mc_member *m = mc_member(g, guid);
+		int gone;
+		if (m)
+			(void)mc_leave(t, g, guid, m->join_state, &gone);
+	}
+}
+
+void mc_ipoib_broadcast_mgid(uint8_t mgid[16], uint16_t pkey)
+{
+	static const uint8_t base[16] = { 0xff, 0x12, 0x40, 0x1b, 0, 0, 0, 0,
+					  0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff };
+	memcpy(mgid, base, 16);
+	mgid[4] = (uint8_t)(pkey >> 8);
+	mgid[5] = (uint8_t)pkey;
+}
+
+unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), void *arg)
+{
+	unsigned n = 0;
+	struct mc_group *g = t->groups, *next;
+
+	for (; g; g = next) {
+		next = g->next;
+		int gone = 0;
+		for (size_t i = 0; !gone && i < g->members.cap; i++) {
+			struct mc_member *m = g->members.keys[i] ? g->members.vals[i] : NULL;
+			if (!m || present(arg, m->guid))
+				continue;
+			(void)mc_leave(t, g, m->guid, m->join_state, &gone);
+			n++;
+			i = (size_t)-1;  /* the table moved under us: look again */
+		}
+	}
+	return n;
+}

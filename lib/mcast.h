@@ -1,0 +1,73 @@
+/* mcast: the SA's multicast groups (MCMemberRecord): groups by MGID, MLIDs
+ * from 0xC000, members by port GID with their join state. Pure. */
+#ifndef SMD_MCAST_H
+#define SMD_MCAST_H
+
+#include <stdint.h>
+#include "hmap.h"
+
+#define MC_MLID_FIRST 0xC000
+#define MC_MLID_LAST 0xFFFE
+#define MC_MAX_GROUPS (MC_MLID_LAST - MC_MLID_FIRST + 1)
+
+/* JoinState bits (IBA 15.2.5.17) */
+enum { MC_JOIN_FULL = 1, MC_JOIN_NON = 2, MC_JOIN_SENDONLY_NON = 4, MC_JOIN_SENDONLY_FULL = 8 };
+
+/* IPoIB's Q_Key and the scope of its broadcast group (link-local) */
+#define MC_IPOIB_QKEY 0x0b1b
+#define MC_SCOPE_LINK 2
+
+struct mc_member {
+	uint64_t guid;            /* interface id of the port GID */
+	uint8_t join_state;
+};
+
+struct mc_group {
+	uint8_t mgid[16];
+	uint16_t mlid;
+	uint32_t qkey;
+	uint16_t pkey;
+	uint8_t mtu;              /* IB MTU code: 1 = 256 ... 5 = 4096 */
+	uint8_t rate;             /* IB rate code */
+	uint8_t pkt_life;
+	uint8_t sl, tclass, hop_limit, scope;
+	uint32_t flow_label;
+	int permanent;            /* kept with no members (IPoIB broadcast) */
+	struct hmap members;      /* guid -> struct mc_member */
+	unsigned nmembers;
+	struct mc_group *next;
+};
+
+struct mc_table {
+	struct mc_group *groups;
+	unsigned ngroups;
+	unsigned changes;         /* bumped at every membership change */
+};
+
+void mc_init(struct mc_table *t);
+void mc_clear(struct mc_table *t);
+struct mc_group *mc_find(const struct mc_table *t, const uint8_t mgid[16]);
+struct mc_group *mc_find_mlid(const struct mc_table *t, uint16_t mlid);
+/* A new group with the lowest free MLID (or `mlid` when free and valid);
+ * NULL when the MLIDs are exhausted or on allocation failure. The caller
+ * fills in its parameters. */
+struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t mlid);
+/* Add join state bits for a port; returns the port's resulting state, or
+ * 0 on allocation failure. */
+uint8_t mc_join(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join_state);
+/* Remove join state bits; the member goes when none are left, the group
+ * too when it has no member and is not permanent (*gone = 1: g is freed).
+ * -1 when the port is not a member with those bits. */
+int mc_leave(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join_state, int *gone);
+struct mc_member *mc_member(const struct mc_group *g, uint64_t guid);
+/* Members in a stable order (by GUID): fills out[] (up to max), returns the count. */
+unsigned mc_members(const struct mc_group *g, struct mc_member **out, unsigned max);
+/* Drop a port from every group (it left the fabric). */
+void mc_forget_port(struct mc_table *t, uint64_t guid);
+/* Drop every member for which present() says 0; returns how many. */
+unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), void *arg);
+
+/* ff12:401b:<pkey>::ffff:ffff, the IPoIB IPv4 broadcast group. */
+void mc_ipoib_broadcast_mgid(uint8_t mgid[16], uint16_t pkey);
+
+#endif

@@ -1,0 +1,239 @@
+/* sa_path: PathRecord (IBA 15.2.5.16). The path is walked through the
+ * forwarding tables smd programmed; its MTU and rate are the smallest of
+ * its links. */
+#include <string.h>
+#include <infiniband/mad.h>
+#include "rate.h"
+#include "sa_int.h"
+#include "smp.h"
+
+#define PR_SIZE 64
+#define PR_MAX_HOPS 64
+
+/* Record layout */
+#define PR_DGID 8
+#define PR_SGID 24
+#define PR_DLID 40
+#define PR_SLID 42
+#define PR_RAW SF(44, 0, 1)
+#define PR_FLOW SF(44, 4, 20)
+#define PR_HOPLIMIT SF(47, 0, 8)
+#define PR_TCLASS SF(48, 0, 8)
+#define PR_REVERSIBLE SF(49, 0, 1)
+#define PR_NUMBPATH SF(49, 1, 7)
+#define PR_PKEY SF(50, 0, 16)
+#define PR_QOS SF(52, 0, 12)
+#define PR_SL SF(52, 12, 4)
+#define PR_MTU_SEL SF(54, 0, 2)
+#define PR_MTU SF(54, 2, 6)
+#define PR_RATE_SEL SF(55, 0, 2)
+#define PR_RATE SF(55, 2, 6)
+#define PR_LIFE_SEL SF(56, 0, 2)
+#define PR_LIFE SF(56, 2, 6)
+
+/* Component mask bits */
+enum { PRC_SID_MSB, PRC_SID_LSB, PRC_DGID, PRC_SGID, PRC_DLID, PRC_SLID, PRC_RAW,
+       PRC_RSVD, PRC_FLOW, PRC_HOPLIMIT, PRC_TCLASS, PRC_REVERSIBLE, PRC_NUMBPATH,
+       PRC_PKEY, PRC_QOS, PRC_SL, PRC_MTU_SEL, PRC_MTU, PRC_RATE_SEL, PRC_RATE,
+       PRC_LIFE_SEL, PRC_LIFE, PRC_PREFERENCE, PRC_COUNT };
+
+#define M(b) (1ull << (b))
+
+struct walk {
+	unsigned mtu;             /* code */
+	unsigned tenths;          /* rate */
+	unsigned hops;
+};
+
+static void walk_link(struct walk *w, const struct fab_port *p)
+{
+	unsigned m = port_mtu(p->info), t = port_rate_tenths(p->info);
+	if (m && m < w->mtu)
+		w->mtu = m;
+	if (t && t < w->tenths)
+		w->tenths = t;
+}
+
+/* From src to the port carrying dlid, through the programmed LFTs. */
+static int sa_walk(struct sa_ctx *c, struct fab_port *src, struct fab_port *dst, struct walk *w)
+{
+	uint16_t dlid = dst->lid;
+	struct fab_port *cur;
+
+	w->mtu = 63;
+	w->tenths = ~0u;
+	w->hops = 0;
+	if (src == dst) {
+		w->mtu = mad_get_field(mad_ro(src->info), 0, IB_PORT_MTU_CAP_F);
+		w->tenths = port_rate_tenths(src->info);
+		return w->mtu && w->tenths ? 0 : -1;
+	}
+	if (fab_is_switch(src->node)) {
+		cur = src;
+	} else {
+		if (!src->remote)
+			return -1;
+		walk_link(w, src);
+		cur = src->remote;
+	}
+	for (unsigned guard = 0; guard < PR_MAX_HOPS; guard++) {
+		struct fab_node *n = cur->node;
+		if (!fab_is_switch(n))
+			return cur == dst ? 0 : -1;
+		if (n == dst->node)
+			return 0;  /* the switch itself (port 0) */
+		int out = lft_port_for(c->lfts, n->guid, dlid);
+		if (out <= 0 || out > n->nports || !n->ports[out].remote)
+			return -1;
+		walk_link(w, &n->ports[out]);
+		w->hops++;
+		cur = n->ports[out].remote;
+	}
+	return -1;
+}
+
+/* Does the path meet the request? Fills the record if so. */
+static int sa_path_rec(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struct fab_port *s,
+		       struct fab_port *d, uint8_t *rec)
+{
+	struct walk w;
+
+	if (sa_walk(c, s, d, &w) < 0)
+		return 0;
+	unsigned mtu = w.mtu, rate = rate_code(w.tenths), life = c->pkt_life;
+	/* A smaller MTU or rate than the path's is still a path: honour
+	 * "exactly" and "less than" by lowering it. */
+	if (mask & M(PRC_MTU)) {
+		unsigned sel = mask & M(PRC_MTU_SEL) ? sf_get(q, PR_MTU_SEL) : 2, want = sf_get(q, PR_MTU);
+		if (sel == 2 && want <= mtu && want >= 1)
+			mtu = want;
+		else if (sel == 1 && want > 1 && mtu >= want)
+			mtu = want - 1;
+		else if (!sa_selector_ok(sel, want, mtu))
+			return 0;
+	}
+	if (mask & M(PRC_RATE)) {
+		unsigned sel = mask & M(PRC_RATE_SEL) ? sf_get(q, PR_RATE_SEL) : 2, want = sf_get(q, PR_RATE);
+		unsigned have = rate_tenths(rate), wt = rate_tenths(want);
+		if (!wt && sel != 3)
+			return 0;
+		if (sel == 2 && wt <= have)
+			rate = want;
+		else if (sel == 1 && wt <= have)
+			rate = rate_code(wt - 1);
+		else if (!sa_selector_ok(sel, wt, have))
+			return 0;
+		if (sel == 1 && rate_tenths(rate) >= wt)
+			return 0;
+	}
+	if (mask & M(PRC_LIFE)) {
+		unsigned sel = mask & M(PRC_LIFE_SEL) ? sf_get(q, PR_LIFE_SEL) : 2;
+		if (!sa_selector_ok(sel, sf_get(q, PR_LIFE), life))
+			return 0;
+	}
+	/* One partition (the default), SL 0, no raw traffic, no QoS class. */
+	if ((mask & M(PRC_PKEY)) && (sf_get(q, PR_PKEY) & 0x7fff) != 0x7fff)
+		return 0;
+	if ((mask & M(PRC_SL)) && sf_get(q, PR_SL))
+		return 0;
+	if ((mask & M(PRC_RAW)) && sf_get(q, PR_RAW))
+		return 0;
+	if ((mask & M(PRC_QOS)) && sf_get(q, PR_QOS))
+		return 0;
+	if ((mask & M(PRC_NUMBPATH)) && !sf_get(q, PR_NUMBPATH))
+		return 0;
+
+	memset(rec, 0, PR_SIZE);
+	sa_gid(rec + PR_DGID, c->prefix, d->guid);
+	sa_gid(rec + PR_SGID, c->prefix, s->guid);
+	rec[PR_DLID] = (uint8_t)(d->lid >> 8);
+	rec[PR_DLID + 1] = (uint8_t)d->lid;
+	rec[PR_SLID] = (uint8_t)(s->lid >> 8);
+	rec[PR_SLID + 1] = (uint8_t)s->lid;
+	if (mask & M(PRC_FLOW))
+		sf_set(rec, PR_FLOW, sf_get(q, PR_FLOW));
+	if (mask & M(PRC_HOPLIMIT))
+		sf_set(rec, PR_HOPLIMIT, sf_get(q, PR_HOPLIMIT));
+	if (mask & M(PRC_TCLASS))
+		sf_set(rec, PR_TCLASS, sf_get(q, PR_TCLASS));
+	sf_set(rec, PR_REVERSIBLE, 1);
+	sf_set(rec, PR_PKEY, 0xffff);
+	sf_set(rec, PR_MTU_SEL, 2);
+	sf_set(rec, PR_MTU, mtu);
+	sf_set(rec, PR_RATE_SEL, 2);
+	sf_set(rec, PR_RATE, rate);
+	sf_set(rec, PR_LIFE_SEL, 2);
+	sf_set(rec, PR_LIFE, life);
+	return 1;
+}
+
+/* The ports a GID or LID component names, or NULL with *st set; all
+ * LID-carrying ports when neither is given (*all = 1). */
+static struct fab_port *sa_path_end(struct sa_ctx *c, const uint8_t *q, uint64_t mask, int gid_bit,
+				    int lid_bit, unsigned gid_off, unsigned lid_off, int *all,
+				    unsigned *st)
+{
+	struct fab_port *p;
+
+	*all = 0;
+	if (mask & M(gid_bit))
+		return sa_gid_port(c, q + gid_off, st);
+	if (mask & M(lid_bit)) {
+		p = fab_port_by_lid(c->fab, (uint16_t)(q[lid_off] << 8 | q[lid_off + 1]));
+		if (!p)
+			*st = SA_ST_NO_RECORDS;
+		return p;
+	}
+	*all = 1;
+	return NULL;
+}
+
+int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r)
+{
+	unsigned m = sa_req_method(req), st = 0;
+	uint64_t mask = sa_req_mask(req);
+	const uint8_t *q = sa_req_rec(req);
+	struct sa_recs rs = { .size = PR_SIZE };
+	int s_all, d_all;
+
+	if (m != IB_MAD_METHOD_GET && m != IB_MAD_METHOD_GET_TABLE)
+		return sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);
+	if (mask >> PRC_COUNT)
+		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
+	struct fab_port *s = sa_path_end(c, q, mask, PRC_SGID, PRC_SLID, PR_SGID, PR_SLID, &s_all, &st);
+	struct fab_port *d = sa_path_end(c, q, mask, PRC_DGID, PRC_DLID, PR_DGID, PR_DLID, &d_all, &st);
+	if (st)
+		return sa_reply(req, st, NULL, 0, r);
+	if (s_all) {
+		/* No source given: the requester's own port. */
+		s = slid ? fab_port_by_lid(c->fab, slid) : NULL;
+		s_all = !s;
+	}
+	if ((s_all || d_all) && m == IB_MAD_METHOD_GET)
+		return sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
+
+	for (struct fab_node *sn = c->fab->nodes; sn; sn = sn->next) {
+		for (unsigned si = 0; si <= sn->nports; si++) {
+			struct fab_port *sp = &sn->ports[si];
+			if (s_all ? !(sp->have_info && sp->lid) : sp != s)
+				continue;
+			for (struct fab_node *dn = c->fab->nodes; dn; dn = dn->next) {
+				for (unsigned di = 0; di <= dn->nports; di++) {
+					struct fab_port *dp = &dn->ports[di];
+					if (d_all ? !(dp->have_info && dp->lid) : dp != d)
+						continue;
+					uint8_t *rec = sa_recs_add(&rs);
+					if (!rec) {
+						sa_recs_free(&rs);
+						return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
+					}
+					if (!sa_path_rec(c, q, mask, sp, dp, rec))
+						rs.n--;
+				}
+			}
+		}
+	}
+	int ok = sa_reply_recs(c, req, &rs, r);
+	sa_recs_free(&rs);
+	return ok;
+}
