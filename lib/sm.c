@@ -76,6 +76,7 @@ void sm_event(struct sm *sm, enum elect_event ev)
 		mc_clear(&sm->mc);
 		sm->mastered_once = 0;  /* every port gets ClientReregister */
 		lft_memory_clear(&sm->lfts);  /* another SM may have routed since */
+		mft_memory_clear(&sm->mft);
 		if (sm->sweep && sweep_mode(sm->sweep) == SWEEP_ELECT) {
 			sweep_continue_as_master(sm->sweep);
 		} else {
@@ -167,11 +168,43 @@ static void sm_sa_groups(struct sm *sm)
 		log_info("%u multicast memberships of ports that left the fabric dropped", n);
 }
 
+static void sm_mft_sync(struct sm *sm);
+
+static void sm_mft_done(void *arg, unsigned sent, unsigned failed)
+{
+	struct sm *sm = arg;
+
+	sm->mft_sync = NULL;
+	if (failed)
+		log_warnx("multicast forwarding: %u of %u table blocks not written; next sweep retries",
+			  failed, sent);
+	else
+		log_debug("multicast forwarding: %u table blocks written", sent);
+	if (sm->mft_again || sm->mc.changes != sm->mft_synced)
+		sm_mft_sync(sm);
+}
+
+/* Multicast forwarding tables follow the groups and the topology. */
+static void sm_mft_sync(struct sm *sm)
+{
+	if (sm->state != SM_MASTER || !sm->fab || sm->leaving || sm->closing)
+		return;
+	if (sm->mft_sync) {
+		sm->mft_again = 1;
+		return;
+	}
+	sm->mft_again = 0;
+	sm->mft_synced = sm->mc.changes;
+	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, sm->fab, &sm->mc, sm_mft_done, sm);
+}
+
 void sm_sweep_done(struct sm *sm, int all_active)
 {
 	sm->subnet_up = all_active;
-	if (all_active && sm->state == SM_MASTER)
+	if (all_active && sm->state == SM_MASTER) {
 		sm_sa_groups(sm);
+		sm_mft_sync(sm);
+	}
 	if (sm->once) {
 		if (all_active) {
 			sm->once_rc = 0;
@@ -836,6 +869,8 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 			  mad_hdr_method(mad), mad_hdr_status(r.buf));
 	mad_send_response(sm->mad, r.buf, r.len, from);
 	sa_resp_free(&r);
+	if (sm->mc.changes != sm->mft_synced)
+		sm_mft_sync(sm);  /* a join or leave: forwarding follows */
 }
 
 static void sm_unsolicited(void *arg, uint8_t *mad, size_t len, const struct mad_from *from)
@@ -913,6 +948,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	sm->lids = lidmap_new();
 	lft_memory_init(&sm->lfts);
 	mc_init(&sm->mc);
+	mft_memory_init(&sm->mft);
 	sm->sweep_ev = evtimer_new(base, sm_sweep_cb, sm);
 	sm->poll_ev = evtimer_new(base, sm_poll_cb, sm);
 	sm->watch_ev = evtimer_new(base, sm_watch_cb, sm);
@@ -951,6 +987,7 @@ void sm_free(struct sm *sm)
 		sweep_abort(sm->sweep);
 	peer_op_cancel(sm->peers_op);
 	peer_op_cancel(sm->ho_op);
+	mftsync_cancel(sm->mft_sync);
 	/* Closing the engine ends every outstanding request through its
 	 * callback: aborted sweeps, light sweeps and polls free themselves. */
 	if (sm->mad) {
@@ -962,6 +999,7 @@ void sm_free(struct sm *sm)
 	mad_close(sm->mad);
 	lft_memory_clear(&sm->lfts);
 	mc_clear(&sm->mc);
+	mft_memory_clear(&sm->mft);
 	fab_free(sm->fab);
 	lidmap_free(sm->lids);
 	if (sm->sweep_ev) event_free(sm->sweep_ev);

@@ -14,6 +14,8 @@
 #include "lidmap.h"
 #include "mad.h"
 #include "mcast.h"
+#include "mft.h"
+#include "mftsync.h"
 #include "smpeer.h"
 
 struct sweep;
@@ -58,6 +60,10 @@ struct sm {
 	int trap144_due;          /* announce at the next chance */
 	/* SA */
 	struct mc_table mc;       /* multicast groups (served while MASTER) */
+	struct mft_memory mft;    /* multicast forwarding programmed per switch */
+	struct mftsync *mft_sync; /* programming in flight */
+	unsigned mft_synced;      /* mc.changes the last programming started from */
+	int mft_again;            /* groups changed meanwhile: program again */
 	/* SIGTERM */
 	int leaving;
 	void (*left_cb)(void *arg);

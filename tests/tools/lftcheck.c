@@ -19,6 +19,14 @@
  *       port 0), sorted, to compare LIDs across runs
  *   -v  the first 10 routing failures in words, and one cycle of the CDG
  *   -t  timeout of one SMP in ms (default 1000)
+ *   -m MLID=GUID[/PORT],...
+ *       instead of unicast routing, check multicast forwarding for MLID:
+ *       read every switch's MulticastForwardingTable entry for it and flood
+ *       a packet from every listed member CA port (node GUID, port 1 by
+ *       default): each other member must get it exactly once, no other CA
+ *       port at all, and no switch twice. Summary line:
+ *       mftcheck: mlid 0xc000 members 3 sends 3 delivered 6 expected 6
+ *         duplicates 0 strays 0
  * The last line is the summary:
  *   lftcheck: switches 6 cas 16 lids 22 badlids 0 links 24 active 24
  *     pairs 352 routed 352 unreachable 0 loops 0 maxhops 3 cdg acyclic
@@ -66,9 +74,11 @@ struct node {
 	int sw;                 /* index among switches, -1 for CAs */
 	unsigned top, cap;      /* LinearFDBTop, LinearFDBCap */
 	uint8_t *lft;           /* blocks 0..top/64: [(top / 64 + 1) * 64] */
+	uint8_t mft[32];        /* -m: port mask of the MLID, bit p = port p */
 };
 
 static struct ibmad_port *mp;
+static void usage(void);
 static int timeout_ms = 1000;
 static int verbose;
 
@@ -678,9 +688,137 @@ static void print_lids(void)
 	free(l);
 }
 
+/* ---- multicast (-m) ----------------------------------------------------- */
+
+static int mft_bit(const struct node *n, int p)
+{
+	return n->mft[p / 8] >> (p % 8) & 1;
+}
+
+static void read_mft(struct node *n, unsigned mlid)
+{
+	uint8_t d[IB_SMP_DATA_SIZE];
+	unsigned idx = mlid - LID_UNICAST_END, block = idx / 32, entry = idx % 32;
+
+	memset(n->mft, 0, sizeof(n->mft));
+	for (int pos = 0; pos <= n->nports / 16; pos++) {
+		if (query(n->path, n->hops, IB_ATTR_MULTICASTFORWTBL, (unsigned)pos << 28 | block, d) < 0)
+			die_io("no answer to MulticastForwardingTable block %u position %d at DR %s", block,
+			       pos, path_str(n->path, n->hops, -1));
+		unsigned mask = (unsigned)d[2 * entry] << 8 | d[2 * entry + 1];
+		for (int b = 0; b < 16; b++)
+			if (mask >> b & 1 && pos * 16 + b < 256)
+				n->mft[(pos * 16 + b) / 8] |= (uint8_t)(1u << ((pos * 16 + b) % 8));
+	}
+}
+
+/* -m MLID=GUID[/PORT],... */
+static int mft_check(const char *spec)
+{
+	char buf[4096], *save, *tok;
+	unsigned mlid;
+	int member[256][2], nm = 0;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	char *eq = strchr(buf, '=');
+	if (!eq)
+		usage();
+	*eq = 0;
+	mlid = (unsigned)strtoul(buf, NULL, 0);
+	if (mlid < LID_UNICAST_END || mlid > 0xFFFE)
+		usage();
+	for (tok = strtok_r(eq + 1, ",", &save); tok && nm < 256; tok = strtok_r(NULL, ",", &save)) {
+		char *sl = strchr(tok, '/');
+		int i = guid_find(strtoull(tok, NULL, 0));
+		if (i < 0 || nodes[i].type == IB_NODE_SWITCH) {
+			printf("mftcheck: %s is no CA of this fabric\n", tok);
+			return 1;
+		}
+		member[nm][0] = i;
+		member[nm][1] = sl ? atoi(sl + 1) : 1;
+		nm++;
+	}
+	for (int i = 0; i < nnodes; i++)
+		if (nodes[i].type == IB_NODE_SWITCH)
+			read_mft(&nodes[i], mlid);
+
+	long delivered = 0, expected = 0, dups = 0, strays = 0;
+	int *got = xcalloc((size_t)nnodes * 256, sizeof(int));
+	int *seen = xcalloc((size_t)nnodes, sizeof(int));
+	int *queue = xcalloc((size_t)nnodes * 2 + 2, sizeof(int));
+	for (int s = 0; s < nm; s++) {
+		int src = member[s][0], sp = member[s][1];
+		memset(got, 0, (size_t)nnodes * 256 * sizeof(int));
+		memset(seen, 0, (size_t)nnodes * sizeof(int));
+		int qh = 0, qt = 0;
+		int j = nodes[src].port[sp].peer, q = nodes[src].port[sp].peer_port;
+		if (j >= 0 && nodes[j].type != IB_NODE_SWITCH)
+			got[j * 256 + q]++;  /* CA to CA: the cable delivers */
+		else if (j >= 0) {
+			queue[qt++] = j;
+			queue[qt++] = q;
+		}
+		while (qh < qt) {
+			int sw = queue[qh++], in = queue[qh++];
+			if (seen[sw]++) {
+				dups++;  /* a switch reached twice: a loop or two paths */
+				continue;
+			}
+			for (int p = 1; p <= nodes[sw].nports; p++) {
+				if (p == in || !mft_bit(&nodes[sw], p) || nodes[sw].port[p].peer < 0)
+					continue;
+				int k = nodes[sw].port[p].peer, kp = nodes[sw].port[p].peer_port;
+				if (nodes[k].type == IB_NODE_SWITCH) {
+					if (qt + 2 <= nnodes * 2 + 2) {
+						queue[qt++] = k;
+						queue[qt++] = kp;
+					} else {
+						dups++;
+					}
+				} else {
+					got[k * 256 + kp]++;
+				}
+			}
+		}
+		for (int i = 0; i < nnodes; i++) {
+			if (nodes[i].type == IB_NODE_SWITCH)
+				continue;
+			for (int p = 1; p <= nodes[i].nports && p < 256; p++) {
+				int g = got[i * 256 + p], is_member = 0;
+				for (int m = 0; m < nm; m++)
+					is_member |= member[m][0] == i && member[m][1] == p;
+				delivered += g;
+				if (i == src && p == sp)
+					dups += g;
+				else if (is_member) {
+					expected++;
+					if (g > 1)
+						dups += g - 1;
+					if (g == 1)
+						continue;
+					if (verbose && !g)
+						printf("mftcheck: %s port %d never gets what %s sends\n", name(&nodes[i]),
+						       p, name(&nodes[src]));
+				} else if (g) {
+					strays += g;
+					if (verbose)
+						printf("mftcheck: %s port %d, no member, gets what %s sends\n",
+						       name(&nodes[i]), p, name(&nodes[src]));
+				}
+			}
+		}
+	}
+	printf("mftcheck: mlid 0x%04x members %d sends %d delivered %ld expected %ld duplicates %ld "
+	       "strays %ld\n", mlid, nm, nm, delivered, expected, dups, strays);
+	free(got);
+	free(seen);
+	free(queue);
+	return delivered == expected && !dups && !strays ? 0 : 1;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: lftcheck [-lLv] [-t TIMEOUT_MS]\n");
+	fprintf(stderr, "usage: lftcheck [-lLv] [-t TIMEOUT_MS] [-m MLID=GUID[/PORT],...]\n");
 	exit(2);
 }
 
@@ -688,9 +826,11 @@ int main(int argc, char **argv)
 {
 	int mgmt[] = { IB_SMI_CLASS, IB_SMI_DIRECT_CLASS };
 	int loads = 0, lids = 0, c;
+	const char *mcast = NULL;
 
-	while ((c = getopt(argc, argv, "lLvt:h")) != -1) {
+	while ((c = getopt(argc, argv, "lLvt:m:h")) != -1) {
 		switch (c) {
+		case 'm': mcast = optarg; break;
 		case 'l': loads = 1; break;
 		case 'L': lids = 1; break;
 		case 'v': verbose = 1; break;
@@ -709,6 +849,11 @@ int main(int argc, char **argv)
 		die_io("cannot open the umad port");
 
 	discover();
+	if (mcast) {
+		int rc = mft_check(mcast);
+		mad_rpc_close_port(mp);
+		return rc;
+	}
 	mad_rpc_close_port(mp);
 
 	/* LIDs: every switch (port 0) and every CA port with a link. */

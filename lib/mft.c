@@ -1,0 +1,285 @@
+#include <stdlib.h>
+#include <string.h>
+#include <infiniband/mad.h>
+#include "mft.h"
+#include "smp.h"
+
+void mft_memory_init(struct mft_memory *m)
+{
+	hmap_init(&m->by_guid);
+}
+
+static void shadow_free(struct mft_shadow *s)
+{
+	if (!s)
+		return;
+	free(s->mask);
+	free(s->known);
+	free(s);
+}
+
+void mft_memory_clear(struct mft_memory *m)
+{
+	for (size_t i = 0; i < m->by_guid.cap; i++)
+		if (m->by_guid.keys[i])
+			shadow_free(m->by_guid.vals[i]);
+	hmap_free(&m->by_guid);
+	hmap_init(&m->by_guid);
+}
+
+static unsigned npos_of(const struct fab_node *n)
+{
+	return n->nports / MFT_POS_PORTS + 1u;
+}
+
+/* ---- the plan ------------------------------------------------------------ */
+
+/* Switch neighbours over links that are up. */
+static struct fab_port *sw_link(struct fab_node *n, unsigned i)
+{
+	struct fab_port *p = &n->ports[i];
+	if (!p->remote || !fab_port_linked(p) || !fab_is_switch(p->remote->node))
+		return NULL;
+	return p->remote;
+}
+
+/* The root: the switch with the most switch links (a spine in a fat-tree),
+ * the lowest GUID on a tie; every group's tree hangs off it. */
+static struct fab_node *pick_root(struct fab_node **sw, unsigned nsw)
+{
+	struct fab_node *best = NULL;
+	unsigned best_deg = 0;
+	for (unsigned i = 0; i < nsw; i++) {
+		unsigned deg = 0;
+		for (unsigned p = 1; p <= sw[i]->nports; p++)
+			deg += sw_link(sw[i], p) != NULL;
+		if (!best || deg > best_deg || (deg == best_deg && sw[i]->guid < best->guid)) {
+			best = sw[i];
+			best_deg = deg;
+		}
+	}
+	return best;
+}
+
+static void set_bit(struct mft_masks *m, unsigned idx, unsigned port)
+{
+	m->mask[idx * m->npos + port / MFT_POS_PORTS] |= (uint16_t)(1u << (port % MFT_POS_PORTS));
+}
+
+static void clr_bit(struct mft_masks *m, unsigned idx, unsigned port)
+{
+	m->mask[idx * m->npos + port / MFT_POS_PORTS] &= (uint16_t)~(1u << (port % MFT_POS_PORTS));
+}
+
+int mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_table *mc)
+{
+	memset(p, 0, sizeof(*p));
+	for (const struct mc_group *g = mc->groups; g; g = g->next)
+		if (g->mlid - MC_MLID_FIRST + 1 > p->nmlid)
+			p->nmlid = (uint16_t)(g->mlid - MC_MLID_FIRST + 1);
+	p->nsw = f->nswitches;
+	if (!p->nsw)
+		return 0;
+	p->sw = calloc(p->nsw, sizeof(*p->sw));
+	p->want = calloc(p->nsw, sizeof(*p->want));
+	struct hmap idx;  /* node guid -> index + 1 */
+	hmap_init(&idx);
+	unsigned n = 0;
+	for (struct fab_node *nd = f->nodes; nd && p->sw; nd = nd->next)
+		if (fab_is_switch(nd) && n < p->nsw) {
+			p->sw[n] = nd;
+			hmap_put(&idx, nd->guid, (void *)(uintptr_t)(n + 1));
+			n++;
+		}
+	p->nsw = n;
+	int *parent = calloc(n, sizeof(int));      /* switch index, -1 root/none */
+	uint8_t *up_port = calloc(n, 1);           /* our port toward the parent */
+	uint8_t *down_port = calloc(n, 1);         /* the parent's port toward us */
+	unsigned *queue = calloc(n, sizeof(unsigned));
+	uint8_t *in_tree = calloc(n, 1);
+	uint8_t *is_member = calloc(n, 1);
+	unsigned *children = calloc(n, sizeof(unsigned));
+	int ok = p->sw && p->want && parent && up_port && down_port && queue && in_tree &&
+		 is_member && children;
+	for (unsigned i = 0; ok && i < n; i++) {
+		p->want[i].nmlid = p->nmlid;
+		p->want[i].npos = (uint8_t)npos_of(p->sw[i]);
+		p->want[i].mask = calloc((size_t)p->nmlid * p->want[i].npos + 1, sizeof(uint16_t));
+		ok = p->want[i].mask != NULL;
+		parent[i] = -2;  /* unreached */
+	}
+	if (!ok || !p->nmlid)
+		goto out;
+
+	/* One BFS tree from the root over the switches. */
+	p->root = pick_root(p->sw, n);
+	unsigned r = (unsigned)(uintptr_t)hmap_get(&idx, p->root->guid) - 1, qh = 0, qt = 0;
+	parent[r] = -1;
+	queue[qt++] = r;
+	while (qh < qt) {
+		unsigned i = queue[qh++];
+		for (unsigned port = 1; port <= p->sw[i]->nports; port++) {
+			struct fab_port *rp = sw_link(p->sw[i], port);
+			if (!rp)
+				continue;
+			unsigned j = (unsigned)(uintptr_t)hmap_get(&idx, rp->node->guid) - 1;
+			if (j >= n || parent[j] != -2)
+				continue;
+			parent[j] = (int)i;
+			up_port[j] = rp->num;
+			down_port[j] = (uint8_t)port;
+			queue[qt++] = j;
+		}
+	}
+
+	for (const struct mc_group *g = mc->groups; g; g = g->next) {
+		unsigned mi = g->mlid - MC_MLID_FIRST;
+		memset(in_tree, 0, n);
+		memset(is_member, 0, n);
+		memset(children, 0, n * sizeof(unsigned));
+		/* Edge ports of the members; every member's switch joins the tree,
+		 * receivers (full and non-members) also get their port's bit. */
+		for (size_t k = 0; k < g->members.cap; k++) {
+			const struct mc_member *m = g->members.keys[k] ? g->members.vals[k] : NULL;
+			struct fab_port *cp = m ? fab_port_by_guid(f, m->guid) : NULL;
+			if (!cp || !cp->remote || !fab_is_switch(cp->remote->node))
+				continue;
+			unsigned s = (unsigned)(uintptr_t)hmap_get(&idx, cp->remote->node->guid) - 1;
+			if (s >= n || parent[s] == -2)
+				continue;  /* cut off from the root: not reachable */
+			if (m->join_state & (MC_JOIN_FULL | MC_JOIN_NON))
+				set_bit(&p->want[s], mi, cp->remote->num);
+			is_member[s] = 1;
+			/* Up to the root (or to a switch already in the tree). */
+			for (unsigned x = s; !in_tree[x]; x = (unsigned)parent[x]) {
+				in_tree[x] = 1;
+				if (parent[x] < 0)
+					break;
+				children[parent[x]]++;
+				set_bit(&p->want[x], mi, up_port[x]);
+				set_bit(&p->want[parent[x]], mi, down_port[x]);
+			}
+		}
+		/* The root's chain down to where the members' branches meet
+		 * carries nothing anyone needs: cut it off. */
+		unsigned top = r;
+		while (in_tree[top] && !is_member[top] && children[top] == 1) {
+			unsigned c = n;
+			for (unsigned x = 0; x < n && c == n; x++)
+				if (in_tree[x] && parent[x] == (int)top)
+					c = x;
+			if (c == n)
+				break;
+			clr_bit(&p->want[top], mi, down_port[c]);
+			clr_bit(&p->want[c], mi, up_port[c]);
+			in_tree[top] = 0;
+			top = c;
+		}
+	}
+out:
+	hmap_free(&idx);
+	free(parent);
+	free(up_port);
+	free(down_port);
+	free(queue);
+	free(in_tree);
+	free(is_member);
+	free(children);
+	if (!ok) {
+		mft_plan_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+void mft_plan_free(struct mft_plan *p)
+{
+	for (unsigned i = 0; p->want && i < p->nsw; i++)
+		free(p->want[i].mask);
+	free(p->want);
+	free(p->sw);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- blocks -------------------------------------------------------------- */
+
+void mft_block(const struct mft_plan *p, unsigned i, unsigned block, unsigned pos,
+	       uint16_t out[MFT_BLOCK])
+{
+	const struct mft_masks *w = &p->want[i];
+	for (unsigned e = 0; e < MFT_BLOCK; e++) {
+		unsigned mi = block * MFT_BLOCK + e;
+		out[e] = mi < w->nmlid && pos < w->npos ? w->mask[mi * w->npos + pos] : 0;
+	}
+}
+
+unsigned mft_nblocks(const struct mft_memory *m, const struct mft_plan *p, unsigned i)
+{
+	const struct mft_shadow *s = hmap_get(&m->by_guid, p->sw[i]->guid);
+	unsigned want = (p->nmlid + MFT_BLOCK - 1) / MFT_BLOCK;
+	if (!s) {
+		/* Nothing known of this switch (a new master): write at least the
+		 * first block, over whatever an earlier master left there. */
+		return want ? want : 1;
+	}
+	return s->nblocks > want ? s->nblocks : want;
+}
+
+int mft_block_due(const struct mft_memory *m, const struct mft_plan *p, unsigned i,
+		  unsigned block, unsigned pos)
+{
+	const struct mft_shadow *s = hmap_get(&m->by_guid, p->sw[i]->guid);
+	uint16_t want[MFT_BLOCK];
+
+	mft_block(p, i, block, pos, want);
+	if (!s || block >= s->nblocks || pos >= s->npos || !s->known[block * s->npos + pos])
+		return 1;
+	for (unsigned e = 0; e < MFT_BLOCK; e++)
+		if (s->mask[((size_t)block * MFT_BLOCK + e) * s->npos + pos] != want[e])
+			return 1;
+	return 0;
+}
+
+static struct mft_shadow *shadow_get(struct mft_memory *m, uint64_t guid, unsigned npos,
+				     unsigned nblocks)
+{
+	struct mft_shadow *s = hmap_get(&m->by_guid, guid);
+	if (s && s->nblocks >= nblocks)
+		return s;
+	struct mft_shadow *n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->nblocks = (uint16_t)nblocks;
+	n->npos = (uint8_t)npos;
+	n->mask = calloc((size_t)nblocks * MFT_BLOCK * npos, sizeof(uint16_t));
+	n->known = calloc((size_t)nblocks * npos, 1);
+	if (!n->mask || !n->known || hmap_put(&m->by_guid, guid, n) < 0) {
+		shadow_free(n);
+		return NULL;
+	}
+	if (s) {
+		memcpy(n->mask, s->mask, (size_t)s->nblocks * MFT_BLOCK * npos * sizeof(uint16_t));
+		memcpy(n->known, s->known, (size_t)s->nblocks * npos);
+		shadow_free(s);
+	}
+	return n;
+}
+
+void mft_block_done(struct mft_memory *m, uint64_t guid, unsigned nports, unsigned block,
+		    unsigned pos, const uint16_t masks[MFT_BLOCK])
+{
+	unsigned npos = nports / MFT_POS_PORTS + 1u;
+	struct mft_shadow *s = shadow_get(m, guid, npos, block + 1);
+	if (!s || pos >= npos)
+		return;
+	for (unsigned e = 0; e < MFT_BLOCK; e++)
+		s->mask[((size_t)block * MFT_BLOCK + e) * npos + pos] = masks[e];
+	s->known[block * npos + pos] = 1;
+}
+
+void mft_block_forget(struct mft_memory *m, uint64_t guid, unsigned block, unsigned pos)
+{
+	struct mft_shadow *s = hmap_get(&m->by_guid, guid);
+	if (s && block < s->nblocks && pos < s->npos)
+		s->known[block * s->npos + pos] = 0;
+}

@@ -1,0 +1,68 @@
+/* mft: multicast forwarding. One shortest-path tree from a central switch
+ * spans the switches; a group's tree is the part of it that joins the
+ * switches its members hang off, so a packet from any member reaches every
+ * other receiving member exactly once (no loops) and no other CA. Pure:
+ * the plan and the shadows of what was programmed; mftsync sends it. */
+#ifndef SMD_MFT_H
+#define SMD_MFT_H
+
+#include <stdint.h>
+#include "fabric.h"
+#include "hmap.h"
+#include "mcast.h"
+
+#define MFT_BLOCK 32              /* MLIDs per MulticastForwardingTable block */
+#define MFT_POS_PORTS 16          /* ports per position (16-bit masks) */
+
+/* Port masks of one switch for MLIDs 0xC000 + [0, nmlid). */
+struct mft_masks {
+	uint16_t nmlid;
+	uint8_t npos;                 /* positions: nports / 16 + 1 */
+	uint16_t *mask;               /* [nmlid * npos]: mlid-major */
+};
+
+/* What smd last programmed into one switch. */
+struct mft_shadow {
+	uint16_t nblocks;
+	uint8_t npos;
+	uint16_t *mask;               /* [nblocks * 32 * npos], mlid-major */
+	uint8_t *known;               /* [nblocks * npos]: block/pos written */
+};
+
+/* All switches, by node GUID. */
+struct mft_memory {
+	struct hmap by_guid;          /* -> struct mft_shadow */
+};
+
+void mft_memory_init(struct mft_memory *m);
+void mft_memory_clear(struct mft_memory *m);
+
+/* The wanted masks of every switch of f for the groups of mc; NULL entries
+ * for switches that need nothing (no group, or the table is too small). */
+struct mft_plan {
+	struct fab_node **sw;
+	struct mft_masks *want;       /* [nsw] */
+	unsigned nsw;
+	uint16_t nmlid;               /* highest MLID in use - 0xC000 + 1 */
+	struct fab_node *root;
+};
+int mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_table *mc);
+void mft_plan_free(struct mft_plan *p);
+
+/* The block (32 MLIDs) at position pos of switch i as wanted: 32 masks. */
+void mft_block(const struct mft_plan *p, unsigned i, unsigned block, unsigned pos,
+	       uint16_t out[MFT_BLOCK]);
+/* Does switch i need block/pos written (differs from, or unknown to, the
+ * memory)? Blocks beyond what the plan needs count when the memory holds
+ * non-zero masks there (a group went away). */
+int mft_block_due(const struct mft_memory *m, const struct mft_plan *p, unsigned i,
+		  unsigned block, unsigned pos);
+/* Record a block as programmed. */
+void mft_block_done(struct mft_memory *m, uint64_t guid, unsigned nports, unsigned block,
+		    unsigned pos, const uint16_t masks[MFT_BLOCK]);
+/* Forget a block (its Set failed). */
+void mft_block_forget(struct mft_memory *m, uint64_t guid, unsigned block, unsigned pos);
+/* Blocks to consider for switch i: the plan's, or the memory's if more. */
+unsigned mft_nblocks(const struct mft_memory *m, const struct mft_plan *p, unsigned i);
+
+#endif

@@ -1,0 +1,114 @@
+#include <stdlib.h>
+#include <string.h>
+#include <infiniband/mad.h>
+#include "log.h"
+#include "mftsync.h"
+#include "smp.h"
+
+struct mftsync {
+	struct mft_memory *mem;
+	unsigned pending, sent, failed;
+	int canceled;
+	mftsync_done_fn cb;
+	void *arg;
+};
+
+struct mft_req {                  /* one block Set */
+	struct mftsync *s;
+	uint64_t guid;
+	unsigned nports, block, pos;
+	uint16_t masks[MFT_BLOCK];
+};
+
+static void mftsync_reply(void *arg, const struct mad_reply *r)
+{
+	struct mft_req *q = arg;
+	struct mftsync *s = q->s;
+
+	s->pending--;
+	if (!s->canceled) {
+		if (r->err == MAD_OK) {
+			mft_block_done(s->mem, q->guid, q->nports, q->block, q->pos, q->masks);
+		} else {
+			s->failed++;
+			mft_block_forget(s->mem, q->guid, q->block, q->pos);
+		}
+	}
+	free(q);
+	if (s->pending)
+		return;
+	if (!s->canceled)
+		s->cb(s->arg, s->sent, s->failed);
+	free(s);
+}
+
+struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
+			      const struct fabric *f, const struct mc_table *mc,
+			      mftsync_done_fn cb, void *arg)
+{
+	struct mft_plan plan;
+	struct mftsync *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (mft_plan_build(&plan, f, mc) < 0) {
+		log_warnx("cannot plan multicast forwarding (out of memory)");
+		free(s);
+		return NULL;
+	}
+	s->mem = mem;
+	s->cb = cb;
+	s->arg = arg;
+	for (unsigned i = 0; i < plan.nsw; i++) {
+		struct fab_node *n = plan.sw[i];
+		unsigned cap = n->have_swinfo ? mad_get_field(n->swinfo, 0, IB_SW_MCAST_FDB_CAP_F) : 0;
+		unsigned nblocks = mft_nblocks(mem, &plan, i), npos = n->nports / MFT_POS_PORTS + 1u;
+		if (cap && nblocks > (cap + MFT_BLOCK - 1) / MFT_BLOCK) {
+			log_warnx("switch 0x%016llx holds %u multicast LIDs, fewer than the groups need",
+				  (unsigned long long)n->guid, cap);
+			nblocks = (cap + MFT_BLOCK - 1) / MFT_BLOCK;
+		}
+		for (unsigned b = 0; b < nblocks; b++) {
+			for (unsigned pos = 0; pos < npos; pos++) {
+				if (!mft_block_due(mem, &plan, i, b, pos))
+					continue;
+				struct mft_req *q = calloc(1, sizeof(*q));
+				if (!q)
+					continue;
+				q->s = s;
+				q->guid = n->guid;
+				q->nports = n->nports;
+				q->block = b;
+				q->pos = pos;
+				mft_block(&plan, i, b, pos, q->masks);
+				uint8_t data[64];
+				for (unsigned e = 0; e < MFT_BLOCK; e++) {
+					data[2 * e] = (uint8_t)(q->masks[e] >> 8);
+					data[2 * e + 1] = (uint8_t)q->masks[e];
+				}
+				struct smp_req rq = { .dr = &n->ports[0].path, .method = IB_MAD_METHOD_SET,
+						      .attr = IB_ATTR_MULTICASTFORWTBL,
+						      .mod = pos << 28 | b, .data = data,
+						      .timeout_ms = -1, .retries = -1 };
+				if (mad_smp(mad, &rq, mftsync_reply, q) < 0) {
+					free(q);
+					continue;
+				}
+				s->pending++;
+				s->sent++;
+			}
+		}
+	}
+	mft_plan_free(&plan);
+	if (!s->pending) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void mftsync_cancel(struct mftsync *s)
+{
+	if (s)
+		s->canceled = 1;
+}

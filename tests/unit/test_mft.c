@@ -1,0 +1,184 @@
+/* mft: the multicast forwarding plan over a synthetic two-level fabric:
+ * two spines, three leaves, two hosts a leaf. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <infiniband/mad.h>
+#include "log.h"
+#include "mcast.h"
+#include "mft.h"
+
+static struct fabric *f;
+static struct fab_node *spine[2], *leaf[3], *host[6];
+
+static struct fab_node *node(uint64_t guid, int type, int nports)
+{
+	uint8_t ni[64] = { 0 };
+	mad_set_field(ni, 0, IB_NODE_TYPE_F, (uint32_t)type);
+	mad_set_field(ni, 0, IB_NODE_NPORTS_F, (uint32_t)nports);
+	mad_set_field64(ni, 0, IB_NODE_GUID_F, guid);
+	mad_set_field64(ni, 0, IB_NODE_PORT_GUID_F, guid);
+	return fab_add_node(f, ni);
+}
+
+static void up(struct fab_port *p)
+{
+	mad_set_field(p->info, 0, IB_PORT_PHYS_STATE_F, 5);
+	mad_set_field(p->info, 0, IB_PORT_STATE_F, 4);
+	p->have_info = 1;
+}
+
+static void cable(struct fab_port *a, struct fab_port *b)
+{
+	up(a);
+	up(b);
+	fab_link(a, b);
+}
+
+static int setup(void **st)
+{
+	(void)st;
+	f = fab_new();
+	for (int s = 0; s < 2; s++)
+		spine[s] = node(0x100 + (uint64_t)s, 2, 8);
+	for (int l = 0; l < 3; l++) {
+		leaf[l] = node(0x200 + (uint64_t)l, 2, 20);  /* 20 ports: two positions */
+		/* hosts on ports 1 and 17 (the second 16-port position) */
+		for (int h = 0; h < 2; h++) {
+			struct fab_node *n = host[2 * l + h] = node(0x300 + (uint64_t)(2 * l + h), 1, 1);
+			n->ports[1].guid = n->guid + 0x1000;
+			fab_index_port(f, &n->ports[1]);
+			cable(&leaf[l]->ports[h ? 17 : 1], &n->ports[1]);
+		}
+		for (int s = 0; s < 2; s++)
+			cable(&leaf[l]->ports[5 + s], &spine[s]->ports[1 + l]);
+	}
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	fab_free(f);
+	return 0;
+}
+
+static unsigned sw_index(const struct mft_plan *p, const struct fab_node *n)
+{
+	for (unsigned i = 0; i < p->nsw; i++)
+		if (p->sw[i] == n)
+			return i;
+	fail_msg("switch not in plan");
+	return 0;
+}
+
+static int bit(const struct mft_plan *p, const struct fab_node *n, unsigned mlid, unsigned port)
+{
+	const struct mft_masks *m = &p->want[sw_index(p, n)];
+	unsigned mi = mlid - 0xC000;
+	return m->mask[mi * m->npos + port / 16] >> (port % 16) & 1;
+}
+
+static unsigned nbits(const struct mft_plan *p, const struct fab_node *n, unsigned mlid)
+{
+	unsigned c = 0;
+	for (unsigned port = 0; port <= n->nports; port++)
+		c += (unsigned)bit(p, n, mlid, port);
+	return c;
+}
+
+static void test_tree(void **st)
+{
+	(void)st;
+	struct mc_table mc;
+	struct mft_plan p;
+	uint8_t a[16] = { 0xff, 0x12, 1 }, b[16] = { 0xff, 0x12, 2 };
+
+	mc_init(&mc);
+	struct mc_group *ga = mc_create(&mc, a, 0), *gb = mc_create(&mc, b, 0);
+	/* group A: host 0 (leaf 0 port 1), host 3 (leaf 1 port 17), host 4
+	 * (leaf 2 port 1) as a send-only member */
+	mc_join(&mc, ga, host[0]->ports[1].guid, MC_JOIN_FULL);
+	mc_join(&mc, ga, host[3]->ports[1].guid, MC_JOIN_FULL);
+	mc_join(&mc, ga, host[4]->ports[1].guid, MC_JOIN_SENDONLY_FULL);
+	/* group B: both hosts of leaf 0 only */
+	mc_join(&mc, gb, host[0]->ports[1].guid, MC_JOIN_FULL);
+	mc_join(&mc, gb, host[1]->ports[1].guid, MC_JOIN_NON);
+	assert_int_equal(mft_plan_build(&p, f, &mc), 0);
+	assert_int_equal(p.nsw, 5);
+	assert_int_equal(p.nmlid, 2);
+	assert_ptr_equal(p.root, spine[0]);  /* most switch links, lowest GUID */
+
+	/* A: receivers' edge ports, not the send-only one's; leaves up to
+	 * spine 0 and down again; spine 1 is not in the tree. */
+	assert_true(bit(&p, leaf[0], 0xc000, 1));
+	assert_true(bit(&p, leaf[1], 0xc000, 17));
+	assert_false(bit(&p, leaf[2], 0xc000, 1));
+	for (int l = 0; l < 3; l++) {
+		assert_true(bit(&p, leaf[l], 0xc000, 5));
+		assert_false(bit(&p, leaf[l], 0xc000, 6));
+		assert_true(bit(&p, spine[0], 0xc000, (unsigned)(1 + l)));
+	}
+	assert_int_equal(nbits(&p, spine[1], 0xc000), 0);
+	assert_int_equal(nbits(&p, leaf[2], 0xc000), 1);  /* only the uplink */
+	/* B stays on leaf 0: both edge ports, no uplink, no spine */
+	assert_true(bit(&p, leaf[0], 0xc001, 1));
+	assert_true(bit(&p, leaf[0], 0xc001, 17));
+	assert_int_equal(nbits(&p, leaf[0], 0xc001), 2);
+	assert_int_equal(nbits(&p, spine[0], 0xc001), 0);
+
+	/* blocks: position 1 of leaf 1 carries port 17 (bit 1) for 0xc000 */
+	uint16_t blk[MFT_BLOCK];
+	mft_block(&p, sw_index(&p, leaf[1]), 0, 1, blk);
+	assert_int_equal(blk[0], 1u << 1);
+	assert_int_equal(blk[1], 0);
+	mft_plan_free(&p);
+	mc_clear(&mc);
+}
+
+static void test_memory_diff(void **st)
+{
+	(void)st;
+	struct mc_table mc;
+	struct mft_plan p;
+	struct mft_memory m;
+	uint8_t a[16] = { 0xff, 0x12, 1 };
+	uint16_t blk[MFT_BLOCK];
+
+	mc_init(&mc);
+	mft_memory_init(&m);
+	struct mc_group *g = mc_create(&mc, a, 0);
+	mc_join(&mc, g, host[0]->ports[1].guid, MC_JOIN_FULL);
+	mc_join(&mc, g, host[2]->ports[1].guid, MC_JOIN_FULL);
+	assert_int_equal(mft_plan_build(&p, f, &mc), 0);
+	unsigned l0 = sw_index(&p, leaf[0]);
+	/* unknown: due; written: not due; changed: due again */
+	assert_int_equal(mft_nblocks(&m, &p, l0), 1);
+	assert_true(mft_block_due(&m, &p, l0, 0, 0));
+	mft_block(&p, l0, 0, 0, blk);
+	mft_block_done(&m, leaf[0]->guid, leaf[0]->nports, 0, 0, blk);
+	assert_false(mft_block_due(&m, &p, l0, 0, 0));
+	mft_plan_free(&p);
+	int gone;
+	mc_leave(&mc, g, host[2]->ports[1].guid, MC_JOIN_FULL, &gone);
+	assert_int_equal(mft_plan_build(&p, f, &mc), 0);
+	assert_true(mft_block_due(&m, &p, l0, 0, 0));  /* the uplink bit goes */
+	mft_block_forget(&m, leaf[0]->guid, 0, 0);
+	assert_true(mft_block_due(&m, &p, l0, 0, 0));
+	mft_plan_free(&p);
+	mft_memory_clear(&m);
+	mc_clear(&mc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_memory_diff),
+	};
+	log_init("test", 1, LOG_LVL_ERR);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
