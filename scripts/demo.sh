@@ -2,7 +2,7 @@
 # A two-minute look at smd on a simulated fabric (ibsim): two HCAs cabled
 # back-to-back, smd on both. Builds smd (Release) into build-demo/, shows the
 # daemons' log lines as they come (ports going Active, the election), then
-# what infiniband-diags see (smpquery portinfo, sminfo), and stops
+# what infiniband-diags see (smpquery portinfo, sminfo, saquery), and stops
 # everything it started.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,6 +86,14 @@ for n in node1 node2; do
 	echo "  $n\$ sminfo -D 0      (the SM on this node)"
 	diag "$n" sminfo -D 0 2>&1 | sed 's/^/    /'
 done
+
+say "the SA on the master: what IPoIB and the diags ask"
+lid1=$(port_lid node1 0 1)
+lid2=$(port_lid node2 0 1)
+echo "  node2\$ saquery -g            (multicast groups: IPoIB's broadcast group)"
+diag node2 saquery -g 2>&1 | sed 's/^/    /'
+echo "  node2\$ saquery -p --slid $lid2 --dlid $lid1   (a path record)"
+diag node2 saquery -p --slid "$lid2" --dlid "$lid1" 2>&1 | grep -E 'dlid|slid|mtu|rate' | sed 's/^/    /'
 
 say "stopping"
 for p in "$pid2" "$pid1"; do

@@ -14,13 +14,14 @@
 #    a path with no destination (0x0600), an unknown GID (0x0500); smd keeps
 #    serving;
 #  - after failover the new master serves the broadcast group with the same
-#    MLID and nothing stale.
+#    MLID and nothing stale, with the MTU its smd.conf sets ([ipoib] mtu).
 . "$(dirname "$0")/lib.sh"
 is_smd || { note "smd-only test"; ok "skipped for $SIM_SM"; done_testing; }
 
 sim_start "$SIM_FABRICS/pair.net"
 smd_conf node1 "priority = 9" >/dev/null
-smd_conf node2 "priority = 3" >/dev/null
+# node2's SA will give IPoIB a 1024-byte MTU ([ipoib] mtu) once it masters.
+smd_conf node2 "priority = 3" "[ipoib]" "mtu = 1024" >/dev/null
 smd_start node1
 pid1=$SMD_PID
 log1=$SMD_LOG
@@ -139,9 +140,11 @@ must "node2 MASTER" wait_until 30 sm_state_is node2 MASTER -D 0
 must "node1 points at the new SM" wait_until 30 smlid_is node1 "$lid2"
 must "the new master's broadcast group" wait_until 10 eval 'SQ=$(diag node1 saquery -g 2>&1); grep -q "ff12:401b:ffff::ffff:ffff" <<<"$SQ"'
 is "same MLID" "$(sq_f Mlid)" 0xC000
+is "the MTU from [ipoib] mtu = 1024" "$(sq_f Mtu)" 0x83
 is "nothing stale: one record, no members yet" "$(grep -c 'MGID' <<<"$SQ")" 1
 must "node1 joins the new master's group" sac node1 bcast-join
 is "status" "$(sac_f status)" 0x0000
 is "MLID" "$(sac_f mlid)" 0xc000
+is "MTU 1024" "$(sac_f mtu)" 3
 
 done_testing
