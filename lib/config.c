@@ -24,6 +24,7 @@ void cfg_defaults(struct smd_config *cfg)
 	cfg->poll_retries = 3;
 	cfg->port_watch_ms = 250;
 	cfg->preempt = 1;
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", "/run/smd/smd.sock");
 	cfg->mad_window = 32;
 	cfg->mad_timeout_ms = 200;
 	cfg->mad_retries = 3;
@@ -145,6 +146,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("sm", "poll_retries", CFG_UINT, poll_retries, 1, 100, ""),
 	K("sm", "port_watch", CFG_UINT, port_watch_ms, 50, 10000, " ms"),
 	K("sm", "preempt", CFG_BOOL, preempt, 0, 0, ""),
+	K("sm", "control_socket", CFG_PATH, control_socket, 0, 0, ""),
 	K("mad", "window", CFG_UINT, mad_window, 1, 256, ""),
 	K("mad", "timeout", CFG_UINT, mad_timeout_ms, 10, 10000, " ms"),
 	K("mad", "retries", CFG_UINT, mad_retries, 0, 20, ""),

@@ -21,6 +21,7 @@ struct smd_config {
 	unsigned poll_retries;        /* misses before takeover, default 3, 1..100 */
 	unsigned port_watch_ms;       /* own-port watch period, default 250, 50..10000 */
 	int preempt;                  /* hand over to a better SM that joins; default yes */
+	char control_socket[CFG_PATH_MAX]; /* smctl's socket; default /run/smd/smd.sock */
 	/* [mad] */
 	unsigned mad_window;          /* outstanding SMPs, default 32, 1..256 */
 	unsigned mad_timeout_ms;      /* per attempt, default 200, 10..10000 */

@@ -11,6 +11,7 @@
 #define SUBNET_PREFIX 0xfe80000000000000ULL
 #define SA_PKT_LIFE 18         /* PacketLifeTime in SA records (OpenSM's default) */
 #define ONCE_LIMIT_MS 60000
+#define CLOSE_DRAIN_MS 1000    /* at exit, wait this long at most for replies */
 #define RESWEEP_DELAY_MS 1000
 #define POLL_CONFIRM_MS 100    /* after a missed poll, the next one comes this soon */
 #define SLOW_POLL_FACTOR 10    /* standbys behind the first poll this much slower, times their number */
@@ -24,10 +25,12 @@
 static void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
 static unsigned sm_poll_period(const struct sm *sm);
 
-static void sm_timer(struct event *ev, unsigned ms)
+/* Arm a timer, unless the SM is closing (nothing new may start then). */
+static void sm_timer(const struct sm *sm, struct event *ev, unsigned ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
-	evtimer_add(ev, &tv);
+	if (!sm->closing)
+		evtimer_add(ev, &tv);
 }
 
 uint8_t sm_priority(const struct sm *sm)
@@ -62,7 +65,12 @@ static void sm_stop_sweep(struct sm *sm)
 
 void sm_event(struct sm *sm, enum elect_event ev)
 {
-	switch (elect_step(&sm->state, ev)) {
+	enum sm_state before = sm->state;
+	enum elect_action act = elect_step(&sm->state, ev);
+
+	if (sm->state != before && sm->state_hook)
+		sm->state_hook(sm->state_hook_arg, sm);
+	switch (act) {
 	case ACT_NONE:
 		break;
 	case ACT_SWEEP:
@@ -92,7 +100,7 @@ void sm_event(struct sm *sm, enum elect_event ev)
 		sm->trap144_due = 1;
 		log_notice("following master SM 0x%016llx (priority %u)",
 			   (unsigned long long)sm->master.info.guid, sm->master.info.priority);
-		sm_timer(sm->poll_ev, sm_poll_period(sm));
+		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
 		break;
 	case ACT_STOP:
 		sm_stop_sweep(sm);
@@ -108,6 +116,8 @@ void sm_event(struct sm *sm, enum elect_event ev)
 
 static void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 {
+	if (sm->closing)
+		return;
 	if (sm->sweep) {
 		sm->resweep = 1;
 		return;
@@ -116,7 +126,7 @@ static void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 	sm->sweep = sweep_start(sm, mode);
 	if (!sm->sweep) {
 		log_warnx("cannot start a sweep; retrying");
-		evtimer_add(sm->kick_ev, &(struct timeval){ .tv_sec = 1 });
+		sm_timer(sm, sm->kick_ev, 1000);
 	}
 }
 
@@ -182,6 +192,8 @@ static void sm_mft_done(void *arg, unsigned sent, unsigned failed)
 		log_debug("multicast forwarding: %u table blocks written", sent);
 	if (sm->mft_again || sm->mc.changes != sm->mft_synced)
 		sm_mft_sync(sm);
+	if (sm->once && !sm->mft_sync && sm->once_rc == 0)
+		event_base_loopbreak(sm->base);
 }
 
 /* Multicast forwarding tables follow the groups and the topology. */
@@ -200,7 +212,10 @@ static void sm_mft_sync(struct sm *sm)
 
 void sm_sweep_done(struct sm *sm, int all_active)
 {
+	int was_up = sm->subnet_up;
 	sm->subnet_up = all_active;
+	if (was_up != all_active && sm->state_hook)
+		sm->state_hook(sm->state_hook_arg, sm);
 	if (all_active && sm->state == SM_MASTER) {
 		sm_sa_groups(sm);
 		sm_mft_sync(sm);
@@ -208,7 +223,10 @@ void sm_sweep_done(struct sm *sm, int all_active)
 	if (sm->once) {
 		if (all_active) {
 			sm->once_rc = 0;
-			event_base_loopbreak(sm->base);
+			/* Exit once the multicast tables are written too: nothing
+			 * may be in flight when the port closes. */
+			if (!sm->mft_sync)
+				event_base_loopbreak(sm->base);
 			return;
 		}
 		if (log_ms_since(&sm->once_t0) > ONCE_LIMIT_MS) {
@@ -222,7 +240,7 @@ void sm_sweep_done(struct sm *sm, int all_active)
 		return;
 	if (sm->state == SM_DISCOVERING && !sm->sweep) {
 		/* The sweep failed before the election could decide: try again. */
-		evtimer_add(sm->kick_ev, &(struct timeval){ .tv_sec = 1 });
+		sm_timer(sm, sm->kick_ev, 1000);
 		return;
 	}
 	unsigned delay = RESWEEP_DELAY_MS;
@@ -241,7 +259,7 @@ void sm_sweep_done(struct sm *sm, int all_active)
 	if (sm->resweep) {
 		sm->resweep = 0;
 		/* A pause, so a flapping link cannot spin the loop. */
-		sm_timer(sm->kick_ev, delay);
+		sm_timer(sm, sm->kick_ev, delay);
 	}
 }
 
@@ -257,6 +275,50 @@ static const char *hex64(uint64_t v, char *buf, size_t len)
 {
 	snprintf(buf, len, "0x%016llx", (unsigned long long)v);
 	return buf;
+}
+
+void sm_remember_peers(struct sm *sm, const struct sm_peer *peers, unsigned n, int keep_master)
+{
+	struct sm_peer master;
+	int have_master = 0;
+
+	if (keep_master)
+		for (unsigned i = 0; i < sm->npeers; i++)
+			if (sm->peers[i].info.guid == sm->master.info.guid) {
+				master = sm->peers[i];
+				have_master = 1;
+			}
+	struct sm_peer *np = calloc(n + 1, sizeof(*np));
+	if (!np)
+		return;
+	memcpy(np, peers, n * sizeof(*np));
+	if (keep_master) {
+		int listed = 0;
+		for (unsigned i = 0; i < n; i++)
+			listed |= np[i].info.guid == sm->master.info.guid;
+		if (!listed && sm->master.info.guid) {
+			np[n] = have_master ? master : sm->master;
+			np[n].info = sm->master.info;
+			n++;
+		}
+	}
+	free(sm->peers);
+	sm->peers = np;
+	sm->npeers = n;
+}
+
+void sm_set_state_hook(struct sm *sm, void (*fn)(void *arg, const struct sm *sm), void *arg)
+{
+	sm->state_hook = fn;
+	sm->state_hook_arg = arg;
+}
+
+void sm_force_sweep(struct sm *sm)
+{
+	if (sm->state == SM_MASTER || sm->state == SM_DISCOVERING)
+		sm_request_sweep(sm, "asked by smctl");
+	else if (sm->state == SM_STANDBY && !sm->sweep)
+		sm_start_sweep(sm, SWEEP_RECORD);
 }
 
 void sm_note_untrusted(struct sm *sm, const struct sm_peer *peers, unsigned n)
@@ -477,6 +539,7 @@ static void sm_peers_cb(void *arg, struct sm_peer *peers, unsigned n)
 	sm->peers_op = NULL;
 	if (sm->closing || sm->leaving)
 		return;
+	sm_remember_peers(sm, peers, n, sm->state == SM_STANDBY);
 	if (sm->state == SM_MASTER && !sm->sweep && !sm->ho_op) {
 		struct sm_peer *p = sm_pick_handover(sm, peers, n);
 		if (p)
@@ -542,7 +605,7 @@ int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg)
 		sm->left_cb = NULL;
 		return 0;
 	}
-	sm_timer(sm->leave_ev, LEAVE_LIMIT_MS);
+	sm_timer(sm, sm->leave_ev, LEAVE_LIMIT_MS);
 	return 1;
 }
 
@@ -640,7 +703,7 @@ static void sm_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	else if (sm->state == SM_STANDBY && !sm->sweep)
 		sm_start_sweep(sm, SWEEP_RECORD);
 	if (sm->cfg.sweep_interval)
-		sm_timer(sm->sweep_ev, sm->cfg.sweep_interval * 1000);
+		sm_timer(sm, sm->sweep_ev, sm->cfg.sweep_interval * 1000);
 }
 
 /* ---- standby: poll the master ------------------------------------------ */
@@ -684,7 +747,7 @@ static void sm_poll_reply(void *arg, const struct mad_reply *r)
 		return;
 	}
 next:
-	sm_timer(sm->poll_ev, sm_poll_period(sm));
+	sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
 }
 
 static void sm_poll_cb(evutil_socket_t fd, short what, void *arg)
@@ -701,7 +764,7 @@ static void sm_poll_cb(evutil_socket_t fd, short what, void *arg)
 	if (mad_smp(sm->mad, &q, sm_poll_reply, sm) == 0)
 		sm->poll_busy = 1;
 	else
-		sm_timer(sm->poll_ev, sm_poll_period(sm));
+		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
 }
 
 /* ---- own-port watch ---------------------------------------------------- */
@@ -713,7 +776,7 @@ static void sm_watch_reply(void *arg, const struct mad_reply *r)
 	sm->watch_busy = 0;
 	if (r->err == MAD_ECANCELED)
 		return;
-	sm_timer(sm->watch_ev, sm->cfg.port_watch_ms);
+	sm_timer(sm, sm->watch_ev, sm->cfg.port_watch_ms);
 	if (r->err != MAD_OK)
 		return;
 	unsigned phys = mad_get_field(mad_ro(r->data), 0, IB_PORT_PHYS_STATE_F);
@@ -749,7 +812,7 @@ static void sm_watch_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 
 	if (sm->watch_busy || !sm->local_portnum) {
-		sm_timer(sm->watch_ev, sm->cfg.port_watch_ms);
+		sm_timer(sm, sm->watch_ev, sm->cfg.port_watch_ms);
 		return;
 	}
 	dr_path_local(&local);
@@ -758,7 +821,7 @@ static void sm_watch_cb(evutil_socket_t fd, short what, void *arg)
 	if (mad_smp(sm->mad, &q, sm_watch_reply, sm) == 0)
 		sm->watch_busy = 1;
 	else
-		sm_timer(sm->watch_ev, sm->cfg.port_watch_ms);
+		sm_timer(sm, sm->watch_ev, sm->cfg.port_watch_ms);
 }
 
 /* ---- unsolicited MADs -------------------------------------------------- */
@@ -970,8 +1033,8 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	}
 	sm_event(sm, EV_START);
 	if (cfg->sweep_interval)
-		sm_timer(sm->sweep_ev, cfg->sweep_interval * 1000);
-	sm_timer(sm->watch_ev, cfg->port_watch_ms);
+		sm_timer(sm, sm->sweep_ev, cfg->sweep_interval * 1000);
+	sm_timer(sm, sm->watch_ev, cfg->port_watch_ms);
 	return sm;
 fail:
 	sm_free(sm);
@@ -988,6 +1051,20 @@ void sm_free(struct sm *sm)
 	peer_op_cancel(sm->peers_op);
 	peer_op_cancel(sm->ho_op);
 	mftsync_cancel(sm->mft_sync);
+	evtimer_del(sm->sweep_ev);
+	evtimer_del(sm->poll_ev);
+	evtimer_del(sm->watch_ev);
+	evtimer_del(sm->kick_ev);
+	evtimer_del(sm->leave_ev);
+	/* Let what is in flight come back before the port closes: a reply
+	 * for a closed port crashes libumad2sim's receiver. Every request has
+	 * a timer, so this ends. */
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (sm->mad && mad_pending(sm->mad) && log_ms_since(&t0) < CLOSE_DRAIN_MS) {
+		event_base_loopexit(sm->base, &(struct timeval){ .tv_usec = 50000 });
+		event_base_loop(sm->base, EVLOOP_ONCE);
+	}
 	/* Closing the engine ends every outstanding request through its
 	 * callback: aborted sweeps, light sweeps and polls free themselves. */
 	if (sm->mad) {
@@ -1000,6 +1077,7 @@ void sm_free(struct sm *sm)
 	lft_memory_clear(&sm->lfts);
 	mc_clear(&sm->mc);
 	mft_memory_clear(&sm->mft);
+	free(sm->peers);
 	fab_free(sm->fab);
 	lidmap_free(sm->lids);
 	if (sm->sweep_ev) event_free(sm->sweep_ev);
@@ -1027,7 +1105,7 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 						  cfg->mad_retries });
 	evtimer_del(sm->sweep_ev);
 	if (cfg->sweep_interval)
-		sm_timer(sm->sweep_ev, cfg->sweep_interval * 1000);
+		sm_timer(sm, sm->sweep_ev, cfg->sweep_interval * 1000);
 	log_notice("configuration reloaded (priority %u%s)", sm_priority(sm),
 		   old_prio != sm_priority(sm) ? ", changed" : "");
 	if ((old_prio == sm_priority(sm) && old_preempt == cfg->preempt) || sm->leaving)

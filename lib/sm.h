@@ -58,12 +58,22 @@ struct sm {
 	unsigned nstandby;        /* standbys, counting us */
 	struct timespec trap144_at;  /* last trap 144 announcing our priority */
 	int trap144_due;          /* announce at the next chance */
+	/* for smctl status */
+	struct sm_peer *peers;    /* the other SMs as last seen */
+	unsigned npeers;
+	struct {
+		time_t when;          /* end of the last master sweep, 0 = none */
+		double ms;
+		unsigned active, linked;
+	} last_sweep;
 	/* SA */
 	struct mc_table mc;       /* multicast groups (served while MASTER) */
 	struct mft_memory mft;    /* multicast forwarding programmed per switch */
 	struct mftsync *mft_sync; /* programming in flight */
 	unsigned mft_synced;      /* mc.changes the last programming started from */
 	int mft_again;            /* groups changed meanwhile: program again */
+	void (*state_hook)(void *arg, const struct sm *sm);
+	void *state_hook_arg;
 	/* SIGTERM */
 	int leaving;
 	void (*left_cb)(void *arg);
@@ -102,6 +112,13 @@ struct sm_peer *sm_pick_handover(struct sm *sm, struct sm_peer *peers, unsigned 
 void sm_handover(struct sm *sm, const struct sm_peer *to, int leaving);
 /* A standby's place in line from the SMs found: sets its polling pace. */
 void sm_set_line(struct sm *sm, const struct sm_peer *peers, unsigned n);
+/* Keep the SMs seen for status; keep_master: the list lacks the master
+ * (a standby does not ask it), keep its entry. */
+void sm_remember_peers(struct sm *sm, const struct sm_peer *peers, unsigned n, int keep_master);
+/* systemd and logs: the state changed (set by the daemon's main). */
+void sm_set_state_hook(struct sm *sm, void (*fn)(void *arg, const struct sm *sm), void *arg);
+/* smctl sweep */
+void sm_force_sweep(struct sm *sm);
 /* Log, once each, SMs ignored for their SM_Key. */
 void sm_note_untrusted(struct sm *sm, const struct sm_peer *peers, unsigned n);
 

@@ -235,6 +235,8 @@ static int sw_decide(struct sweep *sw)
 	struct peer_self me = sm_self(sm);
 	struct sm_peer *p;
 
+	sm_remember_peers(sm, sw->peers, sw->npeers, sw->mode == SWEEP_RECORD);
+
 	if (sw->mode == SWEEP_ELECT) {
 		/* Any trusted master wins over us (IBA: DISCOVERING that finds a
 		 * master stands by); else the best SM that outranks us. */
@@ -626,6 +628,10 @@ static void sw_stage_done(struct sweep *sw)
 	log_debug("sweep: %u SMPs (%u Sets), %u failed, %.1f ms", sw->mads, sw->sets,
 		  sw->errors, ms);
 	sm->mastered_once = 1;
+	sm->last_sweep.when = time(NULL);
+	sm->last_sweep.ms = ms;
+	sm->last_sweep.active = active;
+	sm->last_sweep.linked = linked;
 	sw_end_keep_model(sw);
 	sm_sweep_done(sm, all);
 }

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <event2/event.h>
+#include <systemd/sd-daemon.h>
 #include "config.h"
+#include "ctl.h"
 #include "log.h"
 #include "sm.h"
 
@@ -21,35 +23,83 @@ struct smd {
 	struct sm *sm;
 	struct event_base *base;
 	int stopping;             /* SIGTERM seen: handing over, then exit */
+	int ready;                /* READY=1 sent to systemd */
+	/* command-line overrides of the configuration, kept across reloads */
+	const char *port, *state_dir, *socket;
+	struct ctl *ctl;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: smd [-c|--config FILE] [-f|--foreground] [-p|--priority N] [--once]\n"
+		"           [--port CA:PORT|GUID] [--state-dir DIR] [--control-socket PATH]\n"
 		"           [--check-config] [-V|--version] [-h|--help]\n"
 		"  -c FILE         configuration (default %s)\n"
 		"  -f              stay in the foreground and log to stderr (default: syslog)\n"
 		"  -p N            SM priority 0..15, overrides the configuration\n"
 		"  --once          one sweep as master; exit 0 when every linked port is Active\n"
+		"  --port, --state-dir, --control-socket\n"
+		"                  override [sm] port, state_dir, control_socket (one\n"
+		"                  instance per port: see smd@.service)\n"
 		"  --check-config  validate the configuration and exit\n",
 		SMD_DEFAULT_CONFIG);
 }
 
 /* Load the configuration: the default file may be absent (built-in
  * defaults), a file named with -c may not. */
+/* --port, --state-dir, --control-socket win over the file, checked as the
+ * file's values are. */
+static int apply_overrides(const struct smd *d, struct smd_config *cfg)
+{
+	const struct { const char *v; char *field; const char *opt; } o[] = {
+		{ d->port, cfg->port, "--port" },
+		{ d->state_dir, cfg->state_dir, "--state-dir" },
+		{ d->socket, cfg->control_socket, "--control-socket" },
+	};
+	for (size_t i = 0; i < sizeof(o) / sizeof(o[0]); i++) {
+		if (!o[i].v)
+			continue;
+		if (strlen(o[i].v) >= CFG_PATH_MAX || (i > 0 && o[i].v[0] != '/') ||
+		    (i == 0 && cfg_parse_port(o[i].v, NULL, 0, NULL, NULL) < 0)) {
+			log_err("%s '%s': %s", o[i].opt, o[i].v,
+				i == 0 ? "neither CA:PORT (port 1..254) nor a 0x GUID" : "not an absolute path");
+			return -1;
+		}
+		snprintf(o[i].field, CFG_PATH_MAX, "%s", o[i].v);
+	}
+	return 0;
+}
+
 static int load_config(const struct smd *d, struct smd_config *cfg)
 {
 	char err[600];
 
 	cfg_defaults(cfg);
 	if (!d->conf_explicit && access(d->conf_path, F_OK) < 0 && errno == ENOENT)
-		return 0;
+		return apply_overrides(d, cfg);
 	if (cfg_load(d->conf_path, cfg, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
-	return 0;
+	return apply_overrides(d, cfg);
+}
+
+/* systemd: READY=1 once the election settled (MASTER or STANDBY), and
+ * the state in STATUS= (systemctl status shows it). */
+static void on_state(void *arg, const struct sm *sm)
+{
+	struct smd *d = arg;
+	char st[128];
+
+	snprintf(st, sizeof(st), "STATUS=%s%s, priority %u", sm_state_name(sm->state),
+		 sm->state == SM_MASTER && sm->subnet_up ? ", subnet up" : "", sm_priority(sm));
+	if (!d->ready && (sm->state == SM_MASTER || sm->state == SM_STANDBY)) {
+		d->ready = 1;
+		sd_notifyf(0, "READY=1\n%s", st);
+	} else {
+		sd_notify(0, st);
+	}
 }
 
 static void on_left(void *arg)
@@ -71,6 +121,7 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	}
 	d->stopping = 1;
 	log_notice("%s: stopping", strsignal((int)sig));
+	sd_notify(0, "STOPPING=1");
 	if (!sm_leave(d->sm, on_left, d))
 		event_base_loopbreak(d->base);
 }
@@ -81,11 +132,16 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	struct smd_config cfg;
 	(void)sig; (void)what;
 
+	sd_notify(0, "RELOADING=1");
 	if (load_config(d, &cfg) < 0) {
 		log_err("reload: keeping the running configuration");
+		sd_notify(0, "READY=1");
 		return;
 	}
+	if (strcmp(cfg.control_socket, d->sm->cfg.control_socket))
+		log_warnx("reload: control_socket changes take effect at restart");
 	sm_reload(d->sm, &cfg);
+	sd_notify(0, "READY=1");
 }
 
 int main(int argc, char **argv)
@@ -96,6 +152,9 @@ int main(int argc, char **argv)
 		{ "priority", required_argument, NULL, 'p' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "check-config", no_argument, NULL, 'k' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "control-socket", required_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -128,6 +187,15 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			check = 1;
+			break;
+		case 'P':
+			d.port = optarg;
+			break;
+		case 'S':
+			d.state_dir = optarg;
+			break;
+		case 'C':
+			d.socket = optarg;
 			break;
 		case 'V':
 			printf("smd %s\n", SMD_VERSION);
@@ -172,7 +240,20 @@ int main(int argc, char **argv)
 		log_err("cannot start");
 		return EXIT_RUNTIME;
 	}
+	if (!once) {
+		sm_set_state_hook(d.sm, on_state, &d);
+		int in_use;
+		d.ctl = ctl_open(d.base, cfg.control_socket, d.sm, &in_use);
+		if (!d.ctl && in_use) {
+			/* Two daemons behind one socket would mislead smctl. */
+			sm_free(d.sm);
+			return EXIT_RUNTIME;
+		}
+		if (!d.ctl)
+			log_warnx("running without a control socket: smctl cannot reach this smd");
+	}
 	event_base_dispatch(d.base);
+	ctl_close(d.ctl);
 
 	int rc = 0;
 	if (once) {

@@ -154,7 +154,7 @@ _cleanup() {
 	wait 2>/dev/null
 	if [ "$rc" -ne 0 ] || [ "$_T_FAILED" -ne 0 ]; then
 		[ "$rc" -ne 0 ] || rc=1
-		echo "# FAILED: work directory kept: $WORK"
+		echo "# FAILED (exit status $rc, failed checks: $_T_FAILED): work directory kept: $WORK"
 		for p in "$WORK"/*.log; do
 			[ -f "$p" ] || continue
 			echo "# ---- $(basename "$p") (last ${SIM_LOG_TAIL:-60} lines) ----"
@@ -455,7 +455,8 @@ _smd_preload() {
 }
 
 # smd_conf NODE [LINE...]: write $WORK/smd-NODE.conf with state_dir
-# $SM_STATE_DIR (default $WORK/state-NODE); extra LINEs go into [sm].
+# $SM_STATE_DIR (default $WORK/state-NODE) and control_socket
+# $WORK/smd-NODE.sock; extra LINEs go into [sm].
 # Prints the path.
 smd_conf() {
 	local node=$1; shift
@@ -464,6 +465,7 @@ smd_conf() {
 		echo "# written by tests/sim/t_$SIM_TEST.sh"
 		echo "[sm]"
 		echo "state_dir = ${SM_STATE_DIR:-$WORK/state-$node}"
+		echo "control_socket = $WORK/smd-$node.sock"
 		for l in "$@"; do echo "$l"; done
 		echo
 		echo "[log]"

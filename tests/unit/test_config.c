@@ -80,6 +80,7 @@ static void assert_cfg_equal(const struct smd_config *c, const struct smd_config
 	assert_int_equal(c->poll_retries, d->poll_retries);
 	assert_int_equal(c->port_watch_ms, d->port_watch_ms);
 	assert_int_equal(c->preempt, d->preempt);
+	assert_string_equal(c->control_socket, d->control_socket);
 	assert_int_equal(c->ipoib_mtu, d->ipoib_mtu);
 	assert_int_equal(c->ipoib_rate, d->ipoib_rate);
 	assert_int_equal(c->mad_window, d->mad_window);
@@ -104,6 +105,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.poll_retries, 3);
 	assert_int_equal(c.port_watch_ms, 250);
 	assert_int_equal(c.preempt, 1);
+	assert_string_equal(c.control_socket, "/run/smd/smd.sock");
 	assert_int_equal(c.mad_window, 32);
 	assert_int_equal(c.mad_timeout_ms, 200);
 	assert_int_equal(c.mad_retries, 3);
@@ -393,7 +395,7 @@ static void test_example_conf(void **state)
 static void test_example_conf_uncommented(void **state)
 {
 	static const char *keys[] = { "priority", "port", "state_dir", "sweep_interval",
-		"sm_key", "poll_interval", "poll_retries", "port_watch", "preempt", "window",
+		"sm_key", "poll_interval", "poll_retries", "port_watch", "preempt", "control_socket", "window",
 		"timeout", "retries", "engine", "mtu", "rate", "level" };
 	struct smd_config c, d;
 	char *text = read_all(SMD_EXAMPLE_CONF);

@@ -1,0 +1,213 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "rate.h"
+#include "report.h"
+
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	for (;;) {
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		int n = b->s ? vsnprintf(b->s + b->len, room, fmt, ap) : -1;
+		va_end(ap);
+		if (n >= 0 && (size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		while (n >= 0 && cap - b->len <= (size_t)n)
+			cap *= 2;
+		char *ns = realloc(b->s, cap);
+		if (!ns) {
+			b->oom = 1;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+}
+
+void sb_json_str(struct sbuf *b, const char *s)
+{
+	sb_printf(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			sb_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			sb_printf(b, "\\u%04x", c);
+		else
+			sb_printf(b, "%c", c);
+	}
+	sb_printf(b, "\"");
+}
+
+void sb_free(struct sbuf *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof(*b));
+}
+
+static uint16_t own_lid(const struct sm *sm)
+{
+	if (!sm->fab || !sm->fab->local)
+		return 0;
+	return fab_port_cur_lid(fab_lid_port(sm->fab->local));
+}
+
+static uint16_t lid_of(const struct sm *sm, uint64_t guid)
+{
+	const struct fab_port *p = sm->fab ? fab_port_by_guid(sm->fab, guid) : NULL;
+	return p ? (p->lid ? p->lid : fab_port_cur_lid(p)) : 0;
+}
+
+static unsigned ports_active(const struct sm *sm)
+{
+	unsigned n = 0;
+	for (struct fab_node *nd = sm->fab ? sm->fab->nodes : NULL; nd; nd = nd->next)
+		for (unsigned i = 1; i <= nd->nports; i++)
+			n += nd->ports[i].have_info && fab_port_linked(&nd->ports[i]) &&
+			     fab_port_state(&nd->ports[i]) == 4;
+	return n;
+}
+
+void report_status(const struct sm *sm, int json, struct sbuf *b)
+{
+	uint64_t mguid = 0;
+	uint16_t mlid = 0;
+	char when[32] = "";
+
+	if (sm->state == SM_MASTER) {
+		mguid = sm->port_guid;
+		mlid = own_lid(sm);
+	} else if (sm->state == SM_STANDBY) {
+		mguid = sm->master.info.guid;
+		mlid = lid_of(sm, mguid);
+	}
+	if (sm->last_sweep.when) {
+		struct tm tm;
+		localtime_r(&sm->last_sweep.when, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	}
+	unsigned nodes = sm->fab ? sm->fab->nnodes : 0, sws = sm->fab ? sm->fab->nswitches : 0;
+	if (json) {
+		sb_printf(b, "{\"state\":\"%s\",\"priority\":%u,\"guid\":\"0x%016llx\",\"lid\":%u,"
+			  "\"master_guid\":\"0x%016llx\",\"master_lid\":%u,\"sm_key\":\"0x%016llx\","
+			  "\"preempt\":%s,\"peers\":[",
+			  sm_state_name(sm->state), sm_priority(sm), (unsigned long long)sm->port_guid,
+			  own_lid(sm), (unsigned long long)mguid, mlid,
+			  (unsigned long long)sm->cfg.sm_key, sm->cfg.preempt ? "true" : "false");
+		for (unsigned i = 0; i < sm->npeers; i++)
+			sb_printf(b, "%s{\"guid\":\"0x%016llx\",\"priority\":%u,\"state\":\"%s\",\"lid\":%u}",
+				  i ? "," : "", (unsigned long long)sm->peers[i].info.guid,
+				  sm->peers[i].info.priority, sm_state_name(sm->peers[i].info.state),
+				  lid_of(sm, sm->peers[i].info.guid));
+		sb_printf(b, "],\"nodes\":%u,\"switches\":%u,\"ports_active\":%u,\"subnet_up\":%s,"
+			  "\"last_sweep\":", nodes, sws, ports_active(sm), sm->subnet_up ? "true" : "false");
+		if (sm->last_sweep.when)
+			sb_printf(b, "{\"time\":\"%s\",\"ms\":%.1f}", when, sm->last_sweep.ms);
+		else
+			sb_printf(b, "null");
+		sb_printf(b, "}\n");
+		return;
+	}
+	sb_printf(b, "state       %s%s\n", sm_state_name(sm->state),
+		  sm->state == SM_MASTER && sm->subnet_up ? ", subnet up" : "");
+	sb_printf(b, "priority    %u%s\n", sm_priority(sm), sm->cfg.preempt ? "" : " (preempt = no)");
+	sb_printf(b, "port        0x%016llx, LID %u\n", (unsigned long long)sm->port_guid, own_lid(sm));
+	if (mguid)
+		sb_printf(b, "master      0x%016llx, LID %u%s\n", (unsigned long long)mguid, mlid,
+			  mguid == sm->port_guid ? " (this SM)" : "");
+	else
+		sb_printf(b, "master      none known\n");
+	if (!sm->npeers)
+		sb_printf(b, "peers       none\n");
+	for (unsigned i = 0; i < sm->npeers; i++)
+		sb_printf(b, "%s0x%016llx priority %u %s\n", i ? "            " : "peers       ",
+			  (unsigned long long)sm->peers[i].info.guid, sm->peers[i].info.priority,
+			  sm_state_name(sm->peers[i].info.state));
+	sb_printf(b, "fabric      %u nodes, %u switches, %u ports Active\n", nodes, sws, ports_active(sm));
+	if (sm->last_sweep.when)
+		sb_printf(b, "last sweep  %s, %.1f ms, %u of %u linked ports Active\n", when,
+			  sm->last_sweep.ms, sm->last_sweep.active, sm->last_sweep.linked);
+	else
+		sb_printf(b, "last sweep  none as master\n");
+}
+
+void report_lids(const struct sm *sm, int json, struct sbuf *b)
+{
+	int first = 1;
+
+	if (json)
+		sb_printf(b, "[");
+	for (struct fab_node *n = sm->fab ? sm->fab->nodes : NULL; n; n = n->next) {
+		unsigned lo = fab_is_switch(n) ? 0 : 1, hi = fab_is_switch(n) ? 0 : n->nports;
+		for (unsigned i = lo; i <= hi; i++) {
+			const struct fab_port *p = &n->ports[i];
+			uint16_t lid = p->lid ? p->lid : (p->have_info ? fab_port_cur_lid(p) : 0);
+			if (!p->have_info || !lid)
+				continue;
+			if (json) {
+				sb_printf(b, "%s{\"guid\":\"0x%016llx\",\"lid\":%u,\"port\":%u,\"node\":",
+					  first ? "" : ",", (unsigned long long)p->guid, lid, p->num);
+				sb_json_str(b, n->desc);
+				sb_printf(b, "}");
+			} else {
+				sb_printf(b, "0x%016llx %5u  %s port %u\n", (unsigned long long)p->guid, lid,
+					  n->desc, p->num);
+			}
+			first = 0;
+		}
+	}
+	if (json)
+		sb_printf(b, "]\n");
+}
+
+static void mgid_str(const uint8_t *g, char *buf)
+{
+	for (int i = 0; i < 8; i++)
+		sprintf(buf + 5 * i, "%02x%02x%s", g[2 * i], g[2 * i + 1], i < 7 ? ":" : "");
+}
+
+void report_groups(const struct sm *sm, int json, struct sbuf *b)
+{
+	char mg[48];
+
+	if (json)
+		sb_printf(b, "[");
+	for (struct mc_group *g = sm->mc.groups; g; g = g->next) {
+		struct mc_member **mb = calloc(g->nmembers + 1, sizeof(*mb));
+		unsigned n = mb ? mc_members(g, mb, g->nmembers) : 0;
+		mgid_str(g->mgid, mg);
+		if (json) {
+			sb_printf(b, "%s{\"mgid\":\"%s\",\"mlid\":\"0x%04x\",\"qkey\":\"0x%08x\","
+				  "\"pkey\":\"0x%04x\",\"mtu\":%u,\"rate_gbps\":%.1f,\"members\":[",
+				  g == sm->mc.groups ? "" : ",", mg, g->mlid, g->qkey, g->pkey,
+				  mtu_bytes(g->mtu), rate_tenths(g->rate) / 10.0);
+			for (unsigned i = 0; i < n; i++)
+				sb_printf(b, "%s{\"guid\":\"0x%016llx\",\"join_state\":%u}", i ? "," : "",
+					  (unsigned long long)mb[i]->guid, mb[i]->join_state);
+			sb_printf(b, "]}");
+		} else {
+			sb_printf(b, "%s  MLID 0x%04x  Q_Key 0x%08x  MTU %u  rate %.1f Gb/s  %u member%s\n",
+				  mg, g->mlid, g->qkey, mtu_bytes(g->mtu), rate_tenths(g->rate) / 10.0, n,
+				  n == 1 ? "" : "s");
+			for (unsigned i = 0; i < n; i++)
+				sb_printf(b, "    0x%016llx  %s%s%s%s\n", (unsigned long long)mb[i]->guid,
+					  mb[i]->join_state & MC_JOIN_FULL ? "full " : "",
+					  mb[i]->join_state & MC_JOIN_NON ? "non-member " : "",
+					  mb[i]->join_state & MC_JOIN_SENDONLY_NON ? "send-only " : "",
+					  mb[i]->join_state & MC_JOIN_SENDONLY_FULL ? "send-only-full " : "");
+		}
+		free(mb);
+	}
+	if (json)
+		sb_printf(b, "]\n");
+	else if (!sm->mc.groups)
+		sb_printf(b, "no multicast groups%s\n", sm->state == SM_MASTER ? "" : " (groups are the master's)");
+}
