@@ -2,7 +2,8 @@
 # sim.reload: SIGHUP re-reads smd.conf. A bad file is refused with file:line
 # in the log and the running configuration stays (sminfo keeps reporting the
 # old priority, the daemon keeps running); a good file takes effect
-# (sminfo reports the new priority). A -p override survives reloads.
+# (sminfo reports the new priority) without a fabric sweep. A -p override
+# survives reloads.
 . "$(dirname "$0")/lib.sh"
 is_smd || { note "smd-only test"; ok "skipped for $SIM_SM"; done_testing; }
 
@@ -22,10 +23,12 @@ sminfo_of node1 -D 0
 is "priority unchanged after the bad reload" "$SMI_PRIO" 3
 
 smd_conf node1 "priority = 7" >/dev/null
+sweeps=$(grep -c "discovered" "$SMD_LOG")
 kill -HUP "$pid"
 check "priority 7 after a good reload" \
 	wait_until 10 eval 'sminfo_of node1 -D 0 && [ "$SMI_PRIO" = 7 ]'
 is "still MASTER" "$SMI_NAME" SMINFO_MASTER
+is "no fabric sweep for it" "$(grep -c "discovered" "$SMD_LOG")" "$sweeps"
 smd_stop "$pid"
 is "clean exit on SIGTERM" "$?" 0
 
