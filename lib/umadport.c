@@ -1,86 +1,186 @@
-#include <endian.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <infiniband/umad.h>
+#include <unistd.h>
 #include "config.h"
 #include "log.h"
 #include "umadport.h"
 
 #define PHYS_LINKUP 5
+#define MAX_PORTS 128
 
-static int umad_port_fill(const umad_ca_t *ca, const umad_port_t *p, struct mad_port_spec *out,
-			  uint64_t *guid)
+/* open() and read(), not stdio: libumad2sim stands in for sysfs through
+ * exactly those calls. */
+static int read_attr(const char *path, char *buf, size_t len)
 {
-	snprintf(out->ca, sizeof(out->ca), "%s", ca->ca_name);
-	out->port = p->portnum;
-	out->gsi_ca[0] = 0;
-	out->gsi_port = p->portnum;
-	*guid = be64toh(p->port_guid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	const struct ib_port_desc *x = a, *y = b;
+	int c = strcmp(x->ca, y->ca);
+	return c ? c : x->port - y->port;
+}
+
+/* "fe80:0000:0000:0000:0002:c903:00f4:1234" -> the low 64 bits. */
+static uint64_t gid_guid(const char *gid)
+{
+	unsigned g[8];
+	if (sscanf(gid, "%x:%x:%x:%x:%x:%x:%x:%x", &g[0], &g[1], &g[2], &g[3], &g[4], &g[5],
+		   &g[6], &g[7]) != 8)
+		return 0;
+	return (uint64_t)g[4] << 48 | (uint64_t)g[5] << 32 | (uint64_t)g[6] << 16 | g[7];
+}
+
+int umadport_scan(const char *root, struct ib_port_desc *out, int max)
+{
+	char path[512], val[128];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/class/infiniband", root);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	struct dirent *ca;
+	while ((ca = readdir(d)) && n < max) {
+		if (ca->d_name[0] == '.' || strlen(ca->d_name) >= sizeof(out->ca))
+			continue;
+		snprintf(path, sizeof(path), "%s/class/infiniband/%s/ports", root, ca->d_name);
+		DIR *pd = opendir(path);
+		if (!pd)
+			continue;
+		struct dirent *pe;
+		while ((pe = readdir(pd)) && n < max) {
+			char *end;
+			long port = strtol(pe->d_name, &end, 10);
+			if (*end || port < 1 || port > 254)
+				continue;
+			struct ib_port_desc *p = &out[n];
+			memset(p, 0, sizeof(*p));
+			snprintf(p->ca, sizeof(p->ca), "%s", ca->d_name);
+			p->port = (int)port;
+			p->is_ib = 1;
+#define ATTR(name) (snprintf(path, sizeof(path), "%s/class/infiniband/%s/ports/%ld/%s", root, \
+			     ca->d_name, port, name), read_attr(path, val, sizeof(val)) == 0)
+			if (ATTR("cap_mask"))
+				p->capmask = (uint32_t)strtoul(val, NULL, 0);
+			if (ATTR("phys_state"))
+				p->phys_state = atoi(val);
+			if (ATTR("link_layer"))
+				p->is_ib = strcmp(val, "Ethernet") != 0;
+			if (ATTR("gids/0"))
+				p->guid = gid_guid(val);
+#undef ATTR
+			n++;
+		}
+		closedir(pd);
+	}
+	closedir(d);
+	qsort(out, (size_t)n, sizeof(*out), cmp_port);
+	return n;
+}
+
+static int sm_capable(const struct ib_port_desc *p)
+{
+	return !(p->capmask & CAPMASK_IS_SM_DISABLED);
+}
+
+int umadport_choose(const struct ib_port_desc *ports, int n, const char *spec,
+		    struct mad_port_spec *out, uint64_t *guid)
+{
+	char want_ca[64] = "";
+	int want_port = 0;
+	uint64_t want_guid = 0;
+	const struct ib_port_desc *sel = NULL, *first = NULL;
+
+	if (spec[0] && cfg_parse_port(spec, want_ca, sizeof(want_ca), &want_port, &want_guid) < 0) {
+		log_warnx("bad port '%s'", spec);
+		return -1;
+	}
+	for (int i = 0; i < n && !sel; i++) {
+		const struct ib_port_desc *p = &ports[i];
+		if (want_ca[0]) {
+			if (!strcmp(p->ca, want_ca) && p->port == want_port)
+				sel = p;
+		} else if (want_guid) {
+			if (p->guid == want_guid && p->is_ib)
+				sel = p;
+		} else if (p->is_ib && sm_capable(p)) {
+			/* the GSI half of a split port is found with its SMI half */
+			if (!first)
+				first = p;
+			if (p->phys_state == PHYS_LINKUP)
+				sel = p;
+		}
+	}
+	if (!sel && !spec[0] && first) {
+		/* No cable yet: run on the first port; the link may come later. */
+		log_warnx("no InfiniBand port has its link up; using %s:%d", first->ca, first->port);
+		sel = first;
+	}
+	if (!sel) {
+		if (want_ca[0])
+			log_warnx("port %s:%d not found", want_ca, want_port);
+		else if (want_guid)
+			log_warnx("no local port has GUID 0x%016llx", (unsigned long long)want_guid);
+		else
+			log_warnx("no InfiniBand port found (are ib_umad and the HCA driver loaded?)");
+		return -1;
+	}
+	/* The SMI/GSI pair: the ports that share this GUID. */
+	const struct ib_port_desc *smi = NULL, *gsi = NULL;
+	for (int i = 0; i < n; i++) {
+		const struct ib_port_desc *p = &ports[i];
+		if (p->guid != sel->guid || !sel->guid)
+			continue;
+		if (sm_capable(p) && !smi)
+			smi = p;
+		else if (!sm_capable(p) && !gsi)
+			gsi = p;
+	}
+	if (!smi) {
+		if (!sm_capable(sel)) {
+			log_warnx("port %s:%d has IsSMDisabled and no SMI device goes with it: an SM "
+				  "cannot run there", sel->ca, sel->port);
+			return -1;
+		}
+		smi = sel;
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->ca, sizeof(out->ca), "%s", smi->ca);
+	out->port = smi->port;
+	if (gsi && gsi != smi) {
+		snprintf(out->gsi_ca, sizeof(out->gsi_ca), "%s", gsi->ca);
+		out->gsi_port = gsi->port;
+		log_notice("SMI/GSI-split port 0x%016llx: SMPs on %s:%d, GMPs (the SA) on %s:%d",
+			   (unsigned long long)smi->guid, smi->ca, smi->port, gsi->ca, gsi->port);
+	} else {
+		out->gsi_port = smi->port;
+	}
+	*guid = smi->guid;
 	return 0;
 }
 
 int umad_port_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid)
 {
-	char cas[UMAD_MAX_DEVICES][UMAD_CA_NAME_LEN];
-	char want_ca[UMAD_CA_NAME_LEN] = "";
-	int want_port = 0, n;
-	uint64_t want_guid = 0;
+	struct ib_port_desc ports[MAX_PORTS];
+	int n = umadport_scan("/sys", ports, MAX_PORTS);
 
-	if (umad_init() < 0) {
-		log_warnx("cannot initialise libibumad");
-		return -1;
-	}
-	if (spec[0] && cfg_parse_port(spec, want_ca, sizeof(want_ca), &want_port, &want_guid) < 0) {
-		log_warnx("bad port '%s'", spec);
-		return -1;
-	}
-	struct mad_port_spec first = { .port = 0 };
-	uint64_t first_guid = 0;
-	n = umad_get_cas_names(cas, UMAD_MAX_DEVICES);
 	if (n <= 0) {
 		log_warnx("no InfiniBand devices found (are ib_umad and the HCA driver loaded?)");
 		return -1;
 	}
-	for (int i = 0; i < n; i++) {
-		umad_ca_t ca;
-		if (want_ca[0] && strcmp(want_ca, cas[i]))
-			continue;
-		if (umad_get_ca(cas[i], &ca) < 0)
-			continue;
-		for (int j = 0; j < UMAD_CA_MAX_PORTS; j++) {
-			umad_port_t *p = ca.ports[j];
-			if (!p)
-				continue;
-			int match;
-			if (!want_ca[0] && !want_guid && !first.port &&
-			    strcmp(p->link_layer, "Ethernet") != 0)
-				umad_port_fill(&ca, p, &first, &first_guid);
-			if (want_ca[0])
-				match = p->portnum == want_port;
-			else if (want_guid)
-				match = be64toh(p->port_guid) == want_guid;
-			else
-				match = p->phys_state == PHYS_LINKUP &&
-					strcmp(p->link_layer, "Ethernet") != 0;
-			if (match) {
-				umad_port_fill(&ca, p, out, guid);
-				umad_release_ca(&ca);
-				return 0;
-			}
-		}
-		umad_release_ca(&ca);
-	}
-	if (want_ca[0])
-		log_warnx("port %s:%d not found", want_ca, want_port);
-	else if (want_guid)
-		log_warnx("no local port has GUID 0x%016llx", (unsigned long long)want_guid);
-	else if (first.port) {
-		/* No cable yet: run on the first port; the link may come later. */
-		log_warnx("no InfiniBand port has its link up; using %s:%d", first.ca, first.port);
-		*out = first;
-		*guid = first_guid;
-		return 0;
-	} else
-		log_warnx("no InfiniBand port found");
-	return -1;
+	return umadport_choose(ports, n, spec, out, guid);
 }

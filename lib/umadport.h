@@ -1,15 +1,39 @@
-/* umadport: which local CA port smd runs on ([sm] port). */
+/* umadport: which local CA port smd runs on ([sm] port), read from sysfs,
+ * and where its SMPs and GMPs go. On SMI/GSI-split HCAs (kernel 6.11+,
+ * multi-plane ports such as ConnectX-8) one port GUID shows up on two
+ * devices: the one whose CapabilityMask has IsSMDisabled carries the GMPs
+ * (the SA), the other (ibdev "smiN") the SMPs. Bookworm's rdma-core 44 has
+ * no API for that, so the pairing is done here from sysfs, the way rdma-core
+ * 56's umad_get_smi_gsi_pairs() does it. */
 #ifndef SMD_UMADPORT_H
 #define SMD_UMADPORT_H
 
 #include <stdint.h>
 #include "mad.h"
 
-/* spec: "" (the first InfiniBand port whose link is up), "CA:PORT", or a
- * port GUID "0x...". Fills the MAD engine's port spec and the port GUID.
- * Returns 0, or -1 with the reason logged.
- * SMPs and GMPs use the same device here; SMI/GSI-split HCAs (kernel 6.11+)
- * are not detected yet. */
+#define CAPMASK_IS_SM_DISABLED 0x400u
+
+struct ib_port_desc {
+	char ca[64];
+	int port;
+	uint64_t guid;            /* port GUID, host order */
+	uint32_t capmask;
+	int phys_state;           /* 5 = LinkUp */
+	int is_ib;                /* link layer InfiniBand (not Ethernet) */
+};
+
+/* Every port of every CA under root ("/sys" on a live system; a fake tree
+ * in tests): sorted by CA name, then port. Returns the count (at most max),
+ * -1 when root has no InfiniBand class directory. */
+int umadport_scan(const char *root, struct ib_port_desc *out, int max);
+
+/* Pick the port for spec ("" = the first InfiniBand port whose link is up,
+ * else the first InfiniBand port; "CA:PORT"; "0x<port GUID>") and its SMI
+ * and GSI devices. Pure. 0, or -1 with the reason logged. */
+int umadport_choose(const struct ib_port_desc *ports, int n, const char *spec,
+		    struct mad_port_spec *out, uint64_t *guid);
+
+/* Both, on the live system. */
 int umad_port_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid);
 
 #endif
