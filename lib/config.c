@@ -22,7 +22,7 @@ void cfg_defaults(struct smd_config *cfg)
 	cfg->sm_key = 0x1;
 	cfg->poll_interval_ms = 300;
 	cfg->poll_retries = 3;
-	cfg->port_watch_ms = 250;
+	cfg->port_watch_ms = 500;
 	cfg->preempt = 1;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", "/run/smd/smd.sock");
 	cfg->mad_window = 32;

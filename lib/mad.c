@@ -14,9 +14,12 @@
 
 #define MAD_SLOT_BITS 8
 #define MAD_SLOTS (1u << MAD_SLOT_BITS)
-#define RX_TIMEOUT_MS 1000     /* how often a receive thread looks at the stop flag
+#define RX_TIMEOUT_MS 10000    /* how often a receive thread looks at the stop flag
 				* (mad_close wakes it sooner with a MAD) */
 #define RX_BATCH 64            /* records taken from the pipe per read() */
+#define RX_STOP_WAIT_MS 100    /* stopping: wait for the wake-up's answer this long ... */
+#define RX_STOP_WAITS 10       /* ... this many times */
+#define MAD_WAKE_TID 0xffffffffu
 #define QP1_QKEY 0x80010000u
 
 /* Agents registered per handle, by class. */
@@ -110,6 +113,12 @@ static int mad_rx_one(struct mad_rx *rx, struct rx_rec *rec, int timeout_ms)
 	return 1;
 }
 
+/* The answer to mad_wake_rx()'s MAD (its TID is all ones). */
+static int mad_rx_is_wake(struct rx_rec *rec)
+{
+	return rec->len >= 24 && (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) == MAD_WAKE_TID;
+}
+
 static void *mad_rx_main(void *p)
 {
 	struct mad_rx *rx = p;
@@ -121,18 +130,25 @@ static void *mad_rx_main(void *p)
 
 	if (!buf)
 		return NULL;
-	while (!atomic_load(&e->stop)) {
+	/* Stopping, the SMI thread waits for the answer to mad_close()'s wake-up
+	 * MAD (or gives up after RX_STOP_WAITS short waits): an answer that came
+	 * after the port closed would hit libumad2sim's freed descriptor. */
+	int waits = rx->handle == MAD_H_SMI ? RX_STOP_WAITS : 0, woke = 0;
+	while (!atomic_load(&e->stop) || (!woke && waits-- > 0)) {
 		size_t n = 0;
 		struct rx_rec *rec = (struct rx_rec *)buf;
-		if (!mad_rx_one(rx, rec, RX_TIMEOUT_MS))
+		if (!mad_rx_one(rx, rec, atomic_load(&e->stop) ? RX_STOP_WAIT_MS : RX_TIMEOUT_MS))
 			continue;
 		int failed = rec->len < 0;
+		woke |= !failed && mad_rx_is_wake(rec);
 		n = 1;
 		/* Under load more replies are already waiting: take them along
 		 * (one pipe write and one wake-up of the loop for the lot). */
 		while (!failed && n < per_write &&
 		       mad_rx_one(rx, (struct rx_rec *)(buf + n * e->rec_size), 0)) {
-			failed = ((struct rx_rec *)(buf + n * e->rec_size))->len < 0;
+			struct rx_rec *more = (struct rx_rec *)(buf + n * e->rec_size);
+			failed = more->len < 0;
+			woke |= !failed && mad_rx_is_wake(more);
 			n++;
 		}
 		/* The pipe never blocks this thread: when the loop falls that far
@@ -559,7 +575,7 @@ static void mad_wake_rx(struct mad_engine *e)
 	dr_path_local(&local);
 	memset(buf, 0, umad_size());
 	smp_init_dr(umad_get_mad(umad), &local, IB_MAD_METHOD_GET, IB_ATTR_NODE_INFO, 0,
-		    0xffffffffu, NULL);
+		    MAD_WAKE_TID, NULL);
 	umad_set_addr(umad, 0xffff, 0, 0, 0);
 	(void)umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][AG_SMI_DR], umad, MAD_SIZE,
 			RX_TIMEOUT_MS, 0);

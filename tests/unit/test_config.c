@@ -103,7 +103,7 @@ static void test_defaults(void **state)
 	assert_true(c.sm_key == 0x1);
 	assert_int_equal(c.poll_interval_ms, 300);
 	assert_int_equal(c.poll_retries, 3);
-	assert_int_equal(c.port_watch_ms, 250);
+	assert_int_equal(c.port_watch_ms, 500);
 	assert_int_equal(c.preempt, 1);
 	assert_string_equal(c.control_socket, "/run/smd/smd.sock");
 	assert_int_equal(c.mad_window, 32);
