@@ -219,6 +219,22 @@ int sa_reply_recs(struct sa_ctx *c, const uint8_t *req, struct sa_recs *rs, stru
 	return 1;
 }
 
+/* A Get or GetTable over records: refuse other methods and components the
+ * SA does not match on (1, with the answer made). */
+static int sa_query_refused(const uint8_t *req, const struct sa_comp *comps, unsigned n,
+			    struct sa_resp *r, int *answered)
+{
+	unsigned m = sa_req_method(req), st;
+
+	if (m != IB_MAD_METHOD_GET && m != IB_MAD_METHOD_GET_TABLE)
+		st = MAD_ST_METHOD_ATTR_UNSUP;
+	else
+		st = sa_mask_check(sa_req_mask(req), comps, n);
+	if (st)
+		*answered = sa_reply(req, st, NULL, 0, r);
+	return st != 0;
+}
+
 /* ---- ClassPortInfo ------------------------------------------------------- */
 
 static int sa_class_port_info(const uint8_t *req, struct sa_resp *r)
@@ -271,14 +287,12 @@ static void nr_fill(uint8_t *rec, const struct fab_node *n, const struct fab_por
 
 static int sa_node_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
-	unsigned m = sa_req_method(req), st;
 	uint64_t mask = sa_req_mask(req);
 	struct sa_recs rs = { .size = NR_SIZE };
+	int answered;
 
-	if (m != IB_MAD_METHOD_GET && m != IB_MAD_METHOD_GET_TABLE)
-		return sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);
-	if ((st = sa_mask_check(mask, nr_comps, NCOMPS(nr_comps))))
-		return sa_reply(req, st, NULL, 0, r);
+	if (sa_query_refused(req, nr_comps, NCOMPS(nr_comps), r, &answered))
+		return answered;
 	for (struct fab_node *n = c->fab->nodes; n; n = n->next) {
 		unsigned first = fab_is_switch(n) ? 0 : 1, last = fab_is_switch(n) ? 0 : n->nports;
 		for (unsigned i = first; i <= last; i++) {
@@ -317,14 +331,12 @@ static const struct sa_comp pir_comps[] = {
 
 static int sa_portinfo_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
-	unsigned m = sa_req_method(req), st;
 	uint64_t mask = sa_req_mask(req);
 	struct sa_recs rs = { .size = PIR_SIZE };
+	int answered;
 
-	if (m != IB_MAD_METHOD_GET && m != IB_MAD_METHOD_GET_TABLE)
-		return sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);
-	if ((st = sa_mask_check(mask, pir_comps, NCOMPS(pir_comps))))
-		return sa_reply(req, st, NULL, 0, r);
+	if (sa_query_refused(req, pir_comps, NCOMPS(pir_comps), r, &answered))
+		return answered;
 	for (struct fab_node *n = c->fab->nodes; n; n = n->next) {
 		uint16_t swlid = fab_is_switch(n) ? n->ports[0].lid : 0;
 		for (unsigned i = fab_is_switch(n) ? 0 : 1; i <= n->nports; i++) {

@@ -155,20 +155,36 @@ static char *gid_str(const uint8_t *g, char *buf, size_t len)
 	return buf;
 }
 
+/* Join and leave name the group, the port and the join state: the port,
+ * or NULL with the error answer made (*answered). */
+static struct fab_port *mcm_port(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r,
+				 int *answered)
+{
+	const uint64_t need = M(MC_MGID) | M(MC_PORTGID) | M(MC_JOIN);
+	unsigned st = 0;
+
+	if ((sa_req_mask(req) & need) != need) {
+		*answered = sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
+		return NULL;
+	}
+	struct fab_port *p = sa_gid_port(c, sa_req_rec(req) + MCM_PORTGID, &st);
+	if (!p)
+		*answered = sa_reply(req, st, NULL, 0, r);
+	return p;
+}
+
 static int mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
 	const uint8_t *q = sa_req_rec(req);
 	uint64_t mask = sa_req_mask(req);
-	unsigned st = 0, join = sf_get(q, MCM_JOIN);
+	unsigned join = sf_get(q, MCM_JOIN);
 	uint8_t rec[MCM_SIZE];
 	char gs[48];
+	int answered;
 
-	if ((mask & (M(MC_MGID) | M(MC_PORTGID) | M(MC_JOIN))) !=
-	    (M(MC_MGID) | M(MC_PORTGID) | M(MC_JOIN)))
-		return sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
-	struct fab_port *p = sa_gid_port(c, q + MCM_PORTGID, &st);
+	struct fab_port *p = mcm_port(c, req, r, &answered);
 	if (!p)
-		return sa_reply(req, st, NULL, 0, r);
+		return answered;
 	if (!join || q[MCM_MGID] != 0xff || ((mask & M(MC_PROXY)) && sf_get(q, MCM_PROXY)))
 		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
 	struct mc_group *g = mc_find(c->mc, q + MCM_MGID);
@@ -213,17 +229,13 @@ static int mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 static int mcm_leave(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
 	const uint8_t *q = sa_req_rec(req);
-	uint64_t mask = sa_req_mask(req);
-	unsigned st = 0, join = sf_get(q, MCM_JOIN);
+	unsigned join = sf_get(q, MCM_JOIN);
 	uint8_t rec[MCM_SIZE];
-	int gone;
+	int gone, answered;
 
-	if ((mask & (M(MC_MGID) | M(MC_PORTGID) | M(MC_JOIN))) !=
-	    (M(MC_MGID) | M(MC_PORTGID) | M(MC_JOIN)))
-		return sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
-	struct fab_port *p = sa_gid_port(c, q + MCM_PORTGID, &st);
+	struct fab_port *p = mcm_port(c, req, r, &answered);
 	if (!p)
-		return sa_reply(req, st, NULL, 0, r);
+		return answered;
 	struct mc_group *g = mc_find(c->mc, q + MCM_MGID);
 	if (!g || !join)
 		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
