@@ -291,7 +291,8 @@ void sm_remember_peers(struct sm *sm, const struct sm_peer *peers, unsigned n, i
 	struct sm_peer *np = calloc(n + 1, sizeof(*np));
 	if (!np)
 		return;
-	memcpy(np, peers, n * sizeof(*np));
+	if (n)
+		memcpy(np, peers, n * sizeof(*np));
 	if (keep_master) {
 		int listed = 0;
 		for (unsigned i = 0; i < n; i++)
