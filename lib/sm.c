@@ -24,6 +24,7 @@
 
 static void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
 static unsigned sm_poll_period(const struct sm *sm);
+static void sm_mft_sync(struct sm *sm);
 
 /* Arm a timer, unless the SM is closing (nothing new may start then). */
 static void sm_timer(const struct sm *sm, struct event *ev, unsigned ms)
@@ -185,9 +186,10 @@ static void sm_mft_done(void *arg, unsigned sent, unsigned failed)
 	struct sm *sm = arg;
 
 	sm->mft_sync = NULL;
+	sm->mft_retry = failed != 0;
 	if (failed)
-		log_warnx("multicast forwarding: %u of %u table blocks not written; next sweep retries",
-			  failed, sent);
+		log_warnx("multicast forwarding: %u of %u table blocks not written; the next sweep "
+			  "retries", failed, sent);
 	else
 		log_debug("multicast forwarding: %u table blocks written", sent);
 	if (sm->mft_again || sm->mc.changes != sm->mft_synced)
@@ -394,6 +396,11 @@ static void sm_handed_over(void *arg, enum ho_result res)
 
 	sm->ho_op = NULL;
 	hex64(sm->ho_peer.info.guid, g, sizeof(g));
+	if (res != HO_OK && sm->leaving) {
+		log_warnx("SM %s accepted the handover but does not report MASTER", g);
+		sm_left(sm);
+		return;
+	}
 	if (res != HO_OK) {
 		log_warnx("SM %s accepted the handover but does not report MASTER; staying MASTER", g);
 		sm->refused_guid = sm->ho_peer.info.guid;
@@ -404,6 +411,8 @@ static void sm_handed_over(void *arg, enum ho_result res)
 	sm->master = sm->ho_peer;
 	sm->line_pos = 0;
 	sm_event(sm, EV_HANDED_OVER);
+	if (sm->leaving)
+		sm_left(sm);  /* SIGTERM came during this handover */
 }
 
 static void sm_handover_done(void *arg, enum ho_result res)
@@ -568,6 +577,11 @@ static void sm_leave_peers(void *arg, struct sm_peer *peers, unsigned n)
 	sm->peers_op = NULL;
 	if (sm->closing)
 		return;
+	if (peer_best(peers, n, 1u << SM_MASTER, &me, 1, 0)) {
+		log_notice("another master is up; leaving it the fabric");
+		sm_left(sm);
+		return;
+	}
 	struct sm_peer *p = peer_best(peers, n, 1u << SM_STANDBY, &me, 1, 0);
 	if (!p) {
 		log_notice("no standby SM to hand over to");
@@ -594,12 +608,16 @@ int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg)
 	sm->leaving = 1;
 	sm->left_cb = cb;
 	sm->left_arg = arg;
+	if (sm->ho_op) {
+		/* A handover is under way: let it finish, then leave (a second
+		 * one to another standby would make two masters). */
+		sm_timer(sm, sm->leave_ev, LEAVE_LIMIT_MS);
+		return 1;
+	}
 	sm_stop_sweep(sm);
 	evtimer_del(sm->kick_ev);
 	evtimer_del(sm->sweep_ev);
 	peer_op_cancel(sm->peers_op);
-	peer_op_cancel(sm->ho_op);
-	sm->ho_op = NULL;
 	sm->peers_op = peer_query_all(sm->mad, sm->fab, 0, sm_leave_peers, sm);
 	if (!sm->peers_op) {
 		sm->leaving = 0;
@@ -687,6 +705,8 @@ static void sm_light_sweep(struct sm *sm)
 	/* Known SMs: a better one standing by, or a better master (fabrics
 	 * merged, or a standby that took over too early), gets the mastership. */
 	sm_peers_refresh(sm);
+	if (sm->mft_retry)
+		sm_mft_sync(sm);
 	if (!l->pending) {
 		free(l);
 		return;
@@ -1052,11 +1072,10 @@ void sm_free(struct sm *sm)
 	peer_op_cancel(sm->peers_op);
 	peer_op_cancel(sm->ho_op);
 	mftsync_cancel(sm->mft_sync);
-	evtimer_del(sm->sweep_ev);
-	evtimer_del(sm->poll_ev);
-	evtimer_del(sm->watch_ev);
-	evtimer_del(sm->kick_ev);
-	evtimer_del(sm->leave_ev);
+	struct event *evs[] = { sm->sweep_ev, sm->poll_ev, sm->watch_ev, sm->kick_ev, sm->leave_ev };
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i])
+			evtimer_del(evs[i]);
 	/* Let what is in flight come back before the port closes: a reply
 	 * for a closed port crashes libumad2sim's receiver. Every request has
 	 * a timer, so this ends. */

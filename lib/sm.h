@@ -72,6 +72,7 @@ struct sm {
 	struct mftsync *mft_sync; /* programming in flight */
 	unsigned mft_synced;      /* mc.changes the last programming started from */
 	int mft_again;            /* groups changed meanwhile: program again */
+	int mft_retry;            /* blocks failed: the next light sweep retries */
 	void (*state_hook)(void *arg, const struct sm *sm);
 	void *state_hook_arg;
 	/* SIGTERM */

@@ -242,6 +242,12 @@ static void wait_reply(void *arg, const struct mad_reply *r)
 
 	if (op_returned(op))
 		return;
+	if (r->err == MAD_ECANCELED) {
+		/* The engine is closing: never poll again. */
+		op->done_cb(op->arg, HO_NOT_MASTER);
+		op_free(op);
+		return;
+	}
 	if (r->err == MAD_OK) {
 		sminfo_decode(r->data, &si);
 		if (si.state == SM_MASTER) {

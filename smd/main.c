@@ -132,16 +132,18 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	struct smd_config cfg;
 	(void)sig; (void)what;
 
+	/* READY=1 again only if it was said before: a reload during start-up
+	 * must not announce an election that has not settled. */
 	sd_notify(0, "RELOADING=1");
 	if (load_config(d, &cfg) < 0) {
 		log_err("reload: keeping the running configuration");
-		sd_notify(0, "READY=1");
-		return;
+	} else {
+		if (strcmp(cfg.control_socket, d->sm->cfg.control_socket))
+			log_warnx("reload: control_socket changes take effect at restart");
+		sm_reload(d->sm, &cfg);
 	}
-	if (strcmp(cfg.control_socket, d->sm->cfg.control_socket))
-		log_warnx("reload: control_socket changes take effect at restart");
-	sm_reload(d->sm, &cfg);
-	sd_notify(0, "READY=1");
+	if (d->ready)
+		sd_notify(0, "READY=1");
 }
 
 int main(int argc, char **argv)
