@@ -76,6 +76,15 @@ static unsigned ports_active(const struct sm *sm)
 	return n;
 }
 
+/* A peer as last seen; the master a standby follows as its polls see it. */
+static const struct sm_info *peer_info(const struct sm *sm, unsigned i)
+{
+	const struct sm_info *si = &sm->peers[i].info;
+	if (sm->state == SM_STANDBY && si->guid == sm->master.info.guid)
+		return &sm->master.info;
+	return si;
+}
+
 void report_status(const struct sm *sm, int json, struct sbuf *b)
 {
 	uint64_t mguid = 0;
@@ -104,9 +113,9 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 			  (unsigned long long)sm->cfg.sm_key, sm->cfg.preempt ? "true" : "false");
 		for (unsigned i = 0; i < sm->npeers; i++)
 			sb_printf(b, "%s{\"guid\":\"0x%016llx\",\"priority\":%u,\"state\":\"%s\",\"lid\":%u}",
-				  i ? "," : "", (unsigned long long)sm->peers[i].info.guid,
-				  sm->peers[i].info.priority, sm_state_name(sm->peers[i].info.state),
-				  lid_of(sm, sm->peers[i].info.guid));
+				  i ? "," : "", (unsigned long long)peer_info(sm, i)->guid,
+				  peer_info(sm, i)->priority, sm_state_name(peer_info(sm, i)->state),
+				  lid_of(sm, peer_info(sm, i)->guid));
 		sb_printf(b, "],\"nodes\":%u,\"switches\":%u,\"ports_active\":%u,\"subnet_up\":%s,"
 			  "\"last_sweep\":", nodes, sws, ports_active(sm), sm->subnet_up ? "true" : "false");
 		if (sm->last_sweep.when)
@@ -129,8 +138,8 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 		sb_printf(b, "peers       none\n");
 	for (unsigned i = 0; i < sm->npeers; i++)
 		sb_printf(b, "%s0x%016llx priority %u %s\n", i ? "            " : "peers       ",
-			  (unsigned long long)sm->peers[i].info.guid, sm->peers[i].info.priority,
-			  sm_state_name(sm->peers[i].info.state));
+			  (unsigned long long)peer_info(sm, i)->guid, peer_info(sm, i)->priority,
+			  sm_state_name(peer_info(sm, i)->state));
 	sb_printf(b, "fabric      %u nodes, %u switches, %u ports Active\n", nodes, sws, ports_active(sm));
 	if (sm->last_sweep.when)
 		sb_printf(b, "last sweep  %s, %.1f ms, %u of %u linked ports Active\n", when,

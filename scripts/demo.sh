@@ -2,8 +2,8 @@
 # A two-minute look at smd on a simulated fabric (ibsim): two HCAs cabled
 # back-to-back, smd on both. Builds smd (Release) into build-demo/, shows the
 # daemons' log lines as they come (ports going Active, the election), then
-# what infiniband-diags see (smpquery portinfo, sminfo, saquery), and stops
-# everything it started.
+# what infiniband-diags see (smpquery portinfo, sminfo, saquery) and what
+# smctl says, and stops everything it started.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -85,6 +85,12 @@ for n in node1 node2; do
 	diag "$n" sminfo 2>&1 | sed 's/^/    /'
 	echo "  $n\$ sminfo -D 0      (the SM on this node)"
 	diag "$n" sminfo -D 0 2>&1 | sed 's/^/    /'
+done
+
+say "smctl: each daemon's own view, over its control socket"
+for n in node1 node2; do
+	echo "  $n\$ smctl status"
+	"$root/build-demo/smctl" --socket "$WORK/smd-$n.sock" status 2>&1 | sed 's/^/    /'
 done
 
 say "the SA on the master: what IPoIB and the diags ask"

@@ -77,6 +77,8 @@ is "node2: priority" "$(jf "$J2" priority)" 3
 check "node2: master_guid is node1's" guid_eq "$(jf "$J2" master_guid)" "$g1"
 is "node2: master_lid is node1's LID (smpquery)" "$(jf "$J2" master_lid)" "$lid1"
 is "node2: lid" "$(jf "$J2" lid)" "$lid2"
+check "node2: peers lists node1 as MASTER with priority 9" \
+	grep -q "\"peers\":\[{\"guid\":\"0x$(printf '%016x' "$((g1))")\",\"priority\":9,\"state\":\"MASTER\"" <<<"$J2"
 
 T=$("$SMCTL" --socket "$WORK/smd-node1.sock" status)
 check "text status: state line" grep -q "^state  *MASTER, subnet up" <<<"$T"
