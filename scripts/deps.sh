@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config time strace
 libibumad-dev libibmad-dev libevent-dev libinih-dev libcmocka-dev
-libsystemd-dev systemd
+libsystemd-dev systemd groff-base
 ibsim-utils libumad2sim0 infiniband-diags opensm"
 
 missing=""
