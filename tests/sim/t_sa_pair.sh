@@ -53,6 +53,8 @@ SQ=$(sq PIR "$lid1/1")
 is "PortInfoRecord: EndPortLid" "$(sq_f EndPortLid)" "$lid1"
 is "PortInfoRecord: Lid" "$(sq_f 'Lid:')" "$lid1"
 is "PortInfoRecord: LinkState" "$(sq_f 'LinkState:')" Active
+SQ=$(sq -s)
+is "saquery -s (PortInfoRecord by IsSM capability): the SM's port" "$(sq_f EndPortLid)" "$lid1"
 SQ=$(sq -p --slid "$lid1" --dlid "$lid2")
 is "PathRecord (saquery): dlid" "$(sq_f dlid)" "$lid2"
 is "PathRecord (saquery): slid" "$(sq_f slid)" "$lid1"
