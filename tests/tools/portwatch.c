@@ -41,95 +41,100 @@ static int all_active(struct ibmad_port *mp, struct target *t, int n)
 	return 1;
 }
 
-static int is_master(struct ibmad_port *mp, ib_portid_t *id)
+/* What the probe waits for, polled every 2 ms. */
+struct probe {
+	struct ibmad_port *mp;
+	struct target *t;
+	int n;
+	ib_portid_t master;           /* -m */
+	int (*test)(struct probe *);
+};
+
+static int test_all_active(struct probe *p)
+{
+	return all_active(p->mp, p->t, p->n);
+}
+
+static int test_master(struct probe *p)
 {
 	uint8_t data[IB_SMP_DATA_SIZE];
 
 	memset(data, 0, sizeof(data));
-	if (!smp_query_via(data, id, IB_ATTR_SMINFO, 0, 100, mp))
+	if (!smp_query_via(data, &p->master, IB_ATTR_SMINFO, 0, 100, p->mp))
 		return 0;
 	return mad_get_field(data, 0, IB_SMINFO_STATE_F) == 3;
 }
 
-static int watch_master(int argc, char **argv)
+/* Poll until test() says want; 1 when `end` passes first. */
+static int wait_for(struct probe *p, int want, long long end)
 {
-	int mgmt[] = { IB_SMI_CLASS, IB_SMI_DIRECT_CLASS };
-	ib_portid_t id;
-
-	if (argc != 4)
-		return 2;
-	long long timeout = atoll(argv[2]);
-	memset(&id, 0, sizeof(id));
-	if (str2drpath(&id.drpath, argv[3], 0, 0) < 0)
-		return 2;
-	struct ibmad_port *mp = mad_rpc_open_port(NULL, 0, mgmt, 2);
-	if (!mp)
-		return 2;
-	printf("ready\n");
-	fflush(stdout);
-	long long end = now_ms(CLOCK_MONOTONIC) + timeout;
-	while (!is_master(mp, &id)) {
+	while (p->test(p) != want) {
 		if (now_ms(CLOCK_MONOTONIC) > end)
 			return 1;
 		usleep(2000);
 	}
-	printf("%lld\n", now_ms(CLOCK_REALTIME));
-	mad_rpc_close_port(mp);
 	return 0;
+}
+
+static void say_ready(void)
+{
+	printf("ready\n");
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)
 {
 	int mgmt[] = { IB_SMI_CLASS, IB_SMI_DIRECT_CLASS };
-	int wait_down = 0, i = 1;
+	int wait_down = 0, watch_master = 0, i = 1;
 	struct target t[16];
+	struct probe p = { .t = t, .test = test_all_active };
 
-	if (argc > 1 && !strcmp(argv[1], "-m"))
-		return watch_master(argc, argv);
-
-	if (argc > 1 && !strcmp(argv[1], "-d")) {
+	if (argc > 1 && !strcmp(argv[1], "-m")) {
+		watch_master = 1;
+		i++;
+	} else if (argc > 1 && !strcmp(argv[1], "-d")) {
 		wait_down = 1;
 		i++;
 	}
-	if (argc - i < 2 || argc - i - 1 > 16) {
-		fprintf(stderr, "usage: portwatch [-d] TIMEOUT_MS DRPATH:PORT...\n");
+	if (watch_master ? argc - i != 2 : (argc - i < 2 || argc - i - 1 > 16)) {
+		fprintf(stderr, "usage: portwatch [-d] TIMEOUT_MS DRPATH:PORT...\n"
+				"       portwatch -m TIMEOUT_MS DRPATH\n");
 		return 2;
 	}
 	long long timeout = atoll(argv[i++]);
-	int n = 0;
-	for (; i < argc; i++, n++) {
+	if (watch_master) {
+		p.test = test_master;
+		if (str2drpath(&p.master.drpath, argv[i], 0, 0) < 0)
+			return 2;
+	}
+	for (; !watch_master && i < argc; i++, p.n++) {
 		char path[128], *colon;
 		snprintf(path, sizeof(path), "%s", argv[i]);
 		colon = strrchr(path, ':');
 		if (!colon)
 			return 2;
 		*colon = 0;
-		memset(&t[n].id, 0, sizeof(t[n].id));
-		if (str2drpath(&t[n].id.drpath, path, 0, 0) < 0)
+		memset(&t[p.n].id, 0, sizeof(t[p.n].id));
+		if (str2drpath(&t[p.n].id.drpath, path, 0, 0) < 0)
 			return 2;
-		t[n].port = atoi(colon + 1);
+		t[p.n].port = atoi(colon + 1);
 	}
-	struct ibmad_port *mp = mad_rpc_open_port(NULL, 0, mgmt, 2);
-	if (!mp) {
+	p.mp = mad_rpc_open_port(NULL, 0, mgmt, 2);
+	if (!p.mp) {
 		fprintf(stderr, "portwatch: cannot open the umad port\n");
 		return 2;
 	}
 	long long end = now_ms(CLOCK_MONOTONIC) + timeout;
+	if (watch_master)
+		say_ready();
 	if (wait_down) {
-		printf("ready\n");
-		fflush(stdout);
-		while (all_active(mp, t, n))
-			if (now_ms(CLOCK_MONOTONIC) > end)
-				return 1;
-			else
-				usleep(2000);
-	}
-	while (!all_active(mp, t, n)) {
-		if (now_ms(CLOCK_MONOTONIC) > end)
+		say_ready();
+		if (wait_for(&p, 0, end))
 			return 1;
-		usleep(2000);
 	}
+	if (wait_for(&p, 1, end))
+		return 1;
 	printf("%lld\n", now_ms(CLOCK_REALTIME));
-	mad_rpc_close_port(mp);
+	mad_rpc_close_port(p.mp);
 	return 0;
 }
