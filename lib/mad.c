@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <infiniband/umad.h>
 #include <infiniband/mad.h>
@@ -20,6 +21,9 @@
 #define RX_STOP_WAIT_MS 100    /* stopping: wait for the wake-up's answer this long ... */
 #define RX_STOP_WAITS 10       /* ... this many times */
 #define MAD_WAKE_TID 0xffffffffu
+#define MAD_WATCH_TID 0xfffffffeu
+#define PORTINFO_IS_SM (1u << 1)  /* CapabilityMask.IsSM */
+#define REC_WATCH MAD_H_COUNT  /* rx_rec.handle of a watch reading for the loop */
 #define QP1_QKEY 0x80010000u
 
 /* Agents registered per handle, by class. */
@@ -93,6 +97,11 @@ struct mad_engine {
 	void *unsol_arg;
 	struct mad_stats st;
 	unsigned warned;              /* bit per kind of malformed MAD already logged */
+	/* own-port watch: set by the loop, run by the SMI receive thread */
+	atomic_uint watch_period_ms;
+	atomic_int watch_port;
+	mad_watch_fn watch_cb;
+	void *watch_arg;
 };
 
 static void mad_pump(struct mad_engine *e);
@@ -111,6 +120,47 @@ static int mad_rx_one(struct mad_rx *rx, struct rx_rec *rec, int timeout_ms)
 	rec->len = rc < 0 ? rc : len;
 	rec->handle = rx->handle;
 	return 1;
+}
+
+/* Send the watch's PortInfo Get (from the receive thread: a umad write is
+ * one atomic call, and libumad2sim locks around it). */
+static void mad_watch_send(struct mad_engine *e)
+{
+	uint8_t buf[512];
+	void *umad = buf;
+	struct dr_path local;
+
+	dr_path_local(&local);
+	memset(buf, 0, umad_size());
+	smp_init_dr(umad_get_mad(umad), &local, IB_MAD_METHOD_GET, IB_ATTR_PORT_INFO,
+		    (uint32_t)atomic_load(&e->watch_port), MAD_WATCH_TID, NULL);
+	umad_set_addr(umad, 0xffff, 0, 0, 0);
+	(void)umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][AG_SMI_DR], umad, MAD_SIZE,
+			(int)e->opts.timeout_ms, 0);
+}
+
+/* What the watch compares: state, physical state, IsSM; a failed reading
+ * counts as a state of its own. */
+static uint32_t mad_watch_key(struct rx_rec *rec)
+{
+	uint8_t *mad = umad_get_mad(rec->umad);
+	if (umad_status(rec->umad) || mad_hdr_status(mad))
+		return 0xffffffffu;
+	uint8_t *pi = smp_data(mad);
+	return mad_get_field(pi, 0, IB_PORT_STATE_F) | mad_get_field(pi, 0, IB_PORT_PHYS_STATE_F) << 4 |
+	       (mad_get_field(pi, 0, IB_PORT_CAPMASK_F) & PORTINFO_IS_SM ? 1u : 0u) << 8;
+}
+
+static int mad_rx_is_watch(struct rx_rec *rec)
+{
+	return rec->len >= 24 && (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) == MAD_WATCH_TID;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The answer to mad_wake_rx()'s MAD (its TID is all ones). */
@@ -134,10 +184,24 @@ static void *mad_rx_main(void *p)
 	 * MAD (or gives up after RX_STOP_WAITS short waits): an answer that came
 	 * after the port closed would hit libumad2sim's freed descriptor. */
 	int waits = rx->handle == MAD_H_SMI ? RX_STOP_WAITS : 0, woke = 0;
+	long long next_watch = 0;
+	uint32_t last_key = 0;
+	int have_key = 0;
 	while (!atomic_load(&e->stop) || (!woke && waits-- > 0)) {
 		size_t n = 0;
 		struct rx_rec *rec = (struct rx_rec *)buf;
-		if (!mad_rx_one(rx, rec, atomic_load(&e->stop) ? RX_STOP_WAIT_MS : RX_TIMEOUT_MS))
+		int timeout = atomic_load(&e->stop) ? RX_STOP_WAIT_MS : RX_TIMEOUT_MS;
+		unsigned period = rx->handle == MAD_H_SMI ? atomic_load(&e->watch_period_ms) : 0;
+		if (period && !atomic_load(&e->stop)) {
+			long long now = mono_ms();
+			if (now >= next_watch) {
+				mad_watch_send(e);
+				next_watch = now + period;
+			}
+			if (next_watch - now < timeout)
+				timeout = (int)(next_watch - now);
+		}
+		if (!mad_rx_one(rx, rec, timeout))
 			continue;
 		int failed = rec->len < 0;
 		woke |= !failed && mad_rx_is_wake(rec);
@@ -151,6 +215,25 @@ static void *mad_rx_main(void *p)
 			woke |= !failed && mad_rx_is_wake(more);
 			n++;
 		}
+		/* Watch readings go to the loop only when something changed. */
+		size_t kept = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct rx_rec *r = (struct rx_rec *)(buf + i * e->rec_size);
+			if (r->len >= 0 && mad_rx_is_watch(r)) {
+				uint32_t key = mad_watch_key(r);
+				if (have_key && key == last_key)
+					continue;
+				last_key = key;
+				have_key = 1;
+				r->handle = REC_WATCH;
+			}
+			if (kept != i)
+				memcpy(buf + kept * e->rec_size, r, e->rec_size);
+			kept++;
+		}
+		n = kept;
+		if (!n)
+			continue;
 		/* The pipe never blocks this thread: when the loop falls that far
 		 * behind, the MADs are dropped like ones lost on the wire (the
 		 * senders' retries cover them) and counted. */
@@ -350,6 +433,11 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 		mad_malformed(e, 0, "short or bad base version");
 		return;
 	}
+	if (rec->handle == REC_WATCH) {
+		if (e->watch_cb && !umad_status(rec->umad) && !mad_hdr_status(mad))
+			e->watch_cb(e->watch_arg, smp_data(mad));
+		return;
+	}
 	if (ustatus || mad_hdr_is_response(mad) ||
 	    mad_hdr_method(mad) == IB_MAD_METHOD_TRAP_REPRESS) {
 		/* Our own request or response returned with a umad status is
@@ -374,6 +462,15 @@ static void mad_pipe_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t n = read(fd, e->batch, RX_BATCH * e->rec_size);
 	for (ssize_t off = 0; off + (ssize_t)e->rec_size <= n; off += (ssize_t)e->rec_size)
 		mad_dispatch(e, (struct rx_rec *)(e->batch + off));
+}
+
+void mad_watch_port(struct mad_engine *e, int portnum, unsigned period_ms, mad_watch_fn cb,
+		    void *arg)
+{
+	e->watch_cb = cb;
+	e->watch_arg = arg;
+	atomic_store(&e->watch_port, portnum);
+	atomic_store(&e->watch_period_ms, period_ms);
 }
 
 uint16_t mad_from_lid(const struct mad_from *from)

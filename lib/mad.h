@@ -97,6 +97,15 @@ struct smp_req {
 };
 int mad_smp(struct mad_engine *e, const struct smp_req *r, mad_done_fn cb, void *arg);
 
+/* The own-port watch: the SMI receive thread reads PortInfo of local port
+ * portnum every period_ms by itself (directed route) and wakes the loop
+ * (cb with the 64 bytes of PortInfo) only when PortState, PhysState or the
+ * IsSM bit differ from the last reading, and on the first one. Idle, it
+ * costs one SMP and no wake-up of the loop. period_ms 0 stops it. */
+typedef void (*mad_watch_fn)(void *arg, const uint8_t portinfo[64]);
+void mad_watch_port(struct mad_engine *e, int portnum, unsigned period_ms, mad_watch_fn cb,
+		    void *arg);
+
 /* Answer an unsolicited request: mad is the request turned into its response
  * with mad_make_response(). */
 int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, const struct mad_from *from);

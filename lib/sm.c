@@ -790,26 +790,22 @@ static void sm_poll_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- own-port watch ---------------------------------------------------- */
 
-static void sm_watch_reply(void *arg, const struct mad_reply *r)
+/* A new reading of the own port (the engine reports only changes). */
+static void sm_watch_changed(void *arg, const uint8_t pi[64])
 {
 	struct sm *sm = arg;
 
-	sm->watch_busy = 0;
-	if (r->err == MAD_ECANCELED)
+	if (sm->closing)
 		return;
-	sm_timer(sm, sm->watch_ev, sm->cfg.port_watch_ms);
-	if (r->err != MAD_OK)
-		return;
-	unsigned phys = mad_get_field(mad_ro(r->data), 0, IB_PORT_PHYS_STATE_F);
-	unsigned state = mad_get_field(mad_ro(r->data), 0, IB_PORT_STATE_F);
+	unsigned phys = mad_get_field(mad_ro(pi), 0, IB_PORT_PHYS_STATE_F);
+	unsigned state = mad_get_field(mad_ro(pi), 0, IB_PORT_STATE_F);
 	int up = phys == PHYS_LINKUP;
 
 	if (up != sm->own_linkup)
 		log_notice("own port link %s", up ? "up" : "down");
-	int changed = up != sm->own_linkup || state != sm->own_state;
 	sm->own_linkup = up;
 	sm->own_state = state;
-	if (up && !(mad_get_field(mad_ro(r->data), 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM)) {
+	if (up && !(mad_get_field(mad_ro(pi), 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM)) {
 		/* Real ports keep IsSM while issm is open; ibsim drops it on relink. */
 		log_info("own port lost its IsSM bit; re-opening issm");
 		if (mad_reopen_issm(sm->mad) < 0)
@@ -820,29 +816,10 @@ static void sm_watch_reply(void *arg, const struct mad_reply *r)
 		return;
 	}
 	/* A replugged cable comes back in Init: configure it now rather than
-	 * at the next sweep. Only on a change: an unfinished subnet is retried
-	 * by the back-off in sm_sweep_done(). */
-	if (sm->state == SM_MASTER && state != PORT_ACTIVE && changed)
+	 * at the next sweep. An unfinished subnet is retried by the back-off
+	 * in sm_sweep_done(). */
+	if (sm->state == SM_MASTER && state != PORT_ACTIVE)
 		sm_request_sweep(sm, "own port is not Active");
-}
-
-static void sm_watch_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct sm *sm = arg;
-	struct dr_path local;
-	(void)fd; (void)what;
-
-	if (sm->watch_busy || !sm->local_portnum) {
-		sm_timer(sm, sm->watch_ev, sm->cfg.port_watch_ms);
-		return;
-	}
-	dr_path_local(&local);
-	struct smp_req q = { .dr = &local, .method = IB_MAD_METHOD_GET, .attr = IB_ATTR_PORT_INFO,
-			     .mod = sm->local_portnum, .timeout_ms = -1, .retries = 0 };
-	if (mad_smp(sm->mad, &q, sm_watch_reply, sm) == 0)
-		sm->watch_busy = 1;
-	else
-		sm_timer(sm, sm->watch_ev, sm->cfg.port_watch_ms);
 }
 
 /* ---- unsolicited MADs -------------------------------------------------- */
@@ -1010,6 +987,7 @@ static int sm_open_port(struct sm *sm)
 	if (!sm->mad)
 		return -1;
 	sm->port_guid = guid;
+	sm->local_portnum = (uint8_t)spec.port;
 	log_notice("running on %s port %d (port GUID 0x%016llx), priority %u", spec.ca, spec.port,
 		   (unsigned long long)guid, sm_priority(sm));
 	return 0;
@@ -1035,10 +1013,9 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	mft_memory_init(&sm->mft);
 	sm->sweep_ev = evtimer_new(base, sm_sweep_cb, sm);
 	sm->poll_ev = evtimer_new(base, sm_poll_cb, sm);
-	sm->watch_ev = evtimer_new(base, sm_watch_cb, sm);
 	sm->kick_ev = evtimer_new(base, sm_kick_cb, sm);
 	sm->leave_ev = evtimer_new(base, sm_leave_timeout, sm);
-	if (!sm->lids || !sm->sweep_ev || !sm->poll_ev || !sm->watch_ev || !sm->kick_ev ||
+	if (!sm->lids || !sm->sweep_ev || !sm->poll_ev || !sm->kick_ev ||
 	    !sm->leave_ev)
 		goto fail;
 	if (lidmap_load(sm->lids, cfg->state_dir) < 0)
@@ -1055,7 +1032,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	sm_event(sm, EV_START);
 	if (cfg->sweep_interval)
 		sm_timer(sm, sm->sweep_ev, cfg->sweep_interval * 1000);
-	sm_timer(sm, sm->watch_ev, cfg->port_watch_ms);
+	mad_watch_port(sm->mad, sm->local_portnum, cfg->port_watch_ms, sm_watch_changed, sm);
 	return sm;
 fail:
 	sm_free(sm);
@@ -1072,7 +1049,9 @@ void sm_free(struct sm *sm)
 	peer_op_cancel(sm->peers_op);
 	peer_op_cancel(sm->ho_op);
 	mftsync_cancel(sm->mft_sync);
-	struct event *evs[] = { sm->sweep_ev, sm->poll_ev, sm->watch_ev, sm->kick_ev, sm->leave_ev };
+	if (sm->mad)
+		mad_watch_port(sm->mad, 0, 0, NULL, NULL);
+	struct event *evs[] = { sm->sweep_ev, sm->poll_ev, sm->kick_ev, sm->leave_ev };
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i])
 			evtimer_del(evs[i]);
@@ -1102,7 +1081,6 @@ void sm_free(struct sm *sm)
 	lidmap_free(sm->lids);
 	if (sm->sweep_ev) event_free(sm->sweep_ev);
 	if (sm->poll_ev) event_free(sm->poll_ev);
-	if (sm->watch_ev) event_free(sm->watch_ev);
 	if (sm->kick_ev) event_free(sm->kick_ev);
 	if (sm->leave_ev) event_free(sm->leave_ev);
 	free(sm);
@@ -1126,6 +1104,8 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 	evtimer_del(sm->sweep_ev);
 	if (cfg->sweep_interval)
 		sm_timer(sm, sm->sweep_ev, cfg->sweep_interval * 1000);
+	if (!sm->once)
+		mad_watch_port(sm->mad, sm->local_portnum, cfg->port_watch_ms, sm_watch_changed, sm);
 	log_notice("configuration reloaded (priority %u%s)", sm_priority(sm),
 		   old_prio != sm_priority(sm) ? ", changed" : "");
 	if ((old_prio == sm_priority(sm) && old_preempt == cfg->preempt) || sm->leaving)

@@ -41,10 +41,10 @@ struct sm {
 	unsigned misses;
 	int own_linkup;           /* own port has a physical link */
 	unsigned own_state;
-	int poll_busy, watch_busy, light_busy;
+	int poll_busy, light_busy;
 	int closing;              /* sm_free is ending outstanding requests */
 	unsigned retry_ms;        /* back-off before re-sweeping an unfinished subnet */
-	struct event *sweep_ev, *poll_ev, *watch_ev, *kick_ev, *leave_ev;
+	struct event *sweep_ev, *poll_ev, *kick_ev, *leave_ev;
 	/* other SMs */
 	struct peer_op *peers_op; /* SMInfo refresh in flight */
 	struct peer_op *ho_op;    /* handover (or the wait after it) in flight */

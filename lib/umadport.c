@@ -69,7 +69,7 @@ int umadport_scan(const char *root, struct ib_port_desc *out, int max)
 				continue;
 			struct ib_port_desc *p = &out[n];
 			memset(p, 0, sizeof(*p));
-			snprintf(p->ca, sizeof(p->ca), "%s", ca->d_name);
+			memcpy(p->ca, ca->d_name, strlen(ca->d_name) + 1);  /* length checked above */
 			p->port = (int)port;
 			p->is_ib = 1;
 #define ATTR(name) (snprintf(path, sizeof(path), "%s/class/infiniband/%s/ports/%ld/%s", root, \
