@@ -155,6 +155,13 @@ void mc_forget_port(struct mc_table *t, uint64_t guid)
 	}
 }
 
+struct mc_group *mc_ipoib_broadcast(const struct mc_table *t)
+{
+	uint8_t mgid[16];
+	mc_ipoib_broadcast_mgid(mgid, 0xffff);
+	return mc_find(t, mgid);
+}
+
 void mc_ipoib_broadcast_mgid(uint8_t mgid[16], uint16_t pkey)
 {
 	static const uint8_t base[16] = { 0xff, 0x12, 0x40, 0x1b, 0, 0, 0, 0,

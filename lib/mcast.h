@@ -69,5 +69,7 @@ unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), 
 
 /* ff12:401b:<pkey>::ffff:ffff, the IPoIB IPv4 broadcast group. */
 void mc_ipoib_broadcast_mgid(uint8_t mgid[16], uint16_t pkey);
+/* That group for the default partition, if it exists. */
+struct mc_group *mc_ipoib_broadcast(const struct mc_table *t);
 
 #endif

@@ -423,11 +423,11 @@ struct mc_group *sa_ensure_broadcast(struct mc_table *mc, unsigned mtu, unsigned
 				     unsigned pkt_life)
 {
 	uint8_t mgid[16];
-	struct mc_group *g;
+	struct mc_group *g = mc_ipoib_broadcast(mc);
 
-	mc_ipoib_broadcast_mgid(mgid, 0xffff);
-	if ((g = mc_find(mc, mgid)))
+	if (g)
 		return g;
+	mc_ipoib_broadcast_mgid(mgid, 0xffff);
 	g = mc_create(mc, mgid, MC_MLID_FIRST);
 	if (!g)
 		return NULL;

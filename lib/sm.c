@@ -156,18 +156,21 @@ static int sm_port_present(void *arg, uint64_t guid)
 
 /* The SA's groups after a master sweep: IPoIB's broadcast group exists as
  * soon as the subnet is up; ports gone from the fabric leave their groups. */
+/* The broadcast group's MTU and rate: [ipoib] mtu and rate, or the fabric's. */
+static void sm_ipoib_params(const struct sm *sm, unsigned *mtu, unsigned *rate)
+{
+	sa_fabric_mtu_rate(sm->fab, mtu, rate);
+	if (sm->cfg.ipoib_mtu)
+		*mtu = sm->cfg.ipoib_mtu;
+	if (sm->cfg.ipoib_rate)
+		*rate = sm->cfg.ipoib_rate;
+}
+
 static void sm_sa_groups(struct sm *sm)
 {
-	unsigned mtu, rate;
-
-	sa_fabric_mtu_rate(sm->fab, &mtu, &rate);
-	if (sm->cfg.ipoib_mtu)
-		mtu = sm->cfg.ipoib_mtu;
-	if (sm->cfg.ipoib_rate)
-		rate = sm->cfg.ipoib_rate;
-	uint8_t mgid[16];
-	mc_ipoib_broadcast_mgid(mgid, 0xffff);
-	if (!mc_find(&sm->mc, mgid)) {
+	if (!mc_ipoib_broadcast(&sm->mc)) {
+		unsigned mtu, rate;
+		sm_ipoib_params(sm, &mtu, &rate);
 		struct mc_group *g = sa_ensure_broadcast(&sm->mc, mtu, rate, SA_PKT_LIFE);
 		if (g)
 			log_info("IPoIB broadcast group ready: MLID 0x%04x, MTU %u, rate %u.%u Gb/s",
@@ -912,15 +915,14 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 		.lfts = &sm->lfts, .mc = &sm->mc, .prefix = SUBNET_PREFIX,
 		.pkt_life = SA_PKT_LIFE,
 	};
-	uint8_t mgid[16];
-
-	/* Groups a join creates get the broadcast group's MTU and rate. */
-	mc_ipoib_broadcast_mgid(mgid, 0xffff);
-	const struct mc_group *b = mc_find(&sm->mc, mgid);
-	sa_fabric_mtu_rate(sm->fab, &c.new_group_mtu, &c.new_group_rate);
+	/* Groups a join creates get the broadcast group's MTU and rate (the
+	 * fabric's are worked out only when there is none: not per query). */
+	const struct mc_group *b = mc_ipoib_broadcast(&sm->mc);
 	if (b) {
 		c.new_group_mtu = b->mtu;
 		c.new_group_rate = b->rate;
+	} else {
+		sm_ipoib_params(sm, &c.new_group_mtu, &c.new_group_rate);
 	}
 	if (!sa_answer(&c, mad, len, mad_from_lid(from), &r))
 		return;
