@@ -570,6 +570,8 @@ static void sm_peers_refresh(struct sm *sm)
 		return;
 	uint64_t skip = sm->state == SM_STANDBY ? sm->master.info.guid : 0;
 	sm->peers_op = peer_query_all(sm->mad, sm->fab, skip, sm_peers_cb, sm);
+	if (!sm->peers_op)
+		sm_peers_cb(sm, NULL, 0);  /* no other SM known */
 }
 
 static void sm_leave_peers(void *arg, struct sm_peer *peers, unsigned n)

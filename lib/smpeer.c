@@ -84,7 +84,6 @@ struct peer_op {
 struct query_ctx {                 /* one SMInfo Get of OP_QUERY */
 	struct peer_op *op;
 	struct sm_peer peer;
-	int dummy;                 /* no SM to ask: only brings the loop back */
 };
 
 static void op_free(struct peer_op *op)
@@ -127,7 +126,7 @@ static void query_reply(void *arg, const struct mad_reply *r)
 		free(q);
 		return;
 	}
-	if (r->err == MAD_OK && !q->dummy) {
+	if (r->err == MAD_OK) {
 		struct sm_peer *np = realloc(op->peers, (op->npeers + 1) * sizeof(*np));
 		if (np) {
 			op->peers = np;
@@ -176,22 +175,8 @@ struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 		}
 	}
 	if (!op->pending) {
-		/* Nobody to ask: answer from the loop, never from in here. */
-		op->pending = 1;
-		struct dr_path local;
-		dr_path_local(&local);
-		struct query_ctx *q = calloc(1, sizeof(*q));
-		struct smp_req rq = { .dr = &local, .method = IB_MAD_METHOD_GET,
-				      .attr = IB_ATTR_NODE_INFO, .timeout_ms = -1, .retries = 0 };
-		if (q) {
-			q->op = op;
-			q->dummy = 1;
-		}
-		if (!q || mad_smp(mad, &rq, query_reply, q) < 0) {
-			free(q);
-			op_free(op);
-			return NULL;
-		}
+		op_free(op);  /* nobody to ask */
+		return NULL;
 	}
 	return op;
 }

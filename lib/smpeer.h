@@ -45,7 +45,8 @@ struct peer_op;
 void peer_op_cancel(struct peer_op *op);
 
 /* SMInfo of every IsSM port of the model (its LID-carrying ports), except
- * our own port and `skip` (0: none). cb gets the SMs that answered. */
+ * our own port and `skip` (0: none). cb gets the SMs that answered. NULL
+ * (and no callback) when there is no SM to ask, or no memory. */
 typedef void (*peer_list_fn)(void *arg, struct sm_peer *peers, unsigned n);
 struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 			       uint64_t skip, peer_list_fn cb, void *arg);

@@ -29,6 +29,7 @@ struct sweep {
 	struct disc *disc;
 	struct fabric *fab;
 	struct timespec t0;
+	struct peer_op *peer_op;  /* the PEERS stage's SMInfo queries */
 	struct sm_peer *peers;
 	unsigned npeers;
 	unsigned mads, sets, errors;
@@ -196,36 +197,32 @@ static int sw_assign_lids(struct sweep *sw)
 
 /* ---- peers and the election -------------------------------------------- */
 
-static void sw_got_sminfo(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+static void sw_peers_found(void *arg, struct sm_peer *peers, unsigned n)
 {
-	if (r->err != MAD_OK)
-		return;  /* IsSM set but nobody answers: not an SM we can rank */
-	struct sm_peer *np = realloc(sw->peers, (sw->npeers + 1) * sizeof(*np));
-	if (!np)
-		return;
-	sw->peers = np;
-	struct sm_peer *peer = &sw->peers[sw->npeers++];
-	memset(peer, 0, sizeof(*peer));
-	sminfo_decode(r->data, &peer->info);
-	peer->path = q->port->path;
-	peer->port_guid = q->port->guid;
-	peer->lid = fab_port_cur_lid(q->port);
-	log_debug("found SM 0x%016llx priority %u state %s", (unsigned long long)peer->info.guid,
-		  peer->info.priority, sm_state_name(peer->info.state));
+	struct sweep *sw = arg;
+
+	sw->peer_op = NULL;
+	sw->pending--;
+	if (n && (sw->peers = malloc(n * sizeof(*peers)))) {
+		memcpy(sw->peers, peers, n * sizeof(*peers));
+		sw->npeers = n;
+	}
+	for (unsigned i = 0; i < sw->npeers; i++)
+		log_debug("found SM 0x%016llx priority %u state %s",
+			  (unsigned long long)sw->peers[i].info.guid, sw->peers[i].info.priority,
+			  sm_state_name(sw->peers[i].info.state));
+	sw_advance(sw);
 }
 
 static void sw_stage_peers(struct sweep *sw)
 {
-	struct fab_port *own = sw->fab->local;
 	/* A standby that only records asks the master nothing: its polls do
 	 * that, and the master's load must not grow with the standbys. */
 	uint64_t skip = sw->mode == SWEEP_RECORD ? sw->sm->master.info.guid : 0;
 
-	FOR_LID_PORTS(sw->fab, n, p) {
-		if (!p->is_sm || p == own || (skip && p->guid == skip))
-			continue;
-		sw_send(sw, &p->path, IB_MAD_METHOD_GET, IB_ATTR_SMINFO, 0, NULL, p, sw_got_sminfo);
-	}
+	sw->peer_op = peer_query_all(sw->sm->mad, sw->fab, skip, sw_peers_found, sw);
+	if (sw->peer_op)
+		sw->pending++;
 }
 
 /* Returns 1 when the sweep has ended (we follow or hand over). */
@@ -724,6 +721,11 @@ void sweep_abort(struct sweep *sw)
 		return;
 	}
 	sw->aborted = 1;
+	if (sw->peer_op) {
+		peer_op_cancel(sw->peer_op);
+		sw->peer_op = NULL;
+		sw->pending--;
+	}
 	if (!sw->pending)
 		sw_free(sw);
 }
