@@ -94,3 +94,11 @@ void hmap_del(struct hmap *m, uint64_t key)
 		hmap_put(m, k, v);
 	}
 }
+
+void hmap_free_values(struct hmap *m, void (*fn)(void *val))
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i])
+			fn(m->vals[i]);
+	hmap_free(m);
+}

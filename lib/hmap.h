@@ -15,6 +15,8 @@ struct hmap {
 
 void hmap_init(struct hmap *m);
 void hmap_free(struct hmap *m);
+/* Call fn on every value, then free the map (owners of their values). */
+void hmap_free_values(struct hmap *m, void (*fn)(void *val));
 void *hmap_get(const struct hmap *m, uint64_t key);
 /* Insert or replace; returns 0, -1 on allocation failure. key must be != 0. */
 int hmap_put(struct hmap *m, uint64_t key, void *val);

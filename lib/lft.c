@@ -10,8 +10,9 @@ void lft_memory_init(struct lft_memory *m)
 	hmap_init(&m->by_guid);
 }
 
-static void lft_shadow_free(struct lft_shadow *s)
+static void lft_shadow_free(void *p)
 {
+	struct lft_shadow *s = p;
 	if (!s)
 		return;
 	free(s->valid);
@@ -21,10 +22,7 @@ static void lft_shadow_free(struct lft_shadow *s)
 
 void lft_memory_clear(struct lft_memory *m)
 {
-	for (size_t i = 0; i < m->by_guid.cap; i++)
-		if (m->by_guid.keys[i])
-			lft_shadow_free(m->by_guid.vals[i]);
-	hmap_free(&m->by_guid);
+	hmap_free_values(&m->by_guid, lft_shadow_free);
 }
 
 int lft_port_for(const struct lft_memory *m, uint64_t guid, uint16_t lid)

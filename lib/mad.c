@@ -122,9 +122,12 @@ static int mad_rx_one(struct mad_rx *rx, struct rx_rec *rec, int timeout_ms)
 	return 1;
 }
 
-/* Send the watch's PortInfo Get (from the receive thread: a umad write is
- * one atomic call, and libumad2sim locks around it). */
-static void mad_watch_send(struct mad_engine *e)
+/* A Get by directed route to our own port, outside the request machinery
+ * (no slot, no retry): the receive thread's wake-up and its port watch. A
+ * umad write is one atomic call (libumad2sim locks around it), so either
+ * thread may send. */
+static void mad_send_local(struct mad_engine *e, uint16_t attr, uint32_t mod, uint32_t tid,
+			   unsigned timeout_ms)
 {
 	uint8_t buf[512];
 	void *umad = buf;
@@ -132,11 +135,10 @@ static void mad_watch_send(struct mad_engine *e)
 
 	dr_path_local(&local);
 	memset(buf, 0, umad_size());
-	smp_init_dr(umad_get_mad(umad), &local, IB_MAD_METHOD_GET, IB_ATTR_PORT_INFO,
-		    (uint32_t)atomic_load(&e->watch_port), MAD_WATCH_TID, NULL);
+	smp_init_dr(umad_get_mad(umad), &local, IB_MAD_METHOD_GET, attr, mod, tid, NULL);
 	umad_set_addr(umad, 0xffff, 0, 0, 0);
 	(void)umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][AG_SMI_DR], umad, MAD_SIZE,
-			(int)e->opts.timeout_ms, 0);
+			(int)timeout_ms, 0);
 }
 
 /* What the watch compares: state, physical state, IsSM; a failed reading
@@ -195,7 +197,9 @@ static void *mad_rx_main(void *p)
 		if (period && !atomic_load(&e->stop)) {
 			long long now = mono_ms();
 			if (now >= next_watch) {
-				mad_watch_send(e);
+				mad_send_local(e, IB_ATTR_PORT_INFO,
+					       (uint32_t)atomic_load(&e->watch_port), MAD_WATCH_TID,
+					       e->opts.timeout_ms);
 				next_watch = now + period;
 			}
 			if (next_watch - now < timeout)
@@ -663,19 +667,8 @@ void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts)
  * out RX_TIMEOUT_MS. Its TID matches no slot. */
 static void mad_wake_rx(struct mad_engine *e)
 {
-	uint8_t buf[512];
-	void *umad = buf;
-	struct dr_path local;
-
-	if (!e->rx[MAD_H_SMI].running)
-		return;
-	dr_path_local(&local);
-	memset(buf, 0, umad_size());
-	smp_init_dr(umad_get_mad(umad), &local, IB_MAD_METHOD_GET, IB_ATTR_NODE_INFO, 0,
-		    MAD_WAKE_TID, NULL);
-	umad_set_addr(umad, 0xffff, 0, 0, 0);
-	(void)umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][AG_SMI_DR], umad, MAD_SIZE,
-			RX_TIMEOUT_MS, 0);
+	if (e->rx[MAD_H_SMI].running)
+		mad_send_local(e, IB_ATTR_NODE_INFO, 0, MAD_WAKE_TID, RX_TIMEOUT_MS);
 }
 
 void mad_close(struct mad_engine *e)

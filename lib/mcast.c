@@ -9,10 +9,7 @@ void mc_init(struct mc_table *t)
 
 static void mc_group_free(struct mc_group *g)
 {
-	for (size_t i = 0; i < g->members.cap; i++)
-		if (g->members.keys[i])
-			free(g->members.vals[i]);
-	hmap_free(&g->members);
+	hmap_free_values(&g->members, free);
 	free(g);
 }
 

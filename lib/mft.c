@@ -9,8 +9,9 @@ void mft_memory_init(struct mft_memory *m)
 	hmap_init(&m->by_guid);
 }
 
-static void shadow_free(struct mft_shadow *s)
+static void shadow_free(void *p)
 {
+	struct mft_shadow *s = p;
 	if (!s)
 		return;
 	free(s->mask);
@@ -20,10 +21,7 @@ static void shadow_free(struct mft_shadow *s)
 
 void mft_memory_clear(struct mft_memory *m)
 {
-	for (size_t i = 0; i < m->by_guid.cap; i++)
-		if (m->by_guid.keys[i])
-			shadow_free(m->by_guid.vals[i]);
-	hmap_free(&m->by_guid);
+	hmap_free_values(&m->by_guid, shadow_free);
 	hmap_init(&m->by_guid);
 }
 

@@ -284,30 +284,19 @@ static const char *hex64(uint64_t v, char *buf, size_t len)
 
 void sm_remember_peers(struct sm *sm, const struct sm_peer *peers, unsigned n, int keep_master)
 {
-	struct sm_peer master;
-	int have_master = 0;
+	int listed = 0;
 
-	if (keep_master)
-		for (unsigned i = 0; i < sm->npeers; i++)
-			if (sm->peers[i].info.guid == sm->master.info.guid) {
-				master = sm->peers[i];
-				have_master = 1;
-			}
+	for (unsigned i = 0; i < n; i++)
+		listed |= peers[i].info.guid == sm->master.info.guid;
+	/* A standby does not ask its master: keep it from what its polls say. */
+	int add = keep_master && !listed && sm->master.info.guid;
 	struct sm_peer *np = calloc(n + 1, sizeof(*np));
 	if (!np)
 		return;
 	if (n)
 		memcpy(np, peers, n * sizeof(*np));
-	if (keep_master) {
-		int listed = 0;
-		for (unsigned i = 0; i < n; i++)
-			listed |= np[i].info.guid == sm->master.info.guid;
-		if (!listed && sm->master.info.guid) {
-			np[n] = have_master ? master : sm->master;
-			np[n].info = sm->master.info;
-			n++;
-		}
-	}
+	if (add)
+		np[n++] = sm->master;
 	free(sm->peers);
 	sm->peers = np;
 	sm->npeers = n;
