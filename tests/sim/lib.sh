@@ -440,18 +440,25 @@ need_smd() {
 	_smd_preload
 }
 
-# _smd_preload: set SMD_PRELOAD, the LD_PRELOAD for smd. A sanitizer build
-# (SMD_SANITIZE=ON) needs the ASan runtime first in the list, before
-# libumad2sim, and suppressions for errors inside the preload library itself.
-_smd_preload() {
-	[ -z "${SMD_PRELOAD:-}" ] || return 0
+# preload_for BIN: set PRELOAD to the LD_PRELOAD a client of ibsim needs:
+# libumad2sim, after the ASan runtime when BIN is built with sanitizers
+# (SMD_SANITIZE=ON), with suppressions for errors inside the preload library
+# itself exported once. Not in a subshell: the exports must stay.
+preload_for() {
 	local asan
-	asan=$(ldd "$SMD_BIN" 2>/dev/null | awk '/libasan\.so/ { print $3; exit }')
-	if [ -n "$asan" ]; then
+	asan=$(ldd "$1" 2>/dev/null | awk '/libasan\.so/ { print $3; exit }')
+	if [ -n "$asan" ] && [[ ${ASAN_OPTIONS:-} != *asan.supp* ]]; then
 		export ASAN_OPTIONS="suppressions=$SIM_LIB_DIR/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 		export LSAN_OPTIONS="suppressions=$SIM_LIB_DIR/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 	fi
-	SMD_PRELOAD="${asan:+$asan:}$UMAD2SIM"
+	PRELOAD="${asan:+$asan:}$UMAD2SIM"
+}
+
+# _smd_preload: set SMD_PRELOAD, the LD_PRELOAD for smd.
+_smd_preload() {
+	[ -z "${SMD_PRELOAD:-}" ] || return 0
+	preload_for "$SMD_BIN"
+	SMD_PRELOAD=$PRELOAD
 }
 
 # smd_conf NODE [LINE...]: write $WORK/smd-NODE.conf with state_dir
@@ -664,13 +671,8 @@ fabric_all_active() {
 need_lftcheck() {
 	LFTCHECK=${LFTCHECK:-$(dirname "$SMD_BIN")/lftcheck}
 	[ -x "$LFTCHECK" ] || fail "no lftcheck at $LFTCHECK (build it: cmake --build build; or set LFTCHECK)"
-	local asan
-	asan=$(ldd "$LFTCHECK" 2>/dev/null | awk '/libasan\.so/ { print $3; exit }')
-	if [ -n "$asan" ] && [[ ${ASAN_OPTIONS:-} != *asan.supp* ]]; then
-		export ASAN_OPTIONS="suppressions=$SIM_LIB_DIR/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-		export LSAN_OPTIONS="suppressions=$SIM_LIB_DIR/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-	fi
-	LFT_PRELOAD="${asan:+$asan:}$UMAD2SIM"
+	preload_for "$LFTCHECK"
+	LFT_PRELOAD=$PRELOAD
 }
 
 # lft NODE [lftcheck args]: run lftcheck attached to NODE; its output is in
@@ -699,9 +701,9 @@ smiset() {
 	local node=$1 out; shift
 	local tool=${SMISET:-$(dirname "$SMD_BIN")/smiset}
 	[ -x "$tool" ] || fail "no smiset at $tool (build it: cmake --build build)"
-	need_lftcheck  # the same preload (ASan runtime first) suits smiset
 	SMISET_STATUS="" SMISET_STATE=""
-	out=$(timeout -k 2 20 env LD_PRELOAD="$LFT_PRELOAD" SIM_HOST="$node" "$tool" "$@" 2>&1) || return 1
+	preload_for "$tool"
+	out=$(timeout -k 2 20 env LD_PRELOAD="$PRELOAD" SIM_HOST="$node" "$tool" "$@" 2>&1) || return 1
 	[[ $out =~ status\ (0x[0-9a-f]+)\ state\ ([0-9]+) ]] || return 1
 	SMISET_STATUS=${BASH_REMATCH[1]}
 	SMISET_STATE=${BASH_REMATCH[2]}
@@ -715,8 +717,8 @@ sac() {
 	local node=$1; shift
 	local tool=${SACLIENT:-$(dirname "$SMD_BIN")/saclient}
 	[ -x "$tool" ] || fail "no saclient at $tool (build it: cmake --build build)"
-	need_lftcheck  # the same preload (ASan runtime first) suits saclient
-	SAC=$(timeout -k 2 20 env LD_PRELOAD="$LFT_PRELOAD" SIM_HOST="$node" "$tool" "$@" 2>&1 | tail -n 1)
+	preload_for "$tool"
+	SAC=$(timeout -k 2 20 env LD_PRELOAD="$PRELOAD" SIM_HOST="$node" "$tool" "$@" 2>&1 | tail -n 1)
 	note "saclient $* on $node: $SAC"
 	[[ $SAC == status=* ]]
 }
