@@ -1,6 +1,7 @@
 /* sa_path: PathRecord (IBA 15.2.5.16). The path is walked through the
  * forwarding tables smd programmed; its MTU and rate are the smallest of
  * its links. */
+#include <stdlib.h>
 #include <string.h>
 #include <infiniband/mad.h>
 #include "rate.h"
@@ -188,6 +189,31 @@ static struct fab_port *sa_path_end(struct sa_ctx *c, const uint8_t *q, uint64_t
 	return NULL;
 }
 
+/* Every port that carries a LID (CA ports, switch port 0): malloc'd, *n set. */
+static struct fab_port **sa_lid_ports(const struct fabric *f, unsigned *n)
+{
+	struct fab_port **v = malloc(((size_t)f->nnodes * 2 + 1) * sizeof(*v));
+	unsigned cap = f->nnodes * 2 + 1;
+
+	*n = 0;
+	for (struct fab_node *nd = f->nodes; v && nd; nd = nd->next)
+		for (unsigned i = 0; i <= nd->nports; i++) {
+			struct fab_port *p = &nd->ports[i];
+			if (!p->have_info || !p->lid)
+				continue;
+			if (*n == cap) {
+				struct fab_port **nv = realloc(v, (cap *= 2) * sizeof(*v));
+				if (!nv) {
+					free(v);
+					return NULL;
+				}
+				v = nv;
+			}
+			v[(*n)++] = p;
+		}
+	return v;
+}
+
 int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r)
 {
 	unsigned m = sa_req_method(req), st = 0;
@@ -195,6 +221,7 @@ int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp 
 	const uint8_t *q = sa_req_rec(req);
 	struct sa_recs rs = { .size = PR_SIZE };
 	int s_all, d_all;
+	unsigned ns = 1, nd = 1;
 
 	if (m != IB_MAD_METHOD_GET && m != IB_MAD_METHOD_GET_TABLE)
 		return sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);
@@ -212,26 +239,26 @@ int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp 
 	if ((s_all || d_all) && m == IB_MAD_METHOD_GET)
 		return sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
 
-	for (struct fab_node *sn = c->fab->nodes; sn; sn = sn->next) {
-		for (unsigned si = 0; si <= sn->nports; si++) {
-			struct fab_port *sp = &sn->ports[si];
-			if (s_all ? !(sp->have_info && sp->lid) : sp != s)
-				continue;
-			for (struct fab_node *dn = c->fab->nodes; dn; dn = dn->next) {
-				for (unsigned di = 0; di <= dn->nports; di++) {
-					struct fab_port *dp = &dn->ports[di];
-					if (d_all ? !(dp->have_info && dp->lid) : dp != d)
-						continue;
-					uint8_t *rec = sa_recs_add(&rs);
-					if (!rec) {
-						sa_recs_free(&rs);
-						return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
-					}
-					if (!sa_path_rec(c, q, mask, sp, dp, rec))
-						rs.n--;
-				}
-			}
+	/* The ends: the one given, or every LID-carrying port (GetTable). A
+	 * query naming both ends, as IPoIB's do, looks at one pair only. */
+	struct fab_port **src = s_all ? sa_lid_ports(c->fab, &ns) : &s;
+	struct fab_port **dst = d_all ? sa_lid_ports(c->fab, &nd) : &d;
+	int oom = !src || !dst;
+	for (unsigned i = 0; !oom && i < ns; i++)
+		for (unsigned j = 0; !oom && j < nd; j++) {
+			uint8_t *rec = sa_recs_add(&rs);
+			if (!rec)
+				oom = 1;
+			else if (!sa_path_rec(c, q, mask, src[i], dst[j], rec))
+				rs.n--;
 		}
+	if (s_all)
+		free(src);
+	if (d_all)
+		free(dst);
+	if (oom) {
+		sa_recs_free(&rs);
+		return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
 	}
 	int ok = sa_reply_recs(c, req, &rs, r);
 	sa_recs_free(&rs);
