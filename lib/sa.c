@@ -235,6 +235,19 @@ static int sa_query_refused(const uint8_t *req, const struct sa_comp *comps, uns
 	return st != 0;
 }
 
+/* NodeRecord and PortInfoRecord both start with a LID (component 0): a
+ * query by LID needs only records of the node holding it, not a record of
+ * every node to filter. NULL when no LID is asked; a node of its own (no
+ * records) when nobody holds it. */
+static const struct fab_node *sa_lid_node(struct sa_ctx *c, const uint8_t *req, uint64_t mask)
+{
+	static const struct fab_node nobody;
+	if (!(mask & 1))
+		return NULL;
+	const struct fab_port *p = fab_port_by_lid(c->fab, (uint16_t)sf_get(sa_req_rec(req), SF(0, 0, 16)));
+	return p ? p->node : &nobody;
+}
+
 /* ---- ClassPortInfo ------------------------------------------------------- */
 
 static int sa_class_port_info(const uint8_t *req, struct sa_resp *r)
@@ -293,7 +306,10 @@ static int sa_node_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *
 
 	if (sa_query_refused(req, nr_comps, NCOMPS(nr_comps), r, &answered))
 		return answered;
+	const struct fab_node *only = sa_lid_node(c, req, mask);
 	for (struct fab_node *n = c->fab->nodes; n; n = n->next) {
+		if (only && n != only)
+			continue;
 		unsigned first = fab_is_switch(n) ? 0 : 1, last = fab_is_switch(n) ? 0 : n->nports;
 		for (unsigned i = first; i <= last; i++) {
 			struct fab_port *p = &n->ports[i];
@@ -337,7 +353,10 @@ static int sa_portinfo_record(struct sa_ctx *c, const uint8_t *req, struct sa_re
 
 	if (sa_query_refused(req, pir_comps, NCOMPS(pir_comps), r, &answered))
 		return answered;
+	const struct fab_node *only = sa_lid_node(c, req, mask);
 	for (struct fab_node *n = c->fab->nodes; n; n = n->next) {
+		if (only && n != only)
+			continue;
 		uint16_t swlid = fab_is_switch(n) ? n->ports[0].lid : 0;
 		for (unsigned i = fab_is_switch(n) ? 0 : 1; i <= n->nports; i++) {
 			struct fab_port *p = &n->ports[i];
