@@ -140,18 +140,6 @@ unsigned mc_members(const struct mc_group *g, struct mc_member **out, unsigned m
 	return n;
 }
 
-void mc_forget_port(struct mc_table *t, uint64_t guid)
-{
-	struct mc_group *g = t->groups, *next;
-	for (; g; g = next) {
-		next = g->next;
-		struct mc_member *m = mc_member(g, guid);
-		int gone;
-		if (m)
-			(void)mc_leave(t, g, guid, m->join_state, &gone);
-	}
-}
-
 struct mc_group *mc_ipoib_broadcast(const struct mc_table *t)
 {
 	uint8_t mgid[16];
@@ -175,15 +163,21 @@ unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), 
 
 	for (; g; g = next) {
 		next = g->next;
+		/* The members first (leaving changes the table under a scan). */
+		struct mc_member **mb = calloc(g->nmembers + 1, sizeof(*mb));
+		unsigned k = mb ? mc_members(g, mb, g->nmembers) : 0;
+		uint64_t *drop = calloc(k + 1, sizeof(*drop));
+		unsigned nd = 0;
+		for (unsigned i = 0; drop && i < k; i++)
+			if (!present(arg, mb[i]->guid))
+				drop[nd++] = mb[i]->guid;
+		free(mb);
 		int gone = 0;
-		for (size_t i = 0; !gone && i < g->members.cap; i++) {
-			struct mc_member *m = g->members.keys[i] ? g->members.vals[i] : NULL;
-			if (!m || present(arg, m->guid))
-				continue;
-			(void)mc_leave(t, g, m->guid, m->join_state, &gone);
-			n++;
-			i = (size_t)-1;  /* the table moved under us: look again */
+		for (unsigned i = 0; i < nd && !gone; i++, n++) {
+			struct mc_member *m = mc_member(g, drop[i]);
+			(void)mc_leave(t, g, drop[i], m->join_state, &gone);
 		}
+		free(drop);
 	}
 	return n;
 }

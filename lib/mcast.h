@@ -62,8 +62,6 @@ int mc_leave(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join
 struct mc_member *mc_member(const struct mc_group *g, uint64_t guid);
 /* Members in a stable order (by GUID): fills out[] (up to max), returns the count. */
 unsigned mc_members(const struct mc_group *g, struct mc_member **out, unsigned max);
-/* Drop a port from every group (it left the fabric). */
-void mc_forget_port(struct mc_table *t, uint64_t guid);
 /* Drop every member for which present() says 0; returns how many. */
 unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), void *arg);
 

@@ -101,7 +101,6 @@ int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg);
 /* Used by sweep.c */
 void sm_event(struct sm *sm, enum elect_event ev);
 void sm_sweep_done(struct sm *sm, int all_active);
-void sm_follow(struct sm *sm, const struct sm_peer *master);
 void sm_request_sweep(struct sm *sm, const char *why);
 uint8_t sm_priority(const struct sm *sm);
 void sm_fill_info(const struct sm *sm, struct sm_info *si);
