@@ -89,9 +89,23 @@ row() {
 		"$(ratio "${R[smd.$2]}" "${R[opensm.$2]}")" "${R[smd5.$2]}"
 }
 
+# The floor under any own-port watch on this machine: ibsim sends nothing
+# when a CA-to-CA link changes and libumad2sim's sysfs is a snapshot, so a
+# watch must ask the port by SMP. portwatch -c times the CPU of idle
+# wake-ups without and with one PortInfo Get (a minimal libibmad client).
+floor() {
+	local out
+	sim_start "$SIM_FABRICS/pair.net"
+	out=$(cd "$WORK" && SIM_HOST=node1 LD_PRELOAD="$UMAD2SIM" timeout 120 "$PORTWATCH" -c 500 20 1) ||
+		fail "portwatch -c failed"
+	read -r _ R[floor.wake] _ R[floor.check] <<<"$out"
+	sim_stop
+}
+
 bench_one smd
 bench_one opensm
 bench_one smd5
+floor
 echo
 echo "pair (2 HCAs back-to-back), ibsim, idle window ${IDLE_S} s"
 printf '| %-36s | %9s | %9s | %6s | %16s |\n' "figure" "smd" "OpenSM" "ratio" "smd, watch 5 s"
@@ -100,5 +114,13 @@ row "start to both ports Active (ms)" up
 row "replug to both ports Active (ms)" replug
 row "idle CPU (ms per minute)" idle
 row "peak RSS (KiB)" rss
+# Replug to Active = up to one watch period + the Sets (~30 ms): a watch
+# that meets 1 s every time checks at least every 970 ms.
+echo
+echo "floor (portwatch -c 500 20 1, a minimal libibmad client on the same ibsim):"
+echo "  an idle wake-up costs ${R[floor.wake]} us of CPU, one with a PortInfo check ${R[floor.check]} us;"
+awk -v c="${R[floor.check]}" -v o="${R[opensm.idle]}" 'BEGIN {
+	m = 60000 / 970 * c / 1000
+	printf "  a watch that catches every replug within 1 s costs at least %.1f ms per minute (%.2f x OpenSM idle)\n", m, (o > 0 ? m / o : 0) }'
 _T_N=1  # the bench reports figures; it has no checks
 done_testing

@@ -9,6 +9,11 @@
  *   portwatch -m TIMEOUT_MS DRPATH
  *       instead report when the SM at DRPATH answers SMInfo with MASTER
  *       (the failover benchmark: the standby's own SM, path "0").
+ *   portwatch -c PERIOD_MS COUNT PORT
+ *       the floor under any own-port watch: the CPU time (this process,
+ *       every thread, libumad2sim's receiver included) of COUNT wake-ups
+ *       PERIOD_MS apart doing nothing, then of COUNT wake-ups each reading
+ *       PortInfo of local PORT; prints "wake US check US" (per wake-up).
  * Exit 0 when Active in time, 1 on timeout, 2 on usage errors. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +81,48 @@ static int wait_for(struct probe *p, int want, long long end)
 	return 0;
 }
 
+static double cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* -c: CPU per idle wake-up, without and with one PortInfo Get each. */
+static int measure_checks(int period_ms, int count, int port)
+{
+	int mgmt[] = { IB_SMI_CLASS, IB_SMI_DIRECT_CLASS };
+	struct ibmad_port *mp = mad_rpc_open_port(NULL, 0, mgmt, 2);
+	ib_portid_t self;
+	uint8_t data[IB_SMP_DATA_SIZE];
+	double per[2];
+
+	if (!mp) {
+		fprintf(stderr, "portwatch: cannot open the umad port\n");
+		return 2;
+	}
+	memset(&self, 0, sizeof(self));
+	if (str2drpath(&self.drpath, "0", 0, 0) < 0)
+		return 2;
+	/* One reading first: libumad2sim and libibmad set up on first use. */
+	if (!smp_query_via(data, &self, IB_ATTR_PORT_INFO, (unsigned)port, 100, mp)) {
+		fprintf(stderr, "portwatch: PortInfo of local port %d unanswered\n", port);
+		return 1;
+	}
+	for (int check = 0; check < 2; check++) {
+		double c0 = cpu_us();
+		for (int i = 0; i < count; i++) {
+			usleep((useconds_t)period_ms * 1000);
+			if (check && !smp_query_via(data, &self, IB_ATTR_PORT_INFO, (unsigned)port, 100, mp))
+				return 1;
+		}
+		per[check] = (cpu_us() - c0) / count;
+	}
+	printf("wake %.0f check %.0f\n", per[0], per[1]);
+	mad_rpc_close_port(mp);
+	return 0;
+}
+
 static void say_ready(void)
 {
 	printf("ready\n");
@@ -89,6 +136,8 @@ int main(int argc, char **argv)
 	struct target t[16];
 	struct probe p = { .t = t, .test = test_all_active };
 
+	if (argc == 5 && !strcmp(argv[1], "-c"))
+		return measure_checks(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc > 1 && !strcmp(argv[1], "-m")) {
 		watch_master = 1;
 		i++;
@@ -98,7 +147,8 @@ int main(int argc, char **argv)
 	}
 	if (watch_master ? argc - i != 2 : (argc - i < 2 || argc - i - 1 > 16)) {
 		fprintf(stderr, "usage: portwatch [-d] TIMEOUT_MS DRPATH:PORT...\n"
-				"       portwatch -m TIMEOUT_MS DRPATH\n");
+				"       portwatch -m TIMEOUT_MS DRPATH\n"
+				"       portwatch -c PERIOD_MS COUNT PORT\n");
 		return 2;
 	}
 	long long timeout = atoll(argv[i++]);
