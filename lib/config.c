@@ -228,12 +228,14 @@ static int cfg_set(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
 					k->name, v);
 		*(unsigned *)field = (unsigned)n;
 		return 1;
-	case CFG_RATE:
-		if (rate_parse(v) < 0)
+	case CFG_RATE: {
+		int rate = rate_parse(v);
+		if (rate < 0)
 			return cfg_fail(ps, "key '%s': '%s' is not auto or a link rate in Gb/s "
 					"(2.5, 5, 10, 14, 20, 25, 30, 40, 56, 100, 200 ...)", k->name, v);
-		*(unsigned *)field = (unsigned)rate_parse(v);
+		*(unsigned *)field = (unsigned)rate;
 		return 1;
+	}
 	case CFG_BOOL:
 		if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1"))
 			*(int *)field = 1;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <infiniband/umad.h>
 #include <infiniband/mad.h>
+#include "link.h"
 #include "log.h"
 #include "mad.h"
 
@@ -22,7 +23,6 @@
 #define RX_STOP_WAITS 10       /* ... this many times */
 #define MAD_WAKE_TID 0xffffffffu
 #define MAD_WATCH_TID 0xfffffffeu
-#define PORTINFO_IS_SM (1u << 1)  /* CapabilityMask.IsSM */
 #define REC_WATCH MAD_H_COUNT  /* rx_rec.handle of a watch reading for the loop */
 #define QP1_QKEY 0x80010000u
 
@@ -150,12 +150,14 @@ static uint32_t mad_watch_key(struct rx_rec *rec)
 		return 0xffffffffu;
 	uint8_t *pi = smp_data(mad);
 	return mad_get_field(pi, 0, IB_PORT_STATE_F) | mad_get_field(pi, 0, IB_PORT_PHYS_STATE_F) << 4 |
-	       (mad_get_field(pi, 0, IB_PORT_CAPMASK_F) & PORTINFO_IS_SM ? 1u : 0u) << 8;
+	       (mad_get_field(pi, 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM ? 1u : 0u) << 8;
 }
 
-static int mad_rx_is_watch(struct rx_rec *rec)
+/* The low 32 bits of a received MAD's TID: MAD_WATCH_TID marks a watch
+ * reading, MAD_WAKE_TID the answer to mad_wake_rx()'s MAD. */
+static uint32_t mad_rx_tid(struct rx_rec *rec)
 {
-	return rec->len >= 24 && (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) == MAD_WATCH_TID;
+	return rec->len >= 24 ? (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) : 0;
 }
 
 static long long mono_ms(void)
@@ -163,12 +165,6 @@ static long long mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The answer to mad_wake_rx()'s MAD (its TID is all ones). */
-static int mad_rx_is_wake(struct rx_rec *rec)
-{
-	return rec->len >= 24 && (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) == MAD_WAKE_TID;
 }
 
 static void *mad_rx_main(void *p)
@@ -208,7 +204,7 @@ static void *mad_rx_main(void *p)
 		if (!mad_rx_one(rx, rec, timeout))
 			continue;
 		int failed = rec->len < 0;
-		woke |= !failed && mad_rx_is_wake(rec);
+		woke |= !failed && mad_rx_tid(rec) == MAD_WAKE_TID;
 		n = 1;
 		/* Under load more replies are already waiting: take them along
 		 * (one pipe write and one wake-up of the loop for the lot). */
@@ -216,14 +212,14 @@ static void *mad_rx_main(void *p)
 		       mad_rx_one(rx, (struct rx_rec *)(buf + n * e->rec_size), 0)) {
 			struct rx_rec *more = (struct rx_rec *)(buf + n * e->rec_size);
 			failed = more->len < 0;
-			woke |= !failed && mad_rx_is_wake(more);
+			woke |= !failed && mad_rx_tid(more) == MAD_WAKE_TID;
 			n++;
 		}
 		/* Watch readings go to the loop only when something changed. */
 		size_t kept = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct rx_rec *r = (struct rx_rec *)(buf + i * e->rec_size);
-			if (r->len >= 0 && mad_rx_is_watch(r)) {
+			if (r->len >= 0 && mad_rx_tid(r) == MAD_WATCH_TID) {
 				uint32_t key = mad_watch_key(r);
 				if (have_key && key == last_key)
 					continue;

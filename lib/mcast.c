@@ -48,8 +48,10 @@ struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t 
 	if (mlid < MC_MLID_FIRST || mlid > MC_MLID_LAST || mc_find_mlid(t, mlid)) {
 		/* The lowest free one: the same MLID for the same group after a
 		 * restart or failover, as long as groups come in the same order. */
-		for (mlid = MC_MLID_FIRST; mc_find_mlid(t, mlid); mlid++)
-			;
+		mlid = MC_MLID_FIRST;  /* the list is sorted by MLID: one walk */
+		for (const struct mc_group *o = t->groups; o && o->mlid <= mlid; o = o->next)
+			if (o->mlid == mlid)
+				mlid++;
 	}
 	struct mc_group *g = calloc(1, sizeof(*g));
 	if (!g)

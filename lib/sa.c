@@ -307,9 +307,8 @@ static int sa_node_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *
 	if (sa_query_refused(req, nr_comps, NCOMPS(nr_comps), r, &answered))
 		return answered;
 	const struct fab_node *only = sa_lid_node(c, req, mask);
-	for (struct fab_node *n = c->fab->nodes; n; n = n->next) {
-		if (only && n != only)
-			continue;
+	/* A query by LID looks at that LID's node only. */
+	for (const struct fab_node *n = only ? only : c->fab->nodes; n; n = only ? NULL : n->next) {
 		unsigned first = fab_is_switch(n) ? 0 : 1, last = fab_is_switch(n) ? 0 : n->nports;
 		for (unsigned i = first; i <= last; i++) {
 			struct fab_port *p = &n->ports[i];
@@ -354,9 +353,8 @@ static int sa_portinfo_record(struct sa_ctx *c, const uint8_t *req, struct sa_re
 	if (sa_query_refused(req, pir_comps, NCOMPS(pir_comps), r, &answered))
 		return answered;
 	const struct fab_node *only = sa_lid_node(c, req, mask);
-	for (struct fab_node *n = c->fab->nodes; n; n = n->next) {
-		if (only && n != only)
-			continue;
+	/* A query by LID looks at that LID's node only. */
+	for (const struct fab_node *n = only ? only : c->fab->nodes; n; n = only ? NULL : n->next) {
 		uint16_t swlid = fab_is_switch(n) ? n->ports[0].lid : 0;
 		for (unsigned i = fab_is_switch(n) ? 0 : 1; i <= n->nports; i++) {
 			struct fab_port *p = &n->ports[i];

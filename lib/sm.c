@@ -182,8 +182,6 @@ static void sm_sa_groups(struct sm *sm)
 		log_info("%u multicast memberships of ports that left the fabric dropped", n);
 }
 
-static void sm_mft_sync(struct sm *sm);
-
 static void sm_mft_done(void *arg, unsigned sent, unsigned failed)
 {
 	struct sm *sm = arg;
@@ -506,17 +504,13 @@ void sm_set_line(struct sm *sm, const struct sm_peer *peers, unsigned n)
 static void sm_announce(struct sm *sm)
 {
 	struct sm_info *m = &sm->master.info;
-	struct timespec now;
 	char g[24];
 
 	if (!sm_key_trusted(sm->cfg.sm_key, m->key) ||
 	    sm_rank_cmp(sm_priority(sm), sm->port_guid, m->priority, m->guid) <= 0 ||
 	    !sm->fab || !sm->fab->local)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!sm->trap144_due &&
-	    (now.tv_sec - sm->trap144_at.tv_sec) * 1000 +
-	    (now.tv_nsec - sm->trap144_at.tv_nsec) / 1000000 < TRAP144_REPEAT_MS)
+	if (!sm->trap144_due && log_ms_since(&sm->trap144_at) < TRAP144_REPEAT_MS)
 		return;
 	struct fab_port *own = fab_lid_port(sm->fab->local);
 	struct fab_port *mp = fab_port_by_guid(sm->fab, m->guid);
@@ -529,7 +523,7 @@ static void sm_announce(struct sm *sm)
 			   "announcing it with trap 144", sm_priority(sm),
 			   hex64(m->guid, g, sizeof(g)), m->priority);
 	sm->trap144_due = 0;
-	sm->trap144_at = now;
+	clock_gettime(CLOCK_MONOTONIC, &sm->trap144_at);
 	if (peer_trap144(sm->mad, mlid, lid, fab_port_capmask(own)) < 0)
 		log_warnx("cannot send trap 144 to the master");
 }
@@ -907,12 +901,13 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 		.pkt_life = SA_PKT_LIFE,
 	};
 	/* Groups a join creates get the broadcast group's MTU and rate (the
-	 * fabric's are worked out only when there is none: not per query). */
+	 * fabric's are worked out only when there is none, and only when the
+	 * query will be answered: not per query, not on a standby). */
 	const struct mc_group *b = mc_ipoib_broadcast(&sm->mc);
 	if (b) {
 		c.new_group_mtu = b->mtu;
 		c.new_group_rate = b->rate;
-	} else {
+	} else if (c.fab) {
 		sm_ipoib_params(sm, &c.new_group_mtu, &c.new_group_rate);
 	}
 	if (!sa_answer(&c, mad, len, mad_from_lid(from), &r))

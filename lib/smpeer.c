@@ -64,10 +64,8 @@ const char *ho_result_name(enum ho_result r)
 
 /* ---- operations ---------------------------------------------------------- */
 
-enum op_kind { OP_QUERY, OP_HANDOVER, OP_WAIT };
 
 struct peer_op {
-	enum op_kind kind;
 	struct mad_engine *mad;
 	unsigned pending;          /* MADs in flight */
 	int canceled;              /* free when the last MAD returns, no callback */
@@ -149,7 +147,6 @@ struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 
 	if (!op)
 		return NULL;
-	op->kind = OP_QUERY;
 	op->mad = mad;
 	op->list_cb = cb;
 	op->arg = arg;
@@ -201,7 +198,6 @@ struct peer_op *peer_handover(struct mad_engine *mad, const struct sm_peer *to,
 
 	if (!op)
 		return NULL;
-	op->kind = OP_HANDOVER;
 	op->mad = mad;
 	op->done_cb = cb;
 	op->arg = arg;
@@ -274,7 +270,6 @@ struct peer_op *peer_wait_master(struct mad_engine *mad, struct event_base *base
 
 	if (!op)
 		return NULL;
-	op->kind = OP_WAIT;
 	op->mad = mad;
 	op->done_cb = cb;
 	op->arg = arg;

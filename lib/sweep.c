@@ -388,8 +388,6 @@ static void sw_pkey_get_reply(struct sweep *sw, struct swq *q, const struct mad_
 			sw_pkey_set_reply);
 }
 
-static void sw_routing_set_done(struct sweep *sw);
-
 static void sw_swinfo_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
 {
 	struct lft_shadow *sh = hmap_get(&sw->sm->lfts.by_guid, q->port->node->guid);
@@ -438,12 +436,13 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 			log_debug("%s %s", need_set && arm ? "configuring and arming" :
 					   need_set ? "configuring" : "arming",
 				  port_name(p, buf, sizeof(buf)));
-		if (need_set)
-			link_build_set(set, p->info, peer, &lp);
-		else
+		if (!need_set)
 			link_build_state_set(set, p->info, PORT_ARMED);
-		if (arm)
-			mad_set_field(set, 0, IB_PORT_STATE_F, PORT_ARMED);
+		else {
+			link_build_set(set, p->info, peer, &lp);
+			if (arm)
+				mad_set_field(set, 0, IB_PORT_STATE_F, PORT_ARMED);
+		}
 		p->set_pending = 1;
 		sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
 			sw_portinfo_set_reply);

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
+#include "link.h"
 #include "log.h"
 #include "umadport.h"
 
-#define PHYS_LINKUP 5
 #define MAX_PORTS 128
 
 /* open() and read(), not stdio: libumad2sim stands in for sysfs through

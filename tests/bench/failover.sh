@@ -40,7 +40,7 @@ failover() {
 		osm_start node2; p2=$OSM_PID
 	fi
 	# The master is the lower port GUID at equal priority: node1.
-	wait_until 120 eval 'sm_state_is node1 MASTER -D 0 && sm_state_is node2 STANDBY -D 0' ||
+	wait_until 120 elected node1 node2 ||
 		fail "$sm: no MASTER/STANDBY pair"
 	wait_until 60 all_active node1:1 node2:1 || fail "$sm: ports not Active"
 	sleep 2

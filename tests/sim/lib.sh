@@ -349,6 +349,10 @@ sm_state_is() {
 	sminfo_of "$node" "$@" && [ "$SMI_NAME" = "SMINFO_$want" ]
 }
 
+# elected MASTER_NODE STANDBY_NODE: the SM on the first node (asked on its
+# own port) answers MASTER, the one on the second STANDBY.
+elected() { sm_state_is "$1" MASTER -D 0 && sm_state_is "$2" STANDBY -D 0; }
+
 # guid_eq A B: two GUIDs in any hex spelling are equal.
 guid_eq() { [ -n "$1" ] && [ -n "$2" ] && [ "$(printf '%x' "$(($1))")" = "$(printf '%x' "$(($2))")" ]; }
 

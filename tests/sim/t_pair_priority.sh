@@ -19,7 +19,6 @@ must "node1 MASTER" wait_until 30 sm_state_is node1 MASTER -D 0
 smd_start node2
 pid2=$SMD_PID
 log2=$SMD_LOG
-elected() { sm_state_is "$1" MASTER -D 0 && sm_state_is "$2" STANDBY -D 0; }
 must "node1 MASTER, node2 STANDBY" wait_until 30 elected node1 node2
 must "ports Active" wait_until 30 all_active node1:1 node2:1
 lid1=$(port_lid node1 0 1)

@@ -23,8 +23,7 @@ log2=$SMD_LOG
 must "node2 MASTER" wait_until 30 sm_state_is node2 MASTER -D 0
 smd_start node1
 pid1=$SMD_PID
-elected() { sm_state_is node2 MASTER -D 0 && sm_state_is node1 STANDBY -D 0; }
-must "node2 MASTER, node1 STANDBY" wait_until 30 elected
+must "node2 MASTER, node1 STANDBY" wait_until 30 elected node2 node1
 
 # smiset DRPATH MOD GUID KEY PRIORITY STATE (MOD 1 HANDOVER, 3 DISABLE)
 must "HANDOVER with a foreign SM_Key answered" smiset node2 0,1 1 "$g2" 0x2 9 3
@@ -33,12 +32,12 @@ must "DISABLE with a foreign SM_Key answered" smiset node2 0,1 3 "$g2" 0x2 9 3
 is "refused with status 0x001c" "$SMISET_STATUS" 0x001c
 must "HANDOVER from an SM claiming STANDBY answered" smiset node2 0,1 1 "$g2" 0x1 9 2
 is "refused with status 0x001c" "$SMISET_STATUS" 0x001c
-check "node1 still STANDBY, node2 MASTER" holds 2 elected
+check "node1 still STANDBY, node2 MASTER" holds 2 elected node2 node1
 
 must "HANDOVER with our key from a MASTER answered" smiset node2 0,1 1 "$g2" 0x1 9 3
 is "accepted" "$SMISET_STATUS" 0x0000
 is "node1 reports MASTER" "$SMISET_STATE" 3
-check "two masters resolve to one: node2 MASTER, node1 STANDBY" wait_until 30 elected
+check "two masters resolve to one: node2 MASTER, node1 STANDBY" wait_until 30 elected node2 node1
 check "ports Active" wait_until 30 all_active node1:1 node2:1
 
 note "node1 with sm_key 0x2 and priority 12"

@@ -43,8 +43,7 @@ NOTIFY_SOCKET=$WORK/notify-node2.sock smd_start node2
 pid2=$SMD_PID
 must "node2: READY=1" wait_until 30 notified node2 READY=1
 check "node2: STATUS= names STANDBY" grep -q "^STATUS=STANDBY" "$WORK/notify-node2.txt"
-elected() { sm_state_is node1 MASTER -D 0 && sm_state_is node2 STANDBY -D 0; }
-must "node1 MASTER, node2 STANDBY" wait_until 30 elected
+must "node1 MASTER, node2 STANDBY" wait_until 30 elected node1 node2
 must "ports Active" wait_until 30 all_active node1:1 node2:1
 check "node1 sees node2 as a peer" wait_until 15 eval '"$SMCTL" --socket "$WORK/smd-node1.sock" status | grep -q "STANDBY"'
 
