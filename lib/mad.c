@@ -25,6 +25,7 @@
 #define MAD_WATCH_TID 0xfffffffeu
 #define REC_WATCH MAD_H_COUNT  /* rx_rec.handle of a watch reading for the loop */
 #define QP1_QKEY 0x80010000u
+#define MAD_CLOSE_DRAIN_MS 1000 /* closing: wait this long at most for replies */
 
 /* Agents registered per handle, by class. */
 enum { AG_SMI, AG_SMI_DR, AG_SA, AG_COUNT };
@@ -82,6 +83,7 @@ struct mad_engine {
 	struct event *pipe_ev;
 	atomic_int stop;
 	atomic_uint rx_dropped;
+	int holding;                  /* dispatching a batch of replies: send after it */
 	int closing;
 	size_t rec_size;
 	uint8_t *batch;               /* loop-side buffer: RX_BATCH records */
@@ -187,7 +189,6 @@ static void *mad_rx_main(void *p)
 	int have_key = 0;
 	while (!atomic_load(&e->stop) || (!woke && waits-- > 0)) {
 		size_t n = 0;
-		struct rx_rec *rec = (struct rx_rec *)buf;
 		int timeout = atomic_load(&e->stop) ? RX_STOP_WAIT_MS : RX_TIMEOUT_MS;
 		unsigned period = rx->handle == MAD_H_SMI ? atomic_load(&e->watch_period_ms) : 0;
 		if (period && !atomic_load(&e->stop)) {
@@ -201,20 +202,18 @@ static void *mad_rx_main(void *p)
 			if (next_watch - now < timeout)
 				timeout = (int)(next_watch - now);
 		}
-		if (!mad_rx_one(rx, rec, timeout))
-			continue;
-		int failed = rec->len < 0;
-		woke |= !failed && mad_rx_tid(rec) == MAD_WAKE_TID;
-		n = 1;
-		/* Under load more replies are already waiting: take them along
-		 * (one pipe write and one wake-up of the loop for the lot). */
+		/* Wait for one; under load more are already waiting: take them
+		 * along (one pipe write and one wake-up of the loop for the lot). */
+		int failed = 0;
 		while (!failed && n < per_write &&
-		       mad_rx_one(rx, (struct rx_rec *)(buf + n * e->rec_size), 0)) {
-			struct rx_rec *more = (struct rx_rec *)(buf + n * e->rec_size);
-			failed = more->len < 0;
-			woke |= !failed && mad_rx_tid(more) == MAD_WAKE_TID;
+		       mad_rx_one(rx, (struct rx_rec *)(buf + n * e->rec_size), n ? 0 : timeout)) {
+			struct rx_rec *got = (struct rx_rec *)(buf + n * e->rec_size);
+			failed = got->len < 0;
+			woke |= !failed && mad_rx_tid(got) == MAD_WAKE_TID;
 			n++;
 		}
+		if (!n)
+			continue;
 		/* Watch readings go to the loop only when something changed. */
 		size_t kept = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -324,6 +323,8 @@ static void mad_attempt(struct mad_req *r)
 
 static void mad_pump(struct mad_engine *e)
 {
+	if (e->holding)
+		return;
 	while (e->q_head && e->outstanding < e->opts.window) {
 		struct mad_req *r = e->q_head;
 		e->q_head = r->next;
@@ -460,8 +461,14 @@ static void mad_pipe_cb(evutil_socket_t fd, short what, void *arg)
 	/* Writes are whole records of at most PIPE_BUF bytes, so a read returns
 	 * whole records. One read per batch; bounded so timers get their turn. */
 	ssize_t n = read(fd, e->batch, RX_BATCH * e->rec_size);
+	/* The requests these replies free room for go out together after the
+	 * batch: a busy simulator (or HCA) then takes them as one burst, and is
+	 * woken once rather than once per reply. */
+	e->holding = 1;
 	for (ssize_t off = 0; off + (ssize_t)e->rec_size <= n; off += (ssize_t)e->rec_size)
 		mad_dispatch(e, (struct rx_rec *)(e->batch + off));
+	e->holding = 0;
+	mad_pump(e);
 }
 
 void mad_watch_port(struct mad_engine *e, int portnum, unsigned period_ms, mad_watch_fn cb,
@@ -671,29 +678,46 @@ void mad_close(struct mad_engine *e)
 {
 	if (!e)
 		return;
+	/* Every request still here ends through its callback, so its owner
+	 * can free what it holds; nothing new is accepted from now on. The
+	 * queued ones were never sent: they end at once. */
+	e->closing = 1;
+	struct mad_reply cancel = { .err = MAD_ECANCELED };
+	while (e->q_head) {
+		struct mad_req *r = e->q_head;
+		e->q_head = r->next;
+		e->queued--;
+		r->cb(r->arg, &cancel);
+		free(r);
+	}
+	e->q_tail = NULL;
+	/* The sent ones may come back first (the loop runs meanwhile): a reply
+	 * for a closed port crashes libumad2sim's receiver. Each has a timer,
+	 * so this ends; MAD_CLOSE_DRAIN_MS bounds it anyway. */
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (e->outstanding && e->rx[MAD_H_SMI].running) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
+		    MAD_CLOSE_DRAIN_MS)
+			break;
+		event_base_loopexit(e->base, &(struct timeval){ .tv_usec = 50000 });
+		event_base_loop(e->base, EVLOOP_ONCE);
+	}
 	atomic_store(&e->stop, 1);
 	mad_wake_rx(e);
 	for (int h = 0; h < MAD_H_COUNT; h++)
 		if (e->rx[h].running)
 			pthread_join(e->rx[h].thread, NULL);
-	/* Every request still here ends now, through its callback, so its
-	 * owner can free what it holds; nothing new is accepted meanwhile. */
-	e->closing = 1;
-	struct mad_reply cancel = { .err = MAD_ECANCELED };
 	for (unsigned i = 0; i < MAD_SLOTS; i++)
 		if (e->slot[i]) {
 			struct mad_req *r = e->slot[i];
 			evtimer_del(e->slot_timer[i]);
 			e->slot[i] = NULL;
+			e->outstanding--;
 			r->cb(r->arg, &cancel);
 			free(r);
 		}
-	while (e->q_head) {
-		struct mad_req *r = e->q_head;
-		e->q_head = r->next;
-		r->cb(r->arg, &cancel);
-		free(r);
-	}
 	if (atomic_load(&e->rx_dropped))
 		log_warnx("%u received MADs were dropped while the loop was busy",
 			  atomic_load(&e->rx_dropped));
@@ -714,11 +738,6 @@ void mad_close(struct mad_engine *e)
 			event_free(e->slot_timer[i]);
 	free(e->batch);
 	free(e);
-}
-
-unsigned mad_pending(const struct mad_engine *e)
-{
-	return e->outstanding + e->queued;
 }
 
 const struct mad_stats *mad_get_stats(const struct mad_engine *e)

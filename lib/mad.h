@@ -75,9 +75,10 @@ struct mad_engine;
  * (logged). */
 struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec *spec,
 			    const struct mad_opts *opts, mad_unsol_fn unsol, void *unsol_arg);
-/* Stop receiving, end every outstanding and queued request with
- * MAD_ECANCELED (their callbacks run, so owners free what they hold), close
- * the port and issm. */
+/* End every queued request with MAD_ECANCELED, run the loop until the sent
+ * ones have come back (a second at most), stop receiving, end what is left
+ * with MAD_ECANCELED (callbacks run, so owners free what they hold), close
+ * the port and issm. Not from inside a callback of this loop. */
 void mad_close(struct mad_engine *e);
 void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts);
 
@@ -114,8 +115,6 @@ int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, cons
  * the bit when a link on the port is unlinked and relinked). */
 int mad_reopen_issm(struct mad_engine *e);
 
-/* Outstanding plus queued requests. */
-unsigned mad_pending(const struct mad_engine *e);
 const struct mad_stats *mad_get_stats(const struct mad_engine *e);
 
 #endif

@@ -11,7 +11,6 @@
 #define SUBNET_PREFIX 0xfe80000000000000ULL
 #define SA_PKT_LIFE 18         /* PacketLifeTime in SA records (OpenSM's default) */
 #define ONCE_LIMIT_MS 60000
-#define CLOSE_DRAIN_MS 1000    /* at exit, wait this long at most for replies */
 #define RESWEEP_DELAY_MS 1000
 #define POLL_CONFIRM_MS 100    /* after a missed poll, the next one comes this soon */
 #define SLOW_POLL_FACTOR 10    /* standbys behind the first poll this much slower, times their number */
@@ -1043,17 +1042,9 @@ void sm_free(struct sm *sm)
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i])
 			evtimer_del(evs[i]);
-	/* Let what is in flight come back before the port closes: a reply
-	 * for a closed port crashes libumad2sim's receiver. Every request has
-	 * a timer, so this ends. */
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (sm->mad && mad_pending(sm->mad) && log_ms_since(&t0) < CLOSE_DRAIN_MS) {
-		event_base_loopexit(sm->base, &(struct timeval){ .tv_usec = 50000 });
-		event_base_loop(sm->base, EVLOOP_ONCE);
-	}
-	/* Closing the engine ends every outstanding request through its
-	 * callback: aborted sweeps, light sweeps and polls free themselves. */
+	/* Closing the engine ends every request through its callback (after
+	 * letting the sent ones come back): aborted sweeps, light sweeps and
+	 * polls free themselves. */
 	if (sm->mad) {
 		const struct mad_stats *st = mad_get_stats(sm->mad);
 		log_info("MADs: %llu sent, %llu resent, %llu timed out",
