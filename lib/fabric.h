@@ -58,6 +58,13 @@ void fab_link(struct fab_port *a, struct fab_port *b);
 
 static inline int fab_is_switch(const struct fab_node *n) { return n->type == 2; }
 
+/* Every port that can carry a LID (CA ports, switch port 0), read. */
+#define FOR_LID_PORTS(f, n, p)                                                  \
+	for (struct fab_node *n = (f)->nodes; n; n = n->next)                   \
+		for (struct fab_port *p = &n->ports[fab_is_switch(n) ? 0 : 1];  \
+		     p <= &n->ports[fab_is_switch(n) ? 0 : n->nports]; p++)     \
+			if (p->have_info)
+
 /* Port fields from the last PortInfo Get. */
 unsigned fab_port_state(const struct fab_port *p);
 unsigned fab_port_phys(const struct fab_port *p);

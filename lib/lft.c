@@ -106,7 +106,7 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 			continue;
 		int32_t s = (int32_t)si - 1;
 		p->sw[s] = n;
-		if (rt_switch_init(&p->g.sw[s], n->guid, n->ports[0].lid, n->nports) < 0)
+		if (rt_switch_init(&p->g.sw[s], n->guid, n->nports) < 0)
 			goto fail;
 	}
 	for (unsigned s = 0; s < nsw; s++) {

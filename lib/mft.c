@@ -22,7 +22,6 @@ static void shadow_free(void *p)
 void mft_memory_clear(struct mft_memory *m)
 {
 	hmap_free_values(&m->by_guid, shadow_free);
-	hmap_init(&m->by_guid);
 }
 
 static unsigned npos_of(const struct fab_node *n)

@@ -36,20 +36,14 @@ int rt_graph_init(struct rt_graph *g, unsigned nsw, unsigned ndest)
 	return 0;
 }
 
-int rt_switch_init(struct rt_switch *s, uint64_t guid, uint16_t lid, uint8_t nports)
+int rt_switch_init(struct rt_switch *s, uint64_t guid, uint8_t nports)
 {
 	if (nports > RT_MAX_PORTS)
 		return -1;
 	s->guid = guid;
-	s->lid = lid;
 	s->nports = nports;
 	s->peer = malloc(((size_t)nports + 1) * sizeof(*s->peer));
-	s->peer_port = calloc((size_t)nports + 1, sizeof(*s->peer_port));
-	if (!s->peer || !s->peer_port) {
-		free(s->peer);
-		free(s->peer_port);
-		s->peer = NULL;
-		s->peer_port = NULL;
+	if (!s->peer) {
 		s->nports = 0;
 		return -1;
 	}
@@ -67,19 +61,15 @@ void rt_link(struct rt_graph *g, int32_t a, uint8_t pa, int32_t b, uint8_t pb)
 		return;
 	}
 	g->sw[a].peer[pa] = b;
-	g->sw[a].peer_port[pa] = pb;
 	g->sw[b].peer[pb] = a;
-	g->sw[b].peer_port[pb] = pa;
 }
 
 void rt_graph_free(struct rt_graph *g)
 {
 	if (!g)
 		return;
-	for (unsigned i = 0; g->sw && i < g->nsw; i++) {
+	for (unsigned i = 0; g->sw && i < g->nsw; i++)
 		free(g->sw[i].peer);
-		free(g->sw[i].peer_port);
-	}
 	free(g->sw);
 	free(g->dest);
 	memset(g, 0, sizeof(*g));
@@ -149,11 +139,11 @@ struct dref {                   /* a valid destination, sorted by (sw, lid) */
 struct ctx {
 	const struct rt_graph *g;
 	unsigned n;
-	uint32_t *aoff;         /* [n+1] forward edges s -> t, in port order */
+	/* [n+1] edges s -> t, in port order; rt_link() makes every link two
+	 * of them, so the edges into s are these too */
+	uint32_t *aoff;
 	int32_t *ato;
 	uint8_t *aport;
-	uint32_t *roff;         /* [n+1] reverse edges: for t, every s with s -> t */
-	int32_t *rfrom;
 	uint32_t *pbase;        /* [n] index of (s, 0) in load[] */
 	uint32_t *load;         /* CA LIDs routed through (s, p) */
 	uint32_t *coff;         /* [n+1] candidate output ports for the current dest switch */
@@ -169,8 +159,6 @@ static void ctx_free(struct ctx *c)
 	free(c->aoff);
 	free(c->ato);
 	free(c->aport);
-	free(c->roff);
-	free(c->rfrom);
 	free(c->pbase);
 	free(c->load);
 	free(c->coff);
@@ -219,11 +207,9 @@ static int ctx_init(struct ctx *c, const struct rt_graph *g, struct rt_tables *o
 			ne += edge_ok(g, s, p);
 	}
 	c->aoff = calloc(n + 1, sizeof(*c->aoff));
-	c->roff = calloc(n + 2, sizeof(*c->roff));
 	c->coff = calloc(n + 1, sizeof(*c->coff));
 	c->ato = malloc((ne + 1) * sizeof(*c->ato));
 	c->aport = malloc(ne + 1);
-	c->rfrom = malloc((ne + 1) * sizeof(*c->rfrom));
 	c->cport = malloc(ne + 1);
 	c->pbase = malloc((n + 1) * sizeof(*c->pbase));
 	c->load = calloc(np + 1, sizeof(*c->load));
@@ -231,11 +217,11 @@ static int ctx_init(struct ctx *c, const struct rt_graph *g, struct rt_tables *o
 	c->queue = malloc((n + 1) * sizeof(*c->queue));
 	c->dr = malloc(((size_t)g->ndest + 1) * sizeof(*c->dr));
 	seen = calloc((size_t)out->max_lid + 1, 1);
-	if (!c->aoff || !c->roff || !c->coff || !c->ato || !c->aport || !c->rfrom ||
+	if (!c->aoff || !c->coff || !c->ato || !c->aport ||
 	    !c->cport || !c->pbase || !c->load || !c->dist || !c->queue || !c->dr || !seen)
 		goto fail;
 
-	/* forward CSR, and in-degrees into roff[t + 2] for the reverse one */
+	/* CSR adjacency */
 	ne = 0;
 	np = 0;
 	for (unsigned s = 0; s < n; s++) {
@@ -247,15 +233,9 @@ static int ctx_init(struct ctx *c, const struct rt_graph *g, struct rt_tables *o
 				continue;
 			c->ato[ne] = g->sw[s].peer[p];
 			c->aport[ne++] = (uint8_t)p;
-			c->roff[g->sw[s].peer[p] + 2]++;
 		}
 	}
 	c->aoff[n] = (uint32_t)ne;
-	for (unsigned t = 0; t < n; t++)
-		c->roff[t + 2] += c->roff[t + 1];
-	for (unsigned s = 0; s < n; s++)
-		for (uint32_t e = c->aoff[s]; e < c->aoff[s + 1]; e++)
-			c->rfrom[c->roff[c->ato[e] + 1]++] = (int32_t)s;
 
 	c->ndr = 0;
 	for (unsigned i = 0; i < g->ndest; i++) {
@@ -283,8 +263,8 @@ fail:
 	return -1;
 }
 
-/* dist[s] = hops from s to d over directed switch links (BFS on reverse
- * edges). With pos, only links that go down in that numbering count
+/* dist[s] = hops from s to d over switch links (BFS from d; links are
+ * symmetric). With pos, only links that go down in that numbering count
  * (pos[s] < pos[x] for a step s -> x): the all-down distance of up/down. */
 static void bfs_to(struct ctx *c, int32_t d, int32_t *dist, const uint32_t *pos)
 {
@@ -297,8 +277,8 @@ static void bfs_to(struct ctx *c, int32_t d, int32_t *dist, const uint32_t *pos)
 	while (head < tail) {
 		int32_t x = c->queue[head++];
 
-		for (uint32_t e = c->roff[x]; e < c->roff[x + 1]; e++) {
-			int32_t u = c->rfrom[e];
+		for (uint32_t e = c->aoff[x]; e < c->aoff[x + 1]; e++) {
+			int32_t u = c->ato[e];
 
 			if (dist[u] < 0 && (!pos || pos[x] > pos[u])) {
 				dist[u] = dist[x] + 1;
@@ -416,7 +396,7 @@ struct updn {
 	uint8_t *isroot;
 };
 
-/* Multi-source BFS over links in both directions; returns the number reached. */
+/* Multi-source BFS over the links; returns the number of switches reached. */
 static unsigned bfs_undirected(struct ctx *c, const int32_t *src, unsigned nsrc, int32_t *dist)
 {
 	unsigned head = 0, tail = 0;
@@ -432,17 +412,12 @@ static unsigned bfs_undirected(struct ctx *c, const int32_t *src, unsigned nsrc,
 	while (head < tail) {
 		int32_t x = c->queue[head++];
 
-		for (int dir = 0; dir < 2; dir++) {
-			uint32_t b = dir ? c->roff[x] : c->aoff[x];
-			uint32_t e = dir ? c->roff[x + 1] : c->aoff[x + 1];
+		for (uint32_t b = c->aoff[x]; b < c->aoff[x + 1]; b++) {
+			int32_t y = c->ato[b];
 
-			for (; b < e; b++) {
-				int32_t y = dir ? c->rfrom[b] : c->ato[b];
-
-				if (dist[y] < 0) {
-					dist[y] = dist[x] + 1;
-					c->queue[tail++] = y;
-				}
+			if (dist[y] < 0) {
+				dist[y] = dist[x] + 1;
+				c->queue[tail++] = y;
 			}
 		}
 	}
@@ -630,17 +605,12 @@ static int updn_prepare(struct ctx *c, struct updn *u, const uint64_t *roots, si
 
 			u->pos[x] = next;
 			u->ord[next++] = x;
-			for (int dir = 0; dir < 2; dir++) {
-				uint32_t b = dir ? c->roff[x] : c->aoff[x];
-				uint32_t e = dir ? c->roff[x + 1] : c->aoff[x + 1];
+			for (uint32_t b = c->aoff[x]; b < c->aoff[x + 1]; b++) {
+				int32_t y = c->ato[b];
 
-				for (; b < e; b++) {
-					int32_t y = dir ? c->rfrom[b] : c->ato[b];
-
-					if (u->pos[y] == UINT32_MAX) {
-						u->pos[y] = UINT32_MAX - 1;
-						heap_push(heap, &hn, keypos[y]);
-					}
+				if (u->pos[y] == UINT32_MAX) {
+					u->pos[y] = UINT32_MAX - 1;
+					heap_push(heap, &hn, keypos[y]);
 				}
 			}
 		}

@@ -12,10 +12,8 @@
 
 struct rt_switch {
 	uint64_t guid;
-	uint16_t lid;                /* the switch's own LID (port 0) */
 	uint8_t nports;              /* external ports 1..nports */
 	int32_t *peer;               /* [nports + 1]: switch index behind each port, -1 = none */
-	uint8_t *peer_port;          /* [nports + 1]: port number on that switch */
 };
 
 /* A LID to route and where it lives: a CA port attached to switch sw at
@@ -45,7 +43,8 @@ enum rt_engine { RT_AUTO = 0, RT_MINHOP, RT_UPDN };
 
 /* Graph building helpers (the graph owns its arrays). */
 int rt_graph_init(struct rt_graph *g, unsigned nsw, unsigned ndest);
-int rt_switch_init(struct rt_switch *s, uint64_t guid, uint16_t lid, uint8_t nports);
+int rt_switch_init(struct rt_switch *s, uint64_t guid, uint8_t nports);
+/* Cables switch a port pa to switch b port pb: both directions, always. */
 void rt_link(struct rt_graph *g, int32_t a, uint8_t pa, int32_t b, uint8_t pb);
 void rt_graph_free(struct rt_graph *g);
 

@@ -93,7 +93,30 @@ static int sa_walk(struct sa_ctx *c, struct fab_port *src, struct fab_port *dst,
 	return -1;
 }
 
-/* Does the path meet the request? Fills the record if so. */
+/* What every path of this SA has, whatever its ends: the packet lifetime,
+ * one partition (the default), SL 0, no raw traffic, no QoS class. Does the
+ * request accept that? Checked once per query, not per pair. */
+static int sa_path_fixed_ok(const struct sa_ctx *c, const uint8_t *q, uint64_t mask)
+{
+	if (mask & M(PRC_LIFE)) {
+		unsigned sel = mask & M(PRC_LIFE_SEL) ? sf_get(q, PR_LIFE_SEL) : 2;
+		if (!sa_selector_ok(sel, sf_get(q, PR_LIFE), c->pkt_life))
+			return 0;
+	}
+	if ((mask & M(PRC_PKEY)) && (sf_get(q, PR_PKEY) & 0x7fff) != 0x7fff)
+		return 0;
+	if ((mask & M(PRC_SL)) && sf_get(q, PR_SL))
+		return 0;
+	if ((mask & M(PRC_RAW)) && sf_get(q, PR_RAW))
+		return 0;
+	if ((mask & M(PRC_QOS)) && sf_get(q, PR_QOS))
+		return 0;
+	if ((mask & M(PRC_NUMBPATH)) && !sf_get(q, PR_NUMBPATH))
+		return 0;
+	return 1;
+}
+
+/* Does the path meet the request's MTU and rate? Fills the record if so. */
 static int sa_path_rec(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struct fab_port *s,
 		       struct fab_port *d, uint8_t *rec)
 {
@@ -127,22 +150,6 @@ static int sa_path_rec(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struct
 		if (sel == 1 && rate_tenths(rate) >= wt)
 			return 0;
 	}
-	if (mask & M(PRC_LIFE)) {
-		unsigned sel = mask & M(PRC_LIFE_SEL) ? sf_get(q, PR_LIFE_SEL) : 2;
-		if (!sa_selector_ok(sel, sf_get(q, PR_LIFE), life))
-			return 0;
-	}
-	/* One partition (the default), SL 0, no raw traffic, no QoS class. */
-	if ((mask & M(PRC_PKEY)) && (sf_get(q, PR_PKEY) & 0x7fff) != 0x7fff)
-		return 0;
-	if ((mask & M(PRC_SL)) && sf_get(q, PR_SL))
-		return 0;
-	if ((mask & M(PRC_RAW)) && sf_get(q, PR_RAW))
-		return 0;
-	if ((mask & M(PRC_QOS)) && sf_get(q, PR_QOS))
-		return 0;
-	if ((mask & M(PRC_NUMBPATH)) && !sf_get(q, PR_NUMBPATH))
-		return 0;
 
 	memset(rec, 0, PR_SIZE);
 	sa_gid(rec + PR_DGID, c->prefix, d->guid);
@@ -192,25 +199,17 @@ static struct fab_port *sa_path_end(struct sa_ctx *c, const uint8_t *q, uint64_t
 /* Every port that carries a LID (CA ports, switch port 0): malloc'd, *n set. */
 static struct fab_port **sa_lid_ports(const struct fabric *f, unsigned *n)
 {
-	struct fab_port **v = malloc(((size_t)f->nnodes * 2 + 1) * sizeof(*v));
-	unsigned cap = f->nnodes * 2 + 1;
+	unsigned cnt = 0;
 
+	FOR_LID_PORTS(f, nd, p)
+		cnt += p->lid != 0;
+	struct fab_port **v = malloc(((size_t)cnt + 1) * sizeof(*v));
 	*n = 0;
-	for (struct fab_node *nd = f->nodes; v && nd; nd = nd->next)
-		for (unsigned i = 0; i <= nd->nports; i++) {
-			struct fab_port *p = &nd->ports[i];
-			if (!p->have_info || !p->lid)
-				continue;
-			if (*n == cap) {
-				struct fab_port **nv = realloc(v, (cap *= 2) * sizeof(*v));
-				if (!nv) {
-					free(v);
-					return NULL;
-				}
-				v = nv;
-			}
+	if (!v)
+		return NULL;
+	FOR_LID_PORTS(f, nd, p)
+		if (p->lid)
 			v[(*n)++] = p;
-		}
 	return v;
 }
 
@@ -241,8 +240,10 @@ int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp 
 
 	/* The ends: the one given, or every LID-carrying port (GetTable). A
 	 * query naming both ends, as IPoIB's do, looks at one pair only. */
-	struct fab_port **src = s_all ? sa_lid_ports(c->fab, &ns) : &s;
-	struct fab_port **dst = d_all ? sa_lid_ports(c->fab, &nd) : &d;
+	if (!sa_path_fixed_ok(c, q, mask))
+		ns = nd = 0;  /* no path can match: an empty answer */
+	struct fab_port **src = s_all && ns ? sa_lid_ports(c->fab, &ns) : &s;
+	struct fab_port **dst = d_all && nd ? sa_lid_ports(c->fab, &nd) : &d;
 	int oom = !src || !dst;
 	for (unsigned i = 0; !oom && i < ns; i++)
 		for (unsigned j = 0; !oom && j < nd; j++) {
@@ -252,9 +253,9 @@ int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp 
 			else if (!sa_path_rec(c, q, mask, src[i], dst[j], rec))
 				rs.n--;
 		}
-	if (s_all)
+	if (src != &s)
 		free(src);
-	if (d_all)
+	if (dst != &d)
 		free(dst);
 	if (oom) {
 		sa_recs_free(&rs);

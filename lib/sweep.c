@@ -70,13 +70,15 @@ static void sw_reply(void *arg, const struct mad_reply *r)
 		sw_advance(sw);
 }
 
-static void sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method, uint16_t attr,
-		    uint32_t mod, const uint8_t *data, struct fab_port *port, swq_fn fn)
+/* Queue one SMP of this sweep; 0 when queued, -1 (counted as an error)
+ * when out of memory, so callers mark nothing as in flight. */
+static int sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method, uint16_t attr,
+		   uint32_t mod, const uint8_t *data, struct fab_port *port, swq_fn fn)
 {
 	struct swq *q = calloc(1, sizeof(*q));
 	if (!q) {
 		sw->errors++;
-		return;
+		return -1;
 	}
 	q->sw = sw;
 	q->fn = fn;
@@ -89,12 +91,13 @@ static void sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method
 	if (mad_smp(sw->sm->mad, &req, sw_reply, q) < 0) {
 		free(q);
 		sw->errors++;
-		return;
+		return -1;
 	}
 	sw->pending++;
 	sw->mads++;
 	if (method == IB_MAD_METHOD_SET)
 		sw->sets++;
+	return 0;
 }
 
 static const char *port_name(const struct fab_port *p, char *buf, size_t len)
@@ -125,13 +128,6 @@ static void sw_end_keep_model(struct sweep *sw)
 }
 
 /* ---- LIDs ---------------------------------------------------------------- */
-
-/* Every port that carries a LID: CA ports found, switch port 0. */
-#define FOR_LID_PORTS(f, n, p)                                                  \
-	for (struct fab_node *n = (f)->nodes; n; n = n->next)                   \
-		for (struct fab_port *p = &n->ports[fab_is_switch(n) ? 0 : 1];  \
-		     p <= &n->ports[fab_is_switch(n) ? 0 : n->nports]; p++)     \
-			if (p->have_info)
 
 /* A standby (and a master before it assigns) records the LIDs it sees. */
 static void sw_record_lids(struct sweep *sw)
@@ -320,12 +316,12 @@ static void sw_activate(struct sweep *sw, struct fab_port *p)
 	uint8_t set[64];
 	char buf[160];
 
-	p->activating = 1;
 	if (log_get_level() >= LOG_LVL_DEBUG)  /* not on every SMP of a big sweep */
 		log_debug("activating %s", port_name(p, buf, sizeof(buf)));
 	link_build_state_set(set, p->info, PORT_ACTIVE);
-	sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
-		sw_state_reply);
+	if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
+		    sw_state_reply) == 0)
+		p->activating = 1;
 }
 
 /* Activate a link as soon as both its ends are Armed, rather than after the
@@ -443,9 +439,9 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 			if (arm)
 				mad_set_field(set, 0, IB_PORT_STATE_F, PORT_ARMED);
 		}
-		p->set_pending = 1;
-		sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
-			sw_portinfo_set_reply);
+		if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
+			    sw_portinfo_set_reply) == 0)
+			p->set_pending = 1;
 	}
 	/* The P_Key table of a CA port: checked when the port is (re)configured. */
 	if (!fab_is_switch(p->node) && (need_set || fab_port_state(p) != PORT_ACTIVE))
@@ -484,9 +480,9 @@ static void sw_program_swinfo(struct sweep *sw, struct fab_node *n, uint16_t top
 		return;
 	memcpy(si, n->swinfo, 64);
 	mad_set_field(si, 0, IB_SW_LINEAR_FDB_TOP_F, top);
-	sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_SWITCH_INFO, 0, si,
-		&n->ports[0], sw_swinfo_set_reply);
-	sw->lft_pending++;
+	if (sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_SWITCH_INFO, 0, si,
+		    &n->ports[0], sw_swinfo_set_reply) == 0)
+		sw->lft_pending++;
 }
 
 static void sw_program_switch(struct sweep *sw, const struct lft_plan *plan, unsigned s)
@@ -523,8 +519,9 @@ static void sw_program_switch(struct sweep *sw, const struct lft_plan *plan, uns
 		}
 		if (sh->valid[b] && !memcmp(sh->data + (size_t)b * LFT_BLOCK, blk, LFT_BLOCK))
 			continue;
-		sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_LINEARFORWTBL, b, blk,
-			&n->ports[0], sw_lft_reply);
+		if (sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_LINEARFORWTBL, b, blk,
+			    &n->ports[0], sw_lft_reply) < 0)
+			continue;  /* the switch keeps what the shadow says; a re-sweep follows */
 		sw->lft_blocks++;
 		sw->lft_pending++;
 	}

@@ -45,7 +45,7 @@ static void fab_init(struct fab *f, unsigned nsw, uint8_t nports, unsigned max_c
 	f->cap = nsw + max_cas;
 	f->g.ndest = 0;
 	for (unsigned i = 0; i < nsw; i++) {
-		assert_int_equal(rt_switch_init(&f->g.sw[i], G(i), (uint16_t)(i + 1), nports), 0);
+		assert_int_equal(rt_switch_init(&f->g.sw[i], G(i), nports), 0);
 		f->next[i] = 1;
 		f->g.dest[f->g.ndest++] = (struct rt_dest){ (uint16_t)(i + 1), (int32_t)i, 0 };
 	}
