@@ -14,14 +14,23 @@
 #     it matched OpenSM's debug "total sent" to within 1% on the 4x4
 #     fat-tree). BENCH_OSM_MADS=0 skips that run and prints "-";
 #   - peak RSS and CPU time (user+sys) of the SM, from GNU time;
-#   - ibsim's own CPU time during each run (the floor: the simulator's cost
-#     of the MADs), from its threads' scheduler statistics.
+#   - ibsim's own CPU time during each run (the simulator's cost of the
+#     MADs), from its threads' scheduler statistics.
+# Each SM runs BENCH_RUNS times (default 5) and the table gives the median of
+# each figure, because a shared 2-core machine varies by 20% or more from one
+# run to the next; every run is checked with lftcheck.
+# The floor: smpflood, a client with no subnet manager behind it, sends as
+# many SMPs as smd did (NodeInfo Gets by directed route, FAB_FLOOR_PATH hops
+# deep, smd's default window of 32) on its own fresh ibsim, BENCH_RUNS times.
+# Its wall time over ibsim's CPU is what the simulator transport alone costs
+# on this machine (libumad2sim's start-up and receiver thread included), the
+# bound under smd's own ratio.
 # Not a CTest test: it prints figures, it does not judge them.
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel
 #   SMD_BIN=build-rel/smd bash tests/bench/fabric.sh [FABRIC...]
 # FABRIC: fattree-4x4 fattree-36x18 fattree-64x32 ring-16 (default: all).
-# Needs /usr/bin/time (Debian package "time") and strace. LFTCHECK defaults
-# to the lftcheck next to SMD_BIN.
+# Needs /usr/bin/time (Debian package "time") and strace. LFTCHECK and
+# SMPFLOOD default to the ones next to SMD_BIN.
 # An SM run and a check of the biggest fabric take seconds; lib.sh's default
 # bound for a --once run is a minute.
 SMD_ONCE_TIMEOUT=${SMD_ONCE_TIMEOUT:-120}
@@ -29,9 +38,13 @@ SMD_ONCE_TIMEOUT=${SMD_ONCE_TIMEOUT:-120}
 . "$(dirname "$0")/../sim/lib.sh"
 
 LFTCHECK=${LFTCHECK:-$(dirname "$SMD_BIN")/lftcheck}
+SMPFLOOD=${SMPFLOOD:-$(dirname "$SMD_BIN")/smpflood}
 GNU_TIME=${GNU_TIME:-/usr/bin/time}
 OSM_MADS=${BENCH_OSM_MADS:-1}
+RUNS=${BENCH_RUNS:-5}
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || fail "BENCH_RUNS must be a positive number"
 [ -x "$LFTCHECK" ] || fail "no lftcheck at $LFTCHECK (build it: cmake --build build-rel)"
+[ -x "$SMPFLOOD" ] || fail "no smpflood at $SMPFLOOD (build it: cmake --build build-rel)"
 [ -x "$GNU_TIME" ] || fail "GNU time not found at $GNU_TIME (Debian package 'time')"
 if [ "$OSM_MADS" = 1 ] && ! command -v strace >/dev/null; then
 	fail "strace not found (needed to count OpenSM's MADs; BENCH_OSM_MADS=0 skips that)"
@@ -40,27 +53,34 @@ command -v opensm >/dev/null || fail "opensm not found: run scripts/deps.sh"
 need_smd
 need_lftcheck
 SMD_LOG_LEVEL=${SMD_LOG_LEVEL:-info}
+SMD_WINDOW=32  # smd's default [mad] window, which the bench's runs use
 
 ALL_FABRICS="fattree-4x4 fattree-36x18 fattree-64x32 ring-16"
 
-# fabric NAME: write $WORK/NAME.net and set FAB_DESC, FAB_SIMARGS.
+# fabric NAME: write $WORK/NAME.net and set FAB_DESC, FAB_SIMARGS and
+# FAB_FLOOR_PATH (from h0, three hops: to a switch two switches away, about
+# the mean depth of a sweep's SMPs; ibsim's cost grows a little with it).
 fabric() {
 	local net=$WORK/$1.net
 	FAB_SIMARGS=()
 	case $1 in
 	fattree-4x4)
 		FAB_DESC="fat-tree 4 leaves x 4 hosts, 2 spines, 36-port switches"
+		FAB_FLOOR_PATH=1,5,2
 		bash "$SIM_LIB_DIR/gen-fattree.sh" 4 4 2 36 >"$net" ;;
 	fattree-36x18)
 		FAB_DESC="fat-tree 36 leaves x 18 hosts, 18 spines, 36-port switches"
+		FAB_FLOOR_PATH=1,19,2
 		bash "$SIM_LIB_DIR/gen-fattree.sh" 36 18 18 36 >"$net" ;;
 	fattree-64x32)
 		FAB_DESC="fat-tree 64 leaves x 32 hosts, 32 spines, 64-port switches"
+		FAB_FLOOR_PATH=1,33,2
 		# ibsim's default limits: 2048 nodes, 256 switches, 13312 ports
 		FAB_SIMARGS=(-N 4096 -S 512 -P 32768)
 		bash "$SIM_LIB_DIR/gen-fattree.sh" 64 32 32 64 >"$net" ;;
 	ring-16)
 		FAB_DESC="ring of 16 switches + 8 chords (seed 1), 8 hosts each, 36-port switches"
+		FAB_FLOOR_PATH=1,9,9
 		bash "$SIM_LIB_DIR/gen-ring.sh" 16 8 1 8 36 >"$net" ;;
 	*) fail "unknown fabric '$1' (known: $ALL_FABRICS)" ;;
 	esac || fail "cannot generate $1"
@@ -110,22 +130,21 @@ verify() {
 	fi
 }
 
+# run_smd NAME RUN: one smd --once run on a fresh ibsim, into R[NAME.smd.RUN.*].
 run_smd() {
-	local name=$1 conf
+	local name=$1 run=$2 conf key=$1.smd.$2 log=$WORK/smd-$1-$2.log
 	sim_start "$FAB_NET" "${FAB_SIMARGS[@]}"
-	conf=$(SM_STATE_DIR=$WORK/state-$name smd_conf "bench-$name")
-	timed "$name.smd" "$WORK/smd-$name.log" \
-		env LD_PRELOAD="$SMD_PRELOAD" SIM_HOST=h0 "$SMD_BIN" -f -c "$conf" --once
-	R[$name.smd.mads]=$(sed -n 's/.*MADs: \([0-9]*\) sent, \([0-9]*\) resent, \([0-9]*\) timed out.*/\1/p' \
-		"$WORK/smd-$name.log" | tail -n 1)
-	R[$name.smd.resent]=$(sed -n 's/.*MADs: [0-9]* sent, \([0-9]*\) resent, \([0-9]*\) timed out.*/\1 resent, \2 timed out/p' \
-		"$WORK/smd-$name.log" | tail -n 1)
-	R[$name.smd.engine]=$(sed -n 's/.*routing: \([a-z]*\) for .*/\1/p' "$WORK/smd-$name.log" | tail -n 1)
+	conf=$(SM_STATE_DIR=$WORK/state-$name-$run smd_conf "bench-$name-$run")
+	timed "$key" "$log" env LD_PRELOAD="$SMD_PRELOAD" SIM_HOST=h0 "$SMD_BIN" -f -c "$conf" --once
+	R[$key.mads]=$(sed -n 's/.*MADs: \([0-9]*\) sent, \([0-9]*\) resent, \([0-9]*\) timed out.*/\1/p' \
+		"$log" | tail -n 1)
+	R[$key.resent]=$(sed -n 's/.*MADs: [0-9]* sent, \([0-9]*\) resent, \([0-9]*\) timed out.*/\1 resent, \2 timed out/p' \
+		"$log" | tail -n 1)
+	R[$key.engine]=$(sed -n 's/.*routing: \([a-z]*\) for .*/\1/p' "$log" | tail -n 1)
 	# smd's own sweep time, without process start-up (libumad2sim builds its
 	# sysfs snapshot then): "subnet up: ... Active in N ms"
-	R[$name.smd.sweep]=$(sed -n 's/.*subnet up: .* Active in \([0-9]*\) ms.*/\1/p' \
-		"$WORK/smd-$name.log" | tail -n 1)
-	verify "$name.smd"
+	R[$key.sweep]=$(sed -n 's/.*subnet up: .* Active in \([0-9]*\) ms.*/\1/p' "$log" | tail -n 1)
+	verify "$key"
 	sim_stop
 }
 
@@ -138,34 +157,82 @@ osm_cmd() {
 		opensm -F "$WORK/opensm-empty.conf" -f "$WORK/opensm-$1.log" --once)
 }
 
+# run_osm NAME RUN: one OpenSM --once run on a fresh ibsim.
 run_osm() {
-	local name=$1 st fd
+	local name=$1 run=$2 key=$1.osm.$2
 	sim_start "$FAB_NET" "${FAB_SIMARGS[@]}"
-	osm_cmd "$name"
-	timed "$name.osm" "$WORK/opensm-$name.out" "${OSM_CMD[@]}"
-	verify "$name.osm"
+	osm_cmd "$name-$run"
+	timed "$key" "$WORK/opensm-$name-$run.out" "${OSM_CMD[@]}"
+	verify "$key"
 	sim_stop
+}
+
+# count_osm NAME: OpenSM's MADs, counted in an untimed run (see the top).
+count_osm() {
+	local name=$1 st fd
 	R[$name.osm.mads]=-
-	if [ "$OSM_MADS" = 1 ]; then
-		sim_start "$FAB_NET" "${FAB_SIMARGS[@]}"
-		osm_cmd "$name-count"
-		st=$WORK/strace-$name.txt
-		timeout -k 5 "$SMD_ONCE_TIMEOUT" strace -f -s 0 -o "$st" \
-			-e trace=socket,connect,write "${OSM_CMD[@]}" >/dev/null 2>&1
-		# the datagram socket libumad2sim connects to ibsim's "...:out<N>"
-		fd=$(sed -n 's/.* connect(\([0-9]*\), {sa_family=AF_UNIX, sun_path=@"[^"]*:out[0-9]*\\0"}.*/\1/p' \
-			"$st" | head -n 1)
-		if [ -n "$fd" ]; then
-			R[$name.osm.mads]=$(grep -c " write($fd," "$st")
-		fi
-		sim_stop
+	[ "$OSM_MADS" = 1 ] || return 0
+	sim_start "$FAB_NET" "${FAB_SIMARGS[@]}"
+	osm_cmd "$name-count"
+	st=$WORK/strace-$name.txt
+	timeout -k 5 "$SMD_ONCE_TIMEOUT" strace -f -s 0 -o "$st" \
+		-e trace=socket,connect,write "${OSM_CMD[@]}" >/dev/null 2>&1
+	# the datagram socket libumad2sim connects to ibsim's "...:out<N>"
+	fd=$(sed -n 's/.* connect(\([0-9]*\), {sa_family=AF_UNIX, sun_path=@"[^"]*:out[0-9]*\\0"}.*/\1/p' \
+		"$st" | head -n 1)
+	if [ -n "$fd" ]; then
+		R[$name.osm.mads]=$(grep -c " write($fd," "$st")
 	fi
+	sim_stop
+}
+
+# run_floor NAME RUN COUNT: smpflood sends COUNT SMPs on a fresh ibsim.
+run_floor() {
+	local key=$1.floor.$2
+	sim_start "$FAB_NET" "${FAB_SIMARGS[@]}"
+	timed "$key" "$WORK/floor-$1-$2.log" env LD_PRELOAD="$UMAD2SIM" SIM_HOST=h0 \
+		"$SMPFLOOD" -w "$SMD_WINDOW" -p "$FAB_FLOOR_PATH" "$3"
+	sim_stop
 }
 
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
 		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "-" }'
 }
+# median V...: of the numeric values ("-" when there is none).
+median() {
+	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
+		awk '{ v[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
+			else printf "%g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# summarize NAME.SM: R[NAME.SM.FIG] = the median over the runs; per-run
+# ratios to ibsim's CPU (wall, sweep) are taken run by run, then the median.
+summarize() {
+	local k=$1 fig i vals
+	for fig in wall rss cpu ibsim mads sweep; do
+		vals=()
+		for ((i = 1; i <= RUNS; i++)); do vals+=("${R[$k.$i.$fig]:--}"); done
+		R[$k.$fig]=$(median "${vals[@]}")
+	done
+	for fig in wall sweep; do
+		vals=()
+		for ((i = 1; i <= RUNS; i++)); do
+			vals+=("$(ratio "${R[$k.$i.$fig]:--}" "${R[$k.$i.ibsim]:--}")")
+		done
+		R[$k.$fig.per_ibsim]=$(median "${vals[@]}" | awk '/^[0-9.]+$/ { printf "%.2f\n", $1; next } { print }')
+	done
+	vals=()
+	for ((i = 1; i <= RUNS; i++)); do vals+=("${R[$k.$i.rc]:--}"); done
+	R[$k.rcs]=${vals[*]}
+	vals=()
+	for ((i = 1; i <= RUNS; i++)); do vals+=("${R[$k.$i.wall]:--}"); done
+	R[$k.walls]=${vals[*]}
+	# the lftcheck verdicts, each different one with the runs that gave it
+	R[$k.checks]=$(for ((i = 1; i <= RUNS; i++)); do echo "${R[$k.$i.check]:-not checked}"; done |
+		sort | uniq -c | awk -v n="$RUNS" '{ c = $1; sub(/^ *[0-9]+ /, "");
+			printf "%s%s (%d of %d runs)", (NR > 1 ? "; " : ""), $0, c, n }')
+}
+
 row() {
 	local name=$1 label=$2 key=$3
 	printf '| %-30s | %9s | %9s | %6s |\n' "$label" "${R[$name.smd.$key]:--}" \
@@ -176,6 +243,7 @@ table() {
 	local name=$1
 	echo
 	echo "$name: $FAB_DESC ($FAB_NODES nodes, $FAB_LINKS links)${FAB_SIMARGS[*]:+, ibsim ${FAB_SIMARGS[*]}}"
+	echo "median of $RUNS runs of each (smd wall times: ${R[$name.smd.walls]} ms; OpenSM: ${R[$name.osm.walls]} ms)"
 	printf '| %-30s | %9s | %9s | %6s |\n' "figure" "smd" "OpenSM" "ratio"
 	printf '|%s|%s|%s|%s|\n' "--------------------------------" "-----------" "-----------" "--------"
 	row "$name" "--once wall time (ms)" wall
@@ -183,10 +251,13 @@ table() {
 	row "$name" "peak RSS (KiB)" rss
 	row "$name" "CPU time, user+sys (ms)" cpu
 	row "$name" "ibsim CPU during the run (ms)" ibsim
-	echo "smd: exit ${R[$name.smd.rc]}, engine ${R[$name.smd.engine]:-?}, ${R[$name.smd.resent]:-no MAD count in its log}; ${R[$name.smd.check]}"
-	echo "OpenSM: exit ${R[$name.osm.rc]}; ${R[$name.osm.check]}"
-	echo "smd wall time / ibsim CPU during its run: $(ratio "${R[$name.smd.wall]}" "${R[$name.smd.ibsim]}");" \
-		"smd sweep (${R[$name.smd.sweep]:--} ms, its log) / ibsim CPU: $(ratio "${R[$name.smd.sweep]:--}" "${R[$name.smd.ibsim]}")"
+	echo "smd: exit ${R[$name.smd.rcs]}, engine ${R[$name.smd.1.engine]:-?}, ${R[$name.smd.1.resent]:-no MAD count in its log}; ${R[$name.smd.checks]}"
+	echo "OpenSM: exit ${R[$name.osm.rcs]}; ${R[$name.osm.checks]}"
+	echo "smd wall time / ibsim CPU during its run: ${R[$name.smd.wall.per_ibsim]};" \
+		"its sweep alone (${R[$name.smd.sweep]:--} ms, its log) / ibsim CPU: ${R[$name.smd.sweep.per_ibsim]}"
+	echo "floor: smpflood, ${R[$name.floor.count]:--} NodeInfo Gets by directed route ($FAB_FLOOR_PATH)," \
+		"window $SMD_WINDOW, no SM: wall ${R[$name.floor.wall]:--} ms / ibsim CPU ${R[$name.floor.ibsim]:--} ms:" \
+		"${R[$name.floor.wall.per_ibsim]} (exit ${R[$name.floor.rcs]})"
 }
 
 declare -A R
@@ -199,10 +270,24 @@ out=$WORK/tables.txt
 : >"$out"
 for f in "${fabrics[@]}"; do
 	fabric "$f"
-	note "$f: smd"
-	run_smd "$f"
-	note "$f: OpenSM"
-	run_osm "$f"
+	for ((run = 1; run <= RUNS; run++)); do
+		note "$f: smd, run $run of $RUNS"
+		run_smd "$f" "$run"
+		note "$f: OpenSM, run $run of $RUNS"
+		run_osm "$f" "$run"
+	done
+	summarize "$f.smd"
+	summarize "$f.osm"
+	note "$f: OpenSM, counting its MADs"
+	count_osm "$f"
+	R[$f.floor.count]=${R[$f.smd.mads]}
+	if [[ ${R[$f.floor.count]} =~ ^[0-9]+$ ]]; then
+		for ((run = 1; run <= RUNS; run++)); do
+			note "$f: floor, run $run of $RUNS"
+			run_floor "$f" "$run" "${R[$f.floor.count]}"
+		done
+	fi
+	summarize "$f.floor"
 	table "$f" | tee -a "$out"
 done
 echo
