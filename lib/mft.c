@@ -24,11 +24,6 @@ void mft_memory_clear(struct mft_memory *m)
 	hmap_free_values(&m->by_guid, shadow_free);
 }
 
-static unsigned npos_of(const struct fab_node *n)
-{
-	return n->nports / MFT_POS_PORTS + 1u;
-}
-
 /* ---- the plan ------------------------------------------------------------ */
 
 /* Switch neighbours over links that are up. */
@@ -100,7 +95,7 @@ int mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_t
 		 is_member && children;
 	for (unsigned i = 0; ok && i < n; i++) {
 		p->want[i].nmlid = p->nmlid;
-		p->want[i].npos = (uint8_t)npos_of(p->sw[i]);
+		p->want[i].npos = (uint8_t)mft_npos(p->sw[i]->nports);
 		p->want[i].mask = calloc((size_t)p->nmlid * p->want[i].npos + 1, sizeof(uint16_t));
 		ok = p->want[i].mask != NULL;
 		parent[i] = -2;  /* unreached */
@@ -225,10 +220,17 @@ unsigned mft_nblocks(const struct mft_memory *m, const struct mft_plan *p, unsig
 int mft_block_due(const struct mft_memory *m, const struct mft_plan *p, unsigned i,
 		  unsigned block, unsigned pos)
 {
-	const struct mft_shadow *s = hmap_get(&m->by_guid, p->sw[i]->guid);
 	uint16_t want[MFT_BLOCK];
 
 	mft_block(p, i, block, pos, want);
+	return mft_block_differs(m, p->sw[i]->guid, block, pos, want);
+}
+
+int mft_block_differs(const struct mft_memory *m, uint64_t guid, unsigned block, unsigned pos,
+		      const uint16_t want[MFT_BLOCK])
+{
+	const struct mft_shadow *s = hmap_get(&m->by_guid, guid);
+
 	if (!s || block >= s->nblocks || pos >= s->npos || !s->known[block * s->npos + pos])
 		return 1;
 	for (unsigned e = 0; e < MFT_BLOCK; e++)
@@ -265,7 +267,7 @@ static struct mft_shadow *shadow_get(struct mft_memory *m, uint64_t guid, unsign
 void mft_block_done(struct mft_memory *m, uint64_t guid, unsigned nports, unsigned block,
 		    unsigned pos, const uint16_t masks[MFT_BLOCK])
 {
-	unsigned npos = nports / MFT_POS_PORTS + 1u;
+	unsigned npos = mft_npos(nports);
 	struct mft_shadow *s = shadow_get(m, guid, npos, block + 1);
 	if (!s || pos >= npos)
 		return;

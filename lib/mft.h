@@ -14,6 +14,9 @@
 #define MFT_BLOCK 32              /* MLIDs per MulticastForwardingTable block */
 #define MFT_POS_PORTS 16          /* ports per position (16-bit masks) */
 
+/* Positions of a switch's MFT: ports 0..nports in 16-port masks. */
+static inline unsigned mft_npos(unsigned nports) { return nports / MFT_POS_PORTS + 1u; }
+
 /* Port masks of one switch for MLIDs 0xC000 + [0, nmlid). */
 struct mft_masks {
 	uint16_t nmlid;
@@ -57,6 +60,9 @@ void mft_block(const struct mft_plan *p, unsigned i, unsigned block, unsigned po
  * non-zero masks there (a group went away). */
 int mft_block_due(const struct mft_memory *m, const struct mft_plan *p, unsigned i,
 		  unsigned block, unsigned pos);
+/* The same for a block already built with mft_block(). */
+int mft_block_differs(const struct mft_memory *m, uint64_t guid, unsigned block, unsigned pos,
+		      const uint16_t want[MFT_BLOCK]);
 /* Record a block as programmed. */
 void mft_block_done(struct mft_memory *m, uint64_t guid, unsigned nports, unsigned block,
 		    unsigned pos, const uint16_t masks[MFT_BLOCK]);

@@ -62,7 +62,7 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 	for (unsigned i = 0; i < plan.nsw; i++) {
 		struct fab_node *n = plan.sw[i];
 		unsigned cap = n->have_swinfo ? mad_get_field(n->swinfo, 0, IB_SW_MCAST_FDB_CAP_F) : 0;
-		unsigned nblocks = mft_nblocks(mem, &plan, i), npos = n->nports / MFT_POS_PORTS + 1u;
+		unsigned nblocks = mft_nblocks(mem, &plan, i), npos = mft_npos(n->nports);
 		if (cap && nblocks > (cap + MFT_BLOCK - 1) / MFT_BLOCK) {
 			log_warnx("switch 0x%016llx holds %u multicast LIDs, fewer than the groups need",
 				  (unsigned long long)n->guid, cap);
@@ -70,7 +70,9 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 		}
 		for (unsigned b = 0; b < nblocks; b++) {
 			for (unsigned pos = 0; pos < npos; pos++) {
-				if (!mft_block_due(mem, &plan, i, b, pos))
+				uint16_t want[MFT_BLOCK];
+				mft_block(&plan, i, b, pos, want);
+				if (!mft_block_differs(mem, n->guid, b, pos, want))
 					continue;
 				struct mft_req *q = calloc(1, sizeof(*q));
 				if (!q)
@@ -80,7 +82,7 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 				q->nports = n->nports;
 				q->block = b;
 				q->pos = pos;
-				mft_block(&plan, i, b, pos, q->masks);
+				memcpy(q->masks, want, sizeof(want));
 				uint8_t data[64];
 				for (unsigned e = 0; e < MFT_BLOCK; e++) {
 					data[2 * e] = (uint8_t)(q->masks[e] >> 8);

@@ -298,35 +298,52 @@ static void nr_fill(uint8_t *rec, const struct fab_node *n, const struct fab_por
 	memcpy(rec + 44, n->desc, strnlen(n->desc, 64));
 }
 
-static int sa_node_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
+/* The records of one node; -1 when out of memory. */
+typedef int (*sa_node_fn)(struct sa_recs *rs, const struct fab_node *n);
+
+/* A record table over the nodes: refuse what cannot be answered, collect
+ * the records (of the LID's node only when the query names a LID), keep
+ * those that match the query, reply. */
+static int sa_node_table(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r,
+			 const struct sa_comp *comps, unsigned ncomps, size_t size, sa_node_fn fill)
 {
 	uint64_t mask = sa_req_mask(req);
-	struct sa_recs rs = { .size = NR_SIZE };
+	struct sa_recs rs = { .size = size };
 	int answered;
 
-	if (sa_query_refused(req, nr_comps, NCOMPS(nr_comps), r, &answered))
+	if (sa_query_refused(req, comps, ncomps, r, &answered))
 		return answered;
 	const struct fab_node *only = sa_lid_node(c, req, mask);
-	/* A query by LID looks at that LID's node only. */
-	for (const struct fab_node *n = only ? only : c->fab->nodes; n; n = only ? NULL : n->next) {
-		unsigned first = fab_is_switch(n) ? 0 : 1, last = fab_is_switch(n) ? 0 : n->nports;
-		for (unsigned i = first; i <= last; i++) {
-			struct fab_port *p = &n->ports[i];
-			if (!p->have_info || !p->lid)
-				continue;
-			uint8_t *rec = sa_recs_add(&rs);
-			if (!rec)
-				goto nomem;
-			nr_fill(rec, n, p, p->lid);
+	for (const struct fab_node *n = only ? only : c->fab->nodes; n; n = only ? NULL : n->next)
+		if (fill(&rs, n) < 0) {
+			sa_recs_free(&rs);
+			return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
 		}
-	}
-	sa_recs_filter(&rs, sa_req_rec(req), mask, nr_comps, NCOMPS(nr_comps));
+	sa_recs_filter(&rs, sa_req_rec(req), mask, comps, ncomps);
 	int ok = sa_reply_recs(c, req, &rs, r);
 	sa_recs_free(&rs);
 	return ok;
-nomem:
-	sa_recs_free(&rs);
-	return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
+}
+
+/* One NodeRecord per LID-carrying port (CA ports, switch port 0). */
+static int nr_node(struct sa_recs *rs, const struct fab_node *n)
+{
+	unsigned first = fab_is_switch(n) ? 0 : 1, last = fab_is_switch(n) ? 0 : n->nports;
+	for (unsigned i = first; i <= last; i++) {
+		struct fab_port *p = &n->ports[i];
+		if (!p->have_info || !p->lid)
+			continue;
+		uint8_t *rec = sa_recs_add(rs);
+		if (!rec)
+			return -1;
+		nr_fill(rec, n, p, p->lid);
+	}
+	return 0;
+}
+
+static int sa_node_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
+{
+	return sa_node_table(c, req, r, nr_comps, NCOMPS(nr_comps), NR_SIZE, nr_node);
 }
 
 /* ---- PortInfoRecord ------------------------------------------------------ */
@@ -344,40 +361,31 @@ static const struct sa_comp pir_comps[] = {
 	{ 192, 32, CMP_SUBSET },      /* CapabilityMask: the bits asked for are set */
 };
 
+/* One PortInfoRecord per port read; a switch's ports under its LID. */
+static int pir_node(struct sa_recs *rs, const struct fab_node *n)
+{
+	uint16_t swlid = fab_is_switch(n) ? n->ports[0].lid : 0;
+	for (unsigned i = fab_is_switch(n) ? 0 : 1; i <= n->nports; i++) {
+		struct fab_port *p = &n->ports[i];
+		uint16_t lid = fab_is_switch(n) ? swlid : p->lid;
+		if (!p->have_info || !lid)
+			continue;
+		uint8_t *rec = sa_recs_add(rs);
+		if (!rec)
+			return -1;
+		rec[0] = (uint8_t)(lid >> 8);
+		rec[1] = (uint8_t)lid;
+		rec[2] = p->num;
+		memcpy(rec + 4, p->info, 64);
+		/* M_Key is not for untrusted eyes; smd sets none anyway. */
+		memset(rec + 4, 0, 8);
+	}
+	return 0;
+}
+
 static int sa_portinfo_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
-	uint64_t mask = sa_req_mask(req);
-	struct sa_recs rs = { .size = PIR_SIZE };
-	int answered;
-
-	if (sa_query_refused(req, pir_comps, NCOMPS(pir_comps), r, &answered))
-		return answered;
-	const struct fab_node *only = sa_lid_node(c, req, mask);
-	/* A query by LID looks at that LID's node only. */
-	for (const struct fab_node *n = only ? only : c->fab->nodes; n; n = only ? NULL : n->next) {
-		uint16_t swlid = fab_is_switch(n) ? n->ports[0].lid : 0;
-		for (unsigned i = fab_is_switch(n) ? 0 : 1; i <= n->nports; i++) {
-			struct fab_port *p = &n->ports[i];
-			uint16_t lid = fab_is_switch(n) ? swlid : p->lid;
-			if (!p->have_info || !lid)
-				continue;
-			uint8_t *rec = sa_recs_add(&rs);
-			if (!rec) {
-				sa_recs_free(&rs);
-				return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
-			}
-			rec[0] = (uint8_t)(lid >> 8);
-			rec[1] = (uint8_t)lid;
-			rec[2] = p->num;
-			memcpy(rec + 4, p->info, 64);
-			/* M_Key is not for untrusted eyes; smd sets none anyway. */
-			memset(rec + 4, 0, 8);
-		}
-	}
-	sa_recs_filter(&rs, sa_req_rec(req), mask, pir_comps, NCOMPS(pir_comps));
-	int ok = sa_reply_recs(c, req, &rs, r);
-	sa_recs_free(&rs);
-	return ok;
+	return sa_node_table(c, req, r, pir_comps, NCOMPS(pir_comps), PIR_SIZE, pir_node);
 }
 
 /* ---- dispatch ------------------------------------------------------------ */

@@ -13,6 +13,4 @@ cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug -DSMD_SANITIZE="${SMD_SANITIZE:-ON}"
 cmake --build build -j"$(nproc)"
 
-rc=0
-ctest --test-dir build --output-on-failure -j2 "$@" || rc=$?
-exit "$rc"
+exec ctest --test-dir build --output-on-failure -j2 "$@"

@@ -70,8 +70,11 @@ B=(h0 h5 h9 h14)
 check "forwarding of 0xc000 without h3" wait_until 10 mcast_ok bcast 0xc000 "${B[@]}"
 
 note "4. a leaf-spine cable unlinked"
+# routed_more N: smd has routed more than N times (a heavy sweep since)
+routed_more() { [ "$(grep -c 'routing: ' "$SMD_LOG")" -gt "$1" ]; }
+routes0=$(grep -c 'routing: ' "$SMD_LOG")
 sim_console 'Unlink "leaf0"[5]'
-sleep 6  # a light sweep (2 s) notices, the heavy sweep re-routes
+must "a heavy sweep re-routes after the Unlink" wait_until 30 routed_more "$routes0"
 check "forwarding of 0xc000 after the topology change" wait_until 30 mcast_ok bcast 0xc000 "${B[@]}"
 check "forwarding of 0xc001 after the topology change" wait_until 30 mcast_ok second 0xc001 h1 h2 h6
 
