@@ -3,8 +3,11 @@
 # fabrics, same machine, same run. For each fabric, each SM gets a fresh ibsim
 # (port states cannot be reset) and a fresh state/cache directory, attached to
 # h0, with its own defaults. Figures:
-#   - wall time of the --once run (both exit once the subnet is up; lftcheck
-#     then reads the fabric back: every pair routed, every link Active);
+#   - time to all ports Active: from the launch to the SM's own log line
+#     saying so (smd "subnet up", OpenSM "SUBNET UP"), both in local time;
+#   - wall time of the --once run (both exit once the subnet is up, smd after
+#     writing the multicast tables; lftcheck then reads the fabric back:
+#     every pair routed, every link Active);
 #   - MADs sent: smd's own count (its "MADs: N sent" line at exit); OpenSM has
 #     no such count at its default log level (its debug level logs a running
 #     "total sent" but writes ~1,500 lines per node, far too slow on the big
@@ -109,12 +112,16 @@ timed() {
 	t1=$(now_ms)
 	c1=$(cpu_ns "$sim")
 	R[$name.rc]=$rc
+	R[$name.t0]=$t0
 	R[$name.wall]=$((t1 - t0))
 	R[$name.ibsim]=$(awk -v d=$((c1 - c0)) 'BEGIN { printf "%.1f", d / 1e6 }')
 	read -r _ rss usr sys < <(tail -n 1 "$tf")
 	R[$name.rss]=${rss:--}
 	R[$name.cpu]=$(awk -v u="${usr:-0}" -v s="${sys:-0}" 'BEGIN { printf "%d", (u + s) * 1000 }')
 }
+
+# since_t0 NAME MS: MS (epoch ms) minus the launch of run NAME, "-" if none.
+since_t0() { if [ -n "$2" ]; then echo $(($2 - ${R[$1.t0]})); else echo -; fi; }
 
 # verify NAME: lftcheck from h0 reads the fabric back; R[NAME.check] tells
 # pairs routed, links Active and the CDG verdict.
@@ -144,6 +151,10 @@ run_smd() {
 	# smd's own sweep time, without process start-up (libumad2sim builds its
 	# sysfs snapshot then): "subnet up: ... Active in N ms"
 	R[$key.sweep]=$(sed -n 's/.*subnet up: .* Active in \([0-9]*\) ms.*/\1/p' "$log" | tail -n 1)
+	# "2026-11-26T17:28:04.490 smd[9125]: subnet up: ..."
+	local up
+	up=$(sed -n 's/^\([0-9T:.-]*\) smd\[[0-9]*\]: subnet up: .*/\1/p' "$log" | head -n 1)
+	R[$key.active]=$(since_t0 "$key" "$([ -n "$up" ] && date -d "$up" +%s%3N)")
 	verify "$key"
 	sim_stop
 }
@@ -163,6 +174,13 @@ run_osm() {
 	sim_start "$FAB_NET" "${FAB_SIMARGS[@]}"
 	osm_cmd "$name-$run"
 	timed "$key" "$WORK/opensm-$name-$run.out" "${OSM_CMD[@]}"
+	# "Nov 26 17:42:27 422337 [741146C0] 0x02 -> SUBNET UP"
+	local up ms=
+	up=$(grep -m 1 -- '-> SUBNET UP' "$WORK/opensm-$name-$run.log")
+	if [[ $up =~ ^([A-Z][a-z]{2}\ +[0-9]+\ [0-9:]{8})\ ([0-9]{6}) ]]; then
+		ms=$(($(date -d "${BASH_REMATCH[1]}" +%s) * 1000 + 10#${BASH_REMATCH[2]} / 1000))
+	fi
+	R[$key.active]=$(since_t0 "$key" "$ms")
 	verify "$key"
 	sim_stop
 }
@@ -209,12 +227,12 @@ median() {
 # ratios to ibsim's CPU (wall, sweep) are taken run by run, then the median.
 summarize() {
 	local k=$1 fig i vals
-	for fig in wall rss cpu ibsim mads sweep; do
+	for fig in active wall rss cpu ibsim mads sweep; do
 		vals=()
 		for ((i = 1; i <= RUNS; i++)); do vals+=("${R[$k.$i.$fig]:--}"); done
 		R[$k.$fig]=$(median "${vals[@]}")
 	done
-	for fig in wall sweep; do
+	for fig in active wall sweep; do
 		vals=()
 		for ((i = 1; i <= RUNS; i++)); do
 			vals+=("$(ratio "${R[$k.$i.$fig]:--}" "${R[$k.$i.ibsim]:--}")")
@@ -246,6 +264,7 @@ table() {
 	echo "median of $RUNS runs of each (smd wall times: ${R[$name.smd.walls]} ms; OpenSM: ${R[$name.osm.walls]} ms)"
 	printf '| %-30s | %9s | %9s | %6s |\n' "figure" "smd" "OpenSM" "ratio"
 	printf '|%s|%s|%s|%s|\n' "--------------------------------" "-----------" "-----------" "--------"
+	row "$name" "time to all ports Active (ms)" active
 	row "$name" "--once wall time (ms)" wall
 	row "$name" "MADs sent" mads
 	row "$name" "peak RSS (KiB)" rss
@@ -253,8 +272,8 @@ table() {
 	row "$name" "ibsim CPU during the run (ms)" ibsim
 	echo "smd: exit ${R[$name.smd.rcs]}, engine ${R[$name.smd.1.engine]:-?}, ${R[$name.smd.1.resent]:-no MAD count in its log}; ${R[$name.smd.checks]}"
 	echo "OpenSM: exit ${R[$name.osm.rcs]}; ${R[$name.osm.checks]}"
-	echo "smd wall time / ibsim CPU during its run: ${R[$name.smd.wall.per_ibsim]};" \
-		"its sweep alone (${R[$name.smd.sweep]:--} ms, its log) / ibsim CPU: ${R[$name.smd.sweep.per_ibsim]}"
+	echo "smd over ibsim's CPU during its run: time to all ports Active ${R[$name.smd.active.per_ibsim]}," \
+		"--once wall time ${R[$name.smd.wall.per_ibsim]}, its sweep alone (${R[$name.smd.sweep]:--} ms, its log) ${R[$name.smd.sweep.per_ibsim]}"
 	echo "floor: smpflood, ${R[$name.floor.count]:--} NodeInfo Gets by directed route ($FAB_FLOOR_PATH)," \
 		"window $SMD_WINDOW, no SM: wall ${R[$name.floor.wall]:--} ms / ibsim CPU ${R[$name.floor.ibsim]:--} ms:" \
 		"${R[$name.floor.wall.per_ibsim]} (exit ${R[$name.floor.rcs]})"
