@@ -115,7 +115,9 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 			p->g.dest[d++] = (struct rt_dest){ n->ports[0].lid, (int32_t)s, 0 };
 		for (unsigned i = 1; i <= n->nports; i++) {
 			struct fab_port *r = n->ports[i].remote;
-			if (!r)
+			/* Only links both ends agree on: a cable moved during the
+			 * sweep can leave a stale one-sided link in the model. */
+			if (!r || r->remote != &n->ports[i])
 				continue;
 			if (!fab_is_switch(r->node)) {
 				if (r->lid)

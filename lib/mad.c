@@ -267,7 +267,8 @@ static void mad_fail(struct mad_req *r, enum mad_err err, int ustatus)
 {
 	struct mad_reply rep = { .err = err, .umad_status = ustatus };
 
-	if (r->retries_left) {
+	/* Closing, a late answer to a fresh attempt could outlive the port. */
+	if (r->retries_left && !r->e->closing) {
 		r->retries_left--;
 		r->e->st.resent++;
 		mad_attempt(r);
@@ -718,6 +719,10 @@ void mad_close(struct mad_engine *e)
 			r->cb(r->arg, &cancel);
 			free(r);
 		}
+	if (e->rx[MAD_H_SMI].running)  /* opened: a session to account for */
+		log_info("MADs: %llu sent, %llu resent, %llu timed out",
+			 (unsigned long long)e->st.sent, (unsigned long long)e->st.resent,
+			 (unsigned long long)e->st.timeouts);
 	if (atomic_load(&e->rx_dropped))
 		log_warnx("%u received MADs were dropped while the loop was busy",
 			  atomic_load(&e->rx_dropped));
@@ -738,9 +743,4 @@ void mad_close(struct mad_engine *e)
 			event_free(e->slot_timer[i]);
 	free(e->batch);
 	free(e);
-}
-
-const struct mad_stats *mad_get_stats(const struct mad_engine *e)
-{
-	return &e->st;
 }

@@ -115,6 +115,5 @@ int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, cons
  * the bit when a link on the port is unlinked and relinked). */
 int mad_reopen_issm(struct mad_engine *e);
 
-const struct mad_stats *mad_get_stats(const struct mad_engine *e);
 
 #endif

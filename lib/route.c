@@ -60,6 +60,13 @@ void rt_link(struct rt_graph *g, int32_t a, uint8_t pa, int32_t b, uint8_t pb)
 		log_warnx("route: bad link %" PRId32 "/%u - %" PRId32 "/%u ignored", a, pa, b, pb);
 		return;
 	}
+	/* A port has one cable: a second link for it would leave the first
+	 * partner pointing here alone, and the engines rely on symmetry. */
+	if (g->sw[a].peer[pa] >= 0 || g->sw[b].peer[pb] >= 0) {
+		log_warnx("route: port already linked, link %" PRId32 "/%u - %" PRId32 "/%u ignored",
+			  a, pa, b, pb);
+		return;
+	}
 	g->sw[a].peer[pa] = b;
 	g->sw[b].peer[pb] = a;
 }

@@ -44,7 +44,8 @@ enum rt_engine { RT_AUTO = 0, RT_MINHOP, RT_UPDN };
 /* Graph building helpers (the graph owns its arrays). */
 int rt_graph_init(struct rt_graph *g, unsigned nsw, unsigned ndest);
 int rt_switch_init(struct rt_switch *s, uint64_t guid, uint8_t nports);
-/* Cables switch a port pa to switch b port pb: both directions, always. */
+/* Cables switch a port pa to switch b port pb: both directions, always; a
+ * port already linked keeps its first link (the graph stays symmetric). */
 void rt_link(struct rt_graph *g, int32_t a, uint8_t pa, int32_t b, uint8_t pb);
 void rt_graph_free(struct rt_graph *g);
 

@@ -1044,13 +1044,7 @@ void sm_free(struct sm *sm)
 			evtimer_del(evs[i]);
 	/* Closing the engine ends every request through its callback (after
 	 * letting the sent ones come back): aborted sweeps, light sweeps and
-	 * polls free themselves. */
-	if (sm->mad) {
-		const struct mad_stats *st = mad_get_stats(sm->mad);
-		log_info("MADs: %llu sent, %llu resent, %llu timed out",
-			 (unsigned long long)st->sent, (unsigned long long)st->resent,
-			 (unsigned long long)st->timeouts);
-	}
+	 * polls free themselves. It logs the session's MAD totals. */
 	mad_close(sm->mad);
 	lft_memory_clear(&sm->lfts);
 	mc_clear(&sm->mc);
@@ -1067,6 +1061,8 @@ void sm_free(struct sm *sm)
 
 void sm_reload(struct sm *sm, const struct smd_config *cfg)
 {
+	if (sm->closing)  /* a SIGHUP while the port drains at exit */
+		return;
 	if (strcmp(cfg->port, sm->cfg.port) || strcmp(cfg->state_dir, sm->cfg.state_dir))
 		log_warnx("reload: port and state_dir changes take effect at restart");
 	char port[sizeof(sm->cfg.port)], dir[sizeof(sm->cfg.state_dir)];

@@ -217,11 +217,11 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
 		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "-" }'
 }
-# median V...: of the numeric values ("-" when there is none).
+# median V...: of the numeric values ("-" when there is none); for an even
+# number, the lower middle one (a value a run really gave).
 median() {
 	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
-			else printf "%g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+		awk '{ v[NR] = $1 } END { if (!NR) print "-"; else print v[int((NR + 1) / 2)] }'
 }
 # summarize NAME.SM: R[NAME.SM.FIG] = the median over the runs; per-run
 # ratios to ibsim's CPU (wall, sweep) are taken run by run, then the median.

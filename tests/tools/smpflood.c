@@ -20,6 +20,8 @@
 
 #define MAX_HOPS 63
 #define RECV_TIMEOUT_MS 1000
+/* umad_size() can be smaller than the header umad_recv() writes */
+#define UMAD_BUF (sizeof(struct ib_user_mad) + IB_MAD_SIZE)
 
 static double now_ms(void)
 {
@@ -58,7 +60,7 @@ static int send_get(int fd, int agent, void *umad, const uint8_t *path, int hops
 {
 	uint8_t *mad = umad_get_mad(umad);
 
-	memset(umad, 0, umad_size() + IB_MAD_SIZE);
+	memset(umad, 0, UMAD_BUF);
 	mad_set_field(mad, 0, IB_MAD_BASEVER_F, 1);
 	mad_set_field(mad, 0, IB_MAD_MGMTCLASS_F, IB_SMI_DIRECT_CLASS);
 	mad_set_field(mad, 0, IB_MAD_CLASSVER_F, 1);
@@ -110,8 +112,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "smpflood: cannot register the SMP classes\n");
 		return 1;
 	}
-	void *out = calloc(1, umad_size() + IB_MAD_SIZE);
-	void *in = calloc(1, umad_size() + IB_MAD_SIZE);
+	void *out = calloc(1, UMAD_BUF);
+	void *in = calloc(1, UMAD_BUF);
 	if (!out || !in)
 		return 1;
 

@@ -829,6 +829,31 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A port linked twice keeps its first link: the graph stays symmetric
+ * (a stale one-sided link in the model must not make a one-way edge). */
+static void test_link_twice(void **state)
+{
+	struct fab f;
+	struct rt_tables t;
+
+	(void)state;
+	fab_init(&f, 3, 4, 0);
+	rt_link(&f.g, 0, 1, 2, 3);
+	rt_link(&f.g, 1, 2, 2, 3);   /* switch 2 port 3 is taken */
+	assert_int_equal(f.g.sw[0].peer[1], 2);
+	assert_int_equal(f.g.sw[2].peer[3], 0);
+	assert_int_equal(f.g.sw[1].peer[2], -1);
+	rt_link(&f.g, 1, 1, 2, 1);
+	assert_int_equal(rt_tables_init(&t, 3, f.g.max_lid), 0);
+	assert_int_equal(route_minhop(&f.g, &t), 0);
+	/* switch 1 reaches switch 0 through switch 2, both ways */
+	assert_int_equal(t.lft[1][1], 1);
+	assert_int_equal(t.lft[2][1], 3);
+	assert_int_equal(t.lft[0][2], 1);
+	rt_tables_free(&t);
+	fab_free(&f);
+}
+
 static void test_timing(void **state)
 {
 	struct fab f;
@@ -876,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_given_roots),
 		cmocka_unit_test(test_cdg),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_link_twice),
 		cmocka_unit_test(test_timing),
 	};
 
