@@ -22,4 +22,18 @@ void *hmap_get(const struct hmap *m, uint64_t key);
 int hmap_put(struct hmap *m, uint64_t key, void *val);
 void hmap_del(struct hmap *m, uint64_t key);
 
+/* Every entry, in no particular order; the map must not change meanwhile:
+ *   size_t it = 0; uint64_t k; void *v;
+ *   while (hmap_next(m, &it, &k, &v)) ... */
+static inline int hmap_next(const struct hmap *m, size_t *it, uint64_t *key, void **val)
+{
+	for (; *it < m->cap; (*it)++)
+		if (m->keys[*it]) {
+			*key = m->keys[*it];
+			*val = m->vals[(*it)++];
+			return 1;
+		}
+	return 0;
+}
+
 #endif

@@ -142,11 +142,12 @@ static int lidmap_sorted(const struct lidmap *m, struct lidmap_ent **out)
 	v = malloc(m_count(m) * sizeof(*v));
 	if (!v)
 		return -1;
-	for (size_t i = 0; i < m->by_guid.cap; i++) {
-		if (m->by_guid.keys[i] == 0)
-			continue;
-		v[k].guid = m->by_guid.keys[i];
-		v[k].lid = (uint16_t)(uintptr_t)m->by_guid.vals[i];
+	size_t it = 0;
+	uint64_t guid;
+	void *lid;
+	while (hmap_next(&m->by_guid, &it, &guid, &lid)) {
+		v[k].guid = guid;
+		v[k].lid = (uint16_t)(uintptr_t)lid;
 		k++;
 	}
 	qsort(v, k, sizeof(*v), lidmap_ent_cmp);

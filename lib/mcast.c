@@ -135,9 +135,11 @@ static int mc_cmp_guid(const void *a, const void *b)
 unsigned mc_members(const struct mc_group *g, struct mc_member **out, unsigned max)
 {
 	unsigned n = 0;
-	for (size_t i = 0; i < g->members.cap && n < max; i++)
-		if (g->members.keys[i])
-			out[n++] = g->members.vals[i];
+	size_t it = 0;
+	uint64_t guid;
+	void *m;
+	while (n < max && hmap_next(&g->members, &it, &guid, &m))
+		out[n++] = m;
 	qsort(out, n, sizeof(*out), mc_cmp_guid);
 	return n;
 }

@@ -131,9 +131,12 @@ int mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_t
 		memset(children, 0, n * sizeof(unsigned));
 		/* Edge ports of the members; every member's switch joins the tree,
 		 * receivers (full and non-members) also get their port's bit. */
-		for (size_t k = 0; k < g->members.cap; k++) {
-			const struct mc_member *m = g->members.keys[k] ? g->members.vals[k] : NULL;
-			struct fab_port *cp = m ? fab_port_by_guid(f, m->guid) : NULL;
+		size_t it = 0;
+		uint64_t guid;
+		void *mv;
+		while (hmap_next(&g->members, &it, &guid, &mv)) {
+			const struct mc_member *m = mv;
+			struct fab_port *cp = fab_port_by_guid(f, m->guid);
 			if (!cp || !cp->remote || !fab_is_switch(cp->remote->node))
 				continue;
 			unsigned s = (unsigned)(uintptr_t)hmap_get(&idx, cp->remote->node->guid) - 1;

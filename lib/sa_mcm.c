@@ -117,22 +117,31 @@ static unsigned mcm_pick(unsigned sel, unsigned want, unsigned offer, unsigned l
 	}
 }
 
-static int mcm_create_params(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struct mc_group *g)
+/* The MTU and rate a new group gets from the request (the fabric's when it
+ * names none); 0 when the request's selectors rule out what the fabric has. */
+static int mcm_create_mtu_rate(struct sa_ctx *c, const uint8_t *q, uint64_t mask, unsigned *mtu,
+			       unsigned *rate)
 {
-	unsigned mtu = c->new_group_mtu, rate = c->new_group_rate;
-
+	*mtu = c->new_group_mtu;
+	*rate = c->new_group_rate;
 	if (mask & M(MC_MTU))
-		mtu = mcm_pick(mask & M(MC_MTU_SEL) ? sf_get(q, MCM_MTU_SEL) : 2, sf_get(q, MCM_MTU), mtu, 1);
+		*mtu = mcm_pick(mask & M(MC_MTU_SEL) ? sf_get(q, MCM_MTU_SEL) : 2, sf_get(q, MCM_MTU),
+				*mtu, 1);
 	if (mask & M(MC_RATE)) {
 		unsigned sel = mask & M(MC_RATE_SEL) ? sf_get(q, MCM_RATE_SEL) : 2;
 		unsigned want = sf_get(q, MCM_RATE);
 		if (sel == 2)
-			rate = rate_tenths(want) && rate_tenths(want) <= rate_tenths(rate) ? want : 0;
-		else if (!sa_selector_ok(sel, rate_tenths(want), rate_tenths(rate)))
-			rate = 0;
+			*rate = rate_tenths(want) && rate_tenths(want) <= rate_tenths(*rate) ? want : 0;
+		else if (!sa_selector_ok(sel, rate_tenths(want), rate_tenths(*rate)))
+			*rate = 0;
 	}
-	if (!mtu || !rate)
-		return 0;
+	return *mtu && *rate;
+}
+
+/* A new group's parameters, from the request that creates it. */
+static void mcm_create_params(struct sa_ctx *c, const uint8_t *q, uint64_t mask, unsigned mtu,
+			      unsigned rate, struct mc_group *g)
+{
 	g->mtu = (uint8_t)mtu;
 	g->rate = (uint8_t)rate;
 	g->qkey = sf_get(q, MCM_QKEY);
@@ -144,7 +153,6 @@ static int mcm_create_params(struct sa_ctx *c, const uint8_t *q, uint64_t mask, 
 	g->pkt_life = (uint8_t)c->pkt_life;
 	/* The scope is also the low nibble of the MGID's second byte. */
 	g->scope = (uint8_t)(mask & M(MC_SCOPE) ? sf_get(q, MCM_SCOPE) : (g->mgid[1] & 0xf));
-	return 1;
 }
 
 static char *gid_str(const uint8_t *g, char *buf, size_t len)
@@ -199,21 +207,13 @@ static int mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 		if (!(join & (MC_JOIN_FULL | MC_JOIN_SENDONLY_FULL)) ||
 		    (sf_get(q, MCM_PKEY) & 0x7fff) != 0x7fff)
 			return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
-		struct mc_group tmp;
-		memset(&tmp, 0, sizeof(tmp));
-		memcpy(tmp.mgid, q + MCM_MGID, 16);
-		if (!mcm_create_params(c, q, mask, &tmp))
+		unsigned mtu, rate;
+		if (!mcm_create_mtu_rate(c, q, mask, &mtu, &rate))
 			return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
 		g = mc_create(c->mc, q + MCM_MGID, 0);
 		if (!g)
 			return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
-		struct hmap members = g->members;
-		struct mc_group *next = g->next;
-		uint16_t mlid = g->mlid;
-		*g = tmp;
-		g->members = members;
-		g->next = next;
-		g->mlid = mlid;
+		mcm_create_params(c, q, mask, mtu, rate, g);
 		log_info("multicast group %s created (MLID 0x%04x)", gid_str(g->mgid, gs, sizeof(gs)),
 			 g->mlid);
 	}

@@ -119,7 +119,23 @@ static void test_hmap(void **st)
 			assert_null(v);
 	}
 	assert_int_equal(hmap_put(&m, 0, &vals[0]), -1);  /* 0 is "empty" */
+	/* the iterator visits each remaining entry once, with its value */
+	static unsigned char seen[5000];
+	size_t it = 0, visits = 0;
+	uint64_t key;
+	void *val;
+	while (hmap_next(&m, &it, &key, &val)) {
+		unsigned i = (unsigned)((key - 0x0002c90300000000ULL) / 2);
+		assert_true(i < 5000 && i % 2);
+		assert_ptr_equal(val, &vals[i]);
+		assert_int_equal(seen[i]++, 0);
+		visits++;
+	}
+	assert_int_equal(visits, 2500);
+	assert_false(hmap_next(&m, &it, &key, &val));  /* stays at the end */
 	hmap_free(&m);
+	it = 0;
+	assert_false(hmap_next(&m, &it, &key, &val));  /* an empty map */
 }
 
 int main(void)
