@@ -99,6 +99,12 @@ void fab_set_lid(struct fabric *f, struct fab_port *p, uint16_t lid)
 
 void fab_link(struct fab_port *a, struct fab_port *b)
 {
+	/* A port has one cable: a former partner (a cable moved during the
+	 * sweep) must not go on pointing here. */
+	if (a->remote && a->remote != b && a->remote->remote == a)
+		a->remote->remote = NULL;
+	if (b->remote && b->remote != a && b->remote->remote == b)
+		b->remote->remote = NULL;
 	a->remote = b;
 	b->remote = a;
 }

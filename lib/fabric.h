@@ -54,6 +54,7 @@ struct fab_port *fab_port_by_lid(const struct fabric *f, uint16_t lid);
 /* Index a port under its port GUID (CA ports as they are found). */
 void fab_index_port(struct fabric *f, struct fab_port *p);
 void fab_set_lid(struct fabric *f, struct fab_port *p, uint16_t lid);
+/* Cable a to b (both ways); a former partner of either is unlinked. */
 void fab_link(struct fab_port *a, struct fab_port *b);
 
 static inline int fab_is_switch(const struct fab_node *n) { return n->type == 2; }
@@ -74,5 +75,10 @@ uint32_t fab_port_capmask(const struct fab_port *p);
 int fab_port_linked(const struct fab_port *p);
 /* The port that carries the node's LID: CA port itself, switch port 0. */
 struct fab_port *fab_lid_port(struct fab_port *p);
+/* Its LID: the one assigned this sweep, else the one the port holds. */
+static inline uint16_t fab_port_lid(const struct fab_port *p)
+{
+	return p->lid ? p->lid : fab_port_cur_lid(p);
+}
 
 #endif

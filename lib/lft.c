@@ -76,14 +76,18 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 
 	memset(p, 0, sizeof(*p));
 	hmap_init(&idx);
+	if (!f->nswitches)
+		return 0;
+	if (!(p->sw = calloc(f->nswitches, sizeof(*p->sw))))
+		goto fail;
 	for (struct fab_node *n = f->nodes; n; n = n->next) {
 		/* A switch whose SwitchInfo did not come is still routed through
 		 * (its links are known); it is only not programmed this time. */
-		if (!fab_is_switch(n))
+		if (!fab_is_switch(n) || nsw == f->nswitches)
 			continue;
 		if (hmap_put(&idx, n->guid, (void *)(uintptr_t)(nsw + 1)) < 0)
 			goto fail;
-		nsw++;
+		p->sw[nsw++] = n;
 		if (n->ports[0].lid)
 			ndest++;
 		for (unsigned i = 1; i <= n->nports; i++) {
@@ -92,32 +96,19 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 				ndest++;
 		}
 	}
-	if (!nsw) {
-		hmap_free(&idx);
-		return 0;
-	}
-	p->sw = calloc(nsw, sizeof(*p->sw));
-	if (!p->sw || rt_graph_init(&p->g, nsw, ndest) < 0)
+	if (rt_graph_init(&p->g, nsw, ndest) < 0)
 		goto fail;
-	unsigned d = 0;
-	for (struct fab_node *n = f->nodes; n; n = n->next) {
-		uintptr_t si = (uintptr_t)hmap_get(&idx, n->guid);
-		if (!si || !fab_is_switch(n))
-			continue;
-		int32_t s = (int32_t)si - 1;
-		p->sw[s] = n;
-		if (rt_switch_init(&p->g.sw[s], n->guid, n->nports) < 0)
+	for (unsigned s = 0; s < nsw; s++)
+		if (rt_switch_init(&p->g.sw[s], p->sw[s]->guid, p->sw[s]->nports) < 0)
 			goto fail;
-	}
+	unsigned d = 0;
 	for (unsigned s = 0; s < nsw; s++) {
 		struct fab_node *n = p->sw[s];
 		if (n->ports[0].lid)
 			p->g.dest[d++] = (struct rt_dest){ n->ports[0].lid, (int32_t)s, 0 };
 		for (unsigned i = 1; i <= n->nports; i++) {
 			struct fab_port *r = n->ports[i].remote;
-			/* Only links both ends agree on: a cable moved during the
-			 * sweep can leave a stale one-sided link in the model. */
-			if (!r || r->remote != &n->ports[i])
+			if (!r)
 				continue;
 			if (!fab_is_switch(r->node)) {
 				if (r->lid)
@@ -134,19 +125,17 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 	for (unsigned i = 0; i < d; i++)
 		if (p->g.dest[i].lid > p->g.max_lid)
 			p->g.max_lid = p->g.dest[i].lid;
-	hmap_free(&idx);
-	if (rt_tables_init(&p->t, nsw, p->g.max_lid) < 0)
-		goto fail_noidx;
 	/* A configured root that is gone (unplugged, failed) must not stop all
 	 * routing: route with the others, or with automatic roots. */
 	uint64_t *present = nroots ? calloc(nroots, sizeof(*present)) : NULL;
 	unsigned npresent = 0;
-	for (unsigned i = 0; i < nroots && present; i++) {
-		for (unsigned s = 0; s < nsw; s++)
-			if (p->g.sw[s].guid == roots[i]) {
-				present[npresent++] = roots[i];
-				break;
-			}
+	for (unsigned i = 0; i < nroots && present; i++)
+		if (hmap_get(&idx, roots[i]))
+			present[npresent++] = roots[i];
+	hmap_free(&idx);
+	if (rt_tables_init(&p->t, nsw, p->g.max_lid) < 0) {
+		free(present);
+		goto fail_noidx;
 	}
 	if (nroots && npresent < nroots)
 		log_warnx("routing: %u of %u configured roots are not in the fabric; %s",

@@ -91,7 +91,8 @@ void lidmap_set(struct lidmap *m, uint64_t guid, uint16_t lid)
 {
 	if (!m || guid == 0 || !lid_is_ucast(lid))
 		return;
-	if (lidmap_get(m, guid) == lid)
+	uint16_t old = lidmap_get(m, guid);
+	if (old == lid)
 		return;
 	if (!m->owner) {
 		m->owner = calloc(LID_UCAST_MAX + 1, sizeof(*m->owner));
@@ -100,9 +101,8 @@ void lidmap_set(struct lidmap *m, uint64_t guid, uint16_t lid)
 			return;
 		}
 	}
-	if (m->owner[lid] != 0)
+	if (m->owner[lid] != 0)  /* another GUID: guid itself does not hold lid */
 		lidmap_del(m, m->owner[lid]);
-	uint16_t old = lidmap_get(m, guid);
 	if (hmap_put(&m->by_guid, guid, (void *)(uintptr_t)lid) < 0) {
 		log_err("lidmap: out of memory");
 		return;

@@ -132,7 +132,7 @@ LOG_FN(log_warn, LOG_LVL_WARN, e_)
 LOG_FN(log_warnx, LOG_LVL_WARN, -1)
 LOG_FN(log_notice, LOG_LVL_NOTICE, -1)
 LOG_FN(log_info, LOG_LVL_INFO, -1)
-LOG_FN(log_debug, LOG_LVL_DEBUG, -1)
+LOG_FN(log_debug_line, LOG_LVL_DEBUG, -1)
 
 void fatalx(const char *fmt, ...)
 {

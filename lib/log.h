@@ -24,7 +24,14 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* 
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* no errno */
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Arguments are not evaluated below debug level: names built for the
+ * line cost nothing on every SMP of a big sweep. */
+#define log_debug(...)                                         \
+	do {                                                   \
+		if (log_get_level() >= LOG_LVL_DEBUG)          \
+			log_debug_line(__VA_ARGS__);           \
+	} while (0)
 /* Unrecoverable: log and exit(1). */
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mcast.h"
@@ -39,6 +40,14 @@ struct mc_group *mc_find_mlid(const struct mc_table *t, uint16_t mlid)
 		if (g->mlid == mlid)
 			return g;
 	return NULL;
+}
+
+char *mc_gid_str(const uint8_t g[16], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x",
+		 g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12],
+		 g[13], g[14], g[15]);
+	return buf;
 }
 
 struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t mlid)

@@ -3,6 +3,7 @@
 #ifndef SMD_MCAST_H
 #define SMD_MCAST_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "hmap.h"
 
@@ -45,6 +46,8 @@ struct mc_table {
 };
 
 void mc_init(struct mc_table *t);
+/* "ff12:401b:ffff:0000:0000:0000:ffff:ffff": buf needs 40 bytes. */
+char *mc_gid_str(const uint8_t gid[16], char *buf, size_t len);
 void mc_clear(struct mc_table *t);
 struct mc_group *mc_find(const struct mc_table *t, const uint8_t mgid[16]);
 struct mc_group *mc_find_mlid(const struct mc_table *t, uint16_t mlid);

@@ -1,8 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
-#include <infiniband/mad.h>
 #include "mft.h"
-#include "smp.h"
 
 void mft_memory_init(struct mft_memory *m)
 {
@@ -91,10 +89,10 @@ int mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_t
 	uint8_t *in_tree = calloc(n, 1);
 	uint8_t *is_member = calloc(n, 1);
 	unsigned *children = calloc(n, sizeof(unsigned));
+	unsigned *child = calloc(n, sizeof(unsigned));   /* the last child seen */
 	int ok = p->sw && p->want && parent && up_port && down_port && queue && in_tree &&
-		 is_member && children;
+		 is_member && children && child;
 	for (unsigned i = 0; ok && i < n; i++) {
-		p->want[i].nmlid = p->nmlid;
 		p->want[i].npos = (uint8_t)mft_npos(p->sw[i]->nports);
 		p->want[i].mask = calloc((size_t)p->nmlid * p->want[i].npos + 1, sizeof(uint16_t));
 		ok = p->want[i].mask != NULL;
@@ -151,6 +149,7 @@ int mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_t
 				if (parent[x] < 0)
 					break;
 				children[parent[x]]++;
+				child[parent[x]] = x;
 				set_bit(&p->want[x], mi, up_port[x]);
 				set_bit(&p->want[parent[x]], mi, down_port[x]);
 			}
@@ -159,12 +158,7 @@ int mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_t
 		 * carries nothing anyone needs: cut it off. */
 		unsigned top = r;
 		while (in_tree[top] && !is_member[top] && children[top] == 1) {
-			unsigned c = n;
-			for (unsigned x = 0; x < n && c == n; x++)
-				if (in_tree[x] && parent[x] == (int)top)
-					c = x;
-			if (c == n)
-				break;
+			unsigned c = child[top];
 			clr_bit(&p->want[top], mi, down_port[c]);
 			clr_bit(&p->want[c], mi, up_port[c]);
 			in_tree[top] = 0;
@@ -180,6 +174,7 @@ out:
 	free(in_tree);
 	free(is_member);
 	free(children);
+	free(child);
 	if (!ok) {
 		mft_plan_free(p);
 		return -1;
@@ -204,7 +199,7 @@ void mft_block(const struct mft_plan *p, unsigned i, unsigned block, unsigned po
 	const struct mft_masks *w = &p->want[i];
 	for (unsigned e = 0; e < MFT_BLOCK; e++) {
 		unsigned mi = block * MFT_BLOCK + e;
-		out[e] = mi < w->nmlid && pos < w->npos ? w->mask[mi * w->npos + pos] : 0;
+		out[e] = mi < p->nmlid && pos < w->npos ? w->mask[mi * w->npos + pos] : 0;
 	}
 }
 

@@ -17,9 +17,8 @@
 /* Positions of a switch's MFT: ports 0..nports in 16-port masks. */
 static inline unsigned mft_npos(unsigned nports) { return nports / MFT_POS_PORTS + 1u; }
 
-/* Port masks of one switch for MLIDs 0xC000 + [0, nmlid). */
+/* Port masks of one switch for MLIDs 0xC000 + [0, plan nmlid). */
 struct mft_masks {
-	uint16_t nmlid;
 	uint8_t npos;                 /* positions: nports / 16 + 1 */
 	uint16_t *mask;               /* [nmlid * npos]: mlid-major */
 };

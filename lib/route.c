@@ -270,17 +270,23 @@ fail:
 	return -1;
 }
 
-/* dist[s] = hops from s to d over switch links (BFS from d; links are
- * symmetric). With pos, only links that go down in that numbering count
- * (pos[s] < pos[x] for a step s -> x): the all-down distance of up/down. */
-static void bfs_to(struct ctx *c, int32_t d, int32_t *dist, const uint32_t *pos)
+/* Multi-source BFS over the switch links (symmetric): dist[s] = hops from s
+ * to the nearest source; returns the number of switches reached. With pos,
+ * only links that go down in that numbering count (pos[s] < pos[x] for a
+ * step s -> x): from one destination, the all-down distance of up/down. */
+static unsigned bfs(struct ctx *c, const int32_t *src, unsigned nsrc, int32_t *dist,
+		    const uint32_t *pos)
 {
 	unsigned head = 0, tail = 0;
 
 	for (unsigned i = 0; i < c->n; i++)
 		dist[i] = -1;
-	dist[d] = 0;
-	c->queue[tail++] = d;
+	for (unsigned i = 0; i < nsrc; i++) {
+		if (dist[src[i]] < 0) {
+			dist[src[i]] = 0;
+			c->queue[tail++] = src[i];
+		}
+	}
 	while (head < tail) {
 		int32_t x = c->queue[head++];
 
@@ -293,6 +299,7 @@ static void bfs_to(struct ctx *c, int32_t d, int32_t *dist, const uint32_t *pos)
 			}
 		}
 	}
+	return tail;
 }
 
 /* Routes one LID with the candidate lists of its destination switch. */
@@ -340,7 +347,7 @@ static void minhop_cands(struct ctx *c, int32_t d, void *arg)
 	uint32_t k = 0;
 
 	(void)arg;
-	bfs_to(c, d, c->dist, NULL);
+	bfs(c, &d, 1, c->dist, NULL);
 	for (unsigned s = 0; s < c->n; s++) {
 		c->coff[s] = k;
 		if (c->dist[s] <= 0)
@@ -403,34 +410,6 @@ struct updn {
 	uint8_t *isroot;
 };
 
-/* Multi-source BFS over the links; returns the number of switches reached. */
-static unsigned bfs_undirected(struct ctx *c, const int32_t *src, unsigned nsrc, int32_t *dist)
-{
-	unsigned head = 0, tail = 0;
-
-	for (unsigned i = 0; i < c->n; i++)
-		dist[i] = -1;
-	for (unsigned i = 0; i < nsrc; i++) {
-		if (dist[src[i]] < 0) {
-			dist[src[i]] = 0;
-			c->queue[tail++] = src[i];
-		}
-	}
-	while (head < tail) {
-		int32_t x = c->queue[head++];
-
-		for (uint32_t b = c->aoff[x]; b < c->aoff[x + 1]; b++) {
-			int32_t y = c->ato[b];
-
-			if (dist[y] < 0) {
-				dist[y] = dist[x] + 1;
-				c->queue[tail++] = y;
-			}
-		}
-	}
-	return tail;
-}
-
 struct keyed {
 	int32_t rank;
 	uint64_t guid;
@@ -470,7 +449,7 @@ static void auto_roots(struct ctx *c, struct updn *u, const int32_t *members, un
 	if (nh > 0 && nh < m) {
 		int32_t maxd = 0;
 
-		bfs_undirected(c, src, nh, dist);
+		bfs(c, src, nh, dist, NULL);
 		for (unsigned i = 0; i < m; i++)
 			if (dist[members[i]] > maxd)
 				maxd = dist[members[i]];
@@ -484,7 +463,7 @@ static void auto_roots(struct ctx *c, struct updn *u, const int32_t *members, un
 	for (unsigned i = 0; i < m; i++) {
 		int32_t ecc = 0;
 
-		bfs_undirected(c, &members[i], 1, dist);
+		bfs(c, &members[i], 1, dist, NULL);
 		for (unsigned k = 0; k < m; k++)
 			if (dist[members[k]] > ecc)
 				ecc = dist[members[k]];
@@ -573,7 +552,7 @@ static int updn_prepare(struct ctx *c, struct updn *u, const uint64_t *roots, si
 
 		if (comp[s] >= 0)
 			continue;
-		m = bfs_undirected(c, &start, 1, c->dist);
+		m = bfs(c, &start, 1, c->dist, NULL);
 		memcpy(members, c->queue, m * sizeof(*members));
 		for (unsigned i = 0; i < m; i++) {
 			comp[members[i]] = (int32_t)s;
@@ -587,7 +566,7 @@ static int updn_prepare(struct ctx *c, struct updn *u, const uint64_t *roots, si
 			src[nroot++] = (int32_t)s;
 	log_debug("updn: %u root(s), first 0x%016" PRIx64, nroot,
 		  nroot ? c->g->sw[src[0]].guid : 0);
-	bfs_undirected(c, src, nroot, u->rank);
+	bfs(c, src, nroot, u->rank, NULL);
 
 	/* the order: priority search by key */
 	for (unsigned s = 0; s < n; s++)
@@ -642,7 +621,7 @@ static void updn_cands(struct ctx *c, int32_t d, void *arg)
 	uint32_t k = 0;
 
 	/* D: all-down distance to d */
-	bfs_to(c, d, dd, u->pos);
+	bfs(c, &d, 1, dd, u->pos);
 	/* F, in increasing pos: up links lead to already computed switches */
 	for (unsigned i = 0; i < c->n; i++) {
 		int32_t s = u->ord[i], best = -1;

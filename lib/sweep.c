@@ -307,7 +307,7 @@ static void sw_state_reply(struct sweep *sw, struct swq *q, const struct mad_rep
 /* Active needs the neighbour at least Armed. */
 static int sw_armed_or_active(const struct fab_port *p)
 {
-	unsigned st = p && p->have_info ? fab_port_state(p) : 0;
+	unsigned st = p ? fab_port_state(p) : 0;
 	return st == PORT_ARMED || st == PORT_ACTIVE;
 }
 
@@ -316,8 +316,7 @@ static void sw_activate(struct sweep *sw, struct fab_port *p)
 	uint8_t set[64];
 	char buf[160];
 
-	if (log_get_level() >= LOG_LVL_DEBUG)  /* not on every SMP of a big sweep */
-		log_debug("activating %s", port_name(p, buf, sizeof(buf)));
+	log_debug("activating %s", port_name(p, buf, sizeof(buf)));
 	link_build_state_set(set, p->info, PORT_ACTIVE);
 	if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
 		    sw_state_reply) == 0)
@@ -350,17 +349,22 @@ static void sw_portinfo_set_reply(struct sweep *sw, struct swq *q, const struct 
 		sw_link_armed(sw, q->port);
 }
 
-/* The last routing Set is back: links armed meanwhile may go Active now. */
-static void sw_routing_set_done(struct sweep *sw)
+/* Every link whose ends are ready goes Active (those not sent already). */
+static void sw_activate_ready(struct sweep *sw)
 {
-	if (--sw->lft_pending)
-		return;
 	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
 		for (unsigned i = 1; i <= n->nports; i++) {
 			struct fab_port *p = &n->ports[i];
-			if (p->have_info && !p->set_pending && !p->activating)
+			if (p->have_info && fab_port_linked(p) && !p->set_pending && !p->activating)
 				sw_link_armed(sw, p);
 		}
+}
+
+/* The last routing Set is back: links armed meanwhile may go Active now. */
+static void sw_routing_set_done(struct sweep *sw)
+{
+	if (!--sw->lft_pending)
+		sw_activate_ready(sw);
 }
 
 static void sw_pkey_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
@@ -428,10 +432,9 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 
 	if (need_set || arm) {
 		char buf[160];
-		if (log_get_level() >= LOG_LVL_DEBUG)
-			log_debug("%s %s", need_set && arm ? "configuring and arming" :
-					   need_set ? "configuring" : "arming",
-				  port_name(p, buf, sizeof(buf)));
+		log_debug("%s %s", need_set && arm ? "configuring and arming" :
+				   need_set ? "configuring" : "arming",
+			  port_name(p, buf, sizeof(buf)));
 		if (!need_set)
 			link_build_state_set(set, p->info, PORT_ARMED);
 		else {
@@ -574,22 +577,6 @@ static void sw_stage_config(struct sweep *sw)
 	}
 }
 
-/* Activate every linked port still Armed (links whose ends were not both
- * armed by this sweep's Sets); never re-send the state a port is in. */
-static void sw_stage_activate(struct sweep *sw)
-{
-	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
-		for (unsigned i = 1; i <= n->nports; i++) {
-			struct fab_port *p = &n->ports[i];
-			if (!p->have_info || !fab_port_linked(p) || p->activating)
-				continue;
-			if (link_next_state((int)fab_port_state(p), (int)fab_port_phys(p)) != PORT_ACTIVE)
-				continue;
-			if (sw_armed_or_active(p->remote))
-				sw_activate(sw, p);
-		}
-}
-
 static void sw_stage_done(struct sweep *sw)
 {
 	struct sm *sm = sw->sm;
@@ -656,7 +643,8 @@ static void sw_advance(struct sweep *sw)
 			break;
 		case ST_ACTIVE:
 			sw->stage = ST_DONE;
-			sw_stage_activate(sw);
+			/* links whose ends were not both armed by this sweep's Sets */
+			sw_activate_ready(sw);
 			break;
 		case ST_DONE:
 			sw_stage_done(sw);
@@ -682,7 +670,6 @@ static void sw_disc_done(void *arg, struct disc_result *res)
 	}
 	struct fab_port *own = fab_lid_port(sw->fab->local);
 	sm->port_guid = own->guid;
-	sm->local_portnum = sw->fab->local->num;
 	log_debug("discovered %u nodes (%u switches) with %u SMPs, %u unanswered",
 		  sw->fab->nnodes, sw->fab->nswitches, res->mads, res->failed);
 	sw->stage = ST_PEERS;
