@@ -24,7 +24,7 @@ void cfg_defaults(struct smd_config *cfg)
 	cfg->poll_retries = 3;
 	cfg->port_watch_ms = 500;
 	cfg->preempt = 1;
-	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", "/run/smd/smd.sock");
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", CFG_DEFAULT_SOCKET);
 	cfg->mad_window = 32;
 	cfg->mad_timeout_ms = 200;
 	cfg->mad_retries = 3;
@@ -222,12 +222,14 @@ static int cfg_set(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
 	uint64_t n;
 
 	switch (k->type) {
-	case CFG_MTU:
-		if ((n = (uint64_t)mtu_parse(v)) > 5)
+	case CFG_MTU: {
+		int code = mtu_parse(v);
+		if (code < 0)
 			return cfg_fail(ps, "key '%s': '%s' is not one of auto|256|512|1024|2048|4096",
 					k->name, v);
-		*(unsigned *)field = (unsigned)n;
+		*(unsigned *)field = (unsigned)code;
 		return 1;
+	}
 	case CFG_RATE: {
 		int rate = rate_parse(v);
 		if (rate < 0)

@@ -9,6 +9,7 @@
 
 #define CFG_PATH_MAX 512
 #define CFG_MAX_ROOTS 64
+#define CFG_DEFAULT_SOCKET "/run/smd/smd.sock"  /* smd's and smctl's */
 
 struct smd_config {
 	/* [sm] */

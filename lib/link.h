@@ -12,6 +12,7 @@ enum { PHYS_NOP = 0, PHYS_SLEEP = 1, PHYS_POLLING = 2, PHYS_DISABLED = 3,
        PHYS_TRAINING = 4, PHYS_LINKUP = 5, PHYS_ERROR_RECOVERY = 6 };
 
 #define CAPMASK_IS_SM          (1u << 1)
+#define CAPMASK_IS_SM_DISABLED (1u << 10)
 #define CAPMASK_CLIENT_REREG   (1u << 25)
 
 struct link_params {

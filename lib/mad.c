@@ -71,6 +71,11 @@ struct mad_rx {
 	int running;
 };
 
+/* What the engine logs at close. */
+struct mad_stats {
+	uint64_t sent, resent, timeouts, send_errors, malformed, stray;
+};
+
 struct mad_engine {
 	struct event_base *base;
 	int fd[MAD_H_COUNT];
@@ -94,7 +99,6 @@ struct mad_engine {
 	uint32_t seq;
 	unsigned next_slot;
 	struct mad_req *q_head, *q_tail;
-	unsigned queued;
 	mad_unsol_fn unsol;
 	void *unsol_arg;
 	struct mad_stats st;
@@ -203,34 +207,30 @@ static void *mad_rx_main(void *p)
 				timeout = (int)(next_watch - now);
 		}
 		/* Wait for one; under load more are already waiting: take them
-		 * along (one pipe write and one wake-up of the loop for the lot). */
+		 * along (one pipe write and one wake-up of the loop for the lot).
+		 * Watch readings go to the loop only when something changed: an
+		 * unchanged one is overwritten by the next receive. */
 		int failed = 0;
-		while (!failed && n < per_write &&
-		       mad_rx_one(rx, (struct rx_rec *)(buf + n * e->rec_size), n ? 0 : timeout)) {
+		while (!failed && n < per_write) {
 			struct rx_rec *got = (struct rx_rec *)(buf + n * e->rec_size);
+			if (!mad_rx_one(rx, got, n ? 0 : timeout))
+				break;
 			failed = got->len < 0;
-			woke |= !failed && mad_rx_tid(got) == MAD_WAKE_TID;
-			n++;
-		}
-		if (!n)
-			continue;
-		/* Watch readings go to the loop only when something changed. */
-		size_t kept = 0;
-		for (size_t i = 0; i < n; i++) {
-			struct rx_rec *r = (struct rx_rec *)(buf + i * e->rec_size);
-			if (r->len >= 0 && mad_rx_tid(r) == MAD_WATCH_TID) {
-				uint32_t key = mad_watch_key(r);
-				if (have_key && key == last_key)
+			uint32_t tid = failed ? 0 : mad_rx_tid(got);
+			woke |= tid == MAD_WAKE_TID;
+			if (tid == MAD_WATCH_TID) {
+				uint32_t key = mad_watch_key(got);
+				if (have_key && key == last_key) {
+					if (!n)
+						break;  /* back to the watch's clock */
 					continue;
+				}
 				last_key = key;
 				have_key = 1;
-				r->handle = REC_WATCH;
+				got->handle = REC_WATCH;
 			}
-			if (kept != i)
-				memcpy(buf + kept * e->rec_size, r, e->rec_size);
-			kept++;
+			n++;
 		}
-		n = kept;
 		if (!n)
 			continue;
 		/* The pipe never blocks this thread: when the loop falls that far
@@ -297,8 +297,10 @@ static void mad_attempt(struct mad_req *r)
 	uint8_t *mad = umad_get_mad(umad);
 	struct timeval tv;
 
-	e->seq++;
-	r->tid = (e->seq << MAD_SLOT_BITS) | r->slot;
+	do {  /* never the TIDs the receive thread keeps for itself */
+		e->seq++;
+		r->tid = (e->seq << MAD_SLOT_BITS) | r->slot;
+	} while (r->tid >= MAD_WATCH_TID);
 	memset(buf, 0, umad_size());
 	if (r->dr)
 		smp_init_dr(mad, &r->path, r->method, r->attr, r->mod, r->tid,
@@ -331,7 +333,6 @@ static void mad_pump(struct mad_engine *e)
 		e->q_head = r->next;
 		if (!e->q_head)
 			e->q_tail = NULL;
-		e->queued--;
 		while (e->slot[e->next_slot])
 			e->next_slot = (e->next_slot + 1) % MAD_SLOTS;
 		r->slot = e->next_slot;
@@ -375,9 +376,6 @@ int mad_smp(struct mad_engine *e, const struct smp_req *q, mad_done_fn cb, void 
 	else
 		e->q_head = r;
 	e->q_tail = r;
-	e->queued++;
-	if (e->queued > e->st.queued_max)
-		e->st.queued_max = e->queued;
 	mad_pump(e);
 	return 0;
 }
@@ -404,7 +402,6 @@ static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int ustatus)
 	}
 	if (ustatus) {
 		/* Our request came back undelivered (ibsim 110, kernel timeout). */
-		e->st.umad_errors++;
 		mad_fail(r, MAD_EUMAD, ustatus);
 		return;
 	}
@@ -416,9 +413,7 @@ static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int ustatus)
 	rep.mad_status = mad_hdr_status(mad);
 	if (rep.mad_status) {
 		rep.err = MAD_ESTATUS;
-		e->st.status_errors++;
 	}
-	e->st.replies++;
 	mad_finish(r, &rep);
 }
 
@@ -436,7 +431,7 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 		return;
 	}
 	if (rec->handle == REC_WATCH) {
-		if (e->watch_cb && !umad_status(rec->umad) && !mad_hdr_status(mad))
+		if (e->watch_cb && !ustatus && !mad_hdr_status(mad))
 			e->watch_cb(e->watch_arg, smp_data(mad));
 		return;
 	}
@@ -448,7 +443,6 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 		mad_got_reply(e, mad, ustatus);
 		return;
 	}
-	e->st.unsolicited++;
 	struct mad_from from = { .handle = rec->handle };
 	memcpy(from.addr, umad_get_mad_addr(rec->umad), sizeof(ib_mad_addr_t));
 	e->unsol(e->unsol_arg, mad, (size_t)rec->len, &from);
@@ -687,7 +681,6 @@ void mad_close(struct mad_engine *e)
 	while (e->q_head) {
 		struct mad_req *r = e->q_head;
 		e->q_head = r->next;
-		e->queued--;
 		r->cb(r->arg, &cancel);
 		free(r);
 	}
@@ -695,13 +688,10 @@ void mad_close(struct mad_engine *e)
 	/* The sent ones may come back first (the loop runs meanwhile): a reply
 	 * for a closed port crashes libumad2sim's receiver. Each has a timer,
 	 * so this ends; MAD_CLOSE_DRAIN_MS bounds it anyway. */
-	struct timespec t0, t;
+	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (e->outstanding && e->rx[MAD_H_SMI].running) {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
-		    MAD_CLOSE_DRAIN_MS)
-			break;
+	while (e->outstanding && e->rx[MAD_H_SMI].running &&
+	       log_ms_since(&t0) < MAD_CLOSE_DRAIN_MS) {
 		event_base_loopexit(e->base, &(struct timeval){ .tv_usec = 50000 });
 		event_base_loop(e->base, EVLOOP_ONCE);
 	}
@@ -720,9 +710,11 @@ void mad_close(struct mad_engine *e)
 			free(r);
 		}
 	if (e->rx[MAD_H_SMI].running)  /* opened: a session to account for */
-		log_info("MADs: %llu sent, %llu resent, %llu timed out",
+		log_info("MADs: %llu sent, %llu resent, %llu timed out, %llu sends failed; "
+			 "%llu malformed and %llu stray replies dropped",
 			 (unsigned long long)e->st.sent, (unsigned long long)e->st.resent,
-			 (unsigned long long)e->st.timeouts);
+			 (unsigned long long)e->st.timeouts, (unsigned long long)e->st.send_errors,
+			 (unsigned long long)e->st.malformed, (unsigned long long)e->st.stray);
 	if (atomic_load(&e->rx_dropped))
 		log_warnx("%u received MADs were dropped while the loop was busy",
 			  atomic_load(&e->rx_dropped));

@@ -63,11 +63,6 @@ struct mad_opts {
 	unsigned retries;
 };
 
-struct mad_stats {
-	uint64_t sent, resent, replies, timeouts, umad_errors, status_errors;
-	uint64_t unsolicited, stray, malformed, queued_max, send_errors;
-};
-
 struct mad_engine;
 
 /* Open the port(s), register every class that can arrive, open issm (the

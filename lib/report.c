@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "link.h"
+#include "mcast.h"
 #include "rate.h"
 #include "report.h"
 
@@ -63,7 +65,7 @@ static uint16_t own_lid(const struct sm *sm)
 static uint16_t lid_of(const struct sm *sm, uint64_t guid)
 {
 	const struct fab_port *p = sm->fab ? fab_port_by_guid(sm->fab, guid) : NULL;
-	return p ? (p->lid ? p->lid : fab_port_cur_lid(p)) : 0;
+	return p ? fab_port_lid(p) : 0;
 }
 
 static unsigned ports_active(const struct sm *sm)
@@ -72,7 +74,7 @@ static unsigned ports_active(const struct sm *sm)
 	for (struct fab_node *nd = sm->fab ? sm->fab->nodes : NULL; nd; nd = nd->next)
 		for (unsigned i = 1; i <= nd->nports; i++)
 			n += nd->ports[i].have_info && fab_port_linked(&nd->ports[i]) &&
-			     fab_port_state(&nd->ports[i]) == 4;
+			     fab_port_state(&nd->ports[i]) == PORT_ACTIVE;
 	return n;
 }
 
@@ -154,12 +156,10 @@ void report_lids(const struct sm *sm, int json, struct sbuf *b)
 
 	if (json)
 		sb_printf(b, "[");
-	for (struct fab_node *n = sm->fab ? sm->fab->nodes : NULL; n; n = n->next) {
-		unsigned lo = fab_is_switch(n) ? 0 : 1, hi = fab_is_switch(n) ? 0 : n->nports;
-		for (unsigned i = lo; i <= hi; i++) {
-			const struct fab_port *p = &n->ports[i];
-			uint16_t lid = p->lid ? p->lid : (p->have_info ? fab_port_cur_lid(p) : 0);
-			if (!p->have_info || !lid)
+	if (sm->fab) {
+		FOR_LID_PORTS(sm->fab, n, p) {
+			uint16_t lid = fab_port_lid(p);
+			if (!lid)
 				continue;
 			if (json) {
 				sb_printf(b, "%s{\"guid\":\"0x%016llx\",\"lid\":%u,\"port\":%u,\"node\":",
@@ -177,12 +177,6 @@ void report_lids(const struct sm *sm, int json, struct sbuf *b)
 		sb_printf(b, "]\n");
 }
 
-static void mgid_str(const uint8_t *g, char *buf)
-{
-	for (int i = 0; i < 8; i++)
-		sprintf(buf + 5 * i, "%02x%02x%s", g[2 * i], g[2 * i + 1], i < 7 ? ":" : "");
-}
-
 void report_groups(const struct sm *sm, int json, struct sbuf *b)
 {
 	char mg[48];
@@ -192,7 +186,7 @@ void report_groups(const struct sm *sm, int json, struct sbuf *b)
 	for (struct mc_group *g = sm->mc.groups; g; g = g->next) {
 		struct mc_member **mb = calloc(g->nmembers + 1, sizeof(*mb));
 		unsigned n = mb ? mc_members(g, mb, g->nmembers) : 0;
-		mgid_str(g->mgid, mg);
+		mc_gid_str(g->mgid, mg, sizeof(mg));
 		if (json) {
 			sb_printf(b, "%s{\"mgid\":\"%s\",\"mlid\":\"0x%04x\",\"qkey\":\"0x%08x\","
 				  "\"pkey\":\"0x%04x\",\"mtu\":%u,\"rate_gbps\":%.1f,\"members\":[",

@@ -330,12 +330,10 @@ struct sm_peer *sm_pick_handover(struct sm *sm, struct sm_peer *peers, unsigned 
 {
 	struct peer_self me = sm_self(sm);
 	uint64_t skip = 0;
-	struct timespec now;
 	char g[24];
 
 	sm_note_untrusted(sm, peers, n);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (sm->refused_guid && now.tv_sec - sm->refused_at.tv_sec < REFUSED_HOLD_S)
+	if (sm->refused_guid && log_ms_since(&sm->refused_at) < REFUSED_HOLD_S * 1000.0)
 		skip = sm->refused_guid;
 	/* Two masters (fabrics merged): the lower-ranked one hands over,
 	 * whatever preempt says. */
@@ -378,6 +376,19 @@ static void sm_left_wait_done(void *arg, enum ho_result res)
 	sm_left(sm);
 }
 
+/* A handover that did not happen: leaving, we go anyway; else we stay
+ * MASTER and skip that SM for a while. */
+static void sm_handover_failed(struct sm *sm, const char *why)
+{
+	if (sm->leaving) {
+		sm_left(sm);
+		return;
+	}
+	sm->refused_guid = sm->ho_peer.info.guid;
+	clock_gettime(CLOCK_MONOTONIC, &sm->refused_at);
+	sm_request_sweep(sm, why);
+}
+
 static void sm_handed_over(void *arg, enum ho_result res)
 {
 	struct sm *sm = arg;
@@ -385,16 +396,10 @@ static void sm_handed_over(void *arg, enum ho_result res)
 
 	sm->ho_op = NULL;
 	hex64(sm->ho_peer.info.guid, g, sizeof(g));
-	if (res != HO_OK && sm->leaving) {
-		log_warnx("SM %s accepted the handover but does not report MASTER", g);
-		sm_left(sm);
-		return;
-	}
 	if (res != HO_OK) {
-		log_warnx("SM %s accepted the handover but does not report MASTER; staying MASTER", g);
-		sm->refused_guid = sm->ho_peer.info.guid;
-		clock_gettime(CLOCK_MONOTONIC, &sm->refused_at);
-		sm_request_sweep(sm, "the handover did not complete");
+		log_warnx("SM %s accepted the handover but does not report MASTER%s", g,
+			  sm->leaving ? "" : "; staying MASTER");
+		sm_handover_failed(sm, "the handover did not complete");
 		return;
 	}
 	sm->master = sm->ho_peer;
@@ -431,13 +436,7 @@ static void sm_handover_done(void *arg, enum ho_result res)
 		return;
 	}
 	log_warnx("handover to SM %s failed (%s); staying MASTER", g, ho_result_name(res));
-	if (sm->leaving) {
-		sm_left(sm);
-		return;
-	}
-	sm->refused_guid = sm->ho_peer.info.guid;
-	clock_gettime(CLOCK_MONOTONIC, &sm->refused_at);
-	sm_request_sweep(sm, "the handover failed");
+	sm_handover_failed(sm, "the handover failed");
 }
 
 void sm_handover(struct sm *sm, const struct sm_peer *to, int leaving)
@@ -791,7 +790,6 @@ static void sm_watch_changed(void *arg, const uint8_t pi[64])
 	if (up != sm->own_linkup)
 		log_notice("own port link %s", up ? "up" : "down");
 	sm->own_linkup = up;
-	sm->own_state = state;
 	if (up && !(mad_get_field(mad_ro(pi), 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM)) {
 		/* Real ports keep IsSM while issm is open; ibsim drops it on relink. */
 		log_info("own port lost its IsSM bit; re-opening issm");

@@ -40,7 +40,6 @@ struct sm {
 	struct sm_peer master;    /* the SM we follow as STANDBY */
 	unsigned misses;
 	int own_linkup;           /* own port has a physical link */
-	unsigned own_state;
 	int poll_busy, light_busy;
 	int closing;              /* sm_free is ending outstanding requests */
 	unsigned retry_ms;        /* back-off before re-sweeping an unfinished subnet */

@@ -84,6 +84,17 @@ struct query_ctx {                 /* one SMInfo Get of OP_QUERY */
 	struct sm_peer peer;
 };
 
+static struct peer_op *op_new(struct mad_engine *mad, void *arg)
+{
+	struct peer_op *op = calloc(1, sizeof(*op));
+
+	if (op) {
+		op->mad = mad;
+		op->arg = arg;
+	}
+	return op;
+}
+
 static void op_free(struct peer_op *op)
 {
 	if (op->timer)
@@ -142,19 +153,15 @@ static void query_reply(void *arg, const struct mad_reply *r)
 struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 			       uint64_t skip, peer_list_fn cb, void *arg)
 {
-	struct peer_op *op = calloc(1, sizeof(*op));
+	struct peer_op *op = op_new(mad, arg);
 	struct fab_port *own = f && f->local ? fab_lid_port(f->local) : NULL;
 
 	if (!op)
 		return NULL;
-	op->mad = mad;
 	op->list_cb = cb;
-	op->arg = arg;
-	for (struct fab_node *n = f ? f->nodes : NULL; n; n = n->next) {
-		unsigned first = fab_is_switch(n) ? 0 : 1, last = fab_is_switch(n) ? 0 : n->nports;
-		for (unsigned i = first; i <= last; i++) {
-			struct fab_port *p = &n->ports[i];
-			if (!p->have_info || !p->is_sm || p == own || (skip && p->guid == skip))
+	if (f) {
+		FOR_LID_PORTS(f, n, p) {
+			if (!p->is_sm || p == own || (skip && p->guid == skip))
 				continue;
 			struct query_ctx *q = calloc(1, sizeof(*q));
 			if (!q)
@@ -162,7 +169,7 @@ struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 			q->op = op;
 			q->peer.path = p->path;
 			q->peer.port_guid = p->guid;
-			q->peer.lid = p->lid ? p->lid : fab_port_cur_lid(p);
+			q->peer.lid = fab_port_lid(p);
 			struct smp_req rq = { .dr = &p->path, .method = IB_MAD_METHOD_GET,
 					      .attr = IB_ATTR_SMINFO, .timeout_ms = -1, .retries = 1 };
 			if (mad_smp(mad, &rq, query_reply, q) == 0)
@@ -178,6 +185,13 @@ struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 	return op;
 }
 
+/* A handover or a wait ends: tell the owner, then the op is gone. */
+static void op_done(struct peer_op *op, enum ho_result res)
+{
+	op->done_cb(op->arg, res);
+	op_free(op);
+}
+
 static void handover_reply(void *arg, const struct mad_reply *r)
 {
 	struct peer_op *op = arg;
@@ -186,21 +200,18 @@ static void handover_reply(void *arg, const struct mad_reply *r)
 		return;
 	enum ho_result res = r->err == MAD_OK ? HO_OK :
 			     r->err == MAD_ESTATUS ? HO_REFUSED : HO_NO_ANSWER;
-	op->done_cb(op->arg, res);
-	op_free(op);
+	op_done(op, res);
 }
 
 struct peer_op *peer_handover(struct mad_engine *mad, const struct sm_peer *to,
 			      const struct sm_info *ours, peer_done_fn cb, void *arg)
 {
-	struct peer_op *op = calloc(1, sizeof(*op));
+	struct peer_op *op = op_new(mad, arg);
 	uint8_t data[64];
 
 	if (!op)
 		return NULL;
-	op->mad = mad;
 	op->done_cb = cb;
-	op->arg = arg;
 	op->to = *to;
 	sminfo_encode(data, ours);
 	struct smp_req rq = { .dr = &op->to.path, .method = IB_MAD_METHOD_SET,
@@ -225,21 +236,18 @@ static void wait_reply(void *arg, const struct mad_reply *r)
 		return;
 	if (r->err == MAD_ECANCELED) {
 		/* The engine is closing: never poll again. */
-		op->done_cb(op->arg, HO_NOT_MASTER);
-		op_free(op);
+		op_done(op, HO_NOT_MASTER);
 		return;
 	}
 	if (r->err == MAD_OK) {
 		sminfo_decode(r->data, &si);
 		if (si.state == SM_MASTER) {
-			op->done_cb(op->arg, HO_OK);
-			op_free(op);
+			op_done(op, HO_OK);
 			return;
 		}
 	}
 	if (op->left_ms < WAIT_POLL_MS) {
-		op->done_cb(op->arg, HO_NOT_MASTER);
-		op_free(op);
+		op_done(op, HO_NOT_MASTER);
 		return;
 	}
 	op->left_ms -= WAIT_POLL_MS;
@@ -258,21 +266,18 @@ static void wait_poll(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* The engine is closing: end here. */
-	op->done_cb(op->arg, HO_NOT_MASTER);
-	op_free(op);
+	op_done(op, HO_NOT_MASTER);
 }
 
 struct peer_op *peer_wait_master(struct mad_engine *mad, struct event_base *base,
 				 const struct sm_peer *p, unsigned limit_ms,
 				 peer_done_fn cb, void *arg)
 {
-	struct peer_op *op = calloc(1, sizeof(*op));
+	struct peer_op *op = op_new(mad, arg);
 
 	if (!op)
 		return NULL;
-	op->mad = mad;
 	op->done_cb = cb;
-	op->arg = arg;
 	op->to = *p;
 	op->left_ms = limit_ms;
 	op->timer = evtimer_new(base, wait_poll, op);

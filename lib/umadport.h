@@ -11,8 +11,6 @@
 #include <stdint.h>
 #include "mad.h"
 
-#define CAPMASK_IS_SM_DISABLED 0x400u
-
 struct ib_port_desc {
 	char ca[64];
 	int port;

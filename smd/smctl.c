@@ -8,10 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#ifndef SMD_DEFAULT_SOCKET
-#define SMD_DEFAULT_SOCKET "/run/smd/smd.sock"
-#endif
+#include "config.h"
 
 static void usage(FILE *out)
 {
@@ -22,7 +19,7 @@ static void usage(FILE *out)
 		"  lids     GUID to LID of every port\n"
 		"  groups   multicast groups and their members (the master's)\n"
 		"  --json   one JSON value instead of text\n"
-		"  --socket smd's control socket (default %s)\n", SMD_DEFAULT_SOCKET);
+		"  --socket smd's control socket (default %s)\n", CFG_DEFAULT_SOCKET);
 }
 
 int main(int argc, char **argv)
@@ -33,7 +30,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = SMD_DEFAULT_SOCKET;
+	const char *path = CFG_DEFAULT_SOCKET;
 	int json = 0, c;
 
 	while ((c = getopt_long(argc, argv, "s:jh", opts, NULL)) != -1) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "log.h"
+#include "link.h"
 #include "umadport.h"
 
 static char root[256];
