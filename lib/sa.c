@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <infiniband/mad.h>
+#include "link.h"
 #include "log.h"
 #include "rate.h"
 #include "sa_int.h"
@@ -29,32 +30,24 @@ const char *sa_attr_name(unsigned attr)
 
 /* ---- helpers ------------------------------------------------------------- */
 
-uint64_t sa_be64(const uint8_t *p)
+void sa_set_gid(uint8_t *rec, enum MAD_FIELDS gid_field, uint64_t prefix, uint64_t guid)
 {
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	uint8_t gid[16];
+
+	mad_set_field64(gid, 0, IB_GID_PREFIX_F, prefix);
+	mad_set_field64(gid, 0, IB_GID_GUID_F, guid);
+	mad_set_array(rec, 0, gid_field, gid);
 }
 
-void sa_put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-void sa_gid(uint8_t gid[16], uint64_t prefix, uint64_t guid)
-{
-	sa_put_be64(gid, prefix);
-	sa_put_be64(gid + 8, guid);
-}
-
-struct fab_port *sa_gid_port(struct sa_ctx *c, const uint8_t gid[16], unsigned *status)
+struct fab_port *sa_gid_port(struct sa_ctx *c, const uint8_t *rec, enum MAD_FIELDS gid_field,
+			     unsigned *status)
 {
 	struct fab_port *p = NULL;
+	uint8_t gid[16];
 
-	if (sa_be64(gid) == c->prefix)
-		p = fab_port_by_guid(c->fab, sa_be64(gid + 8));
+	mad_get_array(mad_ro(rec), 0, gid_field, gid);
+	if (mad_get_field64(gid, 0, IB_GID_PREFIX_F) == c->prefix)
+		p = fab_port_by_guid(c->fab, mad_get_field64(gid, 0, IB_GID_GUID_F));
 	if (!p)
 		*status = SA_ST_INVALID_GID;
 	return p;
@@ -92,11 +85,15 @@ static uint8_t *sa_resp_alloc(struct sa_resp *r, size_t len)
 
 uint8_t *sa_recs_add(struct sa_recs *rs)
 {
+	if (rs->failed)
+		return NULL;
 	if (rs->n == rs->cap) {
 		unsigned cap = rs->cap ? rs->cap * 2 : 16;
 		uint8_t *n = realloc(rs->data, (size_t)cap * rs->size);
-		if (!n)
+		if (!n) {
+			rs->failed = 1;
 			return NULL;
+		}
 		rs->data = n;
 		rs->cap = cap;
 	}
@@ -105,7 +102,7 @@ uint8_t *sa_recs_add(struct sa_recs *rs)
 	return rec;
 }
 
-void sa_recs_free(struct sa_recs *rs)
+static void sa_recs_free(struct sa_recs *rs)
 {
 	free(rs->data);
 	rs->data = NULL;
@@ -132,8 +129,9 @@ static int sa_comp_match(const uint8_t *rec, const uint8_t *q, const struct sa_c
 	return c->how == CMP_SUBSET ? (have & want) == want : have == want;
 }
 
-void sa_recs_filter(struct sa_recs *rs, const uint8_t *q, uint64_t mask,
-		    const struct sa_comp *comps, unsigned ncomps)
+/* Keep the records whose masked components match the query record q. */
+static void sa_recs_filter(struct sa_recs *rs, const uint8_t *q, uint64_t mask,
+			   const struct sa_comp *comps, unsigned ncomps)
 {
 	unsigned kept = 0;
 	for (unsigned i = 0; i < rs->n; i++) {
@@ -158,6 +156,16 @@ int sa_selector_ok(unsigned sel, unsigned want, unsigned have)
 	case 1: return have < want;
 	case 2: return have == want;
 	default: return 1;
+	}
+}
+
+unsigned sa_selector_pick(unsigned sel, unsigned want, unsigned offer)
+{
+	switch (sel) {
+	case 0: return offer > want ? offer : 0;
+	case 1: return want > 1 ? (offer < want ? offer : want - 1) : 0;
+	case 2: return want <= offer ? want : 0;
+	default: return offer;
 	}
 }
 
@@ -186,9 +194,9 @@ int sa_reply(const uint8_t *req, unsigned status, const uint8_t *rec, size_t rec
 	return 1;
 }
 
-int sa_reply_recs(struct sa_ctx *c, const uint8_t *req, struct sa_recs *rs, struct sa_resp *r)
+/* Answer with the records: Get wants exactly one. */
+static int sa_reply_recs(const uint8_t *req, const struct sa_recs *rs, struct sa_resp *r)
 {
-	(void)c;
 	unsigned method = sa_req_method(req);
 
 	if (method != IB_MAD_METHOD_GET_TABLE) {
@@ -219,6 +227,22 @@ int sa_reply_recs(struct sa_ctx *c, const uint8_t *req, struct sa_recs *rs, stru
 	return 1;
 }
 
+int sa_finish(const uint8_t *req, struct sa_recs *rs, const struct sa_comp *comps,
+	      unsigned ncomps, struct sa_resp *r)
+{
+	int ok;
+
+	if (rs->failed) {
+		ok = sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
+	} else {
+		if (comps)
+			sa_recs_filter(rs, sa_req_rec(req), sa_req_mask(req), comps, ncomps);
+		ok = sa_reply_recs(req, rs, r);
+	}
+	sa_recs_free(rs);
+	return ok;
+}
+
 /* A Get or GetTable over records: refuse other methods and components the
  * SA does not match on (1, with the answer made). */
 static int sa_query_refused(const uint8_t *req, const struct sa_comp *comps, unsigned n,
@@ -244,7 +268,9 @@ static const struct fab_node *sa_lid_node(struct sa_ctx *c, const uint8_t *req, 
 	static const struct fab_node nobody;
 	if (!(mask & 1))
 		return NULL;
-	const struct fab_port *p = fab_port_by_lid(c->fab, (uint16_t)sf_get(sa_req_rec(req), SF(0, 0, 16)));
+	/* PortInfoRecord's EndportLID is where NodeRecord's LID is. */
+	uint16_t lid = (uint16_t)mad_get_field(mad_ro(sa_req_rec(req)), 0, IB_SA_NR_LID_F);
+	const struct fab_port *p = fab_port_by_lid(c->fab, lid);
 	return p ? p->node : &nobody;
 }
 
@@ -286,20 +312,22 @@ static const struct sa_comp nr_comps[] = {
 	{ 328, 24, CMP_EQ },          /* VendorID */
 	{ 352, 512, CMP_EQ },         /* NodeDescription */
 };
-#define NCOMPS(a) (unsigned)(sizeof(a) / sizeof(a[0]))
 
-static void nr_fill(uint8_t *rec, const struct fab_node *n, const struct fab_port *p, uint16_t lid)
+/* rec is zeroed; NodeInfo follows the LID and a reserved field. */
+static void nr_fill(uint8_t *rec, const struct fab_node *n, const struct fab_port *p)
 {
-	rec[0] = (uint8_t)(lid >> 8);
-	rec[1] = (uint8_t)lid;
+	char desc[64] = { 0 };
+
+	mad_set_field(rec, 0, IB_SA_NR_LID_F, p->lid);
 	memcpy(rec + 4, n->ninfo, 40);
-	mad_set_field64(rec + 4, 0, IB_NODE_PORT_GUID_F, p->guid);
-	mad_set_field(rec + 4, 0, IB_NODE_LOCAL_PORT_F, p->num);
-	memcpy(rec + 44, n->desc, strnlen(n->desc, 64));
+	mad_set_field64(rec, 0, IB_SA_NR_PORT_GUID_F, p->guid);
+	mad_set_field(rec, 0, IB_SA_NR_LOCAL_PORT_F, p->num);
+	memcpy(desc, n->desc, strnlen(n->desc, sizeof(desc)));
+	mad_set_array(rec, 0, IB_SA_NR_NODEDESC_F, desc);
 }
 
-/* The records of one node; -1 when out of memory. */
-typedef int (*sa_node_fn)(struct sa_recs *rs, const struct fab_node *n);
+/* The records of one node (rs->failed when out of memory). */
+typedef void (*sa_node_fn)(struct sa_recs *rs, const struct fab_node *n);
 
 /* A record table over the nodes: refuse what cannot be answered, collect
  * the records (of the LID's node only when the query names a LID), keep
@@ -314,19 +342,14 @@ static int sa_node_table(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r
 	if (sa_query_refused(req, comps, ncomps, r, &answered))
 		return answered;
 	const struct fab_node *only = sa_lid_node(c, req, mask);
-	for (const struct fab_node *n = only ? only : c->fab->nodes; n; n = only ? NULL : n->next)
-		if (fill(&rs, n) < 0) {
-			sa_recs_free(&rs);
-			return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
-		}
-	sa_recs_filter(&rs, sa_req_rec(req), mask, comps, ncomps);
-	int ok = sa_reply_recs(c, req, &rs, r);
-	sa_recs_free(&rs);
-	return ok;
+	for (const struct fab_node *n = only ? only : c->fab->nodes; n && !rs.failed;
+	     n = only ? NULL : n->next)
+		fill(&rs, n);
+	return sa_finish(req, &rs, comps, ncomps, r);
 }
 
 /* One NodeRecord per LID-carrying port (CA ports, switch port 0). */
-static int nr_node(struct sa_recs *rs, const struct fab_node *n)
+static void nr_node(struct sa_recs *rs, const struct fab_node *n)
 {
 	unsigned first = fab_is_switch(n) ? 0 : 1, last = fab_is_switch(n) ? 0 : n->nports;
 	for (unsigned i = first; i <= last; i++) {
@@ -335,10 +358,9 @@ static int nr_node(struct sa_recs *rs, const struct fab_node *n)
 			continue;
 		uint8_t *rec = sa_recs_add(rs);
 		if (!rec)
-			return -1;
-		nr_fill(rec, n, p, p->lid);
+			return;
+		nr_fill(rec, n, p);
 	}
-	return 0;
 }
 
 static int sa_node_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
@@ -362,17 +384,16 @@ static const struct sa_comp pir_comps[] = {
 };
 
 /* One PortInfoRecord per port read; a switch's ports under its LID. */
-static int pir_node(struct sa_recs *rs, const struct fab_node *n)
+static void pir_node(struct sa_recs *rs, const struct fab_node *n)
 {
-	uint16_t swlid = fab_is_switch(n) ? n->ports[0].lid : 0;
 	for (unsigned i = fab_is_switch(n) ? 0 : 1; i <= n->nports; i++) {
 		struct fab_port *p = &n->ports[i];
-		uint16_t lid = fab_is_switch(n) ? swlid : p->lid;
+		uint16_t lid = fab_lid_port(p)->lid;
 		if (!p->have_info || !lid)
 			continue;
 		uint8_t *rec = sa_recs_add(rs);
 		if (!rec)
-			return -1;
+			return;
 		rec[0] = (uint8_t)(lid >> 8);
 		rec[1] = (uint8_t)lid;
 		rec[2] = p->num;
@@ -380,7 +401,6 @@ static int pir_node(struct sa_recs *rs, const struct fab_node *n)
 		/* M_Key is not for untrusted eyes; smd sets none anyway. */
 		memset(rec + 4, 0, 8);
 	}
-	return 0;
 }
 
 static int sa_portinfo_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
@@ -424,23 +444,23 @@ int sa_answer(struct sa_ctx *c, const uint8_t *req, size_t len, uint16_t slid, s
 
 void sa_fabric_mtu_rate(const struct fabric *f, unsigned *mtu, unsigned *rate)
 {
-	unsigned best_mtu = 0, low_rate = 0;
+	unsigned low_mtu = 0, low_rate = 0;
 
 	for (struct fab_node *n = f ? f->nodes : NULL; n; n = n->next) {
 		if (fab_is_switch(n))
 			continue;
 		for (unsigned i = 1; i <= n->nports; i++) {
 			const struct fab_port *p = &n->ports[i];
-			if (!p->have_info || fab_port_state(p) != 4 /* Active */)
+			if (fab_port_state(p) != PORT_ACTIVE)  /* 0 when not read */
 				continue;
 			unsigned m = port_mtu(p->info), t = port_rate_tenths(p->info);
-			if (m && (!best_mtu || m < best_mtu))
-				best_mtu = m;
+			if (m && (!low_mtu || m < low_mtu))
+				low_mtu = m;
 			if (t && (!low_rate || t < low_rate))
 				low_rate = t;
 		}
 	}
-	*mtu = best_mtu ? best_mtu : 4;
+	*mtu = low_mtu ? low_mtu : 4;
 	*rate = low_rate ? rate_code(low_rate) : 3;
 }
 

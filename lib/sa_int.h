@@ -2,8 +2,13 @@
 #ifndef SMD_SA_INT_H
 #define SMD_SA_INT_H
 
+#include <infiniband/mad.h>
 #include "sa.h"
 #include "sfield.h"
+
+/* A component mask bit; the number of entries of a component table. */
+#define M(b) (1ull << (b))
+#define NCOMPS(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
 
 /* How a record component is compared with the query's. */
 enum sa_cmp { CMP_EQ = 1, CMP_SUBSET, CMP_IGNORE };
@@ -19,17 +24,19 @@ struct sa_recs {
 	uint8_t *data;
 	unsigned n, cap;
 	size_t size;              /* bytes a record, a multiple of 8 */
+	int failed;               /* out of memory: the answer is NO_RESOURCES */
 };
 
+/* A new zeroed record; NULL (and failed set) when the records cannot grow,
+ * and from then on. */
 uint8_t *sa_recs_add(struct sa_recs *rs);
-void sa_recs_free(struct sa_recs *rs);
+/* Answer with the records and free them: NO_RESOURCES when collecting them
+ * failed, else those whose masked components match the query's (all of them
+ * when comps is NULL); Get wants exactly one. */
+int sa_finish(const uint8_t *req, struct sa_recs *rs, const struct sa_comp *comps,
+	      unsigned ncomps, struct sa_resp *r);
 /* 0 when every component in mask is supported, else SA_ST_REQ_INVALID. */
 unsigned sa_mask_check(uint64_t mask, const struct sa_comp *comps, unsigned ncomps);
-/* Keep the records whose masked components match the query record q. */
-void sa_recs_filter(struct sa_recs *rs, const uint8_t *q, uint64_t mask,
-		    const struct sa_comp *comps, unsigned ncomps);
-/* Answer with the records: Get wants exactly one. */
-int sa_reply_recs(struct sa_ctx *c, const uint8_t *req, struct sa_recs *rs, struct sa_resp *r);
 /* An answer with no record: a status, or a single record (rec may be NULL). */
 int sa_reply(const uint8_t *req, unsigned status, const uint8_t *rec, size_t recsize,
 	     struct sa_resp *r);
@@ -39,13 +46,13 @@ unsigned sa_req_method(const uint8_t *req);
 uint64_t sa_req_mask(const uint8_t *req);
 static inline const uint8_t *sa_req_rec(const uint8_t *req) { return req + SA_HDR_SIZE; }
 
-/* A port's GID: prefix and GUID, 16 bytes big-endian. */
-void sa_gid(uint8_t gid[16], uint64_t prefix, uint64_t guid);
-/* The port a GID names: NULL with *status set (INVALID_GID) when the prefix
- * is not ours or the GUID unknown. */
-struct fab_port *sa_gid_port(struct sa_ctx *c, const uint8_t gid[16], unsigned *status);
-uint64_t sa_be64(const uint8_t *p);
-void sa_put_be64(uint8_t *p, uint64_t v);
+/* Write a port's GID (prefix, GUID) into a record's GID field (libibmad's,
+ * e.g. IB_SA_PR_DGID_F). */
+void sa_set_gid(uint8_t *rec, enum MAD_FIELDS gid_field, uint64_t prefix, uint64_t guid);
+/* The port a record's GID field names: NULL with *status set (INVALID_GID)
+ * when the prefix is not ours or the GUID unknown. */
+struct fab_port *sa_gid_port(struct sa_ctx *c, const uint8_t *rec, enum MAD_FIELDS gid_field,
+			     unsigned *status);
 
 /* Per attribute */
 int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r);
@@ -56,5 +63,14 @@ int sa_mcmember(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r);
  * available. Given what the path or group offers (have, as a comparable
  * value), is the request met? */
 int sa_selector_ok(unsigned sel, unsigned want, unsigned have);
+/* A code (MTU: 1 is the lowest) the selector accepts, starting from what
+ * the fabric offers (at least 1); 0 when there is none. */
+unsigned sa_selector_pick(unsigned sel, unsigned want, unsigned offer);
+/* The query's selector in field f; "exactly" (2) when its bit is not in
+ * the mask. */
+static inline unsigned sa_sel(const uint8_t *q, uint64_t mask, unsigned selbit, struct sfield f)
+{
+	return mask & M(selbit) ? sf_get(q, f) : 2;
+}
 
 #endif

@@ -11,30 +11,19 @@
 
 #define MCM_SIZE 56               /* 52 bytes, padded to 8 */
 
-/* Record layout */
-#define MCM_MGID 0
-#define MCM_PORTGID 16
-#define MCM_QKEY SF(32, 0, 32)
-#define MCM_MLID SF(36, 0, 16)
+/* Record layout: what libibmad does not name (IB_SA_MCM_MGID_F, _PORTGID_F,
+ * _QKEY_F, _MLID_F, _MTU_F, _TCLASS_F, _PKEY_F, _RATE_F, _SL_F,
+ * _FLOW_LABEL_F, _JOIN_STATE_F, _PROXY_JOIN_F it does) */
 #define MCM_MTU_SEL SF(38, 0, 2)
-#define MCM_MTU SF(38, 2, 6)
-#define MCM_TCLASS SF(39, 0, 8)
-#define MCM_PKEY SF(40, 0, 16)
 #define MCM_RATE_SEL SF(42, 0, 2)
-#define MCM_RATE SF(42, 2, 6)
 #define MCM_LIFE_SEL SF(43, 0, 2)
 #define MCM_LIFE SF(43, 2, 6)
-#define MCM_SL SF(44, 0, 4)
-#define MCM_FLOW SF(44, 4, 20)
 #define MCM_HOPLIMIT SF(47, 0, 8)
 #define MCM_SCOPE SF(48, 0, 4)
-#define MCM_JOIN SF(48, 4, 4)
-#define MCM_PROXY SF(49, 0, 1)
 
 enum { MC_MGID, MC_PORTGID, MC_QKEY, MC_MLID, MC_MTU_SEL, MC_MTU, MC_TCLASS, MC_PKEY,
        MC_RATE_SEL, MC_RATE, MC_LIFE_SEL, MC_LIFE, MC_SL, MC_FLOW, MC_HOPLIMIT, MC_SCOPE,
        MC_JOIN, MC_PROXY };
-#define M(b) (1ull << (b))
 
 static const struct sa_comp mcm_comps[] = {
 	[MC_MGID] = { 0, 128, CMP_EQ }, [MC_PORTGID] = { 128, 128, CMP_EQ },
@@ -47,7 +36,12 @@ static const struct sa_comp mcm_comps[] = {
 	[MC_HOPLIMIT] = { 376, 8, CMP_EQ }, [MC_SCOPE] = { 384, 4, CMP_EQ },
 	[MC_JOIN] = { 388, 4, CMP_EQ }, [MC_PROXY] = { 392, 1, CMP_EQ },
 };
-#define NCOMPS (unsigned)(sizeof(mcm_comps) / sizeof(mcm_comps[0]))
+
+/* A field libibmad names, of a query record. */
+static uint32_t mcm_get(const uint8_t *q, enum MAD_FIELDS f)
+{
+	return mad_get_field(mad_ro(q), 0, f);
+}
 
 /* What creating a group needs (as OpenSM asks): the rest has defaults. */
 #define CREATE_MASK (M(MC_MGID) | M(MC_PORTGID) | M(MC_JOIN) | M(MC_QKEY) | M(MC_TCLASS) | \
@@ -57,64 +51,53 @@ static void mcm_fill(const struct sa_ctx *c, uint8_t *rec, const struct mc_group
 		     uint64_t guid, uint8_t join)
 {
 	memset(rec, 0, MCM_SIZE);
-	memcpy(rec + MCM_MGID, g->mgid, 16);
+	mad_set_array(rec, 0, IB_SA_MCM_MGID_F, mad_ro(g->mgid));
 	if (guid)
-		sa_gid(rec + MCM_PORTGID, c->prefix, guid);
-	sf_set(rec, MCM_QKEY, g->qkey);
-	sf_set(rec, MCM_MLID, g->mlid);
+		sa_set_gid(rec, IB_SA_MCM_PORTGID_F, c->prefix, guid);
+	mad_set_field(rec, 0, IB_SA_MCM_QKEY_F, g->qkey);
+	mad_set_field(rec, 0, IB_SA_MCM_MLID_F, g->mlid);
 	sf_set(rec, MCM_MTU_SEL, 2);
-	sf_set(rec, MCM_MTU, g->mtu);
-	sf_set(rec, MCM_TCLASS, g->tclass);
-	sf_set(rec, MCM_PKEY, g->pkey);
+	mad_set_field(rec, 0, IB_SA_MCM_MTU_F, g->mtu);
+	mad_set_field(rec, 0, IB_SA_MCM_TCLASS_F, g->tclass);
+	mad_set_field(rec, 0, IB_SA_MCM_PKEY_F, g->pkey);
 	sf_set(rec, MCM_RATE_SEL, 2);
-	sf_set(rec, MCM_RATE, g->rate);
+	mad_set_field(rec, 0, IB_SA_MCM_RATE_F, g->rate);
 	sf_set(rec, MCM_LIFE_SEL, 2);
 	sf_set(rec, MCM_LIFE, g->pkt_life);
-	sf_set(rec, MCM_SL, g->sl);
-	sf_set(rec, MCM_FLOW, g->flow_label);
+	mad_set_field(rec, 0, IB_SA_MCM_SL_F, g->sl);
+	/* 20 bits (read from a record): libibmad would not mask it */
+	mad_set_field(rec, 0, IB_SA_MCM_FLOW_LABEL_F, g->flow_label);
 	sf_set(rec, MCM_HOPLIMIT, g->hop_limit);
 	sf_set(rec, MCM_SCOPE, g->scope);
-	sf_set(rec, MCM_JOIN, join);
+	mad_set_field(rec, 0, IB_SA_MCM_JOIN_STATE_F, join);
 }
 
 /* Do the masked parameters of a join agree with the group's? */
 static int mcm_params_ok(const uint8_t *q, uint64_t mask, const struct mc_group *g)
 {
-	if ((mask & M(MC_QKEY)) && sf_get(q, MCM_QKEY) != g->qkey)
+	if ((mask & M(MC_QKEY)) && mcm_get(q, IB_SA_MCM_QKEY_F) != g->qkey)
 		return 0;
-	if ((mask & M(MC_PKEY)) && (sf_get(q, MCM_PKEY) & 0x7fff) != (g->pkey & 0x7fff))
+	if ((mask & M(MC_PKEY)) && (mcm_get(q, IB_SA_MCM_PKEY_F) & 0x7fff) != (g->pkey & 0x7fff))
 		return 0;
-	if ((mask & M(MC_TCLASS)) && sf_get(q, MCM_TCLASS) != g->tclass)
+	if ((mask & M(MC_TCLASS)) && mcm_get(q, IB_SA_MCM_TCLASS_F) != g->tclass)
 		return 0;
-	if ((mask & M(MC_SL)) && sf_get(q, MCM_SL) != g->sl)
+	if ((mask & M(MC_SL)) && mcm_get(q, IB_SA_MCM_SL_F) != g->sl)
 		return 0;
-	if ((mask & M(MC_FLOW)) && sf_get(q, MCM_FLOW) != g->flow_label)
+	if ((mask & M(MC_FLOW)) && mcm_get(q, IB_SA_MCM_FLOW_LABEL_F) != g->flow_label)
 		return 0;
 	if ((mask & M(MC_SCOPE)) && sf_get(q, MCM_SCOPE) != g->scope)
 		return 0;
 	if ((mask & M(MC_MTU)) &&
-	    !sa_selector_ok(mask & M(MC_MTU_SEL) ? sf_get(q, MCM_MTU_SEL) : 2, sf_get(q, MCM_MTU), g->mtu))
+	    !sa_selector_ok(sa_sel(q, mask, MC_MTU_SEL, MCM_MTU_SEL), mcm_get(q, IB_SA_MCM_MTU_F), g->mtu))
 		return 0;
 	if ((mask & M(MC_RATE)) &&
-	    !sa_selector_ok(mask & M(MC_RATE_SEL) ? sf_get(q, MCM_RATE_SEL) : 2,
-			    rate_tenths(sf_get(q, MCM_RATE)), rate_tenths(g->rate)))
+	    !sa_selector_ok(sa_sel(q, mask, MC_RATE_SEL, MCM_RATE_SEL),
+			    rate_tenths(mcm_get(q, IB_SA_MCM_RATE_F)), rate_tenths(g->rate)))
 		return 0;
 	if ((mask & M(MC_LIFE)) &&
-	    !sa_selector_ok(mask & M(MC_LIFE_SEL) ? sf_get(q, MCM_LIFE_SEL) : 2, sf_get(q, MCM_LIFE),
-			    g->pkt_life))
+	    !sa_selector_ok(sa_sel(q, mask, MC_LIFE_SEL, MCM_LIFE_SEL), sf_get(q, MCM_LIFE), g->pkt_life))
 		return 0;
 	return 1;
-}
-
-/* A value a selector accepts, starting from what the fabric offers. */
-static unsigned mcm_pick(unsigned sel, unsigned want, unsigned offer, unsigned lowest)
-{
-	switch (sel) {
-	case 0: return offer > want ? offer : 0;
-	case 1: return want > lowest ? (offer < want ? offer : want - 1) : 0;
-	case 2: return want <= offer ? want : 0;
-	default: return offer;
-	}
 }
 
 /* The MTU and rate a new group gets from the request (the fabric's when it
@@ -125,11 +108,11 @@ static int mcm_create_mtu_rate(struct sa_ctx *c, const uint8_t *q, uint64_t mask
 	*mtu = c->new_group_mtu;
 	*rate = c->new_group_rate;
 	if (mask & M(MC_MTU))
-		*mtu = mcm_pick(mask & M(MC_MTU_SEL) ? sf_get(q, MCM_MTU_SEL) : 2, sf_get(q, MCM_MTU),
-				*mtu, 1);
+		*mtu = sa_selector_pick(sa_sel(q, mask, MC_MTU_SEL, MCM_MTU_SEL),
+					mcm_get(q, IB_SA_MCM_MTU_F), *mtu);
 	if (mask & M(MC_RATE)) {
-		unsigned sel = mask & M(MC_RATE_SEL) ? sf_get(q, MCM_RATE_SEL) : 2;
-		unsigned want = sf_get(q, MCM_RATE);
+		unsigned sel = sa_sel(q, mask, MC_RATE_SEL, MCM_RATE_SEL);
+		unsigned want = mcm_get(q, IB_SA_MCM_RATE_F);
 		if (sel == 2)
 			*rate = rate_tenths(want) && rate_tenths(want) <= rate_tenths(*rate) ? want : 0;
 		else if (!sa_selector_ok(sel, rate_tenths(want), rate_tenths(*rate)))
@@ -144,23 +127,15 @@ static void mcm_create_params(struct sa_ctx *c, const uint8_t *q, uint64_t mask,
 {
 	g->mtu = (uint8_t)mtu;
 	g->rate = (uint8_t)rate;
-	g->qkey = sf_get(q, MCM_QKEY);
-	g->pkey = (uint16_t)sf_get(q, MCM_PKEY);
-	g->tclass = (uint8_t)sf_get(q, MCM_TCLASS);
-	g->sl = (uint8_t)sf_get(q, MCM_SL);
-	g->flow_label = sf_get(q, MCM_FLOW);
+	g->qkey = mcm_get(q, IB_SA_MCM_QKEY_F);
+	g->pkey = (uint16_t)mcm_get(q, IB_SA_MCM_PKEY_F);
+	g->tclass = (uint8_t)mcm_get(q, IB_SA_MCM_TCLASS_F);
+	g->sl = (uint8_t)mcm_get(q, IB_SA_MCM_SL_F);
+	g->flow_label = mcm_get(q, IB_SA_MCM_FLOW_LABEL_F);
 	g->hop_limit = (uint8_t)(mask & M(MC_HOPLIMIT) ? sf_get(q, MCM_HOPLIMIT) : 0);
 	g->pkt_life = (uint8_t)c->pkt_life;
 	/* The scope is also the low nibble of the MGID's second byte. */
 	g->scope = (uint8_t)(mask & M(MC_SCOPE) ? sf_get(q, MCM_SCOPE) : (g->mgid[1] & 0xf));
-}
-
-static char *gid_str(const uint8_t *g, char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x",
-		 g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12],
-		 g[13], g[14], g[15]);
-	return buf;
 }
 
 /* Join and leave name the group, the port and the join state: the port,
@@ -175,7 +150,7 @@ static struct fab_port *mcm_port(struct sa_ctx *c, const uint8_t *req, struct sa
 		*answered = sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
 		return NULL;
 	}
-	struct fab_port *p = sa_gid_port(c, sa_req_rec(req) + MCM_PORTGID, &st);
+	struct fab_port *p = sa_gid_port(c, sa_req_rec(req), IB_SA_MCM_PORTGID_F, &st);
 	if (!p)
 		*answered = sa_reply(req, st, NULL, 0, r);
 	return p;
@@ -185,17 +160,18 @@ static int mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
 	const uint8_t *q = sa_req_rec(req);
 	uint64_t mask = sa_req_mask(req);
-	unsigned join = sf_get(q, MCM_JOIN);
-	uint8_t rec[MCM_SIZE];
+	unsigned join = mcm_get(q, IB_SA_MCM_JOIN_STATE_F);
+	uint8_t rec[MCM_SIZE], mgid[16];
 	char gs[48];
 	int answered;
 
 	struct fab_port *p = mcm_port(c, req, r, &answered);
 	if (!p)
 		return answered;
-	if (!join || q[MCM_MGID] != 0xff || ((mask & M(MC_PROXY)) && sf_get(q, MCM_PROXY)))
+	mad_get_array(mad_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
+	if (!join || mgid[0] != 0xff || ((mask & M(MC_PROXY)) && mcm_get(q, IB_SA_MCM_PROXY_JOIN_F)))
 		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
-	struct mc_group *g = mc_find(c->mc, q + MCM_MGID);
+	struct mc_group *g = mc_find(c->mc, mgid);
 	if (g) {
 		if (!mcm_params_ok(q, mask, g))
 			return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
@@ -205,23 +181,23 @@ static int mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 		if ((mask & CREATE_MASK) != CREATE_MASK)
 			return sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
 		if (!(join & (MC_JOIN_FULL | MC_JOIN_SENDONLY_FULL)) ||
-		    (sf_get(q, MCM_PKEY) & 0x7fff) != 0x7fff)
+		    (mcm_get(q, IB_SA_MCM_PKEY_F) & 0x7fff) != 0x7fff)
 			return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
 		unsigned mtu, rate;
 		if (!mcm_create_mtu_rate(c, q, mask, &mtu, &rate))
 			return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
-		g = mc_create(c->mc, q + MCM_MGID, 0);
+		g = mc_create(c->mc, mgid, 0);
 		if (!g)
 			return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
 		mcm_create_params(c, q, mask, mtu, rate, g);
-		log_info("multicast group %s created (MLID 0x%04x)", gid_str(g->mgid, gs, sizeof(gs)),
+		log_info("multicast group %s created (MLID 0x%04x)", mc_gid_str(g->mgid, gs, sizeof(gs)),
 			 g->mlid);
 	}
 	uint8_t state = mc_join(c->mc, g, p->guid, (uint8_t)join);
 	if (!state)
 		return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
 	log_debug("port 0x%016llx joined %s (state 0x%x)", (unsigned long long)p->guid,
-		  gid_str(g->mgid, gs, sizeof(gs)), state);
+		  mc_gid_str(g->mgid, gs, sizeof(gs)), state);
 	mcm_fill(c, rec, g, p->guid, state);
 	return sa_reply(req, 0, rec, MCM_SIZE, r);
 }
@@ -229,14 +205,15 @@ static int mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 static int mcm_leave(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
 	const uint8_t *q = sa_req_rec(req);
-	unsigned join = sf_get(q, MCM_JOIN);
-	uint8_t rec[MCM_SIZE];
+	unsigned join = mcm_get(q, IB_SA_MCM_JOIN_STATE_F);
+	uint8_t rec[MCM_SIZE], mgid[16];
 	int gone, answered;
 
 	struct fab_port *p = mcm_port(c, req, r, &answered);
 	if (!p)
 		return answered;
-	struct mc_group *g = mc_find(c->mc, q + MCM_MGID);
+	mad_get_array(mad_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
+	struct mc_group *g = mc_find(c->mc, mgid);
 	if (!g || !join)
 		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
 	mcm_fill(c, rec, g, p->guid, (uint8_t)join);
@@ -245,45 +222,55 @@ static int mcm_leave(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 	if (gone) {
 		char gs[48];
 		log_info("multicast group %s removed: no members left",
-			 gid_str(rec + MCM_MGID, gs, sizeof(gs)));
+			 mc_gid_str(mgid, gs, sizeof(gs)));
 	}
 	return sa_reply(req, 0, rec, MCM_SIZE, r);
 }
 
+/* One record a member of g (by GUID); a group without members shows
+ * itself. mb has room for g's members. */
+static void mcm_group_recs(const struct sa_ctx *c, const struct mc_group *g,
+			   struct mc_member **mb, struct sa_recs *rs)
+{
+	unsigned n = mc_members(g, mb, g->nmembers);
+	for (unsigned i = 0; i < (n ? n : 1); i++) {
+		uint8_t *rec = sa_recs_add(rs);
+		if (!rec)
+			return;
+		mcm_fill(c, rec, g, n ? mb[i]->guid : 0, n ? mb[i]->join_state : 0);
+	}
+}
+
 static int mcm_query(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
-	uint64_t mask = sa_req_mask(req);
+	const uint8_t *q = sa_req_rec(req);
 	struct sa_recs rs = { .size = MCM_SIZE };
+	uint8_t mgid[16];
+	unsigned most = 0;
 
-	for (struct mc_group *g = c->mc->groups; g; g = g->next) {
-		/* One record a member; a group without members shows itself. */
-		struct mc_member **mb = calloc(g->nmembers + 1, sizeof(*mb));
-		unsigned n = mb ? mc_members(g, mb, g->nmembers) : 0;
-		int failed = !mb;
-		for (unsigned i = 0; !failed && i < (n ? n : 1); i++) {
-			uint8_t *rec = sa_recs_add(&rs);
-			if (!rec)
-				failed = 1;
-			else
-				mcm_fill(c, rec, g, n ? mb[i]->guid : 0, n ? mb[i]->join_state : 0);
-		}
-		free(mb);
-		if (failed) {
-			sa_recs_free(&rs);
-			return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
-		}
-	}
-	sa_recs_filter(&rs, sa_req_rec(req), mask, mcm_comps, NCOMPS);
-	int ok = sa_reply_recs(c, req, &rs, r);
-	sa_recs_free(&rs);
-	return ok;
+	/* A query by MGID needs the records of that group only (MGIDs are
+	 * unique), not a record of every member of every group to filter. */
+	int by_mgid = (sa_req_mask(req) & M(MC_MGID)) != 0;
+	if (by_mgid)
+		mad_get_array(mad_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
+	struct mc_group *first = by_mgid ? mc_find(c->mc, mgid) : c->mc->groups;
+	for (struct mc_group *g = first; g; g = by_mgid ? NULL : g->next)
+		if (g->nmembers > most)
+			most = g->nmembers;
+	/* One member buffer for every group: the largest group's size. */
+	struct mc_member **mb = calloc((size_t)most + 1, sizeof(*mb));
+	rs.failed = !mb;
+	for (struct mc_group *g = first; g && !rs.failed; g = by_mgid ? NULL : g->next)
+		mcm_group_recs(c, g, mb, &rs);
+	free(mb);
+	return sa_finish(req, &rs, mcm_comps, NCOMPS(mcm_comps), r);
 }
 
 int sa_mcmember(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
 	unsigned st;
 
-	if ((st = sa_mask_check(sa_req_mask(req), mcm_comps, NCOMPS)))
+	if ((st = sa_mask_check(sa_req_mask(req), mcm_comps, NCOMPS(mcm_comps))))
 		return sa_reply(req, st, NULL, 0, r);
 	switch (sa_req_method(req)) {
 	case IB_MAD_METHOD_SET:

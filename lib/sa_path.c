@@ -11,20 +11,15 @@
 #define PR_SIZE 64
 #define PR_MAX_HOPS 64
 
-/* Record layout */
-#define PR_DGID 8
-#define PR_SGID 24
-#define PR_DLID 40
-#define PR_SLID 42
+/* Record layout: what libibmad does not name (IB_SA_PR_DGID_F, _SGID_F,
+ * _DLID_F, _SLID_F, _NPATH_F, _SL_F it does) */
 #define PR_RAW SF(44, 0, 1)
 #define PR_FLOW SF(44, 4, 20)
 #define PR_HOPLIMIT SF(47, 0, 8)
 #define PR_TCLASS SF(48, 0, 8)
 #define PR_REVERSIBLE SF(49, 0, 1)
-#define PR_NUMBPATH SF(49, 1, 7)
 #define PR_PKEY SF(50, 0, 16)
 #define PR_QOS SF(52, 0, 12)
-#define PR_SL SF(52, 12, 4)
 #define PR_MTU_SEL SF(54, 0, 2)
 #define PR_MTU SF(54, 2, 6)
 #define PR_RATE_SEL SF(55, 0, 2)
@@ -37,8 +32,6 @@ enum { PRC_SID_MSB, PRC_SID_LSB, PRC_DGID, PRC_SGID, PRC_DLID, PRC_SLID, PRC_RAW
        PRC_RSVD, PRC_FLOW, PRC_HOPLIMIT, PRC_TCLASS, PRC_REVERSIBLE, PRC_NUMBPATH,
        PRC_PKEY, PRC_QOS, PRC_SL, PRC_MTU_SEL, PRC_MTU, PRC_RATE_SEL, PRC_RATE,
        PRC_LIFE_SEL, PRC_LIFE, PRC_PREFERENCE, PRC_COUNT };
-
-#define M(b) (1ull << (b))
 
 struct walk {
 	unsigned mtu;             /* code */
@@ -98,66 +91,62 @@ static int sa_walk(struct sa_ctx *c, struct fab_port *src, struct fab_port *dst,
  * request accept that? Checked once per query, not per pair. */
 static int sa_path_fixed_ok(const struct sa_ctx *c, const uint8_t *q, uint64_t mask)
 {
-	if (mask & M(PRC_LIFE)) {
-		unsigned sel = mask & M(PRC_LIFE_SEL) ? sf_get(q, PR_LIFE_SEL) : 2;
-		if (!sa_selector_ok(sel, sf_get(q, PR_LIFE), c->pkt_life))
-			return 0;
-	}
+	if ((mask & M(PRC_LIFE)) &&
+	    !sa_selector_ok(sa_sel(q, mask, PRC_LIFE_SEL, PR_LIFE_SEL), sf_get(q, PR_LIFE), c->pkt_life))
+		return 0;
 	if ((mask & M(PRC_PKEY)) && (sf_get(q, PR_PKEY) & 0x7fff) != 0x7fff)
 		return 0;
-	if ((mask & M(PRC_SL)) && sf_get(q, PR_SL))
+	if ((mask & M(PRC_SL)) && mad_get_field(mad_ro(q), 0, IB_SA_PR_SL_F))
 		return 0;
 	if ((mask & M(PRC_RAW)) && sf_get(q, PR_RAW))
 		return 0;
 	if ((mask & M(PRC_QOS)) && sf_get(q, PR_QOS))
 		return 0;
-	if ((mask & M(PRC_NUMBPATH)) && !sf_get(q, PR_NUMBPATH))
+	if ((mask & M(PRC_NUMBPATH)) && !mad_get_field(mad_ro(q), 0, IB_SA_PR_NPATH_F))
 		return 0;
 	return 1;
 }
 
-/* Does the path meet the request's MTU and rate? Fills the record if so. */
-static int sa_path_rec(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struct fab_port *s,
-		       struct fab_port *d, uint8_t *rec)
+/* A record for the path from s to d, if there is one and it meets the
+ * request's MTU and rate. */
+static void sa_path_add(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struct fab_port *s,
+			struct fab_port *d, struct sa_recs *rs)
 {
 	struct walk w;
 
 	if (sa_walk(c, s, d, &w) < 0)
-		return 0;
+		return;
 	unsigned mtu = w.mtu, rate = rate_code(w.tenths), life = c->pkt_life;
 	/* A smaller MTU or rate than the path's is still a path: honour
-	 * "exactly" and "less than" by lowering it. */
+	 * "exactly" and "less than" by lowering it. The walk's MTU is at
+	 * least 1. */
 	if (mask & M(PRC_MTU)) {
-		unsigned sel = mask & M(PRC_MTU_SEL) ? sf_get(q, PR_MTU_SEL) : 2, want = sf_get(q, PR_MTU);
-		if (sel == 2 && want <= mtu && want >= 1)
-			mtu = want;
-		else if (sel == 1 && want > 1 && mtu >= want)
-			mtu = want - 1;
-		else if (!sa_selector_ok(sel, want, mtu))
-			return 0;
+		mtu = sa_selector_pick(sa_sel(q, mask, PRC_MTU_SEL, PR_MTU_SEL), sf_get(q, PR_MTU), mtu);
+		if (!mtu)
+			return;
 	}
 	if (mask & M(PRC_RATE)) {
-		unsigned sel = mask & M(PRC_RATE_SEL) ? sf_get(q, PR_RATE_SEL) : 2, want = sf_get(q, PR_RATE);
+		unsigned sel = sa_sel(q, mask, PRC_RATE_SEL, PR_RATE_SEL), want = sf_get(q, PR_RATE);
 		unsigned have = rate_tenths(rate), wt = rate_tenths(want);
 		if (!wt && sel != 3)
-			return 0;
+			return;
 		if (sel == 2 && wt <= have)
 			rate = want;
 		else if (sel == 1 && wt <= have)
 			rate = rate_code(wt - 1);
 		else if (!sa_selector_ok(sel, wt, have))
-			return 0;
+			return;
 		if (sel == 1 && rate_tenths(rate) >= wt)
-			return 0;
+			return;
 	}
 
-	memset(rec, 0, PR_SIZE);
-	sa_gid(rec + PR_DGID, c->prefix, d->guid);
-	sa_gid(rec + PR_SGID, c->prefix, s->guid);
-	rec[PR_DLID] = (uint8_t)(d->lid >> 8);
-	rec[PR_DLID + 1] = (uint8_t)d->lid;
-	rec[PR_SLID] = (uint8_t)(s->lid >> 8);
-	rec[PR_SLID + 1] = (uint8_t)s->lid;
+	uint8_t *rec = sa_recs_add(rs);  /* zeroed */
+	if (!rec)
+		return;
+	sa_set_gid(rec, IB_SA_PR_DGID_F, c->prefix, d->guid);
+	sa_set_gid(rec, IB_SA_PR_SGID_F, c->prefix, s->guid);
+	mad_set_field(rec, 0, IB_SA_PR_DLID_F, d->lid);
+	mad_set_field(rec, 0, IB_SA_PR_SLID_F, s->lid);
 	if (mask & M(PRC_FLOW))
 		sf_set(rec, PR_FLOW, sf_get(q, PR_FLOW));
 	if (mask & M(PRC_HOPLIMIT))
@@ -172,22 +161,21 @@ static int sa_path_rec(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struct
 	sf_set(rec, PR_RATE, rate);
 	sf_set(rec, PR_LIFE_SEL, 2);
 	sf_set(rec, PR_LIFE, life);
-	return 1;
 }
 
 /* The ports a GID or LID component names, or NULL with *st set; all
  * LID-carrying ports when neither is given (*all = 1). */
 static struct fab_port *sa_path_end(struct sa_ctx *c, const uint8_t *q, uint64_t mask, int gid_bit,
-				    int lid_bit, unsigned gid_off, unsigned lid_off, int *all,
+				    int lid_bit, enum MAD_FIELDS gid_f, enum MAD_FIELDS lid_f, int *all,
 				    unsigned *st)
 {
 	struct fab_port *p;
 
 	*all = 0;
 	if (mask & M(gid_bit))
-		return sa_gid_port(c, q + gid_off, st);
+		return sa_gid_port(c, q, gid_f, st);
 	if (mask & M(lid_bit)) {
-		p = fab_port_by_lid(c->fab, (uint16_t)(q[lid_off] << 8 | q[lid_off + 1]));
+		p = fab_port_by_lid(c->fab, (uint16_t)mad_get_field(mad_ro(q), 0, lid_f));
 		if (!p)
 			*st = SA_ST_NO_RECORDS;
 		return p;
@@ -226,8 +214,10 @@ int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp 
 		return sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);
 	if (mask >> PRC_COUNT)
 		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
-	struct fab_port *s = sa_path_end(c, q, mask, PRC_SGID, PRC_SLID, PR_SGID, PR_SLID, &s_all, &st);
-	struct fab_port *d = sa_path_end(c, q, mask, PRC_DGID, PRC_DLID, PR_DGID, PR_DLID, &d_all, &st);
+	struct fab_port *s = sa_path_end(c, q, mask, PRC_SGID, PRC_SLID, IB_SA_PR_SGID_F,
+					 IB_SA_PR_SLID_F, &s_all, &st);
+	struct fab_port *d = sa_path_end(c, q, mask, PRC_DGID, PRC_DLID, IB_SA_PR_DGID_F,
+					 IB_SA_PR_DLID_F, &d_all, &st);
 	if (st)
 		return sa_reply(req, st, NULL, 0, r);
 	if (s_all) {
@@ -238,30 +228,25 @@ int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp 
 	if ((s_all || d_all) && m == IB_MAD_METHOD_GET)
 		return sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
 
-	/* The ends: the one given, or every LID-carrying port (GetTable). A
-	 * query naming both ends, as IPoIB's do, looks at one pair only. */
-	if (!sa_path_fixed_ok(c, q, mask))
+	/* The ends: the one given, or every LID-carrying port (GetTable; one
+	 * list serves both ends). A query naming both ends, as IPoIB's do,
+	 * looks at one pair only. */
+	struct fab_port **all = NULL;
+	unsigned nall = 0;
+	if (!sa_path_fixed_ok(c, q, mask)) {
 		ns = nd = 0;  /* no path can match: an empty answer */
-	struct fab_port **src = s_all && ns ? sa_lid_ports(c->fab, &ns) : &s;
-	struct fab_port **dst = d_all && nd ? sa_lid_ports(c->fab, &nd) : &d;
-	int oom = !src || !dst;
-	for (unsigned i = 0; !oom && i < ns; i++)
-		for (unsigned j = 0; !oom && j < nd; j++) {
-			uint8_t *rec = sa_recs_add(&rs);
-			if (!rec)
-				oom = 1;
-			else if (!sa_path_rec(c, q, mask, src[i], dst[j], rec))
-				rs.n--;
-		}
-	if (src != &s)
-		free(src);
-	if (dst != &d)
-		free(dst);
-	if (oom) {
-		sa_recs_free(&rs);
-		return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
+	} else if (s_all || d_all) {
+		all = sa_lid_ports(c->fab, &nall);
+		rs.failed = !all;
 	}
-	int ok = sa_reply_recs(c, req, &rs, r);
-	sa_recs_free(&rs);
-	return ok;
+	struct fab_port **src = s_all ? all : &s, **dst = d_all ? all : &d;
+	if (s_all)
+		ns = nall;
+	if (d_all)
+		nd = nall;
+	for (unsigned i = 0; !rs.failed && i < ns; i++)
+		for (unsigned j = 0; !rs.failed && j < nd; j++)
+			sa_path_add(c, q, mask, src[i], dst[j], &rs);
+	free(all);
+	return sa_finish(req, &rs, NULL, 0, r);
 }
