@@ -60,36 +60,36 @@ SMD_WINDOW=32  # smd's default [mad] window, which the bench's runs use
 
 ALL_FABRICS="fattree-4x4 fattree-36x18 fattree-64x32 ring-16"
 
-# fabric NAME: write $WORK/NAME.net and set FAB_DESC, FAB_SIMARGS and
+# fabric NAME: write $WORK/NAME.net (gen_net: sets NET, NET_LINKS), set
+# NET_NODES (switches and HCAs in it), FAB_DESC, FAB_SIMARGS and
 # FAB_FLOOR_PATH (from h0, three hops: to a switch two switches away, about
 # the mean depth of a sweep's SMPs; ibsim's cost grows a little with it).
 fabric() {
-	local net=$WORK/$1.net
+	local gen
 	FAB_SIMARGS=()
 	case $1 in
 	fattree-4x4)
 		FAB_DESC="fat-tree 4 leaves x 4 hosts, 2 spines, 36-port switches"
 		FAB_FLOOR_PATH=1,5,2
-		bash "$SIM_LIB_DIR/gen-fattree.sh" 4 4 2 36 >"$net" ;;
+		gen=(gen-fattree.sh 4 4 2 36) ;;
 	fattree-36x18)
 		FAB_DESC="fat-tree 36 leaves x 18 hosts, 18 spines, 36-port switches"
 		FAB_FLOOR_PATH=1,19,2
-		bash "$SIM_LIB_DIR/gen-fattree.sh" 36 18 18 36 >"$net" ;;
+		gen=(gen-fattree.sh 36 18 18 36) ;;
 	fattree-64x32)
 		FAB_DESC="fat-tree 64 leaves x 32 hosts, 32 spines, 64-port switches"
 		FAB_FLOOR_PATH=1,33,2
 		# ibsim's default limits: 2048 nodes, 256 switches, 13312 ports
 		FAB_SIMARGS=(-N 4096 -S 512 -P 32768)
-		bash "$SIM_LIB_DIR/gen-fattree.sh" 64 32 32 64 >"$net" ;;
+		gen=(gen-fattree.sh 64 32 32 64) ;;
 	ring-16)
 		FAB_DESC="ring of 16 switches + 8 chords (seed 1), 8 hosts each, 36-port switches"
 		FAB_FLOOR_PATH=1,9,9
-		bash "$SIM_LIB_DIR/gen-ring.sh" 16 8 1 8 36 >"$net" ;;
+		gen=(gen-ring.sh 16 8 1 8 36) ;;
 	*) fail "unknown fabric '$1' (known: $ALL_FABRICS)" ;;
-	esac || fail "cannot generate $1"
-	FAB_NET=$net
-	FAB_LINKS=$(sed -n 's/^# links: //p' "$net")
-	FAB_NODES=$(grep -cE '^(Switch|Hca)' "$net")
+	esac
+	gen_net "$1" "${gen[@]}"
+	NET_NODES=$(grep -cE '^(Switch|Hca)' "$NET")
 }
 
 # ibsim_pid: the ibsim process itself (lib.sh records its timeout wrapper).
@@ -133,14 +133,14 @@ verify() {
 	if [ -z "$sum" ]; then
 		R[$1.check]="lftcheck failed"
 	else
-		R[$1.check]="$(sumf routed)/$(sumf pairs) routed, $(sumf active)/$FAB_LINKS Active, cdg $(sumf cdg)"
+		R[$1.check]="$(sumf routed)/$(sumf pairs) routed, $(sumf active)/$NET_LINKS Active, cdg $(sumf cdg)"
 	fi
 }
 
 # run_smd NAME RUN: one smd --once run on a fresh ibsim, into R[NAME.smd.RUN.*].
 run_smd() {
 	local name=$1 run=$2 conf key=$1.smd.$2 log=$WORK/smd-$1-$2.log
-	sim_start "$FAB_NET" "${FAB_SIMARGS[@]}"
+	sim_start "$NET" "${FAB_SIMARGS[@]}"
 	conf=$(SM_STATE_DIR=$WORK/state-$name-$run smd_conf "bench-$name-$run")
 	timed "$key" "$log" env LD_PRELOAD="$SMD_PRELOAD" SIM_HOST=h0 "$SMD_BIN" -f -c "$conf" --once
 	R[$key.mads]=$(sed -n 's/.*MADs: \([0-9]*\) sent, \([0-9]*\) resent, \([0-9]*\) timed out.*/\1/p' \
@@ -171,7 +171,7 @@ osm_cmd() {
 # run_osm NAME RUN: one OpenSM --once run on a fresh ibsim.
 run_osm() {
 	local name=$1 run=$2 key=$1.osm.$2
-	sim_start "$FAB_NET" "${FAB_SIMARGS[@]}"
+	sim_start "$NET" "${FAB_SIMARGS[@]}"
 	osm_cmd "$name-$run"
 	timed "$key" "$WORK/opensm-$name-$run.out" "${OSM_CMD[@]}"
 	# "Nov 26 17:42:27 422337 [741146C0] 0x02 -> SUBNET UP"
@@ -190,7 +190,7 @@ count_osm() {
 	local name=$1 st fd
 	R[$name.osm.mads]=-
 	[ "$OSM_MADS" = 1 ] || return 0
-	sim_start "$FAB_NET" "${FAB_SIMARGS[@]}"
+	sim_start "$NET" "${FAB_SIMARGS[@]}"
 	osm_cmd "$name-count"
 	st=$WORK/strace-$name.txt
 	timeout -k 5 "$SMD_ONCE_TIMEOUT" strace -f -s 0 -o "$st" \
@@ -207,7 +207,7 @@ count_osm() {
 # run_floor NAME RUN COUNT: smpflood sends COUNT SMPs on a fresh ibsim.
 run_floor() {
 	local key=$1.floor.$2
-	sim_start "$FAB_NET" "${FAB_SIMARGS[@]}"
+	sim_start "$NET" "${FAB_SIMARGS[@]}"
 	timed "$key" "$WORK/floor-$1-$2.log" env LD_PRELOAD="$UMAD2SIM" SIM_HOST=h0 \
 		"$SMPFLOOD" -w "$SMD_WINDOW" -p "$FAB_FLOOR_PATH" "$3"
 	sim_stop
@@ -260,7 +260,7 @@ row() {
 table() {
 	local name=$1
 	echo
-	echo "$name: $FAB_DESC ($FAB_NODES nodes, $FAB_LINKS links)${FAB_SIMARGS[*]:+, ibsim ${FAB_SIMARGS[*]}}"
+	echo "$name: $FAB_DESC ($NET_NODES nodes, $NET_LINKS links)${FAB_SIMARGS[*]:+, ibsim ${FAB_SIMARGS[*]}}"
 	echo "median of $RUNS runs of each (smd wall times: ${R[$name.smd.walls]} ms; OpenSM: ${R[$name.osm.walls]} ms)"
 	printf '| %-30s | %9s | %9s | %6s |\n' "figure" "smd" "OpenSM" "ratio"
 	printf '|%s|%s|%s|%s|\n' "--------------------------------" "-----------" "-----------" "--------"

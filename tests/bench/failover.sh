@@ -81,9 +81,9 @@ for k in 1 2 3 4 5 6 7 8; do
 	smd_start "h$k"
 	wait_until 30 sm_state_is "h$k" STANDBY -D 0 || fail "h$k not STANDBY"
 	sleep 11  # a sweep interval: every standby has looked at the others
-	a=$(grep -c "answered an SMInfo Get" "$master_log")
+	a=$(log_count "$master_log" "answered an SMInfo Get")
 	sleep "$WINDOW_S"
-	b=$(grep -c "answered an SMInfo Get" "$master_log")
+	b=$(log_count "$master_log" "answered an SMInfo Get")
 	load+=("$(awk -v n=$((b - a)) -v s="$WINDOW_S" 'BEGIN { printf "%.1f", n / s }')")
 	note "$k standby(s): ${load[-1]} SMInfo Gets/s at the master"
 done

@@ -173,6 +173,17 @@ trap 'note "interrupted (SIGTERM)"; exit 143' TERM
 
 # --- the simulator ------------------------------------------------------------
 
+# gen_net NAME GENERATOR ARGS...: write $WORK/NAME.net with
+# "$SIM_LIB_DIR/GENERATOR ARGS" (gen-fattree.sh, gen-ring.sh); sets NET (its
+# path) and NET_LINKS (the cables, from its "# links: N" line).
+gen_net() {
+	local name=$1 gen=$2; shift 2
+	NET=$WORK/$name.net
+	bash "$SIM_LIB_DIR/$gen" "$@" >"$NET" || fail "$gen $* failed (writing $NET)"
+	NET_LINKS=$(sed -n 's/^# links: //p' "$NET")
+	[ -n "$NET_LINKS" ] || fail "$gen $* wrote no '# links: N' line ($NET)"
+}
+
 # sim_start NETFILE [ibsim args]: start a fresh ibsim with a console fifo and
 # wait until it answers. Each call uses a new socket name.
 sim_start() {
@@ -514,8 +525,24 @@ smd_run() {
 		"$SMD_BIN" -f -c "$conf" "$@" >"$SMD_LOG" 2>&1
 }
 
+# smctl NODE ARGS...: smctl (next to SMD_BIN, or $SMCTL) talking to the
+# control socket smd_conf gives NODE's smd, bounded by DIAG_TIMEOUT.
+smctl() {
+	local node=$1; shift
+	timeout "$DIAG_TIMEOUT" "${SMCTL:-$(dirname "$SMD_BIN")/smctl}" \
+		--socket "$WORK/smd-$node.sock" "$@"
+}
+
 # log_has FILE REGEX: FILE has a line matching the extended regex.
 log_has() { grep -Eq -- "$2" "$1" 2>/dev/null; }
+
+# log_count FILE REGEX: how many lines of FILE match the extended regex
+# (0 when FILE is missing).
+log_count() {
+	local n
+	n=$(grep -Ec -- "$2" "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
 
 # last_state_is FILE STATE: the last "entering MASTER|STANDBY" line of an smd
 # log names STATE.
@@ -581,6 +608,9 @@ esac
 
 # is_smd: the SM under test is smd (smd-only checks: logs, state files).
 is_smd() { [ "$SIM_SM" = smd ]; }
+
+# smd_only: a test of smd alone ends here, passed, under SIM_SM=opensm.
+smd_only() { is_smd || { note "smd-only test"; ok "skipped for $SIM_SM"; done_testing; }; }
 
 # sm_start NODE PRIORITY: the SM under test in the background; sets SM_PID.
 sm_start() {

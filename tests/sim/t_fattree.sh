@@ -10,28 +10,25 @@
 . "$(dirname "$0")/lib.sh"
 
 LEAVES=4 HOSTS=4 SPINES=2 PORTS=36
-net=$WORK/fattree.net
-bash "$SIM_LIB_DIR/gen-fattree.sh" $LEAVES $HOSTS $SPINES $PORTS >"$net" ||
-	fail "gen-fattree.sh failed"
-links=$(sed -n 's/^# links: //p' "$net")
+gen_net fattree gen-fattree.sh $LEAVES $HOSTS $SPINES $PORTS
 nodes=$((LEAVES * HOSTS + LEAVES + SPINES))
-is "fabric file cables" "$links" $((LEAVES * HOSTS + LEAVES * SPINES))
+is "fabric file cables" "$NET_LINKS" $((LEAVES * HOSTS + LEAVES * SPINES))
 
 # verdict WHAT: the last fabric_scan shows a fully configured fabric.
 verdict() {
 	is "$1: nodes found" "$FAB_NODES" "$nodes"
-	is "$1: links found" "$FAB_LINKS" "$links"
-	is "$1: links Active" "$FAB_ACTIVE" "$links"
+	is "$1: links found" "$FAB_LINKS" "$NET_LINKS"
+	is "$1: links Active" "$FAB_ACTIVE" "$NET_LINKS"
 	is "$1: linked ports not Active" "${FAB_BAD:-none}" none
 	is "$1: LID 0" "${FAB_LID0:-none}" none
 	is "$1: duplicate LIDs" "${FAB_LIDDUP:-none}" none
 }
 
 # --- 1. --once ----------------------------------------------------------------
-sim_start "$net"
+sim_start "$NET"
 must "scan before any SM" fabric_scan h0
 is "before: links Active" "$FAB_ACTIVE" 0
-is "before: links found" "$FAB_LINKS" "$links"
+is "before: links found" "$FAB_LINKS" "$NET_LINKS"
 
 t0=$(now_ms)
 sm_once h0
@@ -49,18 +46,18 @@ for sw in "leaf0 0,1" "spine0 0,1,$((HOSTS + 1))"; do
 done
 # The same fabric seen from the far end.
 must "scan from h15" fabric_scan h15
-is "from h15: links Active" "$FAB_ACTIVE" "$links"
+is "from h15: links Active" "$FAB_ACTIVE" "$NET_LINKS"
 if is_smd; then
 	check "log: subnet up: $nodes nodes ($((LEAVES + SPINES)) switches)" \
 		log_has "$SMD_LOG" "subnet up: $nodes nodes \($((LEAVES + SPINES)) switches\)"
 fi
 
 # --- 2. daemon ------------------------------------------------------------------
-sim_start "$net"
+sim_start "$NET"
 t0=$(now_ms)
 sm_start h5 1
 pid=$SM_PID
-if check "daemon on h5: every link Active within 30 s" wait_until 30 fabric_all_active h5 "$links"; then
+if check "daemon on h5: every link Active within 30 s" wait_until 30 fabric_all_active h5 "$NET_LINKS"; then
 	note "daemon: all Active after $(($(now_ms) - t0)) ms"
 fi
 verdict "daemon"  # on fabric_all_active's last scan

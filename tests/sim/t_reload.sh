@@ -5,7 +5,7 @@
 # (sminfo reports the new priority) without a fabric sweep. A -p override
 # survives reloads.
 . "$(dirname "$0")/lib.sh"
-is_smd || { note "smd-only test"; ok "skipped for $SIM_SM"; done_testing; }
+smd_only
 
 sim_start "$SIM_FABRICS/pair.net"
 conf=$(smd_conf node1 "priority = 3")
@@ -23,12 +23,12 @@ sminfo_of node1 -D 0
 is "priority unchanged after the bad reload" "$SMI_PRIO" 3
 
 smd_conf node1 "priority = 7" >/dev/null
-sweeps=$(grep -c "discovered" "$SMD_LOG")
+sweeps=$(log_count "$SMD_LOG" discovered)
 kill -HUP "$pid"
 check "priority 7 after a good reload" \
 	wait_until 10 eval 'sminfo_of node1 -D 0 && [ "$SMI_PRIO" = 7 ]'
 is "still MASTER" "$SMI_NAME" SMINFO_MASTER
-is "no fabric sweep for it" "$(grep -c "discovered" "$SMD_LOG")" "$sweeps"
+is "no fabric sweep for it" "$(log_count "$SMD_LOG" discovered)" "$sweeps"
 smd_stop "$pid"
 is "clean exit on SIGTERM" "$?" 0
 

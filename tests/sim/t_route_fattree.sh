@@ -21,10 +21,7 @@
 need_lftcheck
 
 LEAVES=4 HOSTS=4 SPINES=2 PORTS=36
-net=$WORK/fattree.net
-bash "$SIM_LIB_DIR/gen-fattree.sh" $LEAVES $HOSTS $SPINES $PORTS >"$net" ||
-	fail "gen-fattree.sh failed"
-links=$(sed -n 's/^# links: //p' "$net")
+gen_net fattree gen-fattree.sh $LEAVES $HOSTS $SPINES $PORTS
 cas=$((LEAVES * HOSTS))
 lids=$((cas + LEAVES + SPINES))
 
@@ -32,7 +29,7 @@ lids=$((cas + LEAVES + SPINES))
 # routed, deadlock-free fabric with LINKS links (default: all), all Active,
 # no route crossing more than MAXHOPS switches (default 3: leaf, spine, leaf).
 routed() {
-	local want_links=${2:-$links} maxhops=${3:-3}
+	local want_links=${2:-$NET_LINKS} maxhops=${3:-3}
 	note "$LFT_SUM"
 	is "$1: switches" "$(sum_field switches)" $((LEAVES + SPINES))
 	is "$1: CA ports" "$(sum_field cas)" "$cas"
@@ -78,23 +75,22 @@ lid_dump() { grep '^lid ' "$WORK/lftcheck.out"; }
 
 # balanced: every pair routed and the uplink loads equal the first ones.
 balanced() {
-	lft h0 -l && [ "$(sum_field active)" = "$links" ] && [ "$(uplink_loads)" = "$LOADS0" ]
+	lft h0 -v -l -L && [ "$(sum_field active)" = "$NET_LINKS" ] && [ "$(uplink_loads)" = "$LOADS0" ]
 }
 
 # --- 1. bring-up -----------------------------------------------------------------
 export OSM_SWEEP=2  # SIM_SM=opensm: the same sweep interval
 smd_conf h0 "sweep_interval = 2" >/dev/null
-sim_start "$net"
+sim_start "$NET"
 t0=$(now_ms)
 sm_start h0 1
 pid=$SM_PID
-if check "every link Active within 30 s" wait_until 30 fabric_all_active h0 "$links"; then
+if check "every link Active within 30 s" wait_until 30 fabric_all_active h0 "$NET_LINKS"; then
 	note "all Active after $(($(now_ms) - t0)) ms"
 fi
-if check "every pair routed within 30 s" wait_until 30 lft h0; then
+if check "every pair routed within 30 s" wait_until 30 lft h0 -v -l -L; then
 	note "routed after $(($(now_ms) - t0)) ms"
 fi
-lft h0 -v -l -L
 routed "bring-up"
 LIDS0=$(lid_dump)
 LEAF_GUIDS=""
@@ -113,13 +109,12 @@ up=$((HOSTS + 1))
 sim_console "Unlink \"leaf1\"[$up]"
 must "leaf1 port $up goes Down" wait_until 10 port_is "h$HOSTS" 0,1 "$up" Down
 t0=$(now_ms)
-if check "every pair routed again within 30 s of the Unlink" wait_until 30 lft h0; then
+if check "every pair routed again within 30 s of the Unlink" wait_until 30 lft h0 -v -L; then
 	note "re-routed after $(($(now_ms) - t0)) ms"
 fi
-lft h0 -v -L
 # Minimal now: leaf1's hosts reach spine0 over spine1 and another leaf (4
 # switches); 5 leaves room for an up/down engine's detours.
-routed "after Unlink" $((links - 1)) 5
+routed "after Unlink" $((NET_LINKS - 1)) 5
 is "after Unlink: LIDs unchanged" "$(lid_dump)" "$LIDS0"
 spot_checks "after Unlink"
 check "SM still running" proc_alive "$pid"
@@ -130,7 +125,6 @@ sim_console "ReLink \"leaf1\"[$up]"
 if check "ReLink: routed with the first uplink loads within 30 s" wait_until 30 balanced; then
 	note "balance restored after $(($(now_ms) - t0)) ms"
 fi
-lft h0 -v -l -L
 routed "after ReLink"
 is "after ReLink: uplink loads" "$(uplink_loads | tr '\n' ' ')" "$(tr '\n' ' ' <<<"$LOADS0")"
 is "after ReLink: LIDs unchanged" "$(lid_dump)" "$LIDS0"
@@ -138,14 +132,13 @@ spot_checks "after ReLink"
 
 # --- 4. SM and fabric restarted, same state directory ---------------------------
 proc_stop "$pid"
-sim_start "$net"
+sim_start "$NET"
 must "fresh fabric: ports back to LID 0" test "$(port_lid h0 0 1)" = 0
 t0=$(now_ms)
 sm_start h0 1
-if check "restart: every pair routed within 30 s" wait_until 30 lft h0; then
+if check "restart: every pair routed within 30 s" wait_until 30 lft h0 -v -L; then
 	note "restart: routed after $(($(now_ms) - t0)) ms"
 fi
-lft h0 -v -L
 routed "after restart"
 is "after restart: every port has its former LID" "$(lid_dump)" "$LIDS0"
 spot_checks "after restart"

@@ -20,11 +20,8 @@
 need_lftcheck
 
 SWITCHES=7 CHORDS=2 SEED=5 HOSTS=2 PORTS=8
-net=$WORK/ring.net
-bash "$SIM_LIB_DIR/gen-ring.sh" $SWITCHES $CHORDS $SEED $HOSTS $PORTS >"$net" ||
-	fail "gen-ring.sh failed"
-links=$(sed -n 's/^# links: //p' "$net")
-is "fabric file cables" "$links" $((SWITCHES * HOSTS + SWITCHES + CHORDS))
+gen_net ring gen-ring.sh $SWITCHES $CHORDS $SEED $HOSTS $PORTS
+is "fabric file cables" "$NET_LINKS" $((SWITCHES * HOSTS + SWITCHES + CHORDS))
 cas=$((SWITCHES * HOSTS))
 lids=$((cas + SWITCHES))
 pairs=$((cas * lids))
@@ -35,13 +32,13 @@ counts() {
 	is "$1: switches" "$(sum_field switches)" "$SWITCHES"
 	is "$1: CA ports" "$(sum_field cas)" "$cas"
 	is "$1: LIDs (no LID 0, no duplicate)" "$(sum_field lids)/$(sum_field badlids)" "$lids/0"
-	is "$1: links Active" "$(sum_field links)/$(sum_field active)" "$links/$links"
+	is "$1: links Active" "$(sum_field links)/$(sum_field active)" "$NET_LINKS/$NET_LINKS"
 	is "$1: pairs routed" "$(sum_field routed)/$(sum_field pairs)" "$pairs/$pairs"
 	is "$1: unreachable, loops" "$(sum_field unreachable)/$(sum_field loops)" "0/0"
 }
 
 # --- 1. auto ---------------------------------------------------------------------
-sim_start "$net"
+sim_start "$NET"
 if is_smd; then
 	smd_conf h0 >/dev/null
 	smd_run h0 --once
@@ -63,7 +60,7 @@ if is_smd; then
 fi
 
 # --- 2. minhop: the check can fail ----------------------------------------------
-sim_start "$net"
+sim_start "$NET"
 if is_smd; then
 	smd_conf h0 "[routing]" "engine = minhop" >/dev/null
 	smd_run h0 --once

@@ -12,12 +12,11 @@
 #  4. a leaf-spine cable is unlinked: the trees are rebuilt and still right.
 # shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
-is_smd || { note "smd-only test"; ok "skipped for $SIM_SM"; done_testing; }
+smd_only
 need_lftcheck
 
-net=$WORK/fattree.net
-bash "$SIM_LIB_DIR/gen-fattree.sh" 4 4 2 36 >"$net" || fail "gen-fattree.sh failed"
-sim_start "$net"
+gen_net fattree gen-fattree.sh 4 4 2 36
+sim_start "$NET"
 smd_conf h0 "sweep_interval = 2" >/dev/null
 smd_start h0
 must "subnet up" wait_until 60 log_has "$SMD_LOG" "IPoIB broadcast group ready"
@@ -71,8 +70,8 @@ check "forwarding of 0xc000 without h3" wait_until 10 mcast_ok bcast 0xc000 "${B
 
 note "4. a leaf-spine cable unlinked"
 # routed_more N: smd has routed more than N times (a heavy sweep since)
-routed_more() { [ "$(grep -c 'routing: ' "$SMD_LOG")" -gt "$1" ]; }
-routes0=$(grep -c 'routing: ' "$SMD_LOG")
+routed_more() { [ "$(log_count "$SMD_LOG" 'routing: ')" -gt "$1" ]; }
+routes0=$(log_count "$SMD_LOG" 'routing: ')
 sim_console 'Unlink "leaf0"[5]'
 must "a heavy sweep re-routes after the Unlink" wait_until 30 routed_more "$routes0"
 check "forwarding of 0xc000 after the topology change" wait_until 30 mcast_ok bcast 0xc000 "${B[@]}"

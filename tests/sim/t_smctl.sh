@@ -11,7 +11,7 @@
 #    command, a socket that is not ours (run as another user).
 # shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
-is_smd || { note "smd-only test"; ok "skipped for $SIM_SM"; done_testing; }
+smd_only
 
 bin=$(dirname "$SMD_BIN")
 SMCTL=$bin/smctl
@@ -45,7 +45,7 @@ must "node2: READY=1" wait_until 30 notified node2 READY=1
 check "node2: STATUS= names STANDBY" grep -q "^STATUS=STANDBY" "$WORK/notify-node2.txt"
 must "node1 MASTER, node2 STANDBY" wait_until 30 elected node1 node2
 must "ports Active" wait_until 30 all_active node1:1 node2:1
-check "node1 sees node2 as a peer" wait_until 15 eval '"$SMCTL" --socket "$WORK/smd-node1.sock" status | grep -q "STANDBY"'
+check "node1 sees node2 as a peer" wait_until 15 eval 'smctl node1 status | grep -q "STANDBY"'
 
 # jf JSON KEY: a top-level scalar of a flat JSON object (strings unquoted).
 jf() { grep -o "\"$2\":\"\{0,1\}[^\",}]*" <<<"$1" | head -n 1 | sed 's/.*://; s/"//g'; }
@@ -54,7 +54,7 @@ lid1=$(port_lid node1 0 1)
 lid2=$(port_lid node2 0 1)
 g1=$(port_guid node1)
 g2=$(port_guid node2)
-J1=$("$SMCTL" --socket "$WORK/smd-node1.sock" status --json)
+J1=$(smctl node1 status --json)
 is "smctl exit status" "$?" 0
 note "$J1"
 sminfo_of node1 -D 0
@@ -69,7 +69,7 @@ is "node1: switches" "$(jf "$J1" switches)" 0
 is "node1: ports_active" "$(jf "$J1" ports_active)" 2
 check "node1: peers lists node2 as STANDBY with priority 3" \
 	grep -q "\"peers\":\[{\"guid\":\"0x$(printf '%016x' "$((g2))")\",\"priority\":3,\"state\":\"STANDBY\"" <<<"$J1"
-J2=$("$SMCTL" --socket "$WORK/smd-node2.sock" status --json)
+J2=$(smctl node2 status --json)
 note "$J2"
 is "node2: state" "$(jf "$J2" state)" STANDBY
 is "node2: priority" "$(jf "$J2" priority)" 3
@@ -79,17 +79,17 @@ is "node2: lid" "$(jf "$J2" lid)" "$lid2"
 check "node2: peers lists node1 as MASTER with priority 9" \
 	grep -q "\"peers\":\[{\"guid\":\"0x$(printf '%016x' "$((g1))")\",\"priority\":9,\"state\":\"MASTER\"" <<<"$J2"
 
-T=$("$SMCTL" --socket "$WORK/smd-node1.sock" status)
+T=$(smctl node1 status)
 check "text status: state line" grep -q "^state  *MASTER, subnet up" <<<"$T"
-L=$("$SMCTL" --socket "$WORK/smd-node1.sock" lids)
+L=$(smctl node1 lids)
 check "lids: node1's GUID with its LID" grep -q "^0x$(printf '%016x' "$((g1))") *$lid1 " <<<"$L"
 check "lids: node2's GUID with its LID" grep -q "^0x$(printf '%016x' "$((g2))") *$lid2 " <<<"$L"
-G=$("$SMCTL" --socket "$WORK/smd-node1.sock" groups)
+G=$(smctl node1 groups)
 check "groups: the IPoIB broadcast group" grep -q "^ff12:401b:ffff:0000:0000:0000:ffff:ffff  MLID 0xc000" <<<"$G"
-check "groups --json" eval '"$SMCTL" --socket "$WORK/smd-node1.sock" groups --json | grep -q "\"mlid\":\"0xc000\""'
-sweeps=$(grep -c "discovered" "$log1")
-check "sweep answered" eval '"$SMCTL" --socket "$WORK/smd-node1.sock" sweep | grep -q "sweep started"'
-check "sweep: smd sweeps" wait_until 10 eval '[ "$(grep -c "discovered" "$log1")" -gt "$sweeps" ]'
+check "groups --json" eval 'smctl node1 groups --json | grep -q "\"mlid\":\"0xc000\""'
+sweeps=$(log_count "$log1" discovered)
+check "sweep answered" eval 'smctl node1 sweep | grep -q "sweep started"'
+check "sweep: smd sweeps" wait_until 10 eval '[ "$(log_count "$log1" discovered)" -gt "$sweeps" ]'
 
 note "reload and stop, as systemd sees them"
 kill -HUP "$pid2"
@@ -102,7 +102,7 @@ note "errors"
 "$SMCTL" --socket "$WORK/none.sock" status 2>"$WORK/err"
 is "no daemon: exit status" "$?" 1
 is "no daemon: one line" "$(wc -l <"$WORK/err")" 1
-"$SMCTL" --socket "$WORK/smd-node1.sock" frobnicate 2>"$WORK/err"
+smctl node1 frobnicate 2>"$WORK/err"
 is "unknown command: exit status" "$?" 2
 check "the socket is mode 0600" eval '[ "$(stat -c %a "$WORK/smd-node1.sock")" = 600 ]'
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
