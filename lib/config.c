@@ -22,6 +22,7 @@ void cfg_defaults(struct smd_config *cfg)
 	cfg->sm_key = 0x1;
 	cfg->poll_interval_ms = 300;
 	cfg->poll_retries = 3;
+	cfg->master_timeout = 10;
 	cfg->port_watch_ms = 500;
 	cfg->preempt = 1;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", CFG_DEFAULT_SOCKET);
@@ -144,6 +145,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("sm", "sm_key", CFG_U64, sm_key, 0, 0, ""),
 	K("sm", "poll_interval", CFG_UINT, poll_interval_ms, 50, 60000, " ms"),
 	K("sm", "poll_retries", CFG_UINT, poll_retries, 1, 100, ""),
+	K("sm", "master_timeout", CFG_UINT, master_timeout, 1, 600, " s"),
 	K("sm", "port_watch", CFG_UINT, port_watch_ms, 50, 10000, " ms"),
 	K("sm", "preempt", CFG_BOOL, preempt, 0, 0, ""),
 	K("sm", "control_socket", CFG_PATH, control_socket, 0, 0, ""),

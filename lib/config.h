@@ -20,6 +20,7 @@ struct smd_config {
 	uint64_t sm_key;              /* default 0x1 (OpenSM's default) */
 	unsigned poll_interval_ms;    /* standby polling period, default 300, 50..60000 */
 	unsigned poll_retries;        /* misses before takeover, default 3, 1..100 */
+	unsigned master_timeout;      /* s a slow master (port answers, SM not) is waited for, default 10 */
 	unsigned port_watch_ms;       /* own-port watch period, default 500, 50..10000 */
 	int preempt;                  /* hand over to a better SM that joins; default yes */
 	char control_socket[CFG_PATH_MAX]; /* smctl's socket; default /run/smd/smd.sock */

@@ -20,9 +20,11 @@
 #define HANDOVER_WAIT_MS 2000  /* a handover ends when the new master reports MASTER */
 #define LEAVE_WAIT_MS 2000     /* SIGTERM: wait for the new master to report MASTER */
 #define LEAVE_LIMIT_MS 4000    /* SIGTERM: exit after this whatever happens */
+#define FORMER_WATCH_MS 60000  /* a new master watches the one it took over from */
 
 static void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
 static unsigned sm_poll_period(const struct sm *sm);
+static void sm_former_poll(struct sm *sm);
 static void sm_mft_sync(struct sm *sm);
 
 /* Arm a timer, unless the SM is closing (nothing new may start then). */
@@ -80,6 +82,8 @@ void sm_event(struct sm *sm, enum elect_event ev)
 		break;
 	case ACT_BECOME_MASTER:
 		evtimer_del(sm->poll_ev);
+		if (sm->former_until)  /* took over: watch the former master a while */
+			sm_timer(sm, sm->poll_ev, sm->cfg.poll_interval_ms);
 		/* Serve nothing stale: ClientReregister makes hosts join again. */
 		mc_clear(&sm->mc);
 		sm->mastered_once = 0;  /* every port gets ClientReregister */
@@ -95,7 +99,9 @@ void sm_event(struct sm *sm, enum elect_event ev)
 	case ACT_FOLLOW:
 		sm_stop_sweep(sm);
 		mc_clear(&sm->mc);
-		sm->misses = 0;
+		mw_reset(&sm->mw);
+		sm->slow_noted = 0;
+		sm->former_until = 0;
 		sm->subnet_up = 0;  /* "subnet up" is the master's to say */
 		sm->trap144_due = 1;
 		log_notice("following master SM 0x%016llx (priority %u)",
@@ -474,9 +480,19 @@ static unsigned sm_poll_period(const struct sm *sm)
 	unsigned iv = sm->cfg.poll_interval_ms;
 
 	/* A miss is confirmed (or cleared) at once: failover is quick. */
-	if (sm->misses)
+	if (sm->mw.misses)
 		return iv < POLL_CONFIRM_MS ? iv : POLL_CONFIRM_MS;
+	/* A slow master: its port is checked at the first in line's pace. */
+	if (mw_slow(&sm->mw))
+		return iv;
 	return sm_line_period(sm);
+}
+
+/* One poll's wait: the MAD timeout, never beyond the polling period. */
+static unsigned sm_poll_timeout(const struct sm *sm)
+{
+	return sm->cfg.mad_timeout_ms < sm->cfg.poll_interval_ms ? sm->cfg.mad_timeout_ms :
+								 sm->cfg.poll_interval_ms;
 }
 
 void sm_set_line(struct sm *sm, const struct sm_peer *peers, unsigned n)
@@ -715,6 +731,82 @@ static void sm_sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- standby: poll the master ------------------------------------------ */
 
+static uint64_t sm_now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void sm_poll_send(struct sm *sm, unsigned timeout_ms);
+static void sm_probe_send(struct sm *sm);
+
+/* Carry out what the master watch decided. */
+static void sm_poll_act(struct sm *sm, enum mw_action a)
+{
+	char g[24];
+
+	hex64(sm->master.info.guid, g, sizeof(g));
+	switch (a) {
+	case MW_POLL:
+		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
+		break;
+	case MW_CONFIRM:
+		log_info("master SM %s missed a %s (%u of %u)", g,
+			 sm->mw.probe ? "port check" : "poll", sm->mw.misses, sm->mw.retries);
+		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
+		break;
+	case MW_PROBE:
+		sm_probe_send(sm);
+		break;
+	case MW_WAIT:
+		if (!sm->slow_noted) {
+			sm->slow_noted = 1;
+			log_notice("master SM %s is slow: its port answers but its SM does not; "
+				   "waiting up to %u s before taking over", g, sm->cfg.master_timeout);
+		}
+		/* One SMInfo poll stays outstanding (a stopped master must not
+		 * find a queue of them); its port is checked meanwhile. */
+		if (!sm->poll_busy)
+			sm_poll_send(sm, mw_wait_ms(&sm->mw, sm_now_ms()));
+		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
+		break;
+	case MW_TAKEOVER:
+		if (mw_slow(&sm->mw) && !sm->mw.misses)
+			log_notice("master SM %s has not answered for %u s; taking over", g,
+				   sm->cfg.master_timeout);
+		else
+			log_notice("master SM %s is gone; taking over", g);
+		sm->former = sm->master;
+		sm->former_until = sm_now_ms() + FORMER_WATCH_MS;
+		sm_event(sm, EV_MASTER_LOST);
+		break;
+	}
+}
+
+static void sm_poll_judge(struct sm *sm, enum mw_outcome o)
+{
+	/* A standby whose own port is down cannot tell, and must not take over. */
+	if (!sm->own_linkup && o != MW_ANSWERED) {
+		mw_reset(&sm->mw);
+		sm->slow_noted = 0;
+		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
+		return;
+	}
+	int was_missing = sm->mw.misses || mw_slow(&sm->mw);
+	uint64_t slow_since = sm->mw.slow_since;
+	enum mw_action a = mw_judge(&sm->mw, o, sm_now_ms());
+	if (o == MW_ANSWERED && was_missing) {
+		if (slow_since)
+			log_notice("master SM answers again after %.1f s",
+				   (double)(sm_now_ms() - slow_since) / 1000);
+		else
+			log_info("master SM answers again");
+		sm->slow_noted = 0;
+	}
+	sm_poll_act(sm, a);
+}
+
 static void sm_poll_reply(void *arg, const struct mad_reply *r)
 {
 	struct sm *sm = arg;
@@ -728,33 +820,56 @@ static void sm_poll_reply(void *arg, const struct mad_reply *r)
 		/* A better SM still discovering is on its way to MASTER: alive. */
 		if ((si.state == SM_MASTER || si.state == SM_DISCOVERING) &&
 		    si.guid == sm->master.info.guid) {
-			if (sm->misses)
-				log_info("master SM answers again after %u missed polls", sm->misses);
-			sm->misses = 0;
 			if (si.priority != sm->master.info.priority)
 				sm->trap144_due = 1;
 			sm->master.info = si;
 			if (si.state == SM_MASTER)
 				sm_announce(sm);
-			goto next;
+			sm_poll_judge(sm, MW_ANSWERED);
+			return;
 		}
-	}
-	/* An error reply is a miss exactly like a timeout. A standby whose own
-	 * port is down cannot tell, and must not take over. */
-	if (!sm->own_linkup) {
-		sm->misses = 0;
-		goto next;
-	}
-	sm->misses++;
-	log_info("master SM missed a poll (%u of %u)", sm->misses, sm->cfg.poll_retries);
-	if (sm->misses >= sm->cfg.poll_retries) {
-		log_notice("master SM 0x%016llx is gone; taking over",
-			   (unsigned long long)sm->master.info.guid);
-		sm_event(sm, EV_MASTER_LOST);
+		/* Another SM answers there, or it no longer claims mastership. */
+		sm_poll_judge(sm, MW_ERROR);
 		return;
 	}
-next:
-	sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
+	/* An error or undeliverable reply means no SM listens there any more;
+	 * silence may only mean a busy one. */
+	sm_poll_judge(sm, r->err == MAD_ETIMEDOUT ? MW_TIMEOUT : MW_ERROR);
+}
+
+static void sm_poll_send(struct sm *sm, unsigned timeout_ms)
+{
+	struct smp_req q = { .dr = &sm->master.path, .method = IB_MAD_METHOD_GET,
+			     .attr = IB_ATTR_SMINFO, .timeout_ms = (int)timeout_ms, .retries = 0 };
+	if (mad_smp(sm->mad, &q, sm_poll_reply, sm) == 0)
+		sm->poll_busy = 1;
+}
+
+/* The master's port checked through its SMA (NodeInfo by directed route):
+ * answered by the node even while its SM process is stopped or busy. */
+static void sm_probe_reply(void *arg, const struct mad_reply *r)
+{
+	struct sm *sm = arg;
+
+	sm->probe_busy = 0;
+	if (sm->state != SM_STANDBY || r->err == MAD_ECANCELED)
+		return;
+	int up = r->err == MAD_OK &&
+		 mad_get_field64(mad_ro(r->data), 0, IB_NODE_PORT_GUID_F) == sm->master.info.guid;
+	sm_poll_judge(sm, up ? MW_PORT_UP : MW_PORT_GONE);
+}
+
+static void sm_probe_send(struct sm *sm)
+{
+	if (sm->probe_busy)
+		return;
+	struct smp_req q = { .dr = &sm->master.path, .method = IB_MAD_METHOD_GET,
+			     .attr = IB_ATTR_NODE_INFO, .timeout_ms = (int)sm_poll_timeout(sm),
+			     .retries = 0 };
+	if (mad_smp(sm->mad, &q, sm_probe_reply, sm) == 0)
+		sm->probe_busy = 1;
+	else
+		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
 }
 
 static void sm_poll_cb(evutil_socket_t fd, short what, void *arg)
@@ -762,16 +877,91 @@ static void sm_poll_cb(evutil_socket_t fd, short what, void *arg)
 	struct sm *sm = arg;
 	(void)fd; (void)what;
 
-	if (sm->state != SM_STANDBY || sm->poll_busy)
+	if (sm->state == SM_MASTER) {
+		sm_former_poll(sm);
 		return;
-	unsigned to = sm->cfg.mad_timeout_ms < sm->cfg.poll_interval_ms ?
-		      sm->cfg.mad_timeout_ms : sm->cfg.poll_interval_ms;
-	struct smp_req q = { .dr = &sm->master.path, .method = IB_MAD_METHOD_GET,
-			     .attr = IB_ATTR_SMINFO, .timeout_ms = (int)to, .retries = 0 };
-	if (mad_smp(sm->mad, &q, sm_poll_reply, sm) == 0)
+	}
+	if (sm->state != SM_STANDBY)
+		return;
+	if (mw_slow(&sm->mw)) {
+		sm_poll_act(sm, MW_WAIT);
+		sm_probe_send(sm);
+		return;
+	}
+	if (sm->poll_busy || sm->probe_busy)
+		return;
+	if (sm->mw.probe)
+		sm_probe_send(sm);
+	else {
+		sm_poll_send(sm, sm_poll_timeout(sm));
+		if (!sm->poll_busy)
+			sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
+	}
+}
+
+/* ---- master: the master this SM took over from ------------------------- */
+
+/* After a takeover the former master may come back (a stopped or busy
+ * process resumes): if it still claims mastership and outranks us, it gets
+ * it back at once, so two masters never last. One poll at a time. */
+static void sm_former_reply(void *arg, const struct mad_reply *r)
+{
+	struct sm *sm = arg;
+	struct sm_info si;
+	char g[24];
+
+	sm->poll_busy = 0;
+	if (sm->state != SM_MASTER || r->err == MAD_ECANCELED || !sm->former_until)
+		return;
+	if (r->err == MAD_OK) {
+		sminfo_decode(r->data, &si);
+		if (si.guid == sm->former.info.guid && si.state != SM_MASTER &&
+		    si.state != SM_DISCOVERING) {
+			sm->former_until = 0;  /* it follows, or is off: done */
+			return;
+		}
+		if (si.guid == sm->former.info.guid && si.state == SM_MASTER &&
+		    sm_key_trusted(sm->cfg.sm_key, si.key) &&
+		    sm_rank_cmp(si.priority, si.guid, sm_priority(sm), sm->port_guid) > 0 &&
+		    !sm->ho_op) {
+			sm->former.info = si;
+			sm->former_until = 0;
+			log_notice("former master SM %s is back and outranks this SM: handing back",
+				   hex64(si.guid, g, sizeof(g)));
+			sm_handover(sm, &sm->former, 0);
+			return;
+		}
+	}
+	if (sm_now_ms() >= sm->former_until)
+		sm->former_until = 0;
+	else
+		sm_timer(sm, sm->poll_ev, sm->cfg.poll_interval_ms);
+}
+
+static void sm_former_poll(struct sm *sm)
+{
+	uint64_t now = sm_now_ms();
+
+	if (!sm->former_until)
+		return;
+	if (sm->poll_busy) {  /* a standby's poll still out: after it */
+		sm_timer(sm, sm->poll_ev, sm->cfg.poll_interval_ms);
+		return;
+	}
+	if (now >= sm->former_until) {
+		sm->former_until = 0;
+		return;
+	}
+	/* Long timeout: one request waits in a stopped process's queue. */
+	struct smp_req q = { .dr = &sm->former.path, .method = IB_MAD_METHOD_GET,
+			     .attr = IB_ATTR_SMINFO, .timeout_ms = (int)(sm->former_until - now),
+			     .retries = 0 };
+	if (q.timeout_ms > 60000)
+		q.timeout_ms = 60000;
+	if (mad_smp(sm->mad, &q, sm_former_reply, sm) == 0)
 		sm->poll_busy = 1;
 	else
-		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
+		sm_timer(sm, sm->poll_ev, sm->cfg.poll_interval_ms);
 }
 
 /* ---- own-port watch ---------------------------------------------------- */
@@ -991,6 +1181,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	sm->once_rc = -1;
 	sm->state = SM_NOTACTIVE;
 	sm->own_linkup = 1;
+	mw_init(&sm->mw, sm->cfg.poll_retries, sm->cfg.master_timeout * 1000);
 	clock_gettime(CLOCK_MONOTONIC, &sm->once_t0);
 	sm->lids = lidmap_new();
 	lft_memory_init(&sm->lfts);
@@ -1072,6 +1263,8 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 	memcpy(sm->cfg.port, port, sizeof(port));
 	memcpy(sm->cfg.state_dir, dir, sizeof(dir));
 	log_set_level(cfg->log_level);
+	sm->mw.retries = cfg->poll_retries;
+	sm->mw.slow_limit_ms = cfg->master_timeout * 1000;
 	mad_set_opts(sm->mad, &(struct mad_opts){ cfg->mad_window, cfg->mad_timeout_ms,
 						  cfg->mad_retries });
 	evtimer_del(sm->sweep_ev);

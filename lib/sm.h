@@ -16,6 +16,7 @@
 #include "mcast.h"
 #include "mft.h"
 #include "mftsync.h"
+#include "mwatch.h"
 #include "smpeer.h"
 
 struct sweep;
@@ -38,7 +39,11 @@ struct sm {
 	int mastered_once;        /* first sweep as master done (ClientReregister) */
 	int subnet_up;            /* last master sweep brought every port Active */
 	struct sm_peer master;    /* the SM we follow as STANDBY */
-	unsigned misses;
+	struct mwatch mw;         /* is it gone, or only slow? */
+	int slow_noted;           /* "master is slow" logged for this episode */
+	int probe_busy;           /* a check of the master's port in flight */
+	struct sm_peer former;    /* MASTER: the master we took over from ... */
+	uint64_t former_until;    /* ... watched until then (ms, monotonic); 0 = not */
 	int own_linkup;           /* own port has a physical link */
 	int poll_busy, light_busy;
 	int closing;              /* sm_free is ending outstanding requests */

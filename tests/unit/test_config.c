@@ -395,7 +395,7 @@ static void test_example_conf(void **state)
 static void test_example_conf_uncommented(void **state)
 {
 	static const char *keys[] = { "priority", "port", "state_dir", "sweep_interval",
-		"sm_key", "poll_interval", "poll_retries", "port_watch", "preempt", "control_socket", "window",
+		"sm_key", "poll_interval", "poll_retries", "master_timeout", "port_watch", "preempt", "control_socket", "window",
 		"timeout", "retries", "engine", "mtu", "rate", "level" };
 	struct smd_config c, d;
 	char *text = read_all(SMD_EXAMPLE_CONF);
