@@ -71,6 +71,13 @@ void link_build_set(uint8_t out[64], const uint8_t cur[64], const uint8_t *peer,
 
 	/* Read everything needed from cur first: out may alias cur. */
 	link_calc_mtu_vls(cur, peer, &mtu, &vls);
+	if (p->is_switch_port0) {
+		/* No link behind port 0: its NeighborMTU only matters on an
+		 * enhanced port 0 and follows MTUCap; VLs are not ours to set. */
+		uint32_t cap = link_get(cur, IB_PORT_MTU_CAP_F);
+		mtu = cap ? cap : link_get(cur, IB_PORT_NEIGHBOR_MTU_F);
+		vls = link_get(cur, IB_PORT_OPER_VLS_F);
+	}
 	rereg = p->client_rereg && !p->is_switch_port &&
 		(link_get(cur, IB_PORT_CAPMASK_F) & CAPMASK_CLIENT_REREG);
 
@@ -84,9 +91,11 @@ void link_build_set(uint8_t out[64], const uint8_t cur[64], const uint8_t *peer,
 	 * port 0; external ports ignore them (OpenSM leaves them alone too). */
 	if (!p->is_switch_port) {
 		mad_set_field(out, 0, IB_PORT_LID_F, p->lid);
-		mad_set_field(out, 0, IB_PORT_LMC_F, 0);
 		mad_set_field(out, 0, IB_PORT_SMLID_F, p->sm_lid);
-		mad_set_field(out, 0, IB_PORT_SMSL_F, p->sm_sl);
+		if (!p->is_switch_port0) {
+			mad_set_field(out, 0, IB_PORT_LMC_F, 0);
+			mad_set_field(out, 0, IB_PORT_SMSL_F, p->sm_sl);
+		}
 		mad_set_field64(out, 0, IB_PORT_GID_PREFIX_F, p->subnet_prefix);
 		mad_set_field(out, 0, IB_PORT_SUBN_TIMEOUT_F, p->subnet_timeout);
 	}

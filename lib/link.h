@@ -23,6 +23,9 @@ struct link_params {
 	uint8_t subnet_timeout;  /* 18 like OpenSM */
 	int client_rereg;        /* request ClientReregister (applied only if capmask bit 25) */
 	int is_switch_port;      /* external port of a switch: LID/SM fields are the switch's (port 0) */
+	int is_switch_port0;     /* a switch's port 0: only what OpenSM sets there (LID, SM LID,
+				  * prefix, timeout, M_Key fields, NeighborMTU = MTUCap); LMC,
+				  * SMSL and OperationalVLs are left as they are */
 };
 
 /*

@@ -124,7 +124,14 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 			sb_printf(b, "{\"time\":\"%s\",\"ms\":%.1f}", when, sm->last_sweep.ms);
 		else
 			sb_printf(b, "null");
-		sb_printf(b, "}\n");
+		sb_printf(b, ",\"trouble\":[");
+		for (unsigned i = 0; i < sm->trouble.n; i++) {
+			const struct trb_entry *e = &sm->trouble.v[i];
+			sb_printf(b, "%s{\"guid\":\"0x%016llx\",\"port\":%u,\"kind\":\"%s\","
+				  "\"since\":%lld}", i ? "," : "", (unsigned long long)e->guid, e->port,
+				  trb_kind_name(e->kind), (long long)e->since);
+		}
+		sb_printf(b, "]}\n");
 		return;
 	}
 	sb_printf(b, "state       %s%s\n", sm_state_name(sm->state),
@@ -148,6 +155,9 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 			  sm->last_sweep.ms, sm->last_sweep.active, sm->last_sweep.linked);
 	else
 		sb_printf(b, "last sweep  none as master\n");
+	for (unsigned i = 0; i < sm->trouble.n; i++)
+		sb_printf(b, "%s%s: %s\n", i ? "            " : "trouble     ",
+			  sm->trouble.v[i].name, sm->trouble.v[i].why);
 }
 
 void report_lids(const struct sm *sm, int json, struct sbuf *b)

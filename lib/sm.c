@@ -12,6 +12,7 @@
 #define SA_PKT_LIFE 18         /* PacketLifeTime in SA records (OpenSM's default) */
 #define ONCE_LIMIT_MS 60000
 #define RESWEEP_DELAY_MS 1000
+#define RETRY_MAX_MS 300000    /* back-off cap for re-sweeps of a subnet not fully up */
 #define POLL_CONFIRM_MS 100    /* after a missed poll, the next one comes this soon */
 #define SLOW_POLL_FACTOR 10    /* standbys behind the first poll this much slower, times their number */
 #define SLOW_POLL_MAX_MS 120000
@@ -86,6 +87,7 @@ void sm_event(struct sm *sm, enum elect_event ev)
 			sm_timer(sm, sm->poll_ev, sm->cfg.poll_interval_ms);
 		/* Serve nothing stale: ClientReregister makes hosts join again. */
 		mc_clear(&sm->mc);
+		trb_free(&sm->trouble);
 		sm->mastered_once = 0;  /* every port gets ClientReregister */
 		lft_memory_clear(&sm->lfts);  /* another SM may have routed since */
 		mft_memory_clear(&sm->mft);
@@ -103,6 +105,8 @@ void sm_event(struct sm *sm, enum elect_event ev)
 		sm->slow_noted = 0;
 		sm->former_until = 0;
 		sm->subnet_up = 0;  /* "subnet up" is the master's to say */
+		sm->served = 0;
+		trb_free(&sm->trouble);
 		sm->trap144_due = 1;
 		log_notice("following master SM 0x%016llx (priority %u)",
 			   (unsigned long long)sm->master.info.guid, sm->master.info.priority);
@@ -218,13 +222,17 @@ static void sm_mft_sync(struct sm *sm)
 	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, sm->fab, &sm->mc, sm_mft_done, sm);
 }
 
-void sm_sweep_done(struct sm *sm, int all_active)
+void sm_sweep_done(struct sm *sm, int all_active, int served)
 {
 	int was_up = sm->subnet_up;
 	sm->subnet_up = all_active;
+	if (served)
+		sm->served = sm->state == SM_MASTER;
 	if (was_up != all_active && sm->state_hook)
 		sm->state_hook(sm->state_hook_arg, sm);
-	if (all_active && sm->state == SM_MASTER) {
+	/* A fabric is never perfect: what works is served even when some
+	 * ports failed (they are in sm->trouble and retried). */
+	if (served && sm->state == SM_MASTER) {
 		sm_sa_groups(sm);
 		sm_mft_sync(sm);
 	}
@@ -255,12 +263,12 @@ void sm_sweep_done(struct sm *sm, int all_active)
 	if (all_active) {
 		sm->retry_ms = 0;
 	} else if (sm->state == SM_MASTER) {
-		/* Keep at it, backing off to the sweep interval, so one port
-		 * that never comes up does not keep the fabric busy. */
-		unsigned cap = sm->cfg.sweep_interval ? sm->cfg.sweep_interval * 1000 : 60000;
+		/* Keep at it, backing off, so a port that never comes up does
+		 * not keep the fabric busy: light sweeps in between only check
+		 * whether a silent node answers again. */
 		sm->retry_ms = sm->retry_ms ? sm->retry_ms * 2 : RESWEEP_DELAY_MS;
-		if (sm->retry_ms > cap)
-			sm->retry_ms = cap;
+		if (sm->retry_ms > RETRY_MAX_MS)
+			sm->retry_ms = RETRY_MAX_MS;
 		delay = sm->retry_ms;
 		sm->resweep = 1;
 	}
@@ -672,6 +680,19 @@ static void sm_light_reply(void *arg, const struct mad_reply *r)
 	sm_light_finish(l);
 }
 
+/* A node that did not answer the last heavy sweep: does it now? */
+static void sm_light_silent_reply(void *arg, const struct mad_reply *r)
+{
+	struct light *l = arg;
+
+	if (r->err == MAD_OK) {
+		l->changed = 1;
+		l->why = "a node that did not answer does now";
+		l->sm->retry_ms = 0;
+	}
+	sm_light_finish(l);
+}
+
 static void sm_light_sweep(struct sm *sm)
 {
 	struct fabric *f = sm->fab;
@@ -679,7 +700,7 @@ static void sm_light_sweep(struct sm *sm)
 
 	if (sm->light_busy || sm->sweep)
 		return;
-	if (!f || !f->local || !sm->subnet_up) {
+	if (!f || !f->local || !sm->served) {
 		sm_request_sweep(sm, "the last sweep did not finish the job");
 		return;
 	}
@@ -702,6 +723,18 @@ static void sm_light_sweep(struct sm *sm)
 			continue;
 		}
 		if (mad_smp(sm->mad, &q, sm_light_reply, l) == 0)
+			l->pending++;
+	}
+	/* Nodes that did not answer the last heavy sweep: one NodeInfo each;
+	 * one that answers now gets a heavy sweep without waiting for the
+	 * back-off. */
+	for (unsigned i = 0; i < sm->trouble.n; i++) {
+		struct trb_entry *e = &sm->trouble.v[i];
+		if (e->kind != TRB_SILENT)
+			continue;
+		struct smp_req q = { .dr = &e->far, .method = IB_MAD_METHOD_GET,
+				     .attr = IB_ATTR_NODE_INFO, .timeout_ms = -1, .retries = 0 };
+		if (mad_smp(sm->mad, &q, sm_light_silent_reply, l) == 0)
 			l->pending++;
 	}
 	/* Known SMs: a better one standing by, or a better master (fabrics
@@ -1241,6 +1274,7 @@ void sm_free(struct sm *sm)
 	free(sm->peers);
 	fab_free(sm->fab);
 	lidmap_free(sm->lids);
+	trb_free(&sm->trouble);
 	if (sm->sweep_ev) event_free(sm->sweep_ev);
 	if (sm->poll_ev) event_free(sm->poll_ev);
 	if (sm->kick_ev) event_free(sm->kick_ev);

@@ -17,6 +17,7 @@
 #include "mft.h"
 #include "mftsync.h"
 #include "mwatch.h"
+#include "trouble.h"
 #include "smpeer.h"
 
 struct sweep;
@@ -38,6 +39,8 @@ struct sm {
 	int resweep;              /* a heavy sweep is wanted when this one ends */
 	int mastered_once;        /* first sweep as master done (ClientReregister) */
 	int subnet_up;            /* last master sweep brought every port Active */
+	int served;               /* last master sweep configured what it could: serve it */
+	struct trouble trouble;   /* ports that sweep could not configure */
 	struct sm_peer master;    /* the SM we follow as STANDBY */
 	struct mwatch mw;         /* is it gone, or only slow? */
 	int slow_noted;           /* "master is slow" logged for this episode */
@@ -104,7 +107,10 @@ int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg);
 
 /* Used by sweep.c */
 void sm_event(struct sm *sm, enum elect_event ev);
-void sm_sweep_done(struct sm *sm, int all_active);
+/* A sweep ended: all_active, every linked port is Active and nothing
+ * failed; served, a master sweep configured what it could (groups and
+ * multicast tables follow even when some ports failed). */
+void sm_sweep_done(struct sm *sm, int all_active, int served);
 void sm_request_sweep(struct sm *sm, const char *why);
 uint8_t sm_priority(const struct sm *sm);
 void sm_fill_info(const struct sm *sm, struct sm_info *si);

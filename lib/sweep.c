@@ -108,6 +108,21 @@ static const char *port_name(const struct fab_port *p, char *buf, size_t len)
 	return buf;
 }
 
+/* A port this master sweep could not configure: named once (trouble.c
+ * remembers it across sweeps), retried by the SM with back-off. */
+static void sw_trouble(struct sweep *sw, const struct fab_port *p, enum trb_kind kind,
+		       const char *why, const struct dr_path *far)
+{
+	char buf[112];
+
+	if (sw->mode != SWEEP_MASTER)
+		return;
+	if (trb_note(&sw->sm->trouble, p->node->guid, p->num, kind,
+		     port_name(p, buf, sizeof(buf)), why, far))
+		log_warnx("%s: %s; serving the rest of the fabric, retrying with back-off", buf,
+			  why);
+}
+
 static void sw_end(struct sweep *sw)
 {
 	struct sm *sm = sw->sm;
@@ -294,9 +309,12 @@ static void sw_update_info(struct sweep *sw, struct swq *q, const struct mad_rep
 		return;
 	}
 	sw->errors++;
-	log_warnx("%s of %s failed (%s 0x%x)", what, port_name(q->port, buf, sizeof(buf)),
-		  r->err == MAD_ESTATUS ? "status" : r->err == MAD_EUMAD ? "umad status" : "timeout",
-		  r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
+	char why[80];
+	snprintf(why, sizeof(why), "%s failed (%s 0x%x)", what,
+		 r->err == MAD_ESTATUS ? "status" : r->err == MAD_EUMAD ? "umad status" : "timeout",
+		 r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
+	log_debug("%s: %s", port_name(q->port, buf, sizeof(buf)), why);
+	sw_trouble(sw, q->port, TRB_FAILED, why, NULL);
 }
 
 static void sw_state_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
@@ -369,10 +387,9 @@ static void sw_routing_set_done(struct sweep *sw)
 
 static void sw_pkey_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
 {
-	char buf[160];
 	if (r->err != MAD_OK) {
 		sw->errors++;
-		log_warnx("P_KeyTable Set of %s failed", port_name(q->port, buf, sizeof(buf)));
+		sw_trouble(sw, q->port, TRB_FAILED, "P_KeyTable Set failed", NULL);
 	}
 }
 
@@ -396,6 +413,7 @@ static void sw_swinfo_set_reply(struct sweep *sw, struct swq *q, const struct ma
 		sw->errors++;
 		if (sh)  /* the top it holds is unknown now: rewrite it whole next time */
 			sh->top = 0xffff;
+		sw_trouble(sw, q->port, TRB_FAILED, "SwitchInfo Set failed", NULL);
 	}
 	sw_routing_set_done(sw);
 }
@@ -421,6 +439,7 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 		.subnet_timeout = SUBNET_TIMEOUT,
 		.client_rereg = !is_switch_port && sw_rereg_due(sw, p),
 		.is_switch_port = is_switch_port,
+		.is_switch_port0 = !p->num && fab_is_switch(p->node),
 	};
 	const uint8_t *peer = p->remote && p->remote->have_info ? p->remote->info : NULL;
 	uint8_t set[64];
@@ -462,6 +481,7 @@ static void sw_lft_reply(struct sweep *sw, struct swq *q, const struct mad_reply
 		if (r->err != MAD_OK) {
 			sw->errors++;
 			sh->valid[q->mod] = 0;  /* unknown now: send it again next time */
+			sw_trouble(sw, q->port, TRB_FAILED, "forwarding table Set failed", NULL);
 		} else {
 			memcpy(sh->data + (size_t)q->mod * LFT_BLOCK, q->data, LFT_BLOCK);
 			sh->valid[q->mod] = 1;
@@ -559,6 +579,7 @@ static void sw_stage_routes(struct sweep *sw)
 
 static void sw_stage_config(struct sweep *sw)
 {
+	trb_begin(&sw->sm->trouble);
 	if (sw_assign_lids(sw) < 0)
 		sw->errors++;
 	sw_stage_routes(sw);
@@ -577,6 +598,12 @@ static void sw_stage_config(struct sweep *sw)
 	}
 }
 
+static void sw_trouble_fixed(void *arg, const struct trb_entry *e)
+{
+	(void)arg;
+	log_notice("%s: fixed (was: %s)", e->name, e->why);
+}
+
 static void sw_stage_done(struct sweep *sw)
 {
 	struct sm *sm = sw->sm;
@@ -584,36 +611,46 @@ static void sw_stage_done(struct sweep *sw)
 
 	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
 		for (unsigned i = 1; i <= n->nports; i++) {
-			struct fab_port *p = &n->ports[i];
+			struct fab_port *p = &n->ports[i], *r = p->remote;
 			if (!p->have_info || !fab_port_linked(p))
 				continue;
 			linked++;
 			if (fab_port_state(p) == PORT_ACTIVE)
 				active++;
 			/* The far end of a link we could not read is not known to be up. */
-			if (!p->remote || !p->remote->have_info)
+			if (!r || !r->have_info) {
+				struct dr_path far;
 				unknown++;
+				if (dr_path_extend(&far, &p->path, p->num) == 0)
+					sw_trouble(sw, p, TRB_SILENT, "the node behind it does not answer",
+						   &far);
+			} else if (fab_port_state(p) != PORT_ACTIVE &&
+				   (fab_port_state(r) == PORT_ACTIVE || p->node->guid < r->node->guid ||
+				    (p->node == r->node && p->num < r->num))) {
+				sw_trouble(sw, p, TRB_DOWN, "linked but not Active", NULL);
+			}
 		}
 	double ms = log_ms_since(&sw->t0);
+	unsigned fresh = trb_end(&sm->trouble, sw_trouble_fixed, NULL);
 	/* A failed Set (a forwarding block, a P_Key table...) is retried by
-	 * the re-sweep that a subnet not fully up gets. */
+	 * the re-sweeps, with back-off, that a subnet not fully up gets. */
 	int all = linked && active == linked && !unknown && !sw->unanswered && !sw->errors;
 	if (all && !sm->subnet_up)
 		log_notice("subnet up: %u nodes (%u switches), %u ports Active in %.0f ms",
 			   sw->fab->nnodes, sw->fab->nswitches, active, ms);
-	else if (!all)
+	else if (!all && (fresh || sm->subnet_up || !sm->served))
 		log_warnx("subnet not fully up: %u of %u linked ports Active after %.0f ms "
-			  "(%u requests failed, %u ports not read)", active, linked, ms,
-			  sw->errors + sw->unanswered, unknown);
-	log_debug("sweep: %u SMPs (%u Sets), %u failed, %.1f ms", sw->mads, sw->sets,
-		  sw->errors, ms);
+			  "(%u requests failed, %u ports not read, %u ports in trouble)", active,
+			  linked, ms, sw->errors + sw->unanswered, unknown, sm->trouble.n);
+	log_debug("sweep: %u SMPs (%u Sets), %u failed, %u of %u linked ports Active, %.1f ms",
+		  sw->mads, sw->sets, sw->errors, active, linked, ms);
 	sm->mastered_once = 1;
 	sm->last_sweep.when = time(NULL);
 	sm->last_sweep.ms = ms;
 	sm->last_sweep.active = active;
 	sm->last_sweep.linked = linked;
 	sw_end_keep_model(sw);
-	sm_sweep_done(sm, all);
+	sm_sweep_done(sm, all, 1);
 }
 
 /* ---- the chain --------------------------------------------------------- */
@@ -665,7 +702,7 @@ static void sw_disc_done(void *arg, struct disc_result *res)
 	if (!res->local_ok || !sw->fab->local) {
 		log_warnx("sweep failed: the local port does not answer");
 		sw_end(sw);
-		sm_sweep_done(sm, 0);
+		sm_sweep_done(sm, 0, 0);
 		return;
 	}
 	struct fab_port *own = fab_lid_port(sw->fab->local);

@@ -5,7 +5,11 @@
 #     master; time until the standby's SM answers SMInfo with MASTER (probed
 #     every 2 ms by tests/tools/portwatch -m from the standby's node). smd
 #     BENCH_ROUNDS times (default 3), OpenSM once (it takes about a minute).
-#  2. polling load on the master: one switch, 9 HCAs; a master (priority 1)
+#  2. a stalled master: SIGSTOP of the master for BENCH_STALL_S (default 3)
+#     seconds, then SIGCONT; does the standby take over (it should not: the
+#     master is slow, not gone)? portwatch -m watches the standby's SM for
+#     5 s more after the resume.
+#  3. polling load on the master: one switch, 9 HCAs; a master (priority 1)
 #     on h0 and 1 to 8 smd standbys joining one by one; SMInfo Gets the
 #     master answers per second (its debug log) over BENCH_WINDOW_S
 #     (default 10) seconds, after each newcomer has had a sweep interval to
@@ -20,6 +24,7 @@ PORTWATCH=${PORTWATCH:-$(dirname "$SMD_BIN")/portwatch}
 command -v opensm >/dev/null || fail "opensm not found: run scripts/deps.sh"
 need_smd
 ROUNDS=${BENCH_ROUNDS:-3}
+STALL_S=${BENCH_STALL_S:-3}
 WINDOW_S=${BENCH_WINDOW_S:-10}
 declare -A R
 
@@ -57,6 +62,42 @@ failover() {
 	FO_MS=$((t1 - t0))
 }
 
+# stall SM: one round on a fresh pair; STALL = "no" when the standby never
+# reported MASTER during the stop and 5 s after it, else "yes (N ms)".
+stall() {
+	local sm=$1 p1 p2 pw log t0
+	sim_start "$SIM_FABRICS/pair.net"
+	if [ "$sm" = smd ]; then
+		SMD_LOG_LEVEL=info smd_conf node1 >/dev/null
+		SMD_LOG_LEVEL=info smd_conf node2 >/dev/null
+		smd_start node1; p1=$SMD_PID
+		smd_start node2; p2=$SMD_PID
+	else
+		: >"$WORK/opensm.conf"
+		osm_start node1; p1=$OSM_PID
+		osm_start node2; p2=$OSM_PID
+	fi
+	wait_until 120 elected node1 node2 || fail "$sm: no MASTER/STANDBY pair"
+	wait_until 60 all_active node1:1 node2:1 || fail "$sm: ports not Active"
+	sleep 2
+	log=$(_newlog portwatch)
+	_bg_start "$log" node2 "$UMAD2SIM" "$PORTWATCH" -m $(((STALL_S + 5) * 1000)) 0
+	pw=$BG_PID
+	wait_until 10 grep -q ready "$log" || fail "portwatch did not start"
+	t0=$(now_ms)
+	kill -STOP "$p1"
+	sleep "$STALL_S"
+	kill -CONT "$p1"
+	if proc_wait "$pw"; then
+		STALL="yes ($(($(tail -n 1 "$log") - t0)) ms)"
+	else
+		STALL=no
+	fi
+	proc_stop "$p1"
+	proc_stop "$p2"
+	sim_stop
+}
+
 note "1. failover on the pair"
 smd_times=()
 for ((i = 1; i <= ROUNDS; i++)); do
@@ -68,7 +109,15 @@ failover opensm
 osm_t=$FO_MS
 note "OpenSM: $osm_t ms"
 
-note "2. polling load on the master"
+note "2. a master stopped for $STALL_S s"
+stall smd
+smd_stall=$STALL
+note "smd: standby took over: $smd_stall"
+stall opensm
+osm_stall=$STALL
+note "OpenSM: standby took over: $osm_stall"
+
+note "3. polling load on the master"
 bash "$SIM_LIB_DIR/gen-fattree.sh" 1 9 1 16 >"$WORK/star.net"
 sim_start "$WORK/star.net"
 SMD_LOG_LEVEL=debug smd_conf h0 "priority = 1" >/dev/null
@@ -97,6 +146,7 @@ best=$(printf '%s\n' "${smd_times[@]}" | sort -n | head -n 1)
 worst=$(printf '%s\n' "${smd_times[@]}" | sort -n | tail -n 1)
 printf '| %-30s | %12s | %12s | %6s |\n' "takeover (ms), $ROUNDS smd rounds" "$best-$worst" "$osm_t" \
 	"$(awk -v a="$worst" -v b="$osm_t" 'BEGIN { printf "%.3f", a / b }')"
+printf '| %-30s | %12s | %12s | %6s |\n' "master stopped ${STALL_S} s: takeover?" "$smd_stall" "$osm_stall" "-"
 echo
 echo "SMInfo polls at the master per second, smd defaults (poll_interval 300 ms)"
 cells() { local c; for c in "$@"; do printf ' %5s |' "$c"; done; }

@@ -230,6 +230,35 @@ static void test_set_switch_port(void **state)
 	assert_int_equal(get(out, IB_PORT_CLIENT_REREG_F), 0);
 }
 
+/* A switch's port 0 gets what OpenSM sets there and no more: LID, SM LID,
+ * prefix, timeout, M_Key fields, LinkDownDefault, NeighborMTU = MTUCap;
+ * OperationalVLs, LMC and MasterSMSL stay as read (real switches may refuse
+ * a port-0 Set that touches them). */
+static void test_set_switch_port0(void **state)
+{
+	uint8_t cur[64], out[64];
+	struct link_params p = { .lid = 7, .sm_lid = 1, .sm_sl = 0, .subnet_prefix = PREFIX,
+				 .subnet_timeout = 18, .is_switch_port0 = 1 };
+	(void)state;
+
+	make_ca_port(cur);
+	set(cur, IB_PORT_LOCAL_PORT_F, 0);
+	link_build_set(out, cur, NULL, &p);
+	assert_int_equal(get(out, IB_PORT_LID_F), 7);
+	assert_int_equal(get(out, IB_PORT_SMLID_F), 1);
+	assert_true(mad_get_field64(out, 0, IB_PORT_GID_PREFIX_F) == PREFIX);
+	assert_int_equal(get(out, IB_PORT_SUBN_TIMEOUT_F), 18);
+	assert_int_equal(get(out, IB_PORT_NEIGHBOR_MTU_F), 5);    /* MTUCap */
+	assert_int_equal(get(out, IB_PORT_OPER_VLS_F), 1);        /* as read, not VLCap */
+	assert_int_equal(get(out, IB_PORT_LMC_F), 2);             /* as read */
+	assert_int_equal(get(out, IB_PORT_SMSL_F), 3);            /* as read */
+	assert_int_equal(get(out, IB_PORT_MKEY_PROT_BITS_F), 0);
+	assert_int_equal(get(out, IB_PORT_LINK_DOWN_DEF_F), PHYS_POLLING);
+	assert_int_equal(get(out, IB_PORT_STATE_F), PORT_NOP);
+	/* once applied, nothing more to send */
+	assert_true(link_config_ok(out, NULL, &p));
+}
+
 static void test_set_active_keeps_link(void **state)
 {
 	uint8_t cur[64], peer[64], out[64];
@@ -500,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_set_mtu_vls),
 		cmocka_unit_test(test_set_client_rereg),
 		cmocka_unit_test(test_set_switch_port),
+		cmocka_unit_test(test_set_switch_port0),
 		cmocka_unit_test(test_set_active_keeps_link),
 		cmocka_unit_test(test_set_in_place),
 		cmocka_unit_test(test_config_ok),
