@@ -1,4 +1,5 @@
-/* Unit tests for lib/lidmap.c: the map itself and the guid2lid state file. */
+/* Unit tests for lib/lidmap.c: the map itself, its state file, the migration
+ * of an older smd's guid2lid and the import of OpenSM's. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -362,7 +363,7 @@ static void test_round_trip(void **state)
 {
 	(void)state;
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	struct lidmap *m2 = lidmap_new();
 	struct stat st;
@@ -407,7 +408,7 @@ static void test_load_replaces_and_comments(void **state)
 {
 	(void)state;
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	const char *txt =
 		"# smd guid2lid v1\n"
 		"\n"
@@ -438,7 +439,7 @@ static void test_save_only_when_dirty(void **state)
 {
 	(void)state;
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	struct stat st1, st2;
 
@@ -490,7 +491,7 @@ static void test_no_temp_left(void **state)
 		assert_int_equal(lidmap_save(m), 0);
 	}
 	assert_int_equal(list_dir(dir, names, 8), 1);
-	assert_string_equal(names[0], "guid2lid");
+	assert_string_equal(names[0], LIDMAP_FILE);
 	lidmap_free(m);
 	rm_rf(dir);
 	free(dir);
@@ -501,7 +502,7 @@ static void test_save_creates_dirs(void **state)
 	(void)state;
 	char *dir = mktmpdir();
 	char *sub = join(dir, "a/b/c");
-	char *path = join(sub, "guid2lid");
+	char *path = join(sub, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	struct stat st;
 
@@ -571,7 +572,7 @@ static void test_save_write_error(void **state)
 {
 	(void)state;
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	struct rlimit old, small;
 	char names[8][256];
@@ -596,7 +597,7 @@ static void test_save_write_error(void **state)
 	assert_int_equal(rc, -1);
 	assert_true(lidmap_dirty(m));
 	assert_int_equal(list_dir(dir, names, 8), 1);
-	assert_string_equal(names[0], "guid2lid");
+	assert_string_equal(names[0], LIDMAP_FILE);
 	char *after = read_file(path, &len2);
 	assert_int_equal(len1, len2);
 	assert_memory_equal(before, after, len1);
@@ -642,7 +643,7 @@ static const struct corrupt_case corrupt_cases[] = {
 static void check_corrupt(const struct corrupt_case *c, size_t len)
 {
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	char names[8][256];
 	char want_line[64];
@@ -657,7 +658,7 @@ static void check_corrupt(const struct corrupt_case *c, size_t len)
 	assert_false(lidmap_dirty(m));
 
 	/* Logged as FILE:LINE: reason, and where the file went. */
-	snprintf(want_line, sizeof(want_line), "/guid2lid:%u: ", c->line);
+	snprintf(want_line, sizeof(want_line), "/" LIDMAP_FILE ":%u: ", c->line);
 	if (!strstr(log, want_line) || !strstr(log, c->why) || !strstr(log, "set aside as "))
 		fail_msg("case %u/%s: unexpected log: %s", c->line, c->why, log);
 	free(log);
@@ -665,7 +666,7 @@ static void check_corrupt(const struct corrupt_case *c, size_t len)
 	/* Original gone, exactly one set-aside copy with the same bytes. */
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(list_dir(dir, names, 8), 1);
-	assert_memory_equal(names[0], "guid2lid.corrupt.", 17);
+	assert_memory_equal(names[0], LIDMAP_FILE ".corrupt.", strlen(LIDMAP_FILE ".corrupt."));
 	char *aside = join(dir, names[0]);
 	size_t alen;
 	char *got = read_file(aside, &alen);
@@ -707,7 +708,7 @@ static void test_corrupt_twice(void **state)
 {
 	(void)state;
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	char names[8][256];
 	char *log;
