@@ -589,7 +589,7 @@ int lidmap_import(struct lidmap *m, const char *path)
 		log_err("lidmap: out of memory");
 	lidmap_cat(msg, sizeof(msg), "imported %zu LIDs from OpenSM's %s", r.imported, path);
 	if (r.known)
-		lidmap_cat(msg, sizeof(msg), ", %zu GUIDs already known", r.known);
+		lidmap_cat(msg, sizeof(msg), ", %zu known to smd already", r.known);
 	if (r.skipped)
 		lidmap_cat(msg, sizeof(msg), ", %zu skipped: %s%s", r.skipped, r.first_skip,
 			   r.skipped > 1 ? " ..." : "");
