@@ -163,15 +163,16 @@ static int osmg2l_grow(struct osmg2l_rd *rd)
 	return 0;
 }
 
-/* Mark i (and the earlier entry j it contradicts) dead, once each. */
+/* Mark i and the earlier entry j it contradicts dead, each counted once. */
 static void osmg2l_kill(struct osmg2l_rd *rd, size_t i, size_t j, const char *why)
 {
-	if (!rd->dead[j]) {
-		rd->dead[j] = 1;
-		rd->g->bad++;
-	}
-	rd->dead[i] = 1;
-	rd->g->bad++;
+	size_t both[2] = { i, j };
+
+	for (int k = 0; k < 2; k++)
+		if (!rd->dead[both[k]]) {
+			rd->dead[both[k]] = 1;
+			rd->g->bad++;
+		}
 	osmg2l_report(rd, rd->g->ent[i].line, why);
 }
 
@@ -199,7 +200,8 @@ static int osmg2l_add(struct osmg2l_rd *rd, uint64_t guid, uint16_t lid, unsigne
 		snprintf(why, sizeof(why), "GUID 0x%016" PRIx64 " has LID %u here but LID %u on line %u: "
 			 "neither is imported", guid, lid, g->ent[gi - 1].lid, g->ent[gi - 1].line);
 		osmg2l_kill(rd, i, gi - 1, why);
-	} else if (li) {
+	}
+	if (li && g->ent[li - 1].guid != guid) {
 		snprintf(why, sizeof(why), "LID %u is given to 0x%016" PRIx64 " here and to 0x%016" PRIx64
 			 " on line %u: neither is imported", lid, guid, g->ent[li - 1].guid,
 			 g->ent[li - 1].line);

@@ -218,7 +218,11 @@ static void test_read_contradictions(void **state)
 		"0x24 0x0003 0x0003\n"
 		"0x25 0x0003 0x0003\n"   /* 7: a third holder of LID 3 */
 		"0x26 0x0009 0x0009\n"   /* 8: LID 9 of the dropped 0x22: still contested */
-		"0x27 0x0010 0x0010\n";  /* 9: fine */
+		"0x27 0x0010 0x0010\n"   /* 9: fine */
+		"0x28 0x0011 0x0011\n"   /* 10: LID 17 ... */
+		"0x29 0x0012 0x0012\n"   /* 11: ... and GUID 0x29 both contested by 12 */
+		"0x29 0x0011 0x0011\n"
+		"0x29 0x0011 0x0011\n";  /* 13: repeats 12: still both */
 	struct osmg2l g;
 	char *log;
 
@@ -226,11 +230,14 @@ static void test_read_contradictions(void **state)
 	assert_int_equal(g.n, 2);
 	assert_true(g.ent[0].guid == 0x21 && g.ent[0].lid == 1 && g.ent[0].line == 1);
 	assert_true(g.ent[1].guid == 0x27 && g.ent[1].lid == 16 && g.ent[1].line == 9);
-	assert_int_equal(g.bad, 6); /* lines 3, 4, 5, 6, 7, 8 */
+	assert_int_equal(g.bad, 10); /* lines 3 to 8, 10 to 13 */
 	assert_log_has(log, "/cache/guid2lid:4: GUID 0x0000000000000022 has LID 9 here but LID 2 on line 3: neither is imported");
 	assert_log_has(log, "/cache/guid2lid:6: LID 3 is given to 0x0000000000000024 here and to 0x0000000000000023 on line 5");
 	assert_log_has(log, "/cache/guid2lid:7: LID 3");
 	assert_log_has(log, "/cache/guid2lid:8: LID 9");
+	assert_log_has(log, "/cache/guid2lid:12: GUID 0x0000000000000029 has LID 17 here but LID 18 on line 11");
+	assert_log_has(log, "/cache/guid2lid:12: LID 17 is given to 0x0000000000000029 here and to 0x0000000000000028 on line 10");
+	assert_log_has(log, "/cache/guid2lid:13: GUID 0x0000000000000029 has LID 17 here but LID 18 on line 11");
 	free(log);
 	osmg2l_free(&g);
 }
