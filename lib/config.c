@@ -18,6 +18,7 @@ void cfg_defaults(struct smd_config *cfg)
 	cfg->priority = 0;
 	cfg->port[0] = '\0';
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", "/var/lib/smd");
+	snprintf(cfg->import_guid2lid, sizeof(cfg->import_guid2lid), "%s", CFG_DEFAULT_IMPORT);
 	cfg->sweep_interval = 10;
 	cfg->sm_key = 0x1;
 	cfg->poll_interval_ms = 300;
@@ -123,7 +124,8 @@ int cfg_parse_port(const char *s, char *ca, size_t calen, int *portnum, uint64_t
 
 /* ---- the key table ---- */
 
-enum cfg_type { CFG_MTU, CFG_RATE, CFG_BOOL, CFG_INT, CFG_UINT, CFG_U64, CFG_PORT, CFG_PATH, CFG_LEVEL, CFG_ENGINE, CFG_ROOTS };
+enum cfg_type { CFG_MTU, CFG_RATE, CFG_BOOL, CFG_INT, CFG_UINT, CFG_U64, CFG_PORT, CFG_PATH,
+		CFG_OPTPATH, CFG_LEVEL, CFG_ENGINE, CFG_ROOTS };
 
 struct cfg_key {
 	const char *section;
@@ -141,6 +143,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("sm", "priority", CFG_INT, priority, 0, 15, ""),
 	K("sm", "port", CFG_PORT, port, 0, 0, ""),
 	K("sm", "state_dir", CFG_PATH, state_dir, 0, 0, ""),
+	K("sm", "import_guid2lid", CFG_OPTPATH, import_guid2lid, 0, 0, ""),
 	K("sm", "sweep_interval", CFG_UINT, sweep_interval, 0, 86400, " s"),
 	K("sm", "sm_key", CFG_U64, sm_key, 0, 0, ""),
 	K("sm", "poll_interval", CFG_UINT, poll_interval_ms, 50, 60000, " ms"),
@@ -288,6 +291,14 @@ static int cfg_set(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
 		if (v[0] != '/')
 			return cfg_fail(ps, "key '%s': '%s' is not an absolute path", k->name, v);
 		break;
+	case CFG_OPTPATH:
+		if (strcmp(v, "none") == 0) {
+			field[0] = '\0';
+			return 1;
+		}
+		if (v[0] != '/')
+			return cfg_fail(ps, "key '%s': '%s' is neither none nor an absolute path", k->name, v);
+		break;
 	case CFG_ENGINE:
 		if (rt_engine_parse(v, (enum rt_engine *)field) < 0)
 			return cfg_fail(ps, "key '%s': '%s' is not one of auto|minhop|updn", k->name, v);
@@ -301,7 +312,7 @@ static int cfg_set(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
 		*(enum log_level *)field = lvl;
 		return 1;
 	}
-	/* string keys: both are char[CFG_PATH_MAX] */
+	/* string keys: all are char[CFG_PATH_MAX] */
 	if (strlen(v) >= CFG_PATH_MAX)
 		return cfg_fail(ps, "key '%s': value is longer than %d characters", k->name, CFG_PATH_MAX - 1);
 	memcpy(field, v, strlen(v) + 1);

@@ -10,12 +10,14 @@
 #define CFG_PATH_MAX 512
 #define CFG_MAX_ROOTS 64
 #define CFG_DEFAULT_SOCKET "/run/smd/smd.sock"  /* smd's and smctl's */
+#define CFG_DEFAULT_IMPORT "/var/cache/opensm/guid2lid" /* OpenSM's cache_dir */
 
 struct smd_config {
 	/* [sm] */
 	int priority;                 /* 0..15, default 0 */
 	char port[CFG_PATH_MAX];      /* "" = first IB port whose link is up; "CA:PORT" or "0x<guid>" */
 	char state_dir[CFG_PATH_MAX]; /* default /var/lib/smd */
+	char import_guid2lid[CFG_PATH_MAX]; /* OpenSM's LID map to import; "" = none */
 	unsigned sweep_interval;      /* seconds, 0 = off, default 10, max 86400 */
 	uint64_t sm_key;              /* default 0x1 (OpenSM's default) */
 	unsigned poll_interval_ms;    /* standby polling period, default 300, 50..60000 */

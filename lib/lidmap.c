@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +18,20 @@
 
 #include "hmap.h"
 #include "log.h"
+#include "osmg2l.h"
 
-#define LIDMAP_FILE "guid2lid"
 #define LIDMAP_HEADER "# smd guid2lid v1\n"
+#define LIDMAP_MAX_IMPORTS 4
 
 struct lidmap {
 	struct hmap by_guid;  /* GUID -> (void *)(uintptr_t)LID; GUID 0 is never stored */
 	uint64_t *owner;      /* [LID_UCAST_MAX + 1], NULL until the first set */
 	char *dir;
 	int dirty;
+	/* Files imported since the last load: one path configured and also
+	 * found in state_dir is imported once. */
+	struct { dev_t dev; ino_t ino; } imported[LIDMAP_MAX_IMPORTS];
+	int nimported;
 };
 
 struct lidmap_ent {
@@ -314,17 +320,15 @@ static int lidmap_parse_file(struct lidmap *m, FILE *f, unsigned *bad_line,
 	return rc;
 }
 
-/* Move a corrupt file out of the way without ever replacing an older one. */
-static int lidmap_set_aside(const char *path)
+/* Rename path to path.<tag> (path.<tag>.1 ... when taken), never replacing
+ * a file; dst gets the new name. */
+static int lidmap_rename_aside(const char *path, const char *tag, char *dst, size_t dstlen)
 {
-	char dst[4096];
-	long now = (long)time(NULL);
-
 	for (int i = 0; i < 100; i++) {
 		if (i == 0)
-			snprintf(dst, sizeof(dst), "%s.corrupt.%ld", path, now);
+			snprintf(dst, dstlen, "%s.%s", path, tag);
 		else
-			snprintf(dst, sizeof(dst), "%s.corrupt.%ld.%d", path, now, i);
+			snprintf(dst, dstlen, "%s.%s.%d", path, tag, i);
 		int r = renameat2(AT_FDCWD, path, AT_FDCWD, dst, RENAME_NOREPLACE);
 		if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
 			/* Filesystem without RENAME_NOREPLACE: check, then rename. */
@@ -334,17 +338,27 @@ static int lidmap_set_aside(const char *path)
 				r = rename(path, dst);
 			}
 		}
-		if (r == 0) {
-			log_warnx("%s: set aside as %s; starting with an empty LID map", path, dst);
+		if (r == 0)
 			return 0;
-		}
 		if (errno != EEXIST) {
-			log_warn("%s: cannot set aside as %s", path, dst);
+			log_warn("%s: cannot rename to %s", path, dst);
 			return -1;
 		}
 	}
-	log_warnx("%s: cannot set aside: too many corrupt copies", path);
+	log_warnx("%s: cannot rename: %s.%s and 99 more exist already", path, path, tag);
 	return -1;
+}
+
+/* Move a corrupt file out of the way without ever replacing an older one. */
+static int lidmap_set_aside(const char *path)
+{
+	char dst[4096], tag[48];
+
+	snprintf(tag, sizeof(tag), "corrupt.%ld", (long)time(NULL));
+	if (lidmap_rename_aside(path, tag, dst, sizeof(dst)) < 0)
+		return -1;
+	log_warnx("%s: set aside as %s; starting with an empty LID map", path, dst);
+	return 0;
 }
 
 static int lidmap_set_dir(struct lidmap *m, const char *dir)
@@ -360,35 +374,25 @@ static int lidmap_set_dir(struct lidmap *m, const char *dir)
 	return 0;
 }
 
-/* A file that cannot be set aside yields -1, not 1: the caller must not go on
- * and save over it. */
-int lidmap_load(struct lidmap *m, const char *dir)
+/* Load one smd-format file into the empty map: 0 loaded or absent (*found
+ * says which), 1 corrupt (set aside), -1 I/O error. A file that cannot be set
+ * aside yields -1, not 1: the caller must not go on and save over it. */
+static int lidmap_load_file(struct lidmap *m, const char *path, int *found)
 {
-	char *path;
 	FILE *f;
 	unsigned bad_line = 0;
 	char why[160] = "";
 	int rc;
 
-	if (!m || !dir)
-		return -1;
-	lidmap_clear(m);
-	m->dirty = 0;
-	if (lidmap_set_dir(m, dir) < 0)
-		return -1;
-	path = lidmap_path(dir, LIDMAP_FILE);
-	if (!path) {
-		log_err("lidmap: out of memory");
-		return -1;
-	}
+	*found = 0;
 	f = fopen(path, "re");
 	if (!f) {
-		rc = (errno == ENOENT) ? 0 : -1;
-		if (rc < 0)
-			log_warn("%s: cannot open", path);
-		free(path);
-		return rc;
+		if (errno == ENOENT)
+			return 0;
+		log_warn("%s: cannot open", path);
+		return -1;
 	}
+	*found = 1;
 	rc = lidmap_parse_file(m, f, &bad_line, why, sizeof(why));
 	if (rc < 0)
 		log_warn("%s: read error", path);
@@ -402,9 +406,201 @@ int lidmap_load(struct lidmap *m, const char *dir)
 		lidmap_clear(m);
 	else
 		log_info("%s: %zu GUID to LID entries", path, m_count(m));
-	m->dirty = 0;
-	free(path);
 	return rc;
+}
+
+/* 1 when f starts with smd's header (f is rewound), 0 otherwise. */
+static int lidmap_is_smd(FILE *f)
+{
+	char buf[sizeof(LIDMAP_HEADER)];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+	rewind(f);
+	return n == sizeof(buf) - 1 && memcmp(buf, LIDMAP_HEADER, n) == 0;
+}
+
+/* An older smd kept its map as guid2lid, the name of OpenSM's file: move it
+ * to LIDMAP_FILE once, keeping the old file under another name. */
+static int lidmap_migrate(struct lidmap *m, const char *old, int own_found)
+{
+	char dst[4096];
+	int found, rc;
+
+	if (own_found) {
+		/* A migration that stopped before its rename: finish it. */
+		if (lidmap_rename_aside(old, "migrated", dst, sizeof(dst)) == 0)
+			log_notice("%s: an older smd's LID map, already moved to %s; renamed %s",
+				   old, LIDMAP_FILE, dst);
+		return 0;
+	}
+	rc = lidmap_load_file(m, old, &found);
+	if (rc != 0)
+		return rc; /* corrupt (set aside: it is ours) or unreadable */
+	m->dirty = 1;      /* written even when empty: the migration is done */
+	if (lidmap_save(m) < 0) {
+		log_warnx("%s: an older smd's LID map, used as it is until %s can be written",
+			  old, LIDMAP_FILE);
+		return 0;
+	}
+	if (lidmap_rename_aside(old, "migrated", dst, sizeof(dst)) == 0)
+		log_notice("%s: an older smd's LID map: %zu entries moved to %s; the old file is kept as %s",
+			   old, m_count(m), LIDMAP_FILE, dst);
+	return 0;
+}
+
+int lidmap_load(struct lidmap *m, const char *dir)
+{
+	char *own, *old;
+	int rc, own_found;
+	FILE *f;
+
+	if (!m || !dir)
+		return -1;
+	lidmap_clear(m);
+	m->dirty = 0;
+	m->nimported = 0;
+	if (lidmap_set_dir(m, dir) < 0)
+		return -1;
+	own = lidmap_path(dir, LIDMAP_FILE);
+	old = lidmap_path(dir, LIDMAP_OLD_FILE);
+	if (!own || !old) {
+		log_err("lidmap: out of memory");
+		free(own);
+		free(old);
+		return -1;
+	}
+	rc = lidmap_load_file(m, own, &own_found);
+	m->dirty = 0;
+	if (rc >= 0 && (f = fopen(old, "re")) != NULL) {
+		int smd = lidmap_is_smd(f);
+		fclose(f);
+		if (smd) {
+			int mrc = lidmap_migrate(m, old, own_found);
+			if (mrc != 0)
+				rc = mrc;
+		} else {
+			lidmap_import(m, old);
+		}
+	} else if (rc >= 0 && errno != ENOENT) {
+		log_warn("%s: cannot open", old);
+	}
+	free(own);
+	free(old);
+	return rc;
+}
+
+/* ---- import OpenSM's guid2lid ---- */
+
+/* Whether the file open as f was imported since the last load; records it. */
+static int lidmap_imported_before(struct lidmap *m, FILE *f)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) < 0)
+		return 0;
+	for (int i = 0; i < m->nimported; i++)
+		if (m->imported[i].dev == st.st_dev && m->imported[i].ino == st.st_ino)
+			return 1;
+	if (m->nimported < LIDMAP_MAX_IMPORTS) {
+		m->imported[m->nimported].dev = st.st_dev;
+		m->imported[m->nimported].ino = st.st_ino;
+		m->nimported++;
+	}
+	return 0;
+}
+
+static void lidmap_cat(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void lidmap_cat(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+struct lidmap_merge {
+	size_t imported, known, skipped;
+	char first_skip[96];
+};
+
+/* The map wins: an entry fills in only a GUID it does not know, with a LID
+ * nobody in it holds. */
+static int lidmap_merge(struct lidmap *m, const struct osmg2l *g, struct lidmap_merge *r)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct osmg2l_ent *e = &g->ent[i];
+		uint64_t holder;
+
+		if (lidmap_get(m, e->guid)) {
+			r->known++;
+			continue;
+		}
+		holder = lidmap_owner(m, e->lid);
+		if (holder) {
+			if (r->skipped++ == 0)
+				snprintf(r->first_skip, sizeof(r->first_skip),
+					 "LID %u already held by 0x%016" PRIx64, e->lid, holder);
+			continue;
+		}
+		lidmap_set(m, e->guid, e->lid);
+		if (lidmap_get(m, e->guid) != e->lid)
+			return -1;
+		r->imported++;
+	}
+	return 0;
+}
+
+int lidmap_import(struct lidmap *m, const char *path)
+{
+	struct osmg2l g;
+	struct lidmap_merge r = { 0 };
+	char msg[1024] = "";
+	FILE *f;
+	int n;
+
+	if (!m || !path)
+		return -1;
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT) {
+			log_debug("%s: no OpenSM LID map to import", path);
+			return 0;
+		}
+		log_warn("%s: cannot open OpenSM's LID map", path);
+		return -1;
+	}
+	if (lidmap_imported_before(m, f)) {
+		fclose(f);
+		return 0;
+	}
+	if (lidmap_is_smd(f)) {
+		log_warnx("%s: an smd LID map, not OpenSM's: not imported", path);
+		fclose(f);
+		return 0;
+	}
+	n = osmg2l_read(f, path, &g);
+	fclose(f);
+	if (n < 0)
+		return -1;
+	if (lidmap_merge(m, &g, &r) < 0)
+		log_err("lidmap: out of memory");
+	lidmap_cat(msg, sizeof(msg), "imported %zu LIDs from OpenSM's %s", r.imported, path);
+	if (r.known)
+		lidmap_cat(msg, sizeof(msg), ", %zu known to smd already", r.known);
+	if (r.skipped)
+		lidmap_cat(msg, sizeof(msg), ", %zu skipped: %s%s", r.skipped, r.first_skip,
+			   r.skipped > 1 ? " ..." : "");
+	if (g.bad)
+		lidmap_cat(msg, sizeof(msg), ", %u bad lines not imported", g.bad);
+	if (r.imported || r.skipped || g.bad)
+		log_notice("%s", msg);
+	else
+		log_info("%s", msg);
+	osmg2l_free(&g);
+	return (int)r.imported;
 }
 
 /* ---- save ---- */

@@ -1,4 +1,5 @@
-/* lidmap: the persisted GUID -> LID map in state_dir (file "guid2lid"). */
+/* lidmap: the persisted GUID -> LID map in state_dir (file "smd-guid2lid"),
+ * seeded from OpenSM's guid2lid when there is one. */
 #ifndef SMD_LIDMAP_H
 #define SMD_LIDMAP_H
 
@@ -9,19 +10,38 @@
 #define LID_UCAST_MAX 0xBFFF
 #define lid_is_ucast(l) ((l) >= LID_UCAST_MIN && (l) <= LID_UCAST_MAX)
 
+#define LIDMAP_FILE "smd-guid2lid" /* smd's own map in state_dir */
+/* In state_dir: an older smd's map (migrated), or OpenSM's (imported). */
+#define LIDMAP_OLD_FILE "guid2lid"
+
 struct lidmap;
 
 struct lidmap *lidmap_new(void);
 void lidmap_free(struct lidmap *m);
 
 /*
- * Load dir/guid2lid. A missing file is an empty map (returns 0). A file that
- * does not parse (bad line, LID out of range, a LID or GUID listed twice) is
- * reported with file:line, renamed to guid2lid.corrupt.<unix time>, and the
- * map starts empty (returns 1). I/O errors other than ENOENT return -1.
- * The directory is remembered for lidmap_save().
+ * Load dir/smd-guid2lid. A missing file is an empty map (returns 0). A file
+ * that does not parse (bad line, LID out of range, a LID or GUID listed
+ * twice) is reported with file:line, renamed to smd-guid2lid.corrupt.<unix
+ * time>, and the map starts empty (returns 1). I/O errors other than ENOENT
+ * return -1. The directory is remembered for lidmap_save().
+ *
+ * Then dir/guid2lid: when its first line is smd's header it is an older
+ * smd's map: without an smd-guid2lid it becomes the map and is saved under
+ * the new name; either way it is then renamed guid2lid.migrated. Any other
+ * guid2lid is OpenSM's, imported as by lidmap_import().
  */
 int lidmap_load(struct lidmap *m, const char *dir);
+
+/*
+ * Import OpenSM's guid2lid at path: read only, the file is never written,
+ * moved or removed. An entry is added only when the map does not know its
+ * GUID and nobody in the map holds its LID (the map wins). Bad lines are
+ * logged with file:line and skipped, the rest imported; one summary line
+ * with counts. A missing file, or one already imported since the last load,
+ * is nothing to do. Returns the number of LIDs imported, -1 on an I/O error.
+ */
+int lidmap_import(struct lidmap *m, const char *path);
 
 /* Write atomically (temp file, fsync, rename, fsync dir) only when changed
  * since the last load/save. Creates the directory (0755) if missing.

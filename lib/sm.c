@@ -1229,6 +1229,8 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 		goto fail;
 	if (lidmap_load(sm->lids, cfg->state_dir) < 0)
 		goto fail;
+	if (cfg->import_guid2lid[0])  /* OpenSM's LIDs: a failure only costs them */
+		lidmap_import(sm->lids, cfg->import_guid2lid);
 	if (sm_open_port(sm) < 0)
 		goto fail;
 	if (once) {

@@ -477,8 +477,9 @@ _smd_preload() {
 }
 
 # smd_conf NODE [LINE...]: write $WORK/smd-NODE.conf with state_dir
-# $SM_STATE_DIR (default $WORK/state-NODE) and control_socket
-# $WORK/smd-NODE.sock; extra LINEs go into [sm].
+# $SM_STATE_DIR (default $WORK/state-NODE), control_socket
+# $WORK/smd-NODE.sock and import_guid2lid $SMD_IMPORT_G2L (default none: the
+# host's own OpenSM cache stays out of the tests); extra LINEs go into [sm].
 # Prints the path.
 smd_conf() {
 	local node=$1; shift
@@ -488,6 +489,7 @@ smd_conf() {
 		echo "[sm]"
 		echo "state_dir = ${SM_STATE_DIR:-$WORK/state-$node}"
 		echo "control_socket = $WORK/smd-$node.sock"
+		echo "import_guid2lid = ${SMD_IMPORT_G2L:-none}"
 		for l in "$@"; do echo "$l"; done
 		echo
 		echo "[log]"

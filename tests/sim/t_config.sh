@@ -100,6 +100,11 @@ bad window 5 window0 "[sm]" "state_dir = $state" "" "[mad]" "window = 0"
 bad level 2 loglevel "[log]" "level = loud"
 bad port 2 port "[sm]" "port = not-a-port"
 bad state_dir 2 relative-state "[sm]" "state_dir = relative/dir"
+bad import_guid2lid 3 relative-import "[sm]" "state_dir = $state" "import_guid2lid = guid2lid"
+for v in none /var/cache/opensm/guid2lid; do
+	printf '%s\n' "[sm]" "state_dir = $state" "import_guid2lid = $v" >"$WORK/import.conf"
+	expect 0 "import_guid2lid = $v: --check-config" --check-config -c "$WORK/import.conf"
+done
 
 # an unknown section: FILE:LINE: and the section's name
 f=$WORK/bad-section.conf

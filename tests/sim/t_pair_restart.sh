@@ -7,7 +7,7 @@
 #  3. fresh ibsim, smd --once from node2 with that state_dir (discovery starts
 #     at the other end): still the same LIDs.
 #  4. garbage in the state file, fresh ibsim, smd --once: exit 0, ports
-#     Active, guid2lid.corrupt.* holds the garbage.
+#     Active, smd-guid2lid.corrupt.* holds the garbage.
 # shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -32,7 +32,7 @@ lid2=$(port_lid node2 0 1)
 check "LIDs non-zero and distinct ($lid1, $lid2)" \
 	test "${lid1:-0}" -gt 0 -a "${lid2:-0}" -gt 0 -a "$lid1" != "$lid2"
 if is_smd; then
-	check "state file written" test -s "$SM_STATE_DIR/guid2lid"
+	check "state file written" test -s "$SM_STATE_DIR/smd-guid2lid"
 fi
 
 sim_start "$pair"   # stops the running ibsim first
@@ -49,23 +49,23 @@ is "restart (node2): node1 keeps its LID" "$(port_lid node1 0 1)" "$lid1"
 is "restart (node2): node2 keeps its LID" "$(port_lid node2 0 1)" "$lid2"
 
 if is_smd; then
-	garbage="this is not a guid2lid file $$
+	garbage="this is not an smd-guid2lid file $$
 0xzz 7 8 9"
-	printf '%s\n' "$garbage" >"$SM_STATE_DIR/guid2lid"
+	printf '%s\n' "$garbage" >"$SM_STATE_DIR/smd-guid2lid"
 	sim_start "$pair"
 	once_up node1 "corrupt state file"
 	l1=$(port_lid node1 0 1)
 	l2=$(port_lid node2 0 1)
 	check "corrupt state file: LIDs non-zero and distinct ($l1, $l2)" \
 		test "${l1:-0}" -gt 0 -a "${l2:-0}" -gt 0 -a "$l1" != "$l2"
-	corrupt=$(find "$SM_STATE_DIR" -maxdepth 1 -name "guid2lid.corrupt.*" | head -n 1)
-	if check "guid2lid.corrupt.* exists" test -n "$corrupt"; then
+	corrupt=$(find "$SM_STATE_DIR" -maxdepth 1 -name "smd-guid2lid.corrupt.*" | head -n 1)
+	if check "smd-guid2lid.corrupt.* exists" test -n "$corrupt"; then
 		check "$(basename "$corrupt") holds the garbage" \
 			test "$(cat "$corrupt")" = "$garbage"
 	fi
-	check "a new guid2lid is written" test -s "$SM_STATE_DIR/guid2lid"
-	check "the new guid2lid is not the garbage" \
-		test "$(cat "$SM_STATE_DIR/guid2lid" 2>/dev/null)" != "$garbage"
+	check "a new smd-guid2lid is written" test -s "$SM_STATE_DIR/smd-guid2lid"
+	check "the new smd-guid2lid is not the garbage" \
+		test "$(cat "$SM_STATE_DIR/smd-guid2lid" 2>/dev/null)" != "$garbage"
 fi
 
 done_testing

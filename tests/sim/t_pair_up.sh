@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sim.pair_up: smd on node1 (priority 5, from its config) brings up a
 # back-to-back pair: both ports Active, distinct non-zero LIDs, sminfo shows
-# smd as MASTER with priority 5, "subnet up:" logged, guid2lid holds both GUIDs.
+# smd as MASTER with priority 5, "subnet up:" logged, smd-guid2lid holds both GUIDs.
 # shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -58,7 +58,7 @@ must "SM still running" proc_alive "$SM_PID"
 if is_smd; then
 	check "log: entering MASTER" log_has "$SMD_LOG" "entering MASTER"
 	check "log: subnet up" wait_until 5 log_has "$SMD_LOG" "subnet up: [0-9]+ nodes \([0-9]+ switches\), [0-9]+ ports Active in [0-9]+ ms"
-	state=$WORK/state-node1/guid2lid
+	state=$WORK/state-node1/smd-guid2lid
 	# state file lines: "0x<16 hex digits> <lid>"
 	map_has() { grep -Eqi "^0x0*${1#0x} +$2\$" "$state" 2>/dev/null; }
 	check "state file maps node1 GUID to LID $lid1" wait_until 10 map_has "$(printf '%x' "$((g1))")" "$lid1"

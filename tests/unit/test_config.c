@@ -74,6 +74,7 @@ static void assert_cfg_equal(const struct smd_config *c, const struct smd_config
 	if (with_port)
 		assert_string_equal(c->port, d->port);
 	assert_string_equal(c->state_dir, d->state_dir);
+	assert_string_equal(c->import_guid2lid, d->import_guid2lid);
 	assert_int_equal(c->sweep_interval, d->sweep_interval);
 	assert_true(c->sm_key == d->sm_key);
 	assert_int_equal(c->poll_interval_ms, d->poll_interval_ms);
@@ -99,6 +100,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.priority, 0);
 	assert_string_equal(c.port, "");
 	assert_string_equal(c.state_dir, "/var/lib/smd");
+	assert_string_equal(c.import_guid2lid, "/var/cache/opensm/guid2lid");
 	assert_int_equal(c.sweep_interval, 10);
 	assert_true(c.sm_key == 0x1);
 	assert_int_equal(c.poll_interval_ms, 300);
@@ -394,8 +396,9 @@ static void test_example_conf(void **state)
  * match cfg_defaults() (port has no default value, only examples). */
 static void test_example_conf_uncommented(void **state)
 {
-	static const char *keys[] = { "priority", "port", "state_dir", "sweep_interval",
-		"sm_key", "poll_interval", "poll_retries", "master_timeout", "port_watch", "preempt", "control_socket", "window",
+	static const char *keys[] = { "priority", "port", "state_dir", "import_guid2lid", "sweep_interval",
+		"sm_key", "poll_interval", "poll_retries", "master_timeout", "port_watch", "preempt",
+		"control_socket", "window",
 		"timeout", "retries", "engine", "mtu", "rate", "level" };
 	struct smd_config c, d;
 	char *text = read_all(SMD_EXAMPLE_CONF);
@@ -441,6 +444,22 @@ static void test_routing_keys(void **state)
 		     "2: key 'roots': 'mlx5_0:1' is not a 0x switch GUID");
 	expect_error("[routing]\nroots = 0x0\n",
 		     "2: key 'roots': '0x0' is not a 0x switch GUID");
+}
+
+/* OpenSM's LID map: a path to import, or none. */
+static void test_import_guid2lid(void **state)
+{
+	struct smd_config c;
+	(void)state;
+
+	cfg_defaults(&c);
+	expect_ok("[sm]\nimport_guid2lid = /srv/opensm cache/guid2lid\n", &c);
+	assert_string_equal(c.import_guid2lid, "/srv/opensm cache/guid2lid");
+	expect_ok("[sm]\nimport_guid2lid = none\n", &c);
+	assert_string_equal(c.import_guid2lid, "");
+	expect_error("[sm]\n\nimport_guid2lid = guid2lid\n",
+		     "3: key 'import_guid2lid': 'guid2lid' is neither none nor an absolute path");
+	expect_error("[sm]\nimport_guid2lid =\n", "2: key 'import_guid2lid': empty value");
 }
 
 static void test_parse_port(void **state)
@@ -524,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_example_conf_uncommented),
 #endif
 		cmocka_unit_test(test_routing_keys),
+		cmocka_unit_test(test_import_guid2lid),
 		cmocka_unit_test(test_parse_port),
 		cmocka_unit_test(test_parse_port_bad),
 	};

@@ -1,4 +1,5 @@
-/* Unit tests for lib/lidmap.c: the map itself and the guid2lid state file. */
+/* Unit tests for lib/lidmap.c: the map itself, its state file, the migration
+ * of an older smd's guid2lid and the import of OpenSM's. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,8 +109,10 @@ static void rm_rf(const char *dir)
 	rmdir(dir);
 }
 
-/* Run load() with stderr captured into a malloc'd string. */
-static int load_capturing(struct lidmap *m, const char *dir, char **log)
+/* Run fn (lidmap_load or lidmap_import) with stderr captured into a
+ * malloc'd string. */
+static int call_capturing(int (*fn)(struct lidmap *, const char *), struct lidmap *m,
+			  const char *arg, char **log)
 {
 	char logpath[] = "/tmp/test_lidmap_log.XXXXXX";
 	int fd = mkstemp(logpath);
@@ -122,7 +125,7 @@ static int load_capturing(struct lidmap *m, const char *dir, char **log)
 	saved = dup(STDERR_FILENO);
 	assert_true(saved >= 0);
 	assert_true(dup2(fd, STDERR_FILENO) >= 0);
-	rc = lidmap_load(m, dir);
+	rc = fn(m, arg);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -130,6 +133,28 @@ static int load_capturing(struct lidmap *m, const char *dir, char **log)
 	*log = read_file(logpath, &len);
 	unlink(logpath);
 	return rc;
+}
+
+static int load_capturing(struct lidmap *m, const char *dir, char **log)
+{
+	return call_capturing(lidmap_load, m, dir, log);
+}
+
+static void assert_log_has(const char *log, const char *want)
+{
+	if (!strstr(log, want))
+		fail_msg("log lacks \"%s\":\n%s", want, log);
+}
+
+/* The file at path still holds exactly text. */
+static void assert_file_is(const char *path, const char *text)
+{
+	size_t len;
+	char *got = read_file(path, &len);
+
+	assert_int_equal(len, strlen(text));
+	assert_memory_equal(got, text, len);
+	free(got);
 }
 
 /* ---- in-memory map ---- */
@@ -362,7 +387,7 @@ static void test_round_trip(void **state)
 {
 	(void)state;
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	struct lidmap *m2 = lidmap_new();
 	struct stat st;
@@ -407,7 +432,7 @@ static void test_load_replaces_and_comments(void **state)
 {
 	(void)state;
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	const char *txt =
 		"# smd guid2lid v1\n"
 		"\n"
@@ -438,7 +463,7 @@ static void test_save_only_when_dirty(void **state)
 {
 	(void)state;
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	struct stat st1, st2;
 
@@ -490,7 +515,7 @@ static void test_no_temp_left(void **state)
 		assert_int_equal(lidmap_save(m), 0);
 	}
 	assert_int_equal(list_dir(dir, names, 8), 1);
-	assert_string_equal(names[0], "guid2lid");
+	assert_string_equal(names[0], LIDMAP_FILE);
 	lidmap_free(m);
 	rm_rf(dir);
 	free(dir);
@@ -501,7 +526,7 @@ static void test_save_creates_dirs(void **state)
 	(void)state;
 	char *dir = mktmpdir();
 	char *sub = join(dir, "a/b/c");
-	char *path = join(sub, "guid2lid");
+	char *path = join(sub, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	struct stat st;
 
@@ -571,7 +596,7 @@ static void test_save_write_error(void **state)
 {
 	(void)state;
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	struct rlimit old, small;
 	char names[8][256];
@@ -596,7 +621,7 @@ static void test_save_write_error(void **state)
 	assert_int_equal(rc, -1);
 	assert_true(lidmap_dirty(m));
 	assert_int_equal(list_dir(dir, names, 8), 1);
-	assert_string_equal(names[0], "guid2lid");
+	assert_string_equal(names[0], LIDMAP_FILE);
 	char *after = read_file(path, &len2);
 	assert_int_equal(len1, len2);
 	assert_memory_equal(before, after, len1);
@@ -642,7 +667,7 @@ static const struct corrupt_case corrupt_cases[] = {
 static void check_corrupt(const struct corrupt_case *c, size_t len)
 {
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	char names[8][256];
 	char want_line[64];
@@ -657,7 +682,7 @@ static void check_corrupt(const struct corrupt_case *c, size_t len)
 	assert_false(lidmap_dirty(m));
 
 	/* Logged as FILE:LINE: reason, and where the file went. */
-	snprintf(want_line, sizeof(want_line), "/guid2lid:%u: ", c->line);
+	snprintf(want_line, sizeof(want_line), "/" LIDMAP_FILE ":%u: ", c->line);
 	if (!strstr(log, want_line) || !strstr(log, c->why) || !strstr(log, "set aside as "))
 		fail_msg("case %u/%s: unexpected log: %s", c->line, c->why, log);
 	free(log);
@@ -665,7 +690,7 @@ static void check_corrupt(const struct corrupt_case *c, size_t len)
 	/* Original gone, exactly one set-aside copy with the same bytes. */
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(list_dir(dir, names, 8), 1);
-	assert_memory_equal(names[0], "guid2lid.corrupt.", 17);
+	assert_memory_equal(names[0], LIDMAP_FILE ".corrupt.", strlen(LIDMAP_FILE ".corrupt."));
 	char *aside = join(dir, names[0]);
 	size_t alen;
 	char *got = read_file(aside, &alen);
@@ -707,7 +732,7 @@ static void test_corrupt_twice(void **state)
 {
 	(void)state;
 	char *dir = mktmpdir();
-	char *path = join(dir, "guid2lid");
+	char *path = join(dir, LIDMAP_FILE);
 	struct lidmap *m = lidmap_new();
 	char names[8][256];
 	char *log;
@@ -736,6 +761,300 @@ static void test_corrupt_twice(void **state)
 	free(dir);
 }
 
+/* ---- an older smd's guid2lid, OpenSM's guid2lid ---- */
+
+/* What OpenSM 3.3.23 wrote for tests/sim/fabrics/quad.net. */
+static const char osm_quad[] =
+	"0x0000000000100003 0x0003 0x0003\n\n"
+	"0x0000000000100005 0x0004 0x0004\n\n"
+	"0x0000000000100007 0x0005 0x0005\n\n"
+	"0x0000000000200000 0x0002 0x0002\n\n"
+	"0x0000000000100001 0x0001 0x0001\n\n";
+
+static void assert_quad(const struct lidmap *m)
+{
+	assert_int_equal(lidmap_get(m, 0x100003), 3);
+	assert_int_equal(lidmap_get(m, 0x100005), 4);
+	assert_int_equal(lidmap_get(m, 0x100007), 5);
+	assert_int_equal(lidmap_get(m, 0x200000), 2);
+	assert_int_equal(lidmap_get(m, 0x100001), 1);
+}
+
+/* OpenSM's guid2lid in state_dir: imported, never set aside, never written;
+ * smd's own map goes to its own file next to it. */
+static void test_osm_in_state_dir(void **state)
+{
+	(void)state;
+	char *dir = mktmpdir();
+	char *osm = join(dir, LIDMAP_OLD_FILE);
+	char *own = join(dir, LIDMAP_FILE);
+	struct lidmap *m = lidmap_new();
+	char names[8][256];
+	struct stat st1, st2;
+	char *log;
+
+	write_file(osm, osm_quad, strlen(osm_quad));
+	assert_int_equal(stat(osm, &st1), 0);
+	assert_int_equal(load_capturing(m, dir, &log), 0);
+	assert_int_equal(lidmap_count(m), 5);
+	assert_quad(m);
+	assert_true(lidmap_dirty(m)); /* to be saved under smd's own name */
+	char want[512];
+	snprintf(want, sizeof(want), "imported 5 LIDs from OpenSM's %s\n", osm);
+	assert_log_has(log, want);
+	free(log);
+	assert_int_equal(list_dir(dir, names, 8), 1);
+
+	assert_int_equal(lidmap_save(m), 0);
+	assert_int_equal(list_dir(dir, names, 8), 2);
+	assert_int_equal(access(own, F_OK), 0);
+	assert_file_is(osm, osm_quad);
+	assert_int_equal(stat(osm, &st2), 0);
+	assert_int_equal(st1.st_ino, st2.st_ino);
+
+	/* Next start: smd's map knows them all, nothing new to import. */
+	struct lidmap *m2 = lidmap_new();
+	assert_int_equal(load_capturing(m2, dir, &log), 0);
+	assert_int_equal(lidmap_count(m2), 5);
+	assert_quad(m2);
+	assert_false(lidmap_dirty(m2));
+	assert_log_has(log, "imported 0 LIDs from OpenSM's ");
+	assert_log_has(log, ", 5 known to smd already");
+	free(log);
+	assert_file_is(osm, osm_quad);
+	lidmap_free(m2);
+
+	lidmap_free(m);
+	free(own);
+	free(osm);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* smd's own map wins: a known GUID keeps its LID, a LID smd gave another
+ * port is not imported. */
+static void test_osm_own_map_wins(void **state)
+{
+	(void)state;
+	char *dir = mktmpdir();
+	char *cache = join(dir, "opensm");
+	char *osm = join(cache, "guid2lid");
+	char *state_dir = join(dir, "smd");
+	struct lidmap *m = lidmap_new();
+	char *log;
+
+	assert_int_equal(mkdir(cache, 0755), 0);
+	write_file(osm, osm_quad, strlen(osm_quad));
+	assert_int_equal(lidmap_load(m, state_dir), 0);
+	lidmap_set(m, G(1), 3);       /* OpenSM's LID of 0x100003 */
+	lidmap_set(m, 0x100005, 9);   /* OpenSM says 4 */
+	assert_int_equal(lidmap_save(m), 0);
+
+	assert_int_equal(load_capturing(m, state_dir, &log), 0);
+	free(log);
+	assert_int_equal(call_capturing(lidmap_import, m, osm, &log), 3);
+	assert_int_equal(lidmap_count(m), 5);
+	assert_int_equal(lidmap_get(m, G(1)), 3);
+	assert_int_equal(lidmap_get(m, 0x100003), 0);
+	assert_int_equal(lidmap_get(m, 0x100005), 9);
+	assert_int_equal(lidmap_owner(m, 4), 0);
+	assert_int_equal(lidmap_get(m, 0x100007), 5);
+	assert_int_equal(lidmap_get(m, 0x200000), 2);
+	assert_int_equal(lidmap_get(m, 0x100001), 1);
+	assert_true(lidmap_dirty(m));
+	char want[512];
+	snprintf(want, sizeof(want), "imported 3 LIDs from OpenSM's %s, 1 known to smd already, "
+		 "1 skipped: LID 3 already held by 0x0002c90300000001\n", osm);
+	assert_log_has(log, want);
+	free(log);
+	assert_file_is(osm, osm_quad);
+
+	/* The same file again (here through a symlink) is not imported twice. */
+	char *link = join(dir, "link");
+	assert_int_equal(symlink(osm, link), 0);
+	assert_int_equal(call_capturing(lidmap_import, m, link, &log), 0);
+	assert_string_equal(log, "");
+	free(log);
+	free(link);
+
+	lidmap_free(m);
+	free(state_dir);
+	free(osm);
+	free(cache);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* A bad line costs that line only; the file is left as it is. */
+static void test_osm_bad_lines(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"0x0000000000100003 0x0003 0x0003\n"
+		"0x0000000000100005 4\n"
+		"0x0000000000100007 0x0005 0x0005\n";
+	char *dir = mktmpdir();
+	char *osm = join(dir, LIDMAP_OLD_FILE);
+	struct lidmap *m = lidmap_new();
+	char names[8][256];
+	char *log;
+
+	write_file(osm, text, strlen(text));
+	assert_int_equal(load_capturing(m, dir, &log), 0);
+	assert_int_equal(lidmap_count(m), 2);
+	assert_int_equal(lidmap_get(m, 0x100003), 3);
+	assert_int_equal(lidmap_get(m, 0x100007), 5);
+	char want[512];
+	snprintf(want, sizeof(want), "%s:2: too few fields", osm);
+	assert_log_has(log, want);
+	assert_log_has(log, "imported 2 LIDs from OpenSM's ");
+	assert_log_has(log, ", 1 bad lines not imported");
+	free(log);
+	assert_int_equal(lidmap_save(m), 0);
+	assert_file_is(osm, text);
+	assert_int_equal(list_dir(dir, names, 8), 2); /* no .corrupt copy */
+	lidmap_free(m);
+	free(osm);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* A missing file is nothing; a directory or smd's own map is not imported. */
+static void test_osm_import_odd_paths(void **state)
+{
+	(void)state;
+	char *dir = mktmpdir();
+	char *own = join(dir, LIDMAP_FILE);
+	char *missing = join(dir, "missing");
+	struct lidmap *m = lidmap_new();
+	char *log;
+
+	assert_int_equal(lidmap_load(m, dir), 0);
+	lidmap_set(m, G(1), 1);
+	assert_int_equal(lidmap_save(m), 0);
+	assert_int_equal(lidmap_import(m, missing), 0);
+	assert_int_equal(call_capturing(lidmap_import, m, dir, &log), -1);
+	assert_log_has(log, "cannot read");
+	free(log);
+	assert_int_equal(call_capturing(lidmap_import, m, own, &log), 0);
+	assert_log_has(log, "an smd LID map, not OpenSM's: not imported");
+	free(log);
+	assert_int_equal(lidmap_count(m), 1);
+	assert_false(lidmap_dirty(m));
+	lidmap_free(m);
+	free(missing);
+	free(own);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* An older smd's guid2lid (smd's header) is moved to smd-guid2lid once and
+ * kept as guid2lid.migrated, byte for byte. */
+static void test_migrate_old_smd(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"# smd guid2lid v1\n"
+		"0x0002c90300000001 1\n"
+		"0x0002c90300000002 7\n";
+	char *dir = mktmpdir();
+	char *old = join(dir, LIDMAP_OLD_FILE);
+	char *own = join(dir, LIDMAP_FILE);
+	char *kept = join(dir, LIDMAP_OLD_FILE ".migrated");
+	struct lidmap *m = lidmap_new();
+	char names[8][256];
+	char *log;
+
+	write_file(old, text, strlen(text));
+	assert_int_equal(load_capturing(m, dir, &log), 0);
+	assert_log_has(log, "an older smd's LID map: 2 entries moved to " LIDMAP_FILE);
+	free(log);
+	assert_int_equal(lidmap_count(m), 2);
+	assert_int_equal(lidmap_get(m, G(1)), 1);
+	assert_int_equal(lidmap_get(m, G(2)), 7);
+	assert_false(lidmap_dirty(m)); /* saved already */
+	assert_int_equal(list_dir(dir, names, 8), 2);
+	assert_int_equal(access(old, F_OK), -1);
+	assert_file_is(kept, text);
+	assert_file_is(own, text);
+
+	/* Again: nothing moves. */
+	assert_int_equal(lidmap_load(m, dir), 0);
+	assert_int_equal(lidmap_count(m), 2);
+	assert_int_equal(list_dir(dir, names, 8), 2);
+
+	/* A migration cut short before its rename: smd-guid2lid wins, the old
+	 * file is renamed without replacing the first kept copy. */
+	static const char stale[] = "# smd guid2lid v1\n0x0002c90300000001 9\n";
+	write_file(old, stale, strlen(stale));
+	assert_int_equal(lidmap_load(m, dir), 0);
+	assert_int_equal(lidmap_get(m, G(1)), 1);
+	assert_int_equal(access(old, F_OK), -1);
+	assert_file_is(kept, text);
+	char *kept1 = join(dir, LIDMAP_OLD_FILE ".migrated.1");
+	assert_file_is(kept1, stale);
+	free(kept1);
+
+	/* A corrupt one is still set aside, as it always was. */
+	static const char bad[] = "# smd guid2lid v1\n0x0002c90300000001 0\n";
+	assert_int_equal(unlink(own), 0);
+	write_file(old, bad, strlen(bad));
+	assert_int_equal(load_capturing(m, dir, &log), 1);
+	assert_log_has(log, "/" LIDMAP_OLD_FILE ":2: LID 0 out of range");
+	free(log);
+	assert_int_equal(lidmap_count(m), 0);
+	assert_int_equal(access(old, F_OK), -1);
+	assert_int_equal(access(own, F_OK), -1);
+	assert_int_equal(list_dir(dir, names, 8), 3);
+
+	lidmap_free(m);
+	free(kept);
+	free(own);
+	free(old);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* The new file cannot be written: the old one stays where it is and the map
+ * is used as it is. */
+static void test_migrate_unwritable(void **state)
+{
+	(void)state;
+	char *dir = mktmpdir();
+	char *old = join(dir, LIDMAP_OLD_FILE);
+	struct lidmap *m = lidmap_new();
+	struct rlimit lim, small;
+	char names[8][256];
+	char *text = malloc(5000 * 24 + 32);
+	size_t len = (size_t)sprintf(text, "# smd guid2lid v1\n");
+
+	for (unsigned i = 1; i <= 5000; i++)
+		len += (size_t)sprintf(text + len, "0x%016llx %u\n", (unsigned long long)G(i), i);
+	write_file(old, text, len);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &lim), 0);
+	small = lim;
+	small.rlim_cur = 4096;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	char *log;
+	int rc = load_capturing(m, dir, &log);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(rc, 0);
+	assert_log_has(log, "used as it is until " LIDMAP_FILE " can be written");
+	free(log);
+	assert_int_equal(lidmap_count(m), 5000);
+	assert_true(lidmap_dirty(m));
+	assert_int_equal(list_dir(dir, names, 8), 1);
+	assert_string_equal(names[0], LIDMAP_OLD_FILE);
+	assert_file_is(old, text);
+	free(text);
+	lidmap_free(m);
+	free(old);
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -755,6 +1074,12 @@ int main(void)
 		cmocka_unit_test(test_save_write_error),
 		cmocka_unit_test(test_corrupt_files),
 		cmocka_unit_test(test_corrupt_twice),
+		cmocka_unit_test(test_osm_in_state_dir),
+		cmocka_unit_test(test_osm_own_map_wins),
+		cmocka_unit_test(test_osm_bad_lines),
+		cmocka_unit_test(test_osm_import_odd_paths),
+		cmocka_unit_test(test_migrate_old_smd),
+		cmocka_unit_test(test_migrate_unwritable),
 	};
 
 	log_init("test_lidmap", 1, LOG_LVL_INFO);
