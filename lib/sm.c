@@ -1288,8 +1288,9 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 {
 	if (sm->closing)  /* a SIGHUP while the port drains at exit */
 		return;
-	if (strcmp(cfg->port, sm->cfg.port) || strcmp(cfg->state_dir, sm->cfg.state_dir))
-		log_warnx("reload: port and state_dir changes take effect at restart");
+	if (strcmp(cfg->port, sm->cfg.port) || strcmp(cfg->state_dir, sm->cfg.state_dir) ||
+	    strcmp(cfg->import_guid2lid, sm->cfg.import_guid2lid))
+		log_warnx("reload: port, state_dir and import_guid2lid changes take effect at restart");
 	char port[sizeof(sm->cfg.port)], dir[sizeof(sm->cfg.state_dir)];
 	memcpy(port, sm->cfg.port, sizeof(port));
 	memcpy(dir, sm->cfg.state_dir, sizeof(dir));
