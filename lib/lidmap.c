@@ -191,17 +191,6 @@ static char *lidmap_path(const char *dir, const char *name)
 	return p;
 }
 
-static int lidmap_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse "0x<1..16 hex> <decimal>" with optional surrounding blanks.
  * Returns 0, or -1 with a reason in why. Ranges are checked by the caller. */
 static int lidmap_parse_line(const char *s, uint64_t *guid, unsigned long *lid,
@@ -217,12 +206,12 @@ static int lidmap_parse_line(const char *s, uint64_t *guid, unsigned long *lid,
 		snprintf(why, whylen, "expected \"0x<guid> <lid>\"");
 		return -1;
 	}
-	for (s += 2; lidmap_hexval((unsigned char)*s) >= 0; s++, nd++) {
+	for (s += 2; hexdigit_val((unsigned char)*s) >= 0; s++, nd++) {
 		if (nd == 16) {
 			snprintf(why, whylen, "GUID longer than 16 hex digits");
 			return -1;
 		}
-		g = (g << 4) | (uint64_t)lidmap_hexval((unsigned char)*s);
+		g = (g << 4) | (uint64_t)hexdigit_val((unsigned char)*s);
 	}
 	if (nd == 0 || (*s != ' ' && *s != '\t')) {
 		snprintf(why, whylen, "bad GUID, expected \"0x<guid> <lid>\"");

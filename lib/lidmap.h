@@ -16,6 +16,18 @@
 
 struct lidmap;
 
+/* The value of one hex digit, -1 when c is none (both LID map formats). */
+static inline int hexdigit_val(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 struct lidmap *lidmap_new(void);
 void lidmap_free(struct lidmap *m);
 

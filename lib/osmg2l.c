@@ -16,17 +16,6 @@
  * that is not a guid2lid. */
 #define OSMG2L_MAX_ENTRIES (4 * (LID_UCAST_MAX + 1))
 
-static int osmg2l_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "0x" + 1..16 hex digits, non-zero. */
 static int osmg2l_guid(const char *t, size_t len, uint64_t *out)
 {
@@ -35,7 +24,7 @@ static int osmg2l_guid(const char *t, size_t len, uint64_t *out)
 	if (len < 3 || len > 18 || t[0] != '0' || (t[1] != 'x' && t[1] != 'X'))
 		return -1;
 	for (size_t i = 2; i < len; i++) {
-		int v = osmg2l_hexval((unsigned char)t[i]);
+		int v = hexdigit_val((unsigned char)t[i]);
 		if (v < 0)
 			return -1;
 		g = (g << 4) | (uint64_t)v;
@@ -66,7 +55,7 @@ static int osmg2l_lid(const char *t, size_t len, unsigned long *out, char *why, 
 		return -1;
 	}
 	for (; i < len; i++) {
-		int d = hex ? osmg2l_hexval((unsigned char)t[i]) :
+		int d = hex ? hexdigit_val((unsigned char)t[i]) :
 			(t[i] >= '0' && t[i] <= '9' ? t[i] - '0' : -1);
 		if (d < 0) {
 			snprintf(why, whylen, "'%.*s' is not a LID", (int)(len > 20 ? 20 : len), t);
