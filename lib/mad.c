@@ -27,6 +27,7 @@
 #define REC_WATCH MAD_H_COUNT  /* rx_rec.handle of a watch reading for the loop */
 #define QP1_QKEY 0x80010000u
 #define MAD_CLOSE_DRAIN_MS 1000 /* closing: wait this long at most for replies */
+#define MAD_HDR_SIZE 24         /* the common MAD header */
 #define MAD_BIG_TRIES 4        /* ENOSPC: re-reads with the length the kernel asks for */
 
 /* Agents registered per handle, by class. */
@@ -199,7 +200,7 @@ static uint32_t mad_watch_key(struct rx_rec *rec)
  * reading, MAD_WAKE_TID the answer to mad_wake_rx()'s MAD. */
 static uint32_t mad_rx_tid(struct rx_rec *rec)
 {
-	return rec->len >= 24 ? (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) : 0;
+	return rec->len >= MAD_HDR_SIZE ? (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) : 0;
 }
 
 static long long mono_ms(void)
@@ -466,7 +467,7 @@ static void mad_malformed(struct mad_engine *e, unsigned kind, const char *what)
 	}
 }
 
-static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int ustatus)
+static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int len, int ustatus)
 {
 	uint32_t tid = (uint32_t)mad_hdr_tid(mad);
 	struct mad_req *r = e->slot[tid & (MAD_SLOTS - 1)];
@@ -477,13 +478,16 @@ static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int ustatus)
 	}
 	if (ustatus) {
 		/* Our request came back. The kernel returns a send it timed out
-		 * with ETIMEDOUT (110) once the send's timeout has passed;
-		 * ibsim returns one it cannot deliver with the same 110 at
-		 * once. The time since the send tells them apart. (A report for
-		 * an earlier attempt never gets here: its TID is stale.) */
+		 * as the MAD header alone with ETIMEDOUT (110), once the send's
+		 * timeout has passed; ibsim returns the whole request it cannot
+		 * deliver with the same 110, at once. Length and time since the
+		 * send tell them apart. (A report for an earlier attempt never
+		 * gets here: its TID is stale.) */
 		long long waited_us = mono_us() - e->slot_sent_us[r->slot];
-		if (ustatus == ETIMEDOUT && waited_us + 1000 >= (long long)r->timeout_ms * 1000) {
-			e->kernel_times = 1;
+		int hdr_only = len <= MAD_HDR_SIZE;
+		if (ustatus == ETIMEDOUT &&
+		    (hdr_only || waited_us + 1000 >= (long long)r->timeout_ms * 1000)) {
+			e->kernel_times |= hdr_only;
 			mad_fail(r, MAD_ETIMEDOUT, 0);
 		} else {
 			mad_fail(r, MAD_EUMAD, ustatus);
@@ -518,7 +522,7 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 			log_warnx("receiving MADs failed: %s", strerror(-rec->len));
 		return;
 	}
-	if (rec->len < 24 || mad_get_field(mad, 0, IB_MAD_BASEVER_F) != 1) {
+	if (rec->len < MAD_HDR_SIZE || mad_get_field(mad, 0, IB_MAD_BASEVER_F) != 1) {
 		mad_malformed(e, 0, "short or bad base version");
 		return;
 	}
@@ -532,7 +536,7 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 	if (ustatus || mad_hdr_is_response(mad)) {
 		/* Our own request or response returned with a umad status is
 		 * a failed send, never a new request. */
-		mad_got_reply(e, mad, ustatus);
+		mad_got_reply(e, mad, rec->len, ustatus);
 		return;
 	}
 	struct mad_from from = { .handle = rec->handle };
