@@ -111,6 +111,7 @@ struct mad_engine {
 				       * sends out, our timer is only a backstop */
 	atomic_int gone;              /* the device went away (EIO, ENODEV) */
 	int gone_logged;
+	int reg_err, reg_class;       /* why and for which class umad_register failed */
 	unsigned outstanding;
 	uint32_t seq;
 	unsigned next_slot;
@@ -636,15 +637,15 @@ static int mad_register(struct mad_engine *e, enum mad_handle h)
 					       mad_classes[a].version, is_sa ? 1 : 0, mask);
 		if (e->agent[h][a] < 0) {
 			/* libibumad returns -EPERM; errno has the kernel's reason */
-			log_warnx("cannot register management class 0x%02x: %s (does another "
-				  "program hold an agent for it?)", mad_classes[a].mclass,
-				  strerror(errno));
+			e->reg_err = errno;
+			e->reg_class = mad_classes[a].mclass;
 			return -1;
 		}
 	}
 	return 0;
 }
 
+/* 0, -1 (logged), or -2 when another SM holds it (logged). */
 static int mad_open_issm(struct mad_engine *e, const char *ca, int port)
 {
 	if (ca != e->ca)
@@ -659,10 +660,11 @@ static int mad_open_issm(struct mad_engine *e, const char *ca, int port)
 	/* Without O_NONBLOCK the kernel waits until the holder lets go. */
 	e->issm_fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (e->issm_fd < 0) {
-		if (errno == EBUSY || errno == EAGAIN)
+		if (errno == EBUSY || errno == EAGAIN) {
 			log_err("another SM holds port %s:%d (%s is busy)", ca, port, path);
-		else
-			log_warn("%s", path);
+			return -2;
+		}
+		log_warn("%s", path);
 		return -1;
 	}
 	return 0;
@@ -710,19 +712,23 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 	} else {
 		e->fd[MAD_H_GSI] = e->fd[MAD_H_SMI];
 	}
-	/* issm first: it is exclusive, so a second SM on this port learns
-	 * that here, before the kernel refuses it the agents the first one
-	 * holds (same class and method). */
+	/* Agents before issm: once issm is open, ibsim sends this port's
+	 * unsolicited MADs here, and libumad2sim crashes on a class not yet
+	 * registered. The kernel refuses an agent (EINVAL) whose class and
+	 * method another one holds: most likely another SM's, and issm, which
+	 * is exclusive, then says so. */
+	int split = e->fd[MAD_H_GSI] != e->fd[MAD_H_SMI];
+	if (mad_register(e, MAD_H_SMI) < 0 || (split && mad_register(e, MAD_H_GSI) < 0)) {
+		if (mad_open_issm(e, spec->ca, spec->port) != -2)
+			log_warnx("cannot register management class 0x%02x on %s:%d: %s (does "
+				  "another program hold an agent for it?)", e->reg_class, spec->ca,
+				  spec->port, strerror(e->reg_err));
+		goto fail;
+	}
+	if (!split)
+		memcpy(e->agent[MAD_H_GSI], e->agent[MAD_H_SMI], sizeof(e->agent[0]));
 	if (mad_open_issm(e, spec->ca, spec->port) < 0)
 		goto fail;
-	if (mad_register(e, MAD_H_SMI) < 0)
-		goto fail;
-	if (e->fd[MAD_H_GSI] != e->fd[MAD_H_SMI]) {
-		if (mad_register(e, MAD_H_GSI) < 0)
-			goto fail;
-	} else {
-		memcpy(e->agent[MAD_H_GSI], e->agent[MAD_H_SMI], sizeof(e->agent[0]));
-	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		log_warn("pipe");
 		goto fail;

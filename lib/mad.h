@@ -3,9 +3,11 @@
  * A receive thread per umad descriptor blocks in umad_recv() and passes each
  * MAD through a pipe to the libevent loop (libumad2sim's fake descriptors
  * cannot be watched by epoll; a real umad fd works the same way). The loop
- * matches replies to requests by TID, owns every timeout and retry, keeps a
- * window of outstanding requests, and hands unsolicited MADs (SMInfo from
- * other SMs, traps, SA requests) to one handler.
+ * matches replies to requests by TID, owns every retry, keeps a window of
+ * outstanding requests, and hands unsolicited MADs (SMInfo from other SMs,
+ * traps, SA requests) to one handler. Each attempt has one timeout: the
+ * kernel's (it returns the send with ETIMEDOUT), or ours where nothing
+ * reports one (libumad2sim).
  *
  * Two handles from the start: SMPs go through MAD_H_SMI, GMPs (SA) through
  * MAD_H_GSI; on ordinary HCAs both are the same descriptor.
@@ -66,9 +68,10 @@ struct mad_opts {
 
 struct mad_engine;
 
-/* Open the port(s), open issm (exclusive: the port then advertises IsSM;
- * "another SM holds port" when it is taken), register every class that can
- * arrive, start the receive thread(s) with every signal blocked. NULL on
+/* Open the port(s), register every class that can arrive, open issm
+ * (exclusive: the port then advertises IsSM; "another SM holds port" when
+ * it is taken, also when the agents were refused because that SM holds
+ * them), start the receive thread(s) with every signal blocked. NULL on
  * error (logged). */
 struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec *spec,
 			    const struct mad_opts *opts, mad_unsol_fn unsol, void *unsol_arg);
