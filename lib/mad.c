@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@
 #define REC_WATCH MAD_H_COUNT  /* rx_rec.handle of a watch reading for the loop */
 #define QP1_QKEY 0x80010000u
 #define MAD_CLOSE_DRAIN_MS 1000 /* closing: wait this long at most for replies */
+#define MAD_HDR_SIZE 24         /* the common MAD header */
+#define MAD_BIG_TRIES 4        /* ENOSPC: re-reads with the length the kernel asks for */
 
 /* Agents registered per handle, by class. */
 enum { AG_SMI, AG_SMI_DR, AG_SA, AG_COUNT };
@@ -59,7 +62,8 @@ struct mad_req {
 /* A received MAD as the receive thread hands it to the loop. */
 struct rx_rec {
 	int handle;
-	int len;                      /* MAD bytes, or negative errno */
+	int len;                      /* MAD bytes, or negative errno: -EMSGSIZE = a MAD
+				       * larger than one was read and dropped */
 	uint8_t umad[];               /* struct ib_user_mad + MAD_SIZE */
 };
 
@@ -75,6 +79,13 @@ struct mad_rx {
 struct mad_stats {
 	uint64_t sent, resent, timeouts, send_errors, malformed, stray;
 };
+
+static long long mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 struct mad_engine {
 	struct event_base *base;
@@ -95,6 +106,12 @@ struct mad_engine {
 	struct mad_opts opts;
 	struct mad_req *slot[MAD_SLOTS];
 	struct event *slot_timer[MAD_SLOTS];
+	long long slot_sent_us[MAD_SLOTS]; /* when the slot's current attempt went out */
+	int kernel_times;             /* the kernel has reported a send timeout: it times
+				       * sends out, our timer is only a backstop */
+	atomic_int gone;              /* the device went away (EIO, ENODEV) */
+	int gone_logged;
+	int reg_err, reg_class;       /* why and for which class umad_register failed */
 	unsigned outstanding;
 	uint32_t seq;
 	unsigned next_slot;
@@ -115,14 +132,35 @@ static void mad_attempt(struct mad_req *r);
 
 /* ---- receive thread ---------------------------------------------------- */
 
+/* ENOSPC: the kernel keeps a MAD larger than our buffer (an RMPP transfer)
+ * at the head of the queue and says how long it is. Read it with a buffer
+ * that size so that it leaves the queue (else nothing behind it is ever
+ * read), and drop it: smd serves no multi-MAD request. -EMSGSIZE when it
+ * is gone, else umad_recv()'s error. */
+static int mad_rx_big(struct mad_rx *rx, int len)
+{
+	int rc = -ENOSPC;
+
+	for (int i = 0; i < MAD_BIG_TRIES && rc == -ENOSPC && len > 0; i++) {
+		void *big = malloc(umad_size() + (size_t)len);
+		if (!big)
+			return -ENOMEM;
+		rc = umad_recv(rx->fd, big, &len, 0);
+		free(big);
+	}
+	return rc >= 0 ? -EMSGSIZE : rc;
+}
+
 /* Receive into rec; 1 = a record to pass on, 0 = nothing (timeout). */
 static int mad_rx_one(struct mad_rx *rx, struct rx_rec *rec, int timeout_ms)
 {
 	int len = MAD_SIZE;
 	int rc = umad_recv(rx->fd, rec->umad, &len, timeout_ms);
 
-	if (rc == -ETIMEDOUT || rc == -EAGAIN || rc == -EINTR || rc == -ENOSPC)
-		return 0;  /* ENOSPC: larger than one MAD (RMPP), not ours to read */
+	if (rc == -ENOSPC)
+		rc = mad_rx_big(rx, len);
+	if (rc == -ETIMEDOUT || rc == -EAGAIN || rc == -EINTR)
+		return 0;
 	rec->len = rc < 0 ? rc : len;
 	rec->handle = rx->handle;
 	return 1;
@@ -163,14 +201,19 @@ static uint32_t mad_watch_key(struct rx_rec *rec)
  * reading, MAD_WAKE_TID the answer to mad_wake_rx()'s MAD. */
 static uint32_t mad_rx_tid(struct rx_rec *rec)
 {
-	return rec->len >= 24 ? (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) : 0;
+	return rec->len >= MAD_HDR_SIZE ? (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) : 0;
 }
 
 static long long mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return mono_us() / 1000;
+}
+
+/* The device is gone for good (firmware reset, devlink reload, PCIe
+ * recovery): every later call fails the same way. */
+static int umad_dead(int err)
+{
+	return err == EIO || err == ENODEV;
 }
 
 static void *mad_rx_main(void *p)
@@ -215,7 +258,7 @@ static void *mad_rx_main(void *p)
 			struct rx_rec *got = (struct rx_rec *)(buf + n * e->rec_size);
 			if (!mad_rx_one(rx, got, n ? 0 : timeout))
 				break;
-			failed = got->len < 0;
+			failed = got->len < 0 && got->len != -EMSGSIZE;
 			uint32_t tid = failed ? 0 : mad_rx_tid(got);
 			woke |= tid == MAD_WAKE_TID;
 			if (tid == MAD_WATCH_TID) {
@@ -242,6 +285,11 @@ static void *mad_rx_main(void *p)
 		} while (w < 0 && errno == EINTR);
 		if (w < 0)
 			atomic_fetch_add(&e->rx_dropped, (unsigned)n);
+		struct rx_rec *last = (struct rx_rec *)(buf + (n - 1) * e->rec_size);
+		if (failed && umad_dead(-last->len)) {
+			atomic_store(&e->gone, 1);  /* the loop ends the daemon */
+			break;
+		}
 		if (failed)
 			usleep(100000);  /* a failing descriptor must not spin */
 	}
@@ -268,7 +316,7 @@ static void mad_fail(struct mad_req *r, enum mad_err err, int ustatus)
 	struct mad_reply rep = { .err = err, .umad_status = ustatus };
 
 	/* Closing, a late answer to a fresh attempt could outlive the port. */
-	if (r->retries_left && !r->e->closing) {
+	if (r->retries_left && !r->e->closing && !atomic_load(&r->e->gone)) {
 		r->retries_left--;
 		r->e->st.resent++;
 		mad_attempt(r);
@@ -279,12 +327,32 @@ static void mad_fail(struct mad_req *r, enum mad_err err, int ustatus)
 	mad_finish(r, &rep);
 }
 
+/* Once per device loss: the loop ends and main() exits non-zero, so that
+ * the service manager restarts smd on the device that comes back. */
+static void mad_device_gone(struct mad_engine *e, int err)
+{
+	atomic_store(&e->gone, 1);  /* nothing more is sent */
+	if (e->gone_logged)
+		return;
+	e->gone_logged = 1;
+	log_err("umad device gone (%s): exiting so the service manager restarts smd",
+		err == ENODEV ? "ENODEV" : "EIO");
+	event_base_loopbreak(e->base);
+}
+
 static void mad_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct mad_req **slotp = arg;  /* &e->slot[i]: its request timed out */
 	(void)fd; (void)what;
-	if (*slotp)
-		mad_fail(*slotp, MAD_ETIMEDOUT, 0);
+	if (!*slotp)
+		return;
+	if ((*slotp)->method == IB_MAD_METHOD_TRAP) {
+		/* Sent: a Trap expects no answer we could count on (mlx5
+		 * swallows TrapRepress before any agent sees it). */
+		mad_finish(*slotp, &(struct mad_reply){ .err = MAD_OK });
+		return;
+	}
+	mad_fail(*slotp, MAD_ETIMEDOUT, 0);
 }
 
 /* Send the current attempt under a fresh TID, so that a late answer to an
@@ -309,16 +377,25 @@ static void mad_attempt(struct mad_req *r)
 		smp_init_lid(mad, r->method, r->attr, r->mod, r->tid, r->has_data ? r->data : NULL);
 	umad_set_addr(umad, r->dr ? 0xffff : r->dlid, 0, 0, 0);
 	/* The kernel only routes a reply to a send it still tracks, so give it
-	 * our timeout too; our own timer covers libumad2sim, which ignores it. */
+	 * our timeout; it returns the send with status ETIMEDOUT when that
+	 * passes. A Trap goes without one: nothing waits for its TrapRepress. */
+	int trap = r->method == IB_MAD_METHOD_TRAP;
+	e->slot_sent_us[r->slot] = mono_us();
 	if (umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][r->dr ? AG_SMI_DR : AG_SMI],
-		      umad, MAD_SIZE, (int)r->timeout_ms, 0) < 0) {
+		      umad, MAD_SIZE, trap ? 0 : (int)r->timeout_ms, 0) < 0) {
+		int err = errno;
 		e->st.send_errors++;  /* the timer below retries it */
-		log_debug("umad_send failed (TID 0x%x); will retry", r->tid);
+		log_debug("umad_send failed (TID 0x%x): %s; will retry", r->tid, strerror(err));
+		if (umad_dead(err))
+			mad_device_gone(e, err);
 	} else {
 		e->st.sent++;
 	}
-	/* 5 ms after the kernel's own timeout, so its report usually wins. */
-	unsigned ms = r->timeout_ms + 5;
+	/* One timer per attempt. Until the kernel has shown that it times
+	 * sends out (libumad2sim never does), ours is the timeout, 5 ms after
+	 * the kernel's so that its report wins; after that ours is only a
+	 * backstop in case a report is lost. A Trap ends at once. */
+	unsigned ms = trap ? 0 : r->timeout_ms + (e->kernel_times ? r->timeout_ms + 100 : 5);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(e->slot_timer[r->slot], &tv);
@@ -346,7 +423,7 @@ int mad_smp(struct mad_engine *e, const struct smp_req *q, mad_done_fn cb, void 
 {
 	struct mad_req *r;
 
-	if (e->closing)
+	if (e->closing || atomic_load(&e->gone))
 		return -1;
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -391,7 +468,7 @@ static void mad_malformed(struct mad_engine *e, unsigned kind, const char *what)
 	}
 }
 
-static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int ustatus)
+static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int len, int ustatus)
 {
 	uint32_t tid = (uint32_t)mad_hdr_tid(mad);
 	struct mad_req *r = e->slot[tid & (MAD_SLOTS - 1)];
@@ -401,8 +478,21 @@ static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int ustatus)
 		return;
 	}
 	if (ustatus) {
-		/* Our request came back undelivered (ibsim 110, kernel timeout). */
-		mad_fail(r, MAD_EUMAD, ustatus);
+		/* Our request came back. The kernel returns a send it timed out
+		 * as the MAD header alone with ETIMEDOUT (110), once the send's
+		 * timeout has passed; ibsim returns the whole request it cannot
+		 * deliver with the same 110, at once. Length and time since the
+		 * send tell them apart. (A report for an earlier attempt never
+		 * gets here: its TID is stale.) */
+		long long waited_us = mono_us() - e->slot_sent_us[r->slot];
+		int hdr_only = len <= MAD_HDR_SIZE;
+		if (ustatus == ETIMEDOUT &&
+		    (hdr_only || waited_us + 1000 >= (long long)r->timeout_ms * 1000)) {
+			e->kernel_times |= hdr_only;
+			mad_fail(r, MAD_ETIMEDOUT, 0);
+		} else {
+			mad_fail(r, MAD_EUMAD, ustatus);
+		}
 		return;
 	}
 	if (mad_hdr_attr(mad) != r->attr) {
@@ -422,11 +512,18 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 	uint8_t *mad = umad_get_mad(rec->umad);
 	int ustatus = umad_status(rec->umad);
 
-	if (rec->len < 0) {
-		log_warnx("receiving MADs failed: %s", strerror(-rec->len));
+	if (rec->len == -EMSGSIZE) {
+		mad_malformed(e, 2, "larger than one MAD (smd serves no RMPP request)");
 		return;
 	}
-	if (rec->len < 24 || mad_get_field(mad, 0, IB_MAD_BASEVER_F) != 1) {
+	if (rec->len < 0) {
+		if (umad_dead(-rec->len))
+			mad_device_gone(e, -rec->len);
+		else
+			log_warnx("receiving MADs failed: %s", strerror(-rec->len));
+		return;
+	}
+	if (rec->len < MAD_HDR_SIZE || mad_get_field(mad, 0, IB_MAD_BASEVER_F) != 1) {
 		mad_malformed(e, 0, "short or bad base version");
 		return;
 	}
@@ -435,12 +532,12 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 			e->watch_cb(e->watch_arg, smp_data(mad));
 		return;
 	}
-	if (ustatus || mad_hdr_is_response(mad) ||
-	    mad_hdr_method(mad) == IB_MAD_METHOD_TRAP_REPRESS) {
+	if (mad_hdr_method(mad) == IB_MAD_METHOD_TRAP_REPRESS)
+		return;  /* answers a Trap we sent and no longer wait for */
+	if (ustatus || mad_hdr_is_response(mad)) {
 		/* Our own request or response returned with a umad status is
-		 * a failed send, never a new request. A TrapRepress answers
-		 * a trap we sent. */
-		mad_got_reply(e, mad, ustatus);
+		 * a failed send, never a new request. */
+		mad_got_reply(e, mad, rec->len, ustatus);
 		return;
 	}
 	struct mad_from from = { .handle = rec->handle };
@@ -501,9 +598,15 @@ int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, cons
 		umad_get_mad_addr(umad)->qkey = htobe32(QP1_QKEY);
 	memcpy(umad_get_mad(umad), mad, len);
 	int rc = umad_send(e->fd[h], e->agent[h][ag], umad, (int)len, 0, 0);
+	int err = errno;
 	if (umad != (void *)buf)
 		free(umad);
 	if (rc < 0) {
+		if (umad_dead(err)) {
+			mad_device_gone(e, err);
+			return -1;
+		}
+		errno = err;
 		log_warn("sending a response (class 0x%02x attr 0x%04x)", mclass, mad_hdr_attr(mad));
 		return -1;
 	}
@@ -533,13 +636,16 @@ static int mad_register(struct mad_engine *e, enum mad_handle h)
 		e->agent[h][a] = umad_register(e->fd[h], mad_classes[a].mclass,
 					       mad_classes[a].version, is_sa ? 1 : 0, mask);
 		if (e->agent[h][a] < 0) {
-			log_warnx("cannot register management class 0x%02x", mad_classes[a].mclass);
+			/* libibumad returns -EPERM; errno has the kernel's reason */
+			e->reg_err = errno;
+			e->reg_class = mad_classes[a].mclass;
 			return -1;
 		}
 	}
 	return 0;
 }
 
+/* 0, -1 (logged), or -2 when another SM holds it (logged). */
 static int mad_open_issm(struct mad_engine *e, const char *ca, int port)
 {
 	if (ca != e->ca)
@@ -554,10 +660,11 @@ static int mad_open_issm(struct mad_engine *e, const char *ca, int port)
 	/* Without O_NONBLOCK the kernel waits until the holder lets go. */
 	e->issm_fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (e->issm_fd < 0) {
-		if (errno == EBUSY || errno == EAGAIN)
-			log_warnx("%s: busy: another subnet manager runs on %s:%d", path, ca, port);
-		else
-			log_warn("%s", path);
+		if (errno == EBUSY || errno == EAGAIN) {
+			log_err("another SM holds port %s:%d (%s is busy)", ca, port, path);
+			return -2;
+		}
+		log_warn("%s", path);
 		return -1;
 	}
 	return 0;
@@ -605,14 +712,21 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 	} else {
 		e->fd[MAD_H_GSI] = e->fd[MAD_H_SMI];
 	}
-	if (mad_register(e, MAD_H_SMI) < 0)
+	/* Agents before issm: once issm is open, ibsim sends this port's
+	 * unsolicited MADs here, and libumad2sim crashes on a class not yet
+	 * registered. The kernel refuses an agent (EINVAL) whose class and
+	 * method another one holds: most likely another SM's, and issm, which
+	 * is exclusive, then says so. */
+	int split = e->fd[MAD_H_GSI] != e->fd[MAD_H_SMI];
+	if (mad_register(e, MAD_H_SMI) < 0 || (split && mad_register(e, MAD_H_GSI) < 0)) {
+		if (mad_open_issm(e, spec->ca, spec->port) != -2)
+			log_warnx("cannot register management class 0x%02x on %s:%d: %s (does "
+				  "another program hold an agent for it?)", e->reg_class, spec->ca,
+				  spec->port, strerror(e->reg_err));
 		goto fail;
-	if (e->fd[MAD_H_GSI] != e->fd[MAD_H_SMI]) {
-		if (mad_register(e, MAD_H_GSI) < 0)
-			goto fail;
-	} else {
-		memcpy(e->agent[MAD_H_GSI], e->agent[MAD_H_SMI], sizeof(e->agent[0]));
 	}
+	if (!split)
+		memcpy(e->agent[MAD_H_GSI], e->agent[MAD_H_SMI], sizeof(e->agent[0]));
 	if (mad_open_issm(e, spec->ca, spec->port) < 0)
 		goto fail;
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -628,20 +742,36 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 	e->pipe_ev = event_new(base, e->pipe_rd, EV_READ | EV_PERSIST, mad_pipe_cb, e);
 	if (!e->pipe_ev || event_add(e->pipe_ev, NULL) < 0)
 		goto fail;
+	/* Signals belong to the loop: one delivered to a receive thread would
+	 * end its poll() with EINTR, which libibumad reports as EIO (the device
+	 * is gone). The threads start with every signal blocked. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int started = 0;
 	for (int h = 0; h < MAD_H_COUNT; h++) {
 		if (h == MAD_H_GSI && e->fd[h] == e->fd[MAD_H_SMI])
 			break;
 		e->rx[h] = (struct mad_rx){ .e = e, .handle = h, .fd = e->fd[h] };
-		if (pthread_create(&e->rx[h].thread, NULL, mad_rx_main, &e->rx[h]) != 0) {
-			log_warnx("cannot start the receive thread");
-			goto fail;
-		}
+		if (pthread_create(&e->rx[h].thread, NULL, mad_rx_main, &e->rx[h]) != 0)
+			break;
 		e->rx[h].running = 1;
+		started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started < (e->fd[MAD_H_GSI] == e->fd[MAD_H_SMI] ? 1 : 2)) {
+		log_warnx("cannot start the receive thread");
+		goto fail;
 	}
 	return e;
 fail:
 	mad_close(e);
 	return NULL;
+}
+
+int mad_gone(const struct mad_engine *e)
+{
+	return e && atomic_load(&((struct mad_engine *)e)->gone);
 }
 
 int mad_reopen_issm(struct mad_engine *e)
@@ -690,7 +820,7 @@ void mad_close(struct mad_engine *e)
 	 * so this ends; MAD_CLOSE_DRAIN_MS bounds it anyway. */
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (e->outstanding && e->rx[MAD_H_SMI].running &&
+	while (e->outstanding && e->rx[MAD_H_SMI].running && !atomic_load(&e->gone) &&
 	       log_ms_since(&t0) < MAD_CLOSE_DRAIN_MS) {
 		event_base_loopexit(e->base, &(struct timeval){ .tv_usec = 50000 });
 		event_base_loop(e->base, EVLOOP_ONCE);

@@ -3,9 +3,11 @@
  * A receive thread per umad descriptor blocks in umad_recv() and passes each
  * MAD through a pipe to the libevent loop (libumad2sim's fake descriptors
  * cannot be watched by epoll; a real umad fd works the same way). The loop
- * matches replies to requests by TID, owns every timeout and retry, keeps a
- * window of outstanding requests, and hands unsolicited MADs (SMInfo from
- * other SMs, traps, SA requests) to one handler.
+ * matches replies to requests by TID, owns every retry, keeps a window of
+ * outstanding requests, and hands unsolicited MADs (SMInfo from other SMs,
+ * traps, SA requests) to one handler. Each attempt has one timeout: the
+ * kernel's (it returns the send with ETIMEDOUT), or ours where nothing
+ * reports one (libumad2sim).
  *
  * Two handles from the start: SMPs go through MAD_H_SMI, GMPs (SA) through
  * MAD_H_GSI; on ordinary HCAs both are the same descriptor.
@@ -23,8 +25,9 @@ enum mad_handle { MAD_H_SMI = 0, MAD_H_GSI = 1, MAD_H_COUNT };
 
 enum mad_err {
 	MAD_OK = 0,
-	MAD_ETIMEDOUT,  /* no reply after every retry */
-	MAD_EUMAD,      /* umad status non-zero (e.g. 110: undeliverable under ibsim) */
+	MAD_ETIMEDOUT,  /* no reply after every retry (our timer or the kernel's ETIMEDOUT) */
+	MAD_EUMAD,      /* umad status non-zero, returned before the timeout passed
+			 * (e.g. 110 at once: undeliverable under ibsim) */
 	MAD_ESTATUS,    /* the reply carries a MAD status */
 	MAD_ECANCELED,  /* the engine is closing */
 };
@@ -65,9 +68,11 @@ struct mad_opts {
 
 struct mad_engine;
 
-/* Open the port(s), register every class that can arrive, open issm (the
- * port then advertises IsSM), start the receive thread(s). NULL on error
- * (logged). */
+/* Open the port(s), register every class that can arrive, open issm
+ * (exclusive: the port then advertises IsSM; "another SM holds port" when
+ * it is taken, also when the agents were refused because that SM holds
+ * them), start the receive thread(s) with every signal blocked. NULL on
+ * error (logged). */
 struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec *spec,
 			    const struct mad_opts *opts, mad_unsol_fn unsol, void *unsol_arg);
 /* End every queued request with MAD_ECANCELED, run the loop until the sent
@@ -80,7 +85,8 @@ void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts);
 /* One SMP. dr == NULL: LID routed to dlid. data: 64 bytes for a Set, NULL
  * for a Get. timeout_ms/retries < 0: the engine's. The callback runs exactly
  * once from the loop (never from inside mad_smp). Returns 0, -1 on error
- * (also while closing). */
+ * (also while closing). A Trap is sent once and ends with MAD_OK as soon
+ * as it is out: its TrapRepress is not waited for (mlx5 swallows them). */
 struct smp_req {
 	const struct dr_path *dr;
 	uint16_t dlid;
@@ -105,6 +111,12 @@ void mad_watch_port(struct mad_engine *e, int portnum, unsigned period_ms, mad_w
 /* Answer an unsolicited request: mad is the request turned into its response
  * with mad_make_response(). */
 int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, const struct mad_from *from);
+
+/* The device went away (umad EIO or ENODEV: firmware reset, devlink
+ * reload, PCIe recovery). The engine then logs it once, sends nothing more
+ * and breaks the event loop; the daemon should exit non-zero so that its
+ * service manager restarts it. */
+int mad_gone(const struct mad_engine *e);
 
 /* Close and re-open issm so the port advertises IsSM again (ibsim clears
  * the bit when a link on the port is unlinked and relinked). */

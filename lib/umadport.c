@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef HAVE_UMAD_GET_SMI_GSI_PAIRS
+#include <infiniband/umad.h>
+#endif
 #include "config.h"
 #include "link.h"
 #include "log.h"
@@ -139,17 +142,24 @@ int umadport_choose(const struct ib_port_desc *ports, int n, const char *spec,
 			log_warnx("no InfiniBand port found (are ib_umad and the HCA driver loaded?)");
 		return -1;
 	}
-	/* The SMI/GSI pair: the ports that share this GUID. */
+	/* The SMI/GSI pair: the ports that share this GUID. The port asked for
+	 * by name is its own half; several planes of a port share one GUID,
+	 * so the other half is the one with the same port number (the plane),
+	 * else the first. */
 	const struct ib_port_desc *smi = NULL, *gsi = NULL;
-	for (int i = 0; i < n; i++) {
-		const struct ib_port_desc *p = &ports[i];
-		if (p->guid != sel->guid || !sel->guid)
-			continue;
-		if (sm_capable(p) && !smi)
-			smi = p;
-		else if (!sm_capable(p) && !gsi)
-			gsi = p;
-	}
+	if (want_ca[0])
+		*(sm_capable(sel) ? &smi : &gsi) = sel;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < n; i++) {
+			const struct ib_port_desc *p = &ports[i];
+			if (p->guid != sel->guid || !sel->guid ||
+			    (pass == 0 && p->port != sel->port))
+				continue;
+			if (sm_capable(p) && !smi)
+				smi = p;
+			else if (!sm_capable(p) && !gsi)
+				gsi = p;
+		}
 	if (!smi) {
 		if (!sm_capable(sel)) {
 			log_warnx("port %s:%d has IsSMDisabled and no SMI device goes with it: an SM "
@@ -173,6 +183,38 @@ int umadport_choose(const struct ib_port_desc *ports, int n, const char *spec,
 	return 0;
 }
 
+#ifdef HAVE_UMAD_GET_SMI_GSI_PAIRS
+/* rdma-core (53+) pairs SMI and GSI devices itself: where it knows the
+ * chosen SMI device, its GSI device wins over the sysfs guess; the port
+ * (the plane) stays the one chosen, if that device has it. */
+static void umadport_lib_pair(const struct ib_port_desc *ports, int n, struct mad_port_spec *out)
+{
+	static struct umad_ca_pair pairs[MAX_PORTS];
+	int np = umad_get_smi_gsi_pairs(pairs, MAX_PORTS);
+
+	for (int i = 0; i < np; i++) {
+		const char *gsi = pairs[i].gsi_name;
+		if (strncmp(pairs[i].smi_name, out->ca, sizeof(pairs[i].smi_name)) || !gsi[0])
+			continue;
+		if (!strncmp(gsi, out->ca, sizeof(pairs[i].gsi_name))) {
+			out->gsi_ca[0] = 0;  /* not split after all */
+			out->gsi_port = out->port;
+			return;
+		}
+		int want = out->gsi_ca[0] ? out->gsi_port : out->port, found = 0;
+		for (int j = 0; j < n; j++)
+			if (!strncmp(ports[j].ca, gsi, sizeof(pairs[i].gsi_name)) &&
+			    (!found || ports[j].port == want))
+				found = ports[j].port;
+		if (!found)
+			return;
+		snprintf(out->gsi_ca, sizeof(out->gsi_ca), "%.*s", (int)sizeof(pairs[i].gsi_name), gsi);
+		out->gsi_port = found;
+		return;
+	}
+}
+#endif
+
 int umad_port_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid)
 {
 	struct ib_port_desc ports[MAX_PORTS];
@@ -182,5 +224,10 @@ int umad_port_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid)
 		log_warnx("no InfiniBand devices found (are ib_umad and the HCA driver loaded?)");
 		return -1;
 	}
-	return umadport_choose(ports, n, spec, out, guid);
+	if (umadport_choose(ports, n, spec, out, guid) < 0)
+		return -1;
+#ifdef HAVE_UMAD_GET_SMI_GSI_PAIRS
+	umadport_lib_pair(ports, n, out);
+#endif
+	return 0;
 }

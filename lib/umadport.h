@@ -4,7 +4,9 @@
  * devices: the one whose CapabilityMask has IsSMDisabled carries the GMPs
  * (the SA), the other (ibdev "smiN") the SMPs. Bookworm's rdma-core 44 has
  * no API for that, so the pairing is done here from sysfs, the way rdma-core
- * 56's umad_get_smi_gsi_pairs() does it. */
+ * 53+'s umad_get_smi_gsi_pairs() does it; built against a libibumad that has
+ * it, its pairing of devices wins. A port named CA:PORT is used as named:
+ * planes of one split port share a GUID, and the plane is the port number. */
 #ifndef SMD_UMADPORT_H
 #define SMD_UMADPORT_H
 

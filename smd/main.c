@@ -258,7 +258,9 @@ int main(int argc, char **argv)
 	ctl_close(d.ctl);
 
 	int rc = 0;
-	if (once) {
+	if (mad_gone(d.sm->mad)) {
+		rc = EXIT_RUNTIME;  /* logged by the engine; systemd's Restart= fires */
+	} else if (once) {
 		rc = sm_once_result(d.sm) == 0 ? 0 : EXIT_RUNTIME;
 		if (rc)
 			log_err("--once: not every linked port is Active");

@@ -455,18 +455,26 @@ need_smd() {
 	_smd_preload
 }
 
-# preload_for BIN: set PRELOAD to the LD_PRELOAD a client of ibsim needs:
-# libumad2sim, after the ASan runtime when BIN is built with sanitizers
+# preload_for BIN [kumad]: set PRELOAD to the LD_PRELOAD a client of ibsim
+# needs: libumad2sim, after the ASan runtime when BIN is built with sanitizers
 # (SMD_SANITIZE=ON), with suppressions for errors inside the preload library
-# itself exported once. Not in a subshell: the exports must stay.
+# itself exported once. With "kumad", the kernel-like umad double
+# (tests/tools/kumad.c: libkumad.so next to SMD_BIN, or $KUMAD) goes in front
+# of libumad2sim, its files in KUMAD_DIR (default $WORK). Not in a subshell:
+# the exports must stay.
 preload_for() {
-	local asan
+	local asan kumad=""
 	asan=$(ldd "$1" 2>/dev/null | awk '/libasan\.so/ { print $3; exit }')
 	if [ -n "$asan" ] && [[ ${ASAN_OPTIONS:-} != *asan.supp* ]]; then
 		export ASAN_OPTIONS="suppressions=$SIM_LIB_DIR/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 		export LSAN_OPTIONS="suppressions=$SIM_LIB_DIR/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 	fi
-	PRELOAD="${asan:+$asan:}$UMAD2SIM"
+	if [ "${2:-}" = kumad ]; then
+		kumad=${KUMAD:-$(dirname "$SMD_BIN")/libkumad.so}
+		[ -f "$kumad" ] || fail "no libkumad.so at $kumad (build it: cmake --build build; or set KUMAD)"
+		export KUMAD_DIR=${KUMAD_DIR:-$WORK}
+	fi
+	PRELOAD="${asan:+$asan:}${kumad:+$kumad:}$UMAD2SIM"
 }
 
 # _smd_preload: set SMD_PRELOAD, the LD_PRELOAD for smd.
@@ -501,14 +509,20 @@ smd_conf() {
 # smd_start NODE [smd args]: start "$SMD_BIN -f -c CONF args" in the
 # background attached to NODE, log in $WORK/smd-NODE[.N].log. CONF is
 # $WORK/smd-NODE.conf (written by smd_conf if missing). Sets SMD_PID, SMD_LOG.
+# SMD_UMAD=kumad runs it over the kernel-like umad double (see preload_for;
+# its KUMAD_* triggers are passed on from the environment).
 smd_start() {
 	need_smd
 	local node=$1; shift
-	local conf=$WORK/smd-$node.conf
+	local conf=$WORK/smd-$node.conf pre=$SMD_PRELOAD
 	[ -f "$conf" ] || smd_conf "$node" >/dev/null
+	if [ "${SMD_UMAD:-}" = kumad ]; then
+		preload_for "$SMD_BIN" kumad
+		pre=$PRELOAD
+	fi
 	SMD_LOG=$(_newlog "smd-$node")
-	note "start: SIM_HOST=$node smd -f -c $(basename "$conf") $* ($(basename "$SMD_LOG"))"
-	_bg_start "$SMD_LOG" "$node" "$SMD_PRELOAD" "$SMD_BIN" -f -c "$conf" "$@"
+	note "start: SIM_HOST=$node smd -f -c $(basename "$conf") $* ($(basename "$SMD_LOG"))${SMD_UMAD:+ over $SMD_UMAD}"
+	_bg_start "$SMD_LOG" "$node" "$pre" "$SMD_BIN" -f -c "$conf" "$@"
 	SMD_PID=$BG_PID
 }
 

@@ -1,6 +1,7 @@
 /* umadport: choosing the port and its SMI/GSI devices from a fake sysfs
- * tree: an ordinary HCA and a split (planarized) port whose GUID appears on
- * an SMI device and, with IsSMDisabled, on the ordinary one. */
+ * tree: an ordinary HCA, a split (planarized) port whose GUID appears on
+ * an SMI device and, with IsSMDisabled, on the ordinary one, and a split
+ * port with two planes (ports 1 and 2 of both devices, one GUID). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,6 +53,11 @@ static int setup(void **st)
 	/* a split port: GSI on mlx5_1 (IsSMDisabled), SMI on smi0 */
 	port("mlx5_1", 1, "0002:c903:0000:2001", "0x2651ec48", 1);
 	port("smi0", 1, "0002:c903:0000:2001", "0x2651e848", 1);
+	/* two planes of one split port: SMI on smi1, GSI on mlx5_3 */
+	port("mlx5_3", 1, "0002:c903:0000:4001", "0x2651ec48", 1);
+	port("mlx5_3", 2, "0002:c903:0000:4001", "0x2651ec48", 1);
+	port("smi1", 1, "0002:c903:0000:4001", "0x2651e848", 1);
+	port("smi1", 2, "0002:c903:0000:4001", "0x2651e848", 1);
 	/* a RoCE port is never chosen */
 	port("mlx5_2", 1, "0002:c903:0000:3001", "0x04010000", 1);
 	put("mlx5_2", 1, "link_layer", "Ethernet");
@@ -73,14 +79,14 @@ static void test_scan(void **st)
 {
 	(void)st;
 	nports = umadport_scan(root, ports, 16);
-	assert_int_equal(nports, 5);
+	assert_int_equal(nports, 9);
 	assert_string_equal(ports[0].ca, "mlx5_0");
 	assert_int_equal(ports[0].port, 1);
 	assert_true(ports[0].guid == 0x0002c90300001001ULL);
 	assert_int_equal(ports[0].phys_state, 2);
 	assert_true(ports[2].capmask & CAPMASK_IS_SM_DISABLED);
 	assert_false(ports[3].is_ib);  /* mlx5_2 */
-	assert_string_equal(ports[4].ca, "smi0");
+	assert_string_equal(ports[6].ca, "smi0");
 	assert_int_equal(umadport_scan("/nonexistent", ports + 8, 4), -1);
 }
 
@@ -115,6 +121,26 @@ static void test_split_port(void **st)
 	}
 }
 
+/* The plane asked for is the plane used: by its SMI port, or by its GSI
+ * port (then the SMI port of the same number). */
+static void test_planes(void **st)
+{
+	(void)st;
+	struct mad_port_spec s;
+	uint64_t g;
+	const char *specs[] = { "smi1:2", "mlx5_3:2", "smi1:1", "mlx5_3:1" };
+	for (int i = 0; i < 4; i++) {
+		int plane = i < 2 ? 2 : 1;
+		memset(&s, 0, sizeof(s));
+		assert_int_equal(umadport_choose(ports, nports, specs[i], &s, &g), 0);
+		assert_string_equal(s.ca, "smi1");
+		assert_int_equal(s.port, plane);
+		assert_string_equal(s.gsi_ca, "mlx5_3");
+		assert_int_equal(s.gsi_port, plane);
+		assert_true(g == 0x0002c90300004001ULL);
+	}
+}
+
 static void test_errors(void **st)
 {
 	(void)st;
@@ -140,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_default_port),
 		cmocka_unit_test(test_split_port),
+		cmocka_unit_test(test_planes),
 		cmocka_unit_test(test_errors),
 	};
 	log_init("test", 1, LOG_LVL_ERR);
