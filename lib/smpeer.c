@@ -315,7 +315,7 @@ static void trap_reply(void *arg, const struct mad_reply *r)
 {
 	(void)arg;
 	if (r->err != MAD_OK && r->err != MAD_ECANCELED)
-		log_debug("trap 144 to the master: no TrapRepress");
+		log_debug("trap 144 to the master could not be sent");
 }
 
 int peer_trap144(struct mad_engine *mad, uint16_t master_lid, uint16_t our_lid, uint32_t capmask)

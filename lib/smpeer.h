@@ -67,7 +67,8 @@ struct peer_op *peer_wait_master(struct mad_engine *mad, struct event_base *base
 				 peer_done_fn cb, void *arg);
 
 /* Trap 144 "SM priority changed" from our port (LID our_lid, capability
- * mask capmask) to the master's LID; fire and forget (TrapRepress ends it). */
+ * mask capmask) to the master's LID; fire and forget: it ends once sent, as mlx5
+ * swallows TrapRepress before any agent sees it. */
 int peer_trap144(struct mad_engine *mad, uint16_t master_lid, uint16_t our_lid,
 		 uint32_t capmask);
 /* Build that trap's Notice (64 bytes of SMP data). Pure. */

@@ -29,72 +29,66 @@ WINDOW_S=${BENCH_WINDOW_S:-10}
 declare -A R
 
 
-# failover SM: one round on a fresh pair; FO_MS = the milliseconds from the
-# master's SIGKILL to the standby's SM reporting MASTER.
-failover() {
-	local sm=$1 p1 p2 pw log t0 t1
+# pair_up SM: a fresh pair with SM (smd or opensm) on both nodes at its own
+# defaults, node1 MASTER (the lower port GUID at equal priority), node2
+# STANDBY, ports Active; sets P1, P2.
+pair_up() {
+	local sm=$1
 	sim_start "$SIM_FABRICS/pair.net"
 	if [ "$sm" = smd ]; then
 		SMD_LOG_LEVEL=info smd_conf node1 >/dev/null
 		SMD_LOG_LEVEL=info smd_conf node2 >/dev/null
-		smd_start node1; p1=$SMD_PID
-		smd_start node2; p2=$SMD_PID
+		smd_start node1; P1=$SMD_PID
+		smd_start node2; P2=$SMD_PID
 	else
 		: >"$WORK/opensm.conf"  # OpenSM's own defaults
-		osm_start node1; p1=$OSM_PID
-		osm_start node2; p2=$OSM_PID
+		osm_start node1; P1=$OSM_PID
+		osm_start node2; P2=$OSM_PID
 	fi
-	# The master is the lower port GUID at equal priority: node1.
-	wait_until 120 elected node1 node2 ||
-		fail "$sm: no MASTER/STANDBY pair"
+	wait_until 120 elected node1 node2 || fail "$sm: no MASTER/STANDBY pair"
 	wait_until 60 all_active node1:1 node2:1 || fail "$sm: ports not Active"
 	sleep 2
-	log=$(_newlog portwatch)
-	_bg_start "$log" node2 "$UMAD2SIM" "$PORTWATCH" -m 180000 0
-	pw=$BG_PID
-	wait_until 10 grep -q ready "$log" || fail "portwatch did not start"
+}
+
+# watch_standby MS: portwatch -m on node2 (MASTER within MS ms?); sets PW, PW_LOG.
+watch_standby() {
+	PW_LOG=$(_newlog portwatch)
+	_bg_start "$PW_LOG" node2 "$UMAD2SIM" "$PORTWATCH" -m "$1" 0
+	PW=$BG_PID
+	wait_until 10 grep -q ready "$PW_LOG" || fail "portwatch did not start"
+}
+
+# failover SM: one round on a fresh pair; FO_MS = the milliseconds from the
+# master's SIGKILL to the standby's SM reporting MASTER.
+failover() {
+	local t0
+	pair_up "$1"
+	watch_standby 180000
 	t0=$(now_ms)
-	proc_stop "$p1" KILL
-	proc_wait "$pw" || fail "$sm: the standby did not become MASTER within 180 s"
-	t1=$(tail -n 1 "$log")
-	proc_stop "$p2"
+	proc_stop "$P1" KILL
+	proc_wait "$PW" || fail "$1: the standby did not become MASTER within 180 s"
+	FO_MS=$(($(tail -n 1 "$PW_LOG") - t0))
+	proc_stop "$P2"
 	sim_stop
-	FO_MS=$((t1 - t0))
 }
 
 # stall SM: one round on a fresh pair; STALL = "no" when the standby never
 # reported MASTER during the stop and 5 s after it, else "yes (N ms)".
 stall() {
-	local sm=$1 p1 p2 pw log t0
-	sim_start "$SIM_FABRICS/pair.net"
-	if [ "$sm" = smd ]; then
-		SMD_LOG_LEVEL=info smd_conf node1 >/dev/null
-		SMD_LOG_LEVEL=info smd_conf node2 >/dev/null
-		smd_start node1; p1=$SMD_PID
-		smd_start node2; p2=$SMD_PID
-	else
-		: >"$WORK/opensm.conf"
-		osm_start node1; p1=$OSM_PID
-		osm_start node2; p2=$OSM_PID
-	fi
-	wait_until 120 elected node1 node2 || fail "$sm: no MASTER/STANDBY pair"
-	wait_until 60 all_active node1:1 node2:1 || fail "$sm: ports not Active"
-	sleep 2
-	log=$(_newlog portwatch)
-	_bg_start "$log" node2 "$UMAD2SIM" "$PORTWATCH" -m $(((STALL_S + 5) * 1000)) 0
-	pw=$BG_PID
-	wait_until 10 grep -q ready "$log" || fail "portwatch did not start"
+	local t0
+	pair_up "$1"
+	watch_standby $(((STALL_S + 5) * 1000))
 	t0=$(now_ms)
-	kill -STOP "$p1"
+	kill -STOP "$P1"
 	sleep "$STALL_S"
-	kill -CONT "$p1"
-	if proc_wait "$pw"; then
-		STALL="yes ($(($(tail -n 1 "$log") - t0)) ms)"
+	kill -CONT "$P1"
+	if proc_wait "$PW"; then
+		STALL="yes ($(($(tail -n 1 "$PW_LOG") - t0)) ms)"
 	else
 		STALL=no
 	fi
-	proc_stop "$p1"
-	proc_stop "$p2"
+	proc_stop "$P1"
+	proc_stop "$P2"
 	sim_stop
 }
 
