@@ -14,6 +14,7 @@ enum { PHYS_NOP = 0, PHYS_SLEEP = 1, PHYS_POLLING = 2, PHYS_DISABLED = 3,
 #define CAPMASK_IS_SM          (1u << 1)
 #define CAPMASK_IS_SM_DISABLED (1u << 10)
 #define CAPMASK_CLIENT_REREG   (1u << 25)
+#define CAPMASK_MCAST_FDB_TOP  (1u << 30)  /* switch port 0: SwitchInfo.MulticastFDBTop honoured */
 
 struct link_params {
 	uint16_t lid;            /* the port's LID (switch external ports: ignored, keep cur) */

@@ -5,6 +5,7 @@
 void mft_memory_init(struct mft_memory *m)
 {
 	hmap_init(&m->by_guid);
+	hmap_init(&m->tops);
 }
 
 static void shadow_free(void *p)
@@ -20,6 +21,23 @@ static void shadow_free(void *p)
 void mft_memory_clear(struct mft_memory *m)
 {
 	hmap_free_values(&m->by_guid, shadow_free);
+	hmap_free(&m->tops);
+}
+
+uint16_t mft_top(unsigned nblocks)
+{
+	return (uint16_t)(MC_MLID_FIRST + nblocks * MFT_BLOCK - 1);
+}
+
+uint16_t mft_top_written(const struct mft_memory *m, uint64_t guid)
+{
+	return (uint16_t)(uintptr_t)hmap_get(&m->tops, guid);
+}
+
+void mft_top_done(struct mft_memory *m, uint64_t guid, uint16_t top)
+{
+	if (hmap_put(&m->tops, guid, (void *)(uintptr_t)top) < 0)
+		hmap_del(&m->tops, guid);  /* unknown again: asked next time */
 }
 
 /* ---- the plan ------------------------------------------------------------ */

@@ -34,6 +34,7 @@ struct mft_shadow {
 /* All switches, by node GUID. */
 struct mft_memory {
 	struct hmap by_guid;          /* -> struct mft_shadow */
+	struct hmap tops;             /* -> MulticastFDBTop written, as (void *)(uintptr_t) */
 };
 
 void mft_memory_init(struct mft_memory *m);
@@ -69,5 +70,14 @@ void mft_block_done(struct mft_memory *m, uint64_t guid, unsigned nports, unsign
 void mft_block_forget(struct mft_memory *m, uint64_t guid, unsigned block, unsigned pos);
 /* Blocks to consider for switch i: the plan's, or the memory's if more. */
 unsigned mft_nblocks(const struct mft_memory *m, const struct mft_plan *p, unsigned i);
+
+/* SwitchInfo.MulticastFDBTop for a switch whose groups use the first
+ * nblocks blocks of MLIDs: the last MLID of the last block, or 0xBFFF (no
+ * multicast LID valid) for none. A switch drops packets to MLIDs above its
+ * top, so one left low by another SM must be raised. */
+uint16_t mft_top(unsigned nblocks);
+/* The top last written to a switch (0: none known), and recording one. */
+uint16_t mft_top_written(const struct mft_memory *m, uint64_t guid);
+void mft_top_done(struct mft_memory *m, uint64_t guid, uint16_t top);
 
 #endif

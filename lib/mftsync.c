@@ -3,9 +3,11 @@
 #include <infiniband/mad.h>
 #include "log.h"
 #include "mftsync.h"
+#include "link.h"
 #include "smp.h"
 
 struct mftsync {
+	struct mad_engine *mad;
 	struct mft_memory *mem;
 	unsigned pending, sent, failed;
 	int canceled;
@@ -20,12 +22,89 @@ struct mft_req {                  /* one block Set */
 	uint16_t masks[MFT_BLOCK];
 };
 
+struct mft_top_req {              /* MulticastFDBTop: Get, then Set */
+	struct mftsync *s;
+	uint64_t guid;
+	uint16_t top;
+	struct dr_path path;
+	int set;                      /* the Set is out (else the Get) */
+};
+
+/* One request of this sync ended: the last one reports. */
+static void mftsync_end_one(struct mftsync *s)
+{
+	if (--s->pending)
+		return;
+	if (!s->canceled)
+		s->cb(s->arg, s->sent, s->failed);
+	free(s);
+}
+
+static void mftsync_top_reply(void *arg, const struct mad_reply *r)
+{
+	struct mft_top_req *q = arg;
+	struct mftsync *s = q->s;
+
+	if (!s->canceled && r->err != MAD_OK) {
+		s->failed++;
+	} else if (!s->canceled && q->set) {
+		mft_top_done(s->mem, q->guid, q->top);
+		log_debug("switch 0x%016llx: multicast table top 0x%04x",
+			  (unsigned long long)q->guid, q->top);
+	} else if (!s->canceled) {
+		/* Built from this fresh Get: LinearFDBTop and the rest stay as
+		 * they are; PortStateChange 0 leaves a pending change for the
+		 * light sweep to see. */
+		uint8_t si[64];
+		memcpy(si, r->data, 64);
+		mad_set_field(si, 0, IB_SW_MCAST_FDB_TOP_F, q->top);
+		mad_set_field(si, 0, IB_SW_STATE_CHANGE_F, 0);
+		struct smp_req rq = { .dr = &q->path, .method = IB_MAD_METHOD_SET,
+				      .attr = IB_ATTR_SWITCH_INFO, .data = si,
+				      .timeout_ms = -1, .retries = -1 };
+		q->set = 1;
+		if (mad_smp(s->mad, &rq, mftsync_top_reply, q) == 0) {
+			s->sent++;
+			return;  /* this request goes on */
+		}
+		s->failed++;
+	}
+	free(q);
+	mftsync_end_one(s);
+}
+
+/* Raise (or lower) a switch's MulticastFDBTop where it says it has one:
+ * packets to MLIDs above it are dropped. */
+static void mftsync_top(struct mftsync *s, const struct fab_node *n, unsigned nblocks)
+{
+	if (!n->have_swinfo || !(fab_port_capmask(&n->ports[0]) & CAPMASK_MCAST_FDB_TOP))
+		return;
+	uint16_t want = mft_top(nblocks), cur = mft_top_written(s->mem, n->guid);
+	if (!cur)
+		cur = (uint16_t)mad_get_field(mad_ro(n->swinfo), 0, IB_SW_MCAST_FDB_TOP_F);
+	if (cur == want)
+		return;
+	struct mft_top_req *q = calloc(1, sizeof(*q));
+	if (!q)
+		return;
+	q->s = s;
+	q->guid = n->guid;
+	q->top = want;
+	q->path = n->ports[0].path;
+	struct smp_req rq = { .dr = &q->path, .method = IB_MAD_METHOD_GET,
+			      .attr = IB_ATTR_SWITCH_INFO, .timeout_ms = -1, .retries = -1 };
+	if (mad_smp(s->mad, &rq, mftsync_top_reply, q) < 0) {
+		free(q);
+		return;
+	}
+	s->pending++;
+}
+
 static void mftsync_reply(void *arg, const struct mad_reply *r)
 {
 	struct mft_req *q = arg;
 	struct mftsync *s = q->s;
 
-	s->pending--;
 	if (!s->canceled) {
 		if (r->err == MAD_OK) {
 			mft_block_done(s->mem, q->guid, q->nports, q->block, q->pos, q->masks);
@@ -35,11 +114,7 @@ static void mftsync_reply(void *arg, const struct mad_reply *r)
 		}
 	}
 	free(q);
-	if (s->pending)
-		return;
-	if (!s->canceled)
-		s->cb(s->arg, s->sent, s->failed);
-	free(s);
+	mftsync_end_one(s);
 }
 
 struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
@@ -56,6 +131,7 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 		free(s);
 		return NULL;
 	}
+	s->mad = mad;
 	s->mem = mem;
 	s->cb = cb;
 	s->arg = arg;
@@ -63,11 +139,13 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 		struct fab_node *n = plan.sw[i];
 		unsigned cap = n->have_swinfo ? mad_get_field(n->swinfo, 0, IB_SW_MCAST_FDB_CAP_F) : 0;
 		unsigned nblocks = mft_nblocks(mem, &plan, i), npos = mft_npos(n->nports);
+		unsigned used = (plan.nmlid + MFT_BLOCK - 1) / MFT_BLOCK;
 		if (cap && nblocks > (cap + MFT_BLOCK - 1) / MFT_BLOCK) {
 			log_warnx("switch 0x%016llx holds %u multicast LIDs, fewer than the groups need",
 				  (unsigned long long)n->guid, cap);
 			nblocks = (cap + MFT_BLOCK - 1) / MFT_BLOCK;
 		}
+		mftsync_top(s, n, used < nblocks ? used : nblocks);
 		for (unsigned b = 0; b < nblocks; b++) {
 			for (unsigned pos = 0; pos < npos; pos++) {
 				uint16_t want[MFT_BLOCK];

@@ -173,11 +173,30 @@ static void test_memory_diff(void **st)
 	mc_clear(&mc);
 }
 
+/* MulticastFDBTop: the last MLID of the blocks in use; none = 0xBFFF. */
+static void test_top(void **st)
+{
+	(void)st;
+	struct mft_memory m;
+	assert_int_equal(mft_top(0), 0xBFFF);
+	assert_int_equal(mft_top(1), 0xC01F);
+	assert_int_equal(mft_top(32), 0xC3FF);  /* 1024 MLIDs */
+	mft_memory_init(&m);
+	assert_int_equal(mft_top_written(&m, 0x42), 0);
+	mft_top_done(&m, 0x42, 0xC01F);
+	assert_int_equal(mft_top_written(&m, 0x42), 0xC01F);
+	assert_int_equal(mft_top_written(&m, 0x43), 0);
+	mft_memory_clear(&m);  /* a new master knows nothing */
+	assert_int_equal(mft_top_written(&m, 0x42), 0);
+	mft_memory_clear(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_memory_diff),
+		cmocka_unit_test(test_top),
 	};
 	log_init("test", 1, LOG_LVL_ERR);
 	return cmocka_run_group_tests(tests, setup, teardown);
