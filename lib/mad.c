@@ -55,6 +55,7 @@ struct mad_req {
 	uint8_t method;
 	uint8_t dr;
 	uint8_t has_data;
+	uint8_t send_failed;          /* the current attempt never left */
 	struct dr_path path;
 	uint8_t data[SMP_DATA_SIZE];
 };
@@ -288,6 +289,11 @@ static void *mad_rx_main(void *p)
 		struct rx_rec *last = (struct rx_rec *)(buf + (n - 1) * e->rec_size);
 		if (failed && umad_dead(-last->len)) {
 			atomic_store(&e->gone, 1);  /* the loop ends the daemon */
+			/* ... once it hears of it: this record must get through. */
+			while (w < 0 && !atomic_load(&e->stop)) {
+				usleep(10000);
+				w = write(e->pipe_wr, last, e->rec_size);
+			}
 			break;
 		}
 		if (failed)
@@ -346,7 +352,7 @@ static void mad_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what;
 	if (!*slotp)
 		return;
-	if ((*slotp)->method == IB_MAD_METHOD_TRAP) {
+	if ((*slotp)->method == IB_MAD_METHOD_TRAP && !(*slotp)->send_failed) {
 		/* Sent: a Trap expects no answer we could count on (mlx5
 		 * swallows TrapRepress before any agent sees it). */
 		mad_finish(*slotp, &(struct mad_reply){ .err = MAD_OK });
@@ -384,11 +390,13 @@ static void mad_attempt(struct mad_req *r)
 	if (umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][r->dr ? AG_SMI_DR : AG_SMI],
 		      umad, MAD_SIZE, trap ? 0 : (int)r->timeout_ms, 0) < 0) {
 		int err = errno;
+		r->send_failed = 1;
 		e->st.send_errors++;  /* the timer below retries it */
 		log_debug("umad_send failed (TID 0x%x): %s; will retry", r->tid, strerror(err));
 		if (umad_dead(err))
 			mad_device_gone(e, err);
 	} else {
+		r->send_failed = 0;
 		e->st.sent++;
 	}
 	/* One timer per attempt. Until the kernel has shown that it times
@@ -474,6 +482,10 @@ static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int len, int ustat
 	struct mad_req *r = e->slot[tid & (MAD_SLOTS - 1)];
 
 	if (!r || r->tid != tid) {
+		/* A kernel timeout report that lost the race with our own timer
+		 * still says the kernel keeps time: ours backs it up from now. */
+		if (ustatus == ETIMEDOUT && len <= MAD_HDR_SIZE)
+			e->kernel_times = 1;
 		e->st.stray++;
 		return;
 	}

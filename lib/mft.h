@@ -76,7 +76,9 @@ unsigned mft_nblocks(const struct mft_memory *m, const struct mft_plan *p, unsig
  * multicast LID valid) for none. A switch drops packets to MLIDs above its
  * top, so one left low by another SM must be raised. */
 uint16_t mft_top(unsigned nblocks);
-/* The top last written to a switch (0: none known), and recording one. */
+/* The top last written to a switch (0: none known; MFT_TOP_REFUSED: the
+ * switch refused it, not asked again by this master), and recording one. */
+#define MFT_TOP_REFUSED 1
 uint16_t mft_top_written(const struct mft_memory *m, uint64_t guid);
 void mft_top_done(struct mft_memory *m, uint64_t guid, uint16_t top);
 

@@ -45,8 +45,12 @@ static void mftsync_top_reply(void *arg, const struct mad_reply *r)
 	struct mft_top_req *q = arg;
 	struct mftsync *s = q->s;
 
+	/* Not counted with the blocks: a refusal is remembered and named
+	 * once, not retried at every light sweep. */
 	if (!s->canceled && r->err != MAD_OK) {
-		s->failed++;
+		mft_top_done(s->mem, q->guid, MFT_TOP_REFUSED);
+		log_warnx("switch 0x%016llx refuses its multicast table top 0x%04x: groups above "
+			  "its old top may be dropped there", (unsigned long long)q->guid, q->top);
 	} else if (!s->canceled && q->set) {
 		mft_top_done(s->mem, q->guid, q->top);
 		log_debug("switch 0x%016llx: multicast table top 0x%04x",
@@ -63,11 +67,8 @@ static void mftsync_top_reply(void *arg, const struct mad_reply *r)
 				      .attr = IB_ATTR_SWITCH_INFO, .data = si,
 				      .timeout_ms = -1, .retries = -1 };
 		q->set = 1;
-		if (mad_smp(s->mad, &rq, mftsync_top_reply, q) == 0) {
-			s->sent++;
+		if (mad_smp(s->mad, &rq, mftsync_top_reply, q) == 0)
 			return;  /* this request goes on */
-		}
-		s->failed++;
 	}
 	free(q);
 	mftsync_end_one(s);
@@ -80,6 +81,8 @@ static void mftsync_top(struct mftsync *s, const struct fab_node *n, unsigned nb
 	if (!n->have_swinfo || !(fab_port_capmask(&n->ports[0]) & CAPMASK_MCAST_FDB_TOP))
 		return;
 	uint16_t want = mft_top(nblocks), cur = mft_top_written(s->mem, n->guid);
+	if (cur == MFT_TOP_REFUSED)
+		return;
 	if (!cur)
 		cur = (uint16_t)mad_get_field(mad_ro(n->swinfo), 0, IB_SW_MCAST_FDB_TOP_F);
 	if (cur == want)

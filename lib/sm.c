@@ -83,6 +83,7 @@ void sm_event(struct sm *sm, enum elect_event ev)
 		break;
 	case ACT_BECOME_MASTER:
 		evtimer_del(sm->poll_ev);
+		sm->watch_epoch++;
 		if (sm->former_until)  /* took over: watch the former master a while */
 			sm_timer(sm, sm->poll_ev, sm->cfg.poll_interval_ms);
 		/* Serve nothing stale: ClientReregister makes hosts join again. */
@@ -102,6 +103,7 @@ void sm_event(struct sm *sm, enum elect_event ev)
 		sm_stop_sweep(sm);
 		mc_clear(&sm->mc);
 		mw_reset(&sm->mw);
+		sm->watch_epoch++;
 		sm->slow_noted = 0;
 		sm->former_until = 0;
 		sm->subnet_up = 0;  /* "subnet up" is the master's to say */
@@ -133,6 +135,10 @@ static void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		return;
 	}
 	sm->act_count++;
+	if (sm->mft_sync) {  /* a SwitchInfo read now may be stale when written */
+		mftsync_cancel(sm->mft_sync);
+		sm->mft_sync = NULL;
+	}
 	sm->sweep = sweep_start(sm, mode);
 	if (!sm->sweep) {
 		log_warnx("cannot start a sweep; retrying");
@@ -212,6 +218,10 @@ static void sm_mft_done(void *arg, unsigned sent, unsigned failed)
 static void sm_mft_sync(struct sm *sm)
 {
 	if (sm->state != SM_MASTER || !sm->fab || sm->leaving || sm->closing)
+		return;
+	/* Not beside a heavy sweep: both write SwitchInfo (the multicast top
+	 * and LinearFDBTop); the sweep's end programs the groups. */
+	if (sm->sweep)
 		return;
 	if (sm->mft_sync) {
 		sm->mft_again = 1;
@@ -681,15 +691,26 @@ static void sm_light_reply(void *arg, const struct mad_reply *r)
 }
 
 /* A node that did not answer the last heavy sweep: does it now? */
+struct light_probe {
+	struct light *l;
+	uint64_t guid;
+	uint8_t port;
+};
+
 static void sm_light_silent_reply(void *arg, const struct mad_reply *r)
 {
-	struct light *l = arg;
+	struct light_probe *p = arg;
+	struct light *l = p->l;
+	struct trb_entry *e = trb_find(&l->sm->trouble, p->guid, p->port);
 
-	if (r->err == MAD_OK) {
+	/* Once per episode: a node that answers this but not a heavy sweep
+	 * is left to the back-off. */
+	if (r->err == MAD_OK && e && !e->woke) {
+		e->woke = 1;
 		l->changed = 1;
 		l->why = "a node that did not answer does now";
-		l->sm->retry_ms = 0;
 	}
+	free(p);
 	sm_light_finish(l);
 }
 
@@ -730,12 +751,18 @@ static void sm_light_sweep(struct sm *sm)
 	 * back-off. */
 	for (unsigned i = 0; i < sm->trouble.n; i++) {
 		struct trb_entry *e = &sm->trouble.v[i];
-		if (e->kind != TRB_SILENT)
+		if (e->kind != TRB_SILENT || e->woke)
 			continue;
+		struct light_probe *p = calloc(1, sizeof(*p));
+		if (!p)
+			break;
+		*p = (struct light_probe){ l, e->guid, e->port };
 		struct smp_req q = { .dr = &e->far, .method = IB_MAD_METHOD_GET,
 				     .attr = IB_ATTR_NODE_INFO, .timeout_ms = -1, .retries = 0 };
-		if (mad_smp(sm->mad, &q, sm_light_silent_reply, l) == 0)
+		if (mad_smp(sm->mad, &q, sm_light_silent_reply, p) == 0)
 			l->pending++;
+		else
+			free(p);
 	}
 	/* Known SMs: a better one standing by, or a better master (fabrics
 	 * merged, or a standby that took over too early), gets the mastership. */
@@ -829,6 +856,8 @@ static void sm_poll_judge(struct sm *sm, enum mw_outcome o)
 	int was_missing = sm->mw.misses || mw_slow(&sm->mw);
 	uint64_t slow_since = sm->mw.slow_since;
 	enum mw_action a = mw_judge(&sm->mw, o, sm_now_ms());
+	if (o == MW_ANSWERED)
+		sm->watch_epoch++;  /* a port check still out says nothing new */
 	if (o == MW_ANSWERED && was_missing) {
 		if (slow_since)
 			log_notice("master SM answers again after %.1f s",
@@ -848,6 +877,10 @@ static void sm_poll_reply(void *arg, const struct mad_reply *r)
 	sm->poll_busy = 0;
 	if (sm->state != SM_STANDBY || r->err == MAD_ECANCELED)
 		return;
+	if (sm->poll_epoch != sm->watch_epoch) {  /* about a master of before */
+		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
+		return;
+	}
 	if (r->err == MAD_OK) {
 		sminfo_decode(r->data, &si);
 		/* A better SM still discovering is on its way to MASTER: alive. */
@@ -874,8 +907,10 @@ static void sm_poll_send(struct sm *sm, unsigned timeout_ms)
 {
 	struct smp_req q = { .dr = &sm->master.path, .method = IB_MAD_METHOD_GET,
 			     .attr = IB_ATTR_SMINFO, .timeout_ms = (int)timeout_ms, .retries = 0 };
-	if (mad_smp(sm->mad, &q, sm_poll_reply, sm) == 0)
+	if (mad_smp(sm->mad, &q, sm_poll_reply, sm) == 0) {
 		sm->poll_busy = 1;
+		sm->poll_epoch = sm->watch_epoch;
+	}
 }
 
 /* The master's port checked through its SMA (NodeInfo by directed route):
@@ -887,6 +922,10 @@ static void sm_probe_reply(void *arg, const struct mad_reply *r)
 	sm->probe_busy = 0;
 	if (sm->state != SM_STANDBY || r->err == MAD_ECANCELED)
 		return;
+	if (sm->probe_epoch != sm->watch_epoch) {
+		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
+		return;
+	}
 	int up = r->err == MAD_OK &&
 		 mad_get_field64(mad_ro(r->data), 0, IB_NODE_PORT_GUID_F) == sm->master.info.guid;
 	sm_poll_judge(sm, up ? MW_PORT_UP : MW_PORT_GONE);
@@ -899,9 +938,10 @@ static void sm_probe_send(struct sm *sm)
 	struct smp_req q = { .dr = &sm->master.path, .method = IB_MAD_METHOD_GET,
 			     .attr = IB_ATTR_NODE_INFO, .timeout_ms = (int)sm_poll_timeout(sm),
 			     .retries = 0 };
-	if (mad_smp(sm->mad, &q, sm_probe_reply, sm) == 0)
+	if (mad_smp(sm->mad, &q, sm_probe_reply, sm) == 0) {
 		sm->probe_busy = 1;
-	else
+		sm->probe_epoch = sm->watch_epoch;
+	} else
 		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
 }
 
@@ -921,8 +961,10 @@ static void sm_poll_cb(evutil_socket_t fd, short what, void *arg)
 		sm_probe_send(sm);
 		return;
 	}
-	if (sm->poll_busy || sm->probe_busy)
+	if (sm->poll_busy || sm->probe_busy) {  /* its reply re-arms; this is a backstop */
+		sm_timer(sm, sm->poll_ev, sm_poll_period(sm));
 		return;
+	}
 	if (sm->mw.probe)
 		sm_probe_send(sm);
 	else {
@@ -943,7 +985,7 @@ static void sm_former_reply(void *arg, const struct mad_reply *r)
 	struct sm_info si;
 	char g[24];
 
-	sm->poll_busy = 0;
+	sm->former_busy = 0;
 	if (sm->state != SM_MASTER || r->err == MAD_ECANCELED || !sm->former_until)
 		return;
 	if (r->err == MAD_OK) {
@@ -975,12 +1017,8 @@ static void sm_former_poll(struct sm *sm)
 {
 	uint64_t now = sm_now_ms();
 
-	if (!sm->former_until)
+	if (!sm->former_until || sm->former_busy)
 		return;
-	if (sm->poll_busy) {  /* a standby's poll still out: after it */
-		sm_timer(sm, sm->poll_ev, sm->cfg.poll_interval_ms);
-		return;
-	}
 	if (now >= sm->former_until) {
 		sm->former_until = 0;
 		return;
@@ -992,7 +1030,7 @@ static void sm_former_poll(struct sm *sm)
 	if (q.timeout_ms > 60000)
 		q.timeout_ms = 60000;
 	if (mad_smp(sm->mad, &q, sm_former_reply, sm) == 0)
-		sm->poll_busy = 1;
+		sm->former_busy = 1;
 	else
 		sm_timer(sm, sm->poll_ev, sm->cfg.poll_interval_ms);
 }

@@ -45,6 +45,9 @@ struct sm {
 	struct mwatch mw;         /* is it gone, or only slow? */
 	int slow_noted;           /* "master is slow" logged for this episode */
 	int probe_busy;           /* a check of the master's port in flight */
+	unsigned watch_epoch;     /* bumped when the master or its liveness changes: */
+	unsigned poll_epoch, probe_epoch; /* replies sent in an older one are stale */
+	int former_busy;          /* MASTER: a poll of the former master in flight */
 	struct sm_peer former;    /* MASTER: the master we took over from ... */
 	uint64_t former_until;    /* ... watched until then (ms, monotonic); 0 = not */
 	int own_linkup;           /* own port has a physical link */

@@ -503,6 +503,10 @@ static void sw_program_swinfo(struct sweep *sw, struct fab_node *n, uint16_t top
 		return;
 	memcpy(si, n->swinfo, 64);
 	mad_set_field(si, 0, IB_SW_LINEAR_FDB_TOP_F, top);
+	/* Not the multicast top read at discovery: one raised since stays. */
+	uint16_t mtop = mft_top_written(&sw->sm->mft, n->guid);
+	if (mtop && mtop != MFT_TOP_REFUSED)
+		mad_set_field(si, 0, IB_SW_MCAST_FDB_TOP_F, mtop);
 	if (sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_SWITCH_INFO, 0, si,
 		    &n->ports[0], sw_swinfo_set_reply) == 0)
 		sw->lft_pending++;
@@ -600,8 +604,11 @@ static void sw_stage_config(struct sweep *sw)
 
 static void sw_trouble_fixed(void *arg, const struct trb_entry *e)
 {
-	(void)arg;
-	log_notice("%s: fixed (was: %s)", e->name, e->why);
+	const struct fabric *f = arg;
+	if (fab_node_by_guid(f, e->guid))
+		log_notice("%s: fixed (was: %s)", e->name, e->why);
+	else
+		log_notice("%s: no longer in the fabric (was: %s)", e->name, e->why);
 }
 
 static void sw_stage_done(struct sweep *sw)
@@ -631,7 +638,7 @@ static void sw_stage_done(struct sweep *sw)
 			}
 		}
 	double ms = log_ms_since(&sw->t0);
-	unsigned fresh = trb_end(&sm->trouble, sw_trouble_fixed, NULL);
+	unsigned fresh = trb_end(&sm->trouble, sw_trouble_fixed, sw->fab);
 	/* A failed Set (a forwarding block, a P_Key table...) is retried by
 	 * the re-sweeps, with back-off, that a subnet not fully up gets. */
 	int all = linked && active == linked && !unknown && !sw->unanswered && !sw->errors;

@@ -21,7 +21,7 @@ void trb_begin(struct trouble *t)
 	t->fresh = 0;
 }
 
-static struct trb_entry *trb_find(struct trouble *t, uint64_t guid, uint8_t port)
+struct trb_entry *trb_find(struct trouble *t, uint64_t guid, uint8_t port)
 {
 	for (unsigned i = 0; i < t->n; i++)
 		if (t->v[i].guid == guid && t->v[i].port == port)
@@ -36,7 +36,12 @@ const struct trb_entry *trb_note(struct trouble *t, uint64_t guid, uint8_t port,
 	struct trb_entry *e = trb_find(t, guid, port);
 
 	if (e) {
-		e->seen = 1;  /* the first reason of this episode stays */
+		/* Known: logged already; what is true now is kept. */
+		e->seen = 1;
+		e->kind = kind;
+		snprintf(e->why, sizeof(e->why), "%s", why);
+		if (far)
+			e->far = *far;
 		return NULL;
 	}
 	if (t->n == t->cap) {

@@ -25,6 +25,7 @@ struct trb_entry {
 	struct dr_path far;       /* TRB_SILENT: route to the silent node */
 	time_t since;
 	int seen;                 /* noted by the sweep being judged */
+	int woke;                 /* TRB_SILENT: answered a light sweep's probe once */
 };
 
 struct trouble {
@@ -48,5 +49,6 @@ const struct trb_entry *trb_note(struct trouble *t, uint64_t guid, uint8_t port,
 unsigned trb_end(struct trouble *t, void (*fixed)(void *arg, const struct trb_entry *e),
 		 void *arg);
 const char *trb_kind_name(enum trb_kind k);
+struct trb_entry *trb_find(struct trouble *t, uint64_t guid, uint8_t port);
 
 #endif
