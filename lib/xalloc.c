@@ -24,7 +24,8 @@ void *xreallocarray(void *p, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size)
 		fatalx("out of memory (%zu x %zu bytes: too large)", n, size);
-	void *q = realloc(p, n * size ? n * size : 1);
+	size_t bytes = n * size;
+	void *q = realloc(p, bytes ? bytes : 1);
 	if (!q)
 		fatalx("out of memory (%zu x %zu bytes)", n, size);
 	return q;
