@@ -4,6 +4,7 @@
 #include <infiniband/mad.h>
 #include "lft.h"
 #include "log.h"
+#include "xalloc.h"
 
 void lft_memory_init(struct lft_memory *m)
 {
@@ -42,13 +43,11 @@ struct lft_shadow *lft_shadow_get(struct lft_memory *m, uint64_t guid, uint16_t 
 	if (s && s->nblocks >= nblocks)
 		return s;
 	/* Grow (more LIDs than before): keep what is known. */
-	struct lft_shadow *n = calloc(1, sizeof(*n));
-	if (!n)
-		return NULL;
+	struct lft_shadow *n = xcalloc(1, sizeof(*n));
 	n->nblocks = nblocks;
-	n->valid = calloc(nblocks, 1);
-	n->data = calloc(nblocks, LFT_BLOCK);
-	if (!n->valid || !n->data || hmap_put(&m->by_guid, guid, n) < 0) {
+	n->valid = xcalloc(nblocks, 1);
+	n->data = xcalloc(nblocks, LFT_BLOCK);
+	if (hmap_put(&m->by_guid, guid, n) < 0) {
 		lft_shadow_free(n);
 		return NULL;
 	}
@@ -59,6 +58,55 @@ struct lft_shadow *lft_shadow_get(struct lft_memory *m, uint64_t guid, uint16_t 
 		lft_shadow_free(s);
 	}
 	return n;
+}
+
+struct lft_shadow *lft_shadow_prepare(struct lft_memory *m, uint64_t guid, uint16_t top,
+				      uint16_t cur_top, int known)
+{
+	unsigned last = top / LFT_BLOCK;
+	struct lft_shadow *sh = lft_shadow_get(m, guid, (uint16_t)(last + 1));
+
+	if (!sh)
+		return NULL;
+	if (cur_top != sh->top || !known)
+		memset(sh->valid, 0, sh->nblocks);
+	if (sh->nblocks > last + 1)
+		memset(sh->valid + last + 1, 0, sh->nblocks - last - 1);
+	sh->top = top;
+	return sh;
+}
+
+int lft_block_differs(const struct lft_shadow *sh, unsigned b, const uint8_t want[LFT_BLOCK])
+{
+	return b >= sh->nblocks || !sh->valid[b] ||
+	       memcmp(sh->data + (size_t)b * LFT_BLOCK, want, LFT_BLOCK);
+}
+
+void lft_block_done(struct lft_memory *m, uint64_t guid, unsigned b,
+		    const uint8_t data[LFT_BLOCK])
+{
+	struct lft_shadow *sh = hmap_get(&m->by_guid, guid);
+
+	if (sh && b < sh->nblocks) {
+		memcpy(sh->data + (size_t)b * LFT_BLOCK, data, LFT_BLOCK);
+		sh->valid[b] = 1;
+	}
+}
+
+void lft_block_forget(struct lft_memory *m, uint64_t guid, unsigned b)
+{
+	struct lft_shadow *sh = hmap_get(&m->by_guid, guid);
+
+	if (sh && b < sh->nblocks)
+		sh->valid[b] = 0;
+}
+
+void lft_top_forget(struct lft_memory *m, uint64_t guid)
+{
+	struct lft_shadow *sh = hmap_get(&m->by_guid, guid);
+
+	if (sh)
+		sh->top = 0xffff;  /* no top written: the next compare fails */
 }
 
 uint16_t lft_top(const struct fab_node *sw, uint16_t max_lid)
@@ -78,8 +126,7 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 	hmap_init(&idx);
 	if (!f->nswitches)
 		return 0;
-	if (!(p->sw = calloc(f->nswitches, sizeof(*p->sw))))
-		goto fail;
+	p->sw = xcalloc(f->nswitches, sizeof(*p->sw));
 	for (struct fab_node *n = f->nodes; n; n = n->next) {
 		/* A switch whose SwitchInfo did not come is still routed through
 		 * (its links are known); it is only not programmed this time. */
@@ -127,9 +174,9 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 			p->g.max_lid = p->g.dest[i].lid;
 	/* A configured root that is gone (unplugged, failed) must not stop all
 	 * routing: route with the others, or with automatic roots. */
-	uint64_t *present = nroots ? calloc(nroots, sizeof(*present)) : NULL;
+	uint64_t *present = nroots ? xcalloc(nroots, sizeof(*present)) : NULL;
 	unsigned npresent = 0;
-	for (unsigned i = 0; i < nroots && present; i++)
+	for (unsigned i = 0; i < nroots; i++)
 		if (hmap_get(&idx, roots[i]))
 			present[npresent++] = roots[i];
 	hmap_free(&idx);
@@ -151,6 +198,15 @@ fail:
 fail_noidx:
 	lft_plan_free(p);
 	return -1;
+}
+
+void lft_block(const struct lft_plan *p, unsigned s, uint16_t top, unsigned b,
+	       uint8_t out[LFT_BLOCK])
+{
+	for (unsigned i = 0; i < LFT_BLOCK; i++) {
+		unsigned lid = b * LFT_BLOCK + i;
+		out[i] = lid <= top ? p->t.lft[s][lid] : RT_NO_PORT;
+	}
 }
 
 void lft_plan_free(struct lft_plan *p)

@@ -28,6 +28,23 @@ void lft_memory_init(struct lft_memory *m);
 /* Forget everything (another SM may have programmed the switches since). */
 void lft_memory_clear(struct lft_memory *m);
 struct lft_shadow *lft_shadow_get(struct lft_memory *m, uint64_t guid, uint16_t nblocks);
+/* Ready the shadow of a switch about to be programmed up to LinearFDBTop
+ * top. What it remembers is worthless, and dropped, when the top the switch
+ * holds (cur_top, as read) is not the one written (reset, or another SM) or
+ * when !known (not in the last sweep: replugged or rebooted meanwhile);
+ * blocks above top are not kept. Records top as written. NULL on error. */
+struct lft_shadow *lft_shadow_prepare(struct lft_memory *m, uint64_t guid, uint16_t top,
+				      uint16_t cur_top, int known);
+/* Does block b need writing (unknown to the shadow, or different)? */
+int lft_block_differs(const struct lft_shadow *sh, unsigned b, const uint8_t want[LFT_BLOCK]);
+/* Record block b as programmed; forget it (its Set failed: sent again next
+ * time). Both do nothing for a switch or block the memory does not hold. */
+void lft_block_done(struct lft_memory *m, uint64_t guid, unsigned b,
+		    const uint8_t data[LFT_BLOCK]);
+void lft_block_forget(struct lft_memory *m, uint64_t guid, unsigned b);
+/* The switch's LinearFDBTop is unknown (its SwitchInfo Set failed): the
+ * next programming rewrites every block. */
+void lft_top_forget(struct lft_memory *m, uint64_t guid);
 /* The port the switch forwards `lid` to, as programmed; -1 when unknown. */
 int lft_port_for(const struct lft_memory *m, uint64_t guid, uint16_t lid);
 
@@ -44,6 +61,9 @@ struct lft_plan {
 int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 		   const uint64_t *roots, unsigned nroots);
 void lft_plan_free(struct lft_plan *p);
+/* Block b of switch s as the plan routes it; LIDs above top: not routed. */
+void lft_block(const struct lft_plan *p, unsigned s, uint16_t top, unsigned b,
+	       uint8_t out[LFT_BLOCK]);
 
 /* The LinearFDBTop to write: the highest LID routed, but never at or above
  * LinearFDBCap (ibsim corrupts its memory past it, hardware refuses it). */
