@@ -6,6 +6,7 @@
 #include "sa.h"
 #include "log.h"
 #include "sm.h"
+#include "sweep.h"
 #include "umadport.h"
 
 #define SUBNET_PREFIX 0xfe80000000000000ULL

@@ -17,10 +17,9 @@
 #include "mft.h"
 #include "mftsync.h"
 #include "mwatch.h"
+#include "sweep.h"
 #include "trouble.h"
 #include "smpeer.h"
-
-struct sweep;
 
 struct sm {
 	struct event_base *base;
@@ -134,13 +133,5 @@ void sm_set_state_hook(struct sm *sm, void (*fn)(void *arg, const struct sm *sm)
 void sm_force_sweep(struct sm *sm);
 /* Log, once each, SMs ignored for their SM_Key. */
 void sm_note_untrusted(struct sm *sm, const struct sm_peer *peers, unsigned n);
-
-/* sweep.c */
-enum sweep_mode { SWEEP_ELECT, SWEEP_MASTER, SWEEP_RECORD };
-struct sweep *sweep_start(struct sm *sm, enum sweep_mode mode);
-void sweep_abort(struct sweep *sw);
-/* Continue a SWEEP_ELECT sweep as master after the election was won. */
-void sweep_continue_as_master(struct sweep *sw);
-int sweep_mode(const struct sweep *sw);
 
 #endif
