@@ -2,18 +2,20 @@
  * model. Each stage sends its SMPs through the MAD engine's window and the
  * next stage starts when the last of them has ended (reply or final timeout):
  *   DISCOVER -> PEERS (SMInfo of other SMs) -> decide (election: follow,
- *   hand over (sm.c), or go on) -> CONFIG (LIDs, routes, PortInfo with
- *   Armed, P_Key) -> ACTIVE
+ *   hand over (sm.c), or go on) -> CONFIG (LIDs, routes (lftsync.c),
+ *   PortInfo with Armed, P_Key) -> ACTIVE
  */
 #include <stdlib.h>
 #include <string.h>
 #include <infiniband/mad.h>
 #include "discover.h"
-#include "lft.h"
+#include "lftsync.h"
 #include "lid.h"
 #include "link.h"
 #include "log.h"
 #include "sm.h"
+#include "sweep.h"
+#include "xalloc.h"
 
 #define SUBNET_PREFIX 0xfe80000000000000ULL
 #define SUBNET_TIMEOUT 18
@@ -33,8 +35,7 @@ struct sweep {
 	struct sm_peer *peers;
 	unsigned npeers;
 	unsigned mads, sets, errors;
-	unsigned lft_blocks;      /* LFT blocks sent this sweep */
-	unsigned lft_pending;     /* routing Sets still in flight: no early activation */
+	struct lftsync *lft;      /* routing Sets in flight: no early activation */
 	unsigned unanswered;      /* discovery requests that got no answer */
 };
 
@@ -44,7 +45,6 @@ struct swq {
 	struct sweep *sw;
 	swq_fn fn;
 	struct fab_port *port;
-	uint32_t mod;
 	uint8_t data[64];
 };
 
@@ -71,19 +71,15 @@ static void sw_reply(void *arg, const struct mad_reply *r)
 }
 
 /* Queue one SMP of this sweep; 0 when queued, -1 (counted as an error)
- * when out of memory, so callers mark nothing as in flight. */
+ * when the engine refuses it (closing), so callers mark nothing as in flight. */
 static int sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method, uint16_t attr,
 		   uint32_t mod, const uint8_t *data, struct fab_port *port, swq_fn fn)
 {
-	struct swq *q = calloc(1, sizeof(*q));
-	if (!q) {
-		sw->errors++;
-		return -1;
-	}
+	struct swq *q = xcalloc(1, sizeof(*q));
+
 	q->sw = sw;
 	q->fn = fn;
 	q->port = port;
-	q->mod = mod;
 	if (data)
 		memcpy(q->data, data, 64);
 	struct smp_req req = { .dr = path, .method = method, .attr = attr, .mod = mod,
@@ -167,7 +163,7 @@ static void sw_record_lids(struct sweep *sw)
 	lidmap_save(m);
 }
 
-static int sw_assign_lids(struct sweep *sw)
+static void sw_assign_lids(struct sweep *sw)
 {
 	struct fabric *f = sw->fab;
 	size_t n = 0, i = 0;
@@ -176,9 +172,7 @@ static int sw_assign_lids(struct sweep *sw)
 
 	FOR_LID_PORTS(f, nd, p)
 		n++;
-	reqs = calloc(n ? n : 1, sizeof(*reqs));
-	if (!reqs)
-		return -1;
+	reqs = xcalloc(n, sizeof(*reqs));
 	FOR_LID_PORTS(f, nd, p)
 		reqs[i++] = (struct lid_req){ .guid = p->guid, .cur = fab_port_cur_lid(p) };
 	rc = lid_assign(reqs, n, sw->sm->lids);
@@ -203,7 +197,6 @@ static int sw_assign_lids(struct sweep *sw)
 	lidmap_save(sw->sm->lids);
 	if (f->local)
 		sw->sm->lid = fab_lid_port(f->local)->lid;
-	return 0;
 }
 
 /* ---- peers and the election -------------------------------------------- */
@@ -214,7 +207,8 @@ static void sw_peers_found(void *arg, struct sm_peer *peers, unsigned n)
 
 	sw->peer_op = NULL;
 	sw->pending--;
-	if (n && (sw->peers = malloc(n * sizeof(*peers)))) {
+	if (n) {
+		sw->peers = xcalloc(n, sizeof(*peers));
 		memcpy(sw->peers, peers, n * sizeof(*peers));
 		sw->npeers = n;
 	}
@@ -350,7 +344,7 @@ static void sw_link_armed(struct sweep *sw, struct fab_port *p)
 	/* Not before the routes are in (hosts may talk as soon as they are
 	 * Active), nor over a Set of the far end still in flight (an Active
 	 * Set built from its old PortInfo would undo that Set). */
-	if (sw->lft_pending || !r || r->set_pending || fab_port_state(p) != PORT_ARMED ||
+	if (sw->lft || !r || r->set_pending || fab_port_state(p) != PORT_ARMED ||
 	    !sw_armed_or_active(r))
 		return;
 	if (!p->activating)
@@ -378,13 +372,6 @@ static void sw_activate_ready(struct sweep *sw)
 		}
 }
 
-/* The last routing Set is back: links armed meanwhile may go Active now. */
-static void sw_routing_set_done(struct sweep *sw)
-{
-	if (!--sw->lft_pending)
-		sw_activate_ready(sw);
-}
-
 static void sw_pkey_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
 {
 	if (r->err != MAD_OK) {
@@ -403,19 +390,6 @@ static void sw_pkey_get_reply(struct sweep *sw, struct swq *q, const struct mad_
 	if (link_pkey_fix(blk) > 0)
 		sw_send(sw, &q->port->path, IB_MAD_METHOD_SET, IB_ATTR_PKEY_TBL, 0, blk, q->port,
 			sw_pkey_set_reply);
-}
-
-static void sw_swinfo_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
-{
-	struct lft_shadow *sh = hmap_get(&sw->sm->lfts.by_guid, q->port->node->guid);
-
-	if (r->err != MAD_OK) {
-		sw->errors++;
-		if (sh)  /* the top it holds is unknown now: rewrite it whole next time */
-			sh->top = 0xffff;
-		sw_trouble(sw, q->port, TRB_FAILED, "SwitchInfo Set failed", NULL);
-	}
-	sw_routing_set_done(sw);
 }
 
 static int sw_rereg_due(struct sweep *sw, const struct fab_port *p)
@@ -473,119 +447,46 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 
 /* ---- routing ----------------------------------------------------------- */
 
-static void sw_lft_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+static void sw_routes_trouble(void *arg, const struct fab_port *p, const char *why)
 {
-	struct lft_shadow *sh = hmap_get(&sw->sm->lfts.by_guid, q->port->node->guid);
-
-	if (sh && q->mod < sh->nblocks) {
-		if (r->err != MAD_OK) {
-			sw->errors++;
-			sh->valid[q->mod] = 0;  /* unknown now: send it again next time */
-			sw_trouble(sw, q->port, TRB_FAILED, "forwarding table Set failed", NULL);
-		} else {
-			memcpy(sh->data + (size_t)q->mod * LFT_BLOCK, q->data, LFT_BLOCK);
-			sh->valid[q->mod] = 1;
-		}
-	}
-	sw_routing_set_done(sw);
+	sw_trouble(arg, p, TRB_FAILED, why, NULL);
 }
 
-/* SwitchInfo: LinearFDBTop, and PortStateChange cleared by writing back the
- * 1 we read. Built from the fresh Get, so LifeTime and the rest stay. */
-
-static void sw_program_swinfo(struct sweep *sw, struct fab_node *n, uint16_t top)
+/* The last routing Set is back: links armed meanwhile may go Active now. */
+static void sw_routes_done(void *arg, unsigned sent, unsigned failed)
 {
-	uint8_t si[64];
-	unsigned cur = mad_get_field(n->swinfo, 0, IB_SW_LINEAR_FDB_TOP_F);
-	unsigned psc = mad_get_field(n->swinfo, 0, IB_SW_STATE_CHANGE_F);
+	struct sweep *sw = arg;
 
-	if (cur == top && !psc)
-		return;
-	memcpy(si, n->swinfo, 64);
-	mad_set_field(si, 0, IB_SW_LINEAR_FDB_TOP_F, top);
-	/* Not the multicast top read at discovery: one raised since stays. */
-	uint16_t mtop = mft_top_written(&sw->sm->mft, n->guid);
-	if (mtop && mtop != MFT_TOP_REFUSED)
-		mad_set_field(si, 0, IB_SW_MCAST_FDB_TOP_F, mtop);
-	if (sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_SWITCH_INFO, 0, si,
-		    &n->ports[0], sw_swinfo_set_reply) == 0)
-		sw->lft_pending++;
-}
-
-static void sw_program_switch(struct sweep *sw, const struct lft_plan *plan, unsigned s)
-{
-	struct fab_node *n = plan->sw[s];
-	struct sm *sm = sw->sm;
-	uint8_t blk[LFT_BLOCK];
-
-	if (!n->have_swinfo) {
-		sw->errors++;  /* routed around nothing: program it next sweep */
-		return;
-	}
-	uint16_t top = lft_top(n, plan->g.max_lid);
-	unsigned last = top / LFT_BLOCK;
-	struct lft_shadow *sh = lft_shadow_get(&sm->lfts, n->guid, (uint16_t)(last + 1));
-	if (!sh) {
-		sw->errors++;
-		return;
-	}
-	/* What we remember of a switch is worthless when its top is not what we
-	 * wrote (reset, or another SM), or when it was not in the last sweep
-	 * (replugged or rebooted meanwhile). Blocks above the top are not kept. */
-	if (mad_get_field(n->swinfo, 0, IB_SW_LINEAR_FDB_TOP_F) != sh->top ||
-	    !sm->fab || !fab_node_by_guid(sm->fab, n->guid))
-		memset(sh->valid, 0, sh->nblocks);
-	if (sh->nblocks > last + 1)
-		memset(sh->valid + last + 1, 0, sh->nblocks - last - 1);
-	sw_program_swinfo(sw, n, top);
-	sh->top = top;
-	for (unsigned b = 0; b <= last; b++) {
-		for (unsigned i = 0; i < LFT_BLOCK; i++) {
-			unsigned lid = b * LFT_BLOCK + i;
-			blk[i] = lid <= top ? plan->t.lft[s][lid] : RT_NO_PORT;
-		}
-		if (sh->valid[b] && !memcmp(sh->data + (size_t)b * LFT_BLOCK, blk, LFT_BLOCK))
-			continue;
-		if (sw_send(sw, &n->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_LINEARFORWTBL, b, blk,
-			    &n->ports[0], sw_lft_reply) < 0)
-			continue;  /* the switch keeps what the shadow says; a re-sweep follows */
-		sw->lft_blocks++;
-		sw->lft_pending++;
-	}
+	sw->lft = NULL;
+	sw->pending--;
+	sw->mads += sent;
+	sw->sets += sent;
+	sw->errors += failed;
+	sw_activate_ready(sw);
+	if (!sw->pending)
+		sw_advance(sw);
 }
 
 static void sw_stage_routes(struct sweep *sw)
 {
 	struct sm *sm = sw->sm;
-	struct lft_plan plan;
-	struct timespec t0;
+	struct lftsync_params lp = {
+		.mad = sm->mad, .lfts = &sm->lfts, .mft = &sm->mft, .fab = sw->fab, .prev = sm->fab,
+		.engine = sm->cfg.route_engine, .roots = sm->cfg.roots, .nroots = sm->cfg.nroots,
+		.trouble = sw_routes_trouble, .done = sw_routes_done, .arg = sw,
+	};
+	unsigned failed;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (lft_plan_build(&plan, sw->fab, sm->cfg.route_engine, sm->cfg.roots, sm->cfg.nroots) < 0) {
-		log_err("routing failed; forwarding tables left as they are");
-		sw->errors++;
-		/* Still clear PortStateChange, or every light sweep ends heavy. */
-		for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
-			if (fab_is_switch(n) && n->have_swinfo)
-				sw_program_swinfo(sw, n, (uint16_t)mad_get_field(n->swinfo, 0,
-									 IB_SW_LINEAR_FDB_TOP_F));
-		return;
-	}
-	if (!plan.g.nsw)
-		return;
-	for (unsigned s = 0; s < plan.g.nsw; s++)
-		sw_program_switch(sw, &plan, s);
-	log_info("routing: %s for %u LIDs over %u switches in %.1f ms, %u LFT blocks to write",
-		 rt_engine_name(plan.used), plan.g.ndest, plan.g.nsw, log_ms_since(&t0),
-		 sw->lft_blocks);
-	lft_plan_free(&plan);
+	sw->lft = lftsync_start(&lp, &failed);
+	sw->errors += failed;
+	if (sw->lft)
+		sw->pending++;
 }
 
 static void sw_stage_config(struct sweep *sw)
 {
 	trb_begin(&sw->sm->trouble);
-	if (sw_assign_lids(sw) < 0)
-		sw->errors++;
+	sw_assign_lids(sw);
 	sw_stage_routes(sw);
 	for (struct fab_node *n = sw->fab->nodes; n; n = n->next) {
 		if (fab_is_switch(n)) {
@@ -722,10 +623,8 @@ static void sw_disc_done(void *arg, struct disc_result *res)
 
 struct sweep *sweep_start(struct sm *sm, enum sweep_mode mode)
 {
-	struct sweep *sw = calloc(1, sizeof(*sw));
+	struct sweep *sw = xcalloc(1, sizeof(*sw));
 
-	if (!sw)
-		return NULL;
 	sw->sm = sm;
 	sw->mode = mode;
 	sw->stage = ST_DISCOVER;
@@ -751,6 +650,11 @@ void sweep_abort(struct sweep *sw)
 	if (sw->peer_op) {
 		peer_op_cancel(sw->peer_op);
 		sw->peer_op = NULL;
+		sw->pending--;
+	}
+	if (sw->lft) {
+		lftsync_cancel(sw->lft);
+		sw->lft = NULL;
 		sw->pending--;
 	}
 	if (!sw->pending)

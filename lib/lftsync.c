@@ -1,0 +1,167 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <infiniband/mad.h>
+#include "lftsync.h"
+#include "log.h"
+#include "xalloc.h"
+
+struct lftsync {
+	struct mad_engine *mad;
+	struct lft_memory *mem;
+	const struct mft_memory *mft;
+	unsigned pending, sent, failed;
+	unsigned refused;             /* could not be sent (start's *failed) */
+	unsigned blocks;              /* LFT blocks sent */
+	int canceled;
+	lftsync_trouble_fn trouble;
+	lftsync_done_fn done;
+	void *arg;
+};
+
+struct lft_req {                  /* one Set */
+	struct lftsync *s;
+	struct fab_port *port;        /* switch port 0: named when the Set fails */
+	uint64_t guid;
+	int swinfo;                   /* SwitchInfo, else LFT block `block` */
+	unsigned block;
+	uint8_t data[64];
+};
+
+static void lftsync_reply(void *arg, const struct mad_reply *r)
+{
+	struct lft_req *q = arg;
+	struct lftsync *s = q->s;
+
+	if (!s->canceled && r->err != MAD_OK) {
+		s->failed++;
+		/* Unknown now: rewritten next time. */
+		if (q->swinfo)
+			lft_top_forget(s->mem, q->guid);
+		else
+			lft_block_forget(s->mem, q->guid, q->block);
+		s->trouble(s->arg, q->port,
+			   q->swinfo ? "SwitchInfo Set failed" : "forwarding table Set failed");
+	} else if (!s->canceled && !q->swinfo) {
+		lft_block_done(s->mem, q->guid, q->block, q->data);
+	}
+	free(q);
+	if (--s->pending)
+		return;
+	if (!s->canceled)
+		s->done(s->arg, s->sent, s->failed);
+	free(s);
+}
+
+/* A -1 from the engine (closing) leaves the switch as the shadow says. */
+static int lftsync_send(struct lftsync *s, struct fab_node *n, uint16_t attr, unsigned block,
+			const uint8_t data[64])
+{
+	struct lft_req *q = xcalloc(1, sizeof(*q));
+
+	q->s = s;
+	q->port = &n->ports[0];
+	q->guid = n->guid;
+	q->swinfo = attr == IB_ATTR_SWITCH_INFO;
+	q->block = block;
+	memcpy(q->data, data, 64);
+	struct smp_req rq = { .dr = &n->ports[0].path, .method = IB_MAD_METHOD_SET, .attr = attr,
+			      .mod = block, .data = q->data, .timeout_ms = -1, .retries = -1 };
+	if (mad_smp(s->mad, &rq, lftsync_reply, q) < 0) {
+		free(q);
+		s->refused++;
+		return -1;
+	}
+	s->pending++;
+	s->sent++;
+	return 0;
+}
+
+/* SwitchInfo: LinearFDBTop, and PortStateChange cleared by writing back the
+ * 1 we read. Built from the fresh Get, so LifeTime and the rest stay. */
+static void lftsync_swinfo(struct lftsync *s, struct fab_node *n, uint16_t top)
+{
+	uint8_t si[64];
+	unsigned cur = mad_get_field(n->swinfo, 0, IB_SW_LINEAR_FDB_TOP_F);
+	unsigned psc = mad_get_field(n->swinfo, 0, IB_SW_STATE_CHANGE_F);
+
+	if (cur == top && !psc)
+		return;
+	memcpy(si, n->swinfo, 64);
+	mad_set_field(si, 0, IB_SW_LINEAR_FDB_TOP_F, top);
+	/* Not the multicast top read at discovery: one raised since stays. */
+	uint16_t mtop = mft_top_written(s->mft, n->guid);
+	if (mtop && mtop != MFT_TOP_REFUSED)
+		mad_set_field(si, 0, IB_SW_MCAST_FDB_TOP_F, mtop);
+	lftsync_send(s, n, IB_ATTR_SWITCH_INFO, 0, si);
+}
+
+static void lftsync_switch(struct lftsync *s, const struct lft_plan *plan, unsigned i,
+			   const struct fabric *prev)
+{
+	struct fab_node *n = plan->sw[i];
+	uint8_t blk[LFT_BLOCK];
+
+	if (!n->have_swinfo) {
+		s->refused++;  /* routed around nothing: programmed next sweep */
+		return;
+	}
+	uint16_t top = lft_top(n, plan->g.max_lid);
+	uint16_t cur = (uint16_t)mad_get_field(n->swinfo, 0, IB_SW_LINEAR_FDB_TOP_F);
+	struct lft_shadow *sh = lft_shadow_prepare(s->mem, n->guid, top, cur,
+						   prev && fab_node_by_guid(prev, n->guid));
+	if (!sh) {
+		s->refused++;
+		return;
+	}
+	lftsync_swinfo(s, n, top);
+	for (unsigned b = 0; b <= top / LFT_BLOCK; b++) {
+		lft_block(plan, i, top, b, blk);
+		if (lft_block_differs(sh, b, blk) &&
+		    lftsync_send(s, n, IB_ATTR_LINEARFORWTBL, b, blk) == 0)
+			s->blocks++;
+	}
+}
+
+struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
+{
+	struct lftsync *s = xcalloc(1, sizeof(*s));
+	struct lft_plan plan;
+	struct timespec t0;
+
+	s->mad = p->mad;
+	s->mem = p->lfts;
+	s->mft = p->mft;
+	s->trouble = p->trouble;
+	s->done = p->done;
+	s->arg = p->arg;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (lft_plan_build(&plan, p->fab, p->engine, p->roots, p->nroots) < 0) {
+		log_err("routing failed; forwarding tables left as they are");
+		s->refused++;
+		/* Still clear PortStateChange, or every light sweep ends heavy. */
+		for (struct fab_node *n = p->fab->nodes; n; n = n->next)
+			if (fab_is_switch(n) && n->have_swinfo)
+				lftsync_swinfo(s, n, (uint16_t)mad_get_field(n->swinfo, 0,
+									   IB_SW_LINEAR_FDB_TOP_F));
+	} else if (plan.g.nsw) {
+		for (unsigned i = 0; i < plan.g.nsw; i++)
+			lftsync_switch(s, &plan, i, p->prev);
+		log_info("routing: %s for %u LIDs over %u switches in %.1f ms, %u LFT blocks to write",
+			 rt_engine_name(plan.used), plan.g.ndest, plan.g.nsw, log_ms_since(&t0),
+			 s->blocks);
+		lft_plan_free(&plan);
+	}
+	*failed = s->refused;
+	if (!s->pending) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void lftsync_cancel(struct lftsync *s)
+{
+	if (s)
+		s->canceled = 1;
+}
