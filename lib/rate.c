@@ -153,6 +153,11 @@ int port_ext_speeds(const struct fab_port *p)
 	return cap && (mad_get_field(mad_ro(cap), 0, IB_PORT_CAPMASK_F) & CAPMASK_EXT_SPEEDS);
 }
 
+uint32_t port_info_mod(const struct fab_port *p)
+{
+	return p->num | (port_ext_speeds(p) ? PORTINFO_AM_EXT_SPEEDS : 0);
+}
+
 unsigned port_mtu(const uint8_t portinfo[64])
 {
 	return mad_get_field(mad_ro(portinfo), 0, IB_PORT_NEIGHBOR_MTU_F);

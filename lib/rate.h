@@ -50,6 +50,9 @@ const uint8_t *port_cap_info(const struct fab_port *p);
 unsigned fab_port_rate(const struct fab_port *p);
 /* Does p (by port_cap_info) support extended link speeds? */
 int port_ext_speeds(const struct fab_port *p);
+/* The attribute modifier of a PortInfo Get or Set of p: its number, and
+ * bit 31 (SMSupportsExtendedSpeeds) when port_ext_speeds says so. */
+uint32_t port_info_mod(const struct fab_port *p);
 /* The link's MTU code: NeighborMTU (what the SM set for both ends). */
 unsigned port_mtu(const uint8_t portinfo[64]);
 
