@@ -4,6 +4,7 @@
 #include "discover.h"
 #include "link.h"
 #include "log.h"
+#include "rate.h"
 
 
 struct disc {
@@ -22,6 +23,7 @@ struct dq {
 	struct dr_path path;
 	struct fab_node *node;    /* PortInfo/NodeDesc/SwitchInfo: the node asked */
 	uint8_t portnum;          /* PortInfo: which port */
+	uint32_t mod;             /* attribute modifier sent */
 	struct fab_port *from;    /* NodeInfo: the port we left by (NULL: local) */
 };
 
@@ -37,9 +39,11 @@ static void disc_send(struct disc *d, uint16_t attr, const struct dr_path *path,
 	}
 	*q = (struct dq){ .d = d, .attr = attr, .path = *path, .node = node,
 			  .portnum = portnum, .from = from };
+	/* PortInfo: with bit 31 where the capability mask known so far says
+	 * extended speeds (port_info_mod). */
+	q->mod = attr == IB_ATTR_PORT_INFO ? port_info_mod(&node->ports[portnum]) : 0;
 	struct smp_req req = { .dr = &q->path, .method = IB_MAD_METHOD_GET, .attr = attr,
-			       .mod = attr == IB_ATTR_PORT_INFO ? portnum : 0,
-			       .timeout_ms = -1, .retries = -1 };
+			       .mod = q->mod, .timeout_ms = -1, .retries = -1 };
 	if (mad_smp(d->e, &req, disc_reply, q) < 0) {
 		free(q);
 		d->res.failed++;
@@ -66,6 +70,14 @@ static void disc_query_port(struct disc *d, struct fab_port *p)
 		return;
 	p->queried = 1;
 	disc_send(d, IB_ATTR_PORT_INFO, &p->path, p->node, p->num, NULL);
+}
+
+/* A switch's external ports, once port 0 (whose capability mask speaks for
+ * them) has answered or failed to. */
+static void disc_query_ext_ports(struct disc *d, struct fab_node *n)
+{
+	for (unsigned i = 1; i <= n->nports; i++)
+		disc_query_port(d, &n->ports[i]);
 }
 
 static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
@@ -100,8 +112,7 @@ static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 		f->local = p;
 	if (fab_is_switch(n)) {
 		if (is_new)
-			for (unsigned i = 0; i <= n->nports; i++)
-				disc_query_port(d, &n->ports[i]);
+			disc_query_port(d, &n->ports[0]);
 		return;
 	}
 	/* A CA (or router) port: each port has its own GUID and its own route. */
@@ -113,6 +124,19 @@ static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 	disc_query_port(d, p);
 }
 
+/* A port's PortInfo is in: go on from it. */
+static void disc_port_known(struct disc *d, struct fab_port *p)
+{
+	if (fab_is_switch(p->node) && p->num == 0)
+		disc_query_ext_ports(d, p->node);
+	if (!fab_port_linked(p) || p->remote)
+		return;
+	/* Only switches forward directed-route SMPs; from a CA we only leave
+	 * through the local port. */
+	if (fab_is_switch(p->node) || p == d->res.fab->local)
+		disc_explore(d, p);
+}
+
 static void disc_portinfo(struct disc *d, struct dq *q, const uint8_t *data)
 {
 	struct fab_port *p = &q->node->ports[q->portnum];
@@ -120,12 +144,16 @@ static void disc_portinfo(struct disc *d, struct dq *q, const uint8_t *data)
 	memcpy(p->info, data, 64);
 	p->have_info = 1;
 	p->is_sm = !!(fab_port_capmask(p) & CAPMASK_IS_SM);
-	if (!fab_port_linked(p) || p->remote)
+	/* As OpenSM: a port whose own mask says extended speeds is read again
+	 * with bit 31, as some leave LinkSpeedExt* out of a Get without it. A
+	 * switch's external ports are asked after port 0, with it already. */
+	if (!(q->mod & PORTINFO_AM_EXT_SPEEDS) && (port_info_mod(p) & PORTINFO_AM_EXT_SPEEDS)) {
+		if (fab_is_switch(p->node))
+			disc_query_ext_ports(d, p->node);
+		disc_send(d, IB_ATTR_PORT_INFO, &p->path, p->node, p->num, NULL);
 		return;
-	/* Only switches forward directed-route SMPs; from a CA we only leave
-	 * through the local port. */
-	if (fab_is_switch(p->node) || p == d->res.fab->local)
-		disc_explore(d, p);
+	}
+	disc_port_known(d, p);
 }
 
 static void disc_finish(struct disc *d)
@@ -146,9 +174,16 @@ static void disc_reply(void *arg, const struct mad_reply *r)
 
 	d->pending--;
 	if (!d->aborted) {
-		if (r->err != MAD_OK) {
+		struct fab_port *p = q->attr == IB_ATTR_PORT_INFO ? &q->node->ports[q->portnum] : NULL;
+		if (r->err != MAD_OK && p && p->have_info) {
+			/* The re-read with bit 31 failed: the first answer stands. */
+			log_debug("discovery: PortInfo 0x%08x re-read failed, first answer kept", q->mod);
+			disc_port_known(d, p);
+		} else if (r->err != MAD_OK) {
 			char buf[200];
 			d->res.failed++;
+			if (p && fab_is_switch(p->node) && p->num == 0)
+				disc_query_ext_ports(d, p->node);
 			log_debug("discovery: no answer to attr 0x%04x at %s (error %d, status 0x%x)",
 				  q->attr, dr_path_str(&q->path, buf, sizeof(buf)), r->err,
 				  r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);

@@ -453,15 +453,14 @@ void sa_fabric_mtu_rate(const struct fabric *f, unsigned *mtu, unsigned *rate)
 			const struct fab_port *p = &n->ports[i];
 			if (fab_port_state(p) != PORT_ACTIVE)  /* 0 when not read */
 				continue;
-			unsigned m = port_mtu(p->info), t = port_rate_tenths(p->info);
+			unsigned m = port_mtu(p->info);
 			if (m && (!low_mtu || m < low_mtu))
 				low_mtu = m;
-			if (t && (!low_rate || t < low_rate))
-				low_rate = t;
+			low_rate = rate_min(low_rate, fab_port_rate(p));
 		}
 	}
 	*mtu = low_mtu ? low_mtu : 4;
-	*rate = low_rate ? rate_code(low_rate) : 3;
+	*rate = low_rate ? low_rate : 3;
 }
 
 struct mc_group *sa_ensure_broadcast(struct mc_table *mc, unsigned mtu, unsigned rate,

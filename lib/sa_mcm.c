@@ -92,7 +92,7 @@ static int mcm_params_ok(const uint8_t *q, uint64_t mask, const struct mc_group 
 		return 0;
 	if ((mask & M(MC_RATE)) &&
 	    !sa_selector_ok(sa_sel(q, mask, MC_RATE_SEL, MCM_RATE_SEL),
-			    rate_tenths(mcm_get(q, IB_SA_MCM_RATE_F)), rate_tenths(g->rate)))
+			    rate_rank(mcm_get(q, IB_SA_MCM_RATE_F)), rate_rank(g->rate)))
 		return 0;
 	if ((mask & M(MC_LIFE)) &&
 	    !sa_selector_ok(sa_sel(q, mask, MC_LIFE_SEL, MCM_LIFE_SEL), sf_get(q, MCM_LIFE), g->pkt_life))
@@ -114,8 +114,8 @@ static int mcm_create_mtu_rate(struct sa_ctx *c, const uint8_t *q, uint64_t mask
 		unsigned sel = sa_sel(q, mask, MC_RATE_SEL, MCM_RATE_SEL);
 		unsigned want = mcm_get(q, IB_SA_MCM_RATE_F);
 		if (sel == 2)
-			*rate = rate_tenths(want) && rate_tenths(want) <= rate_tenths(*rate) ? want : 0;
-		else if (!sa_selector_ok(sel, rate_tenths(want), rate_tenths(*rate)))
+			*rate = rate_rank(want) && rate_rank(want) <= rate_rank(*rate) ? want : 0;
+		else if (!sa_selector_ok(sel, rate_rank(want), rate_rank(*rate)))
 			*rate = 0;
 	}
 	return *mtu && *rate;

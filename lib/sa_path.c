@@ -35,17 +35,26 @@ enum { PRC_SID_MSB, PRC_SID_LSB, PRC_DGID, PRC_SGID, PRC_DLID, PRC_SLID, PRC_RAW
 
 struct walk {
 	unsigned mtu;             /* code */
-	unsigned tenths;          /* rate */
+	unsigned rate;            /* code, the slowest link's */
 	unsigned hops;
 };
 
 static void walk_link(struct walk *w, const struct fab_port *p)
 {
-	unsigned m = port_mtu(p->info), t = port_rate_tenths(p->info);
+	unsigned m = port_mtu(p->info);
 	if (m && m < w->mtu)
 		w->mtu = m;
-	if (t && t < w->tenths)
-		w->tenths = t;
+	w->rate = rate_min(w->rate, fab_port_rate(p));
+}
+
+/* A switch at an end of the path: its port 0 (the one with the LID) counts
+ * with its own MTUCap and rate, as in OpenSM's paths. */
+static void walk_port0(struct walk *w, const struct fab_port *p0)
+{
+	unsigned m = mad_get_field(mad_ro(p0->info), 0, IB_PORT_MTU_CAP_F);
+	if (m && m < w->mtu)
+		w->mtu = m;
+	w->rate = rate_min(w->rate, fab_port_rate(p0));
 }
 
 /* From src to the port carrying dlid, through the programmed LFTs. */
@@ -55,14 +64,15 @@ static int sa_walk(struct sa_ctx *c, struct fab_port *src, struct fab_port *dst,
 	struct fab_port *cur;
 
 	w->mtu = 63;
-	w->tenths = ~0u;
+	w->rate = 0;
 	w->hops = 0;
 	if (src == dst) {
 		w->mtu = mad_get_field(mad_ro(src->info), 0, IB_PORT_MTU_CAP_F);
-		w->tenths = port_rate_tenths(src->info);
-		return w->mtu && w->tenths ? 0 : -1;
+		w->rate = fab_port_rate(src);
+		return w->mtu && w->rate ? 0 : -1;
 	}
 	if (fab_is_switch(src->node)) {
+		walk_port0(w, src);
 		cur = src;
 	} else {
 		if (!src->remote)
@@ -74,8 +84,10 @@ static int sa_walk(struct sa_ctx *c, struct fab_port *src, struct fab_port *dst,
 		struct fab_node *n = cur->node;
 		if (!fab_is_switch(n))
 			return cur == dst ? 0 : -1;
-		if (n == dst->node)
-			return 0;  /* the switch itself (port 0) */
+		if (n == dst->node) {  /* the switch itself (port 0) */
+			walk_port0(w, dst);
+			return 0;
+		}
 		int out = lft_port_for(c->lfts, n->guid, dlid);
 		if (out <= 0 || out > n->nports || !n->ports[out].remote)
 			return -1;
@@ -116,7 +128,8 @@ static void sa_path_add(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struc
 
 	if (sa_walk(c, s, d, &w) < 0)
 		return;
-	unsigned mtu = w.mtu, rate = rate_code(w.tenths), life = c->pkt_life;
+	/* A path of links that say no rate: the lowest. */
+	unsigned mtu = w.mtu, rate = w.rate ? w.rate : 2, life = c->pkt_life;
 	/* A smaller MTU or rate than the path's is still a path: honour
 	 * "exactly" and "less than" by lowering it. The walk's MTU is at
 	 * least 1. */
@@ -127,16 +140,16 @@ static void sa_path_add(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struc
 	}
 	if (mask & M(PRC_RATE)) {
 		unsigned sel = sa_sel(q, mask, PRC_RATE_SEL, PR_RATE_SEL), want = sf_get(q, PR_RATE);
-		unsigned have = rate_tenths(rate), wt = rate_tenths(want);
+		unsigned have = rate_rank(rate), wt = rate_rank(want);
 		if (!wt && sel != 3)
 			return;
 		if (sel == 2 && wt <= have)
 			rate = want;
 		else if (sel == 1 && wt <= have)
-			rate = rate_code(wt - 1);
+			rate = rate_below(want);
 		else if (!sa_selector_ok(sel, wt, have))
 			return;
-		if (sel == 1 && rate_tenths(rate) >= wt)
+		if (!rate)
 			return;
 	}
 

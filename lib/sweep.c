@@ -13,6 +13,7 @@
 #include "lid.h"
 #include "link.h"
 #include "log.h"
+#include "rate.h"
 #include "sm.h"
 #include "sweep.h"
 #include "xalloc.h"
@@ -330,7 +331,7 @@ static void sw_activate(struct sweep *sw, struct fab_port *p)
 
 	log_debug("activating %s", port_name(p, buf, sizeof(buf)));
 	link_build_state_set(set, p->info, PORT_ACTIVE);
-	if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
+	if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, port_info_mod(p), set, p,
 		    sw_state_reply) == 0)
 		p->activating = 1;
 }
@@ -435,7 +436,7 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 			if (arm)
 				mad_set_field(set, 0, IB_PORT_STATE_F, PORT_ARMED);
 		}
-		if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, p->num, set, p,
+		if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, port_info_mod(p), set, p,
 			    sw_portinfo_set_reply) == 0)
 			p->set_pending = 1;
 	}

@@ -418,6 +418,91 @@ static void test_mcast_table(void **st)
 	mc_clear(&t);
 }
 
+/* ---- rates: compared in speed order, never by code ------------------------ */
+
+/* Both ends of CA hi's link at LinkWidthActive w, LinkSpeedActive s and
+ * LinkSpeedExtActive e (0: none). */
+static void link_rate(int hi, unsigned w, unsigned s, unsigned e)
+{
+	struct fab_port *ends[2] = { h[hi], &sw->ports[hi] };
+	for (int i = 0; i < 2; i++) {
+		mad_set_field(ends[i]->info, 0, IB_PORT_LINK_WIDTH_ACTIVE_F, w);
+		mad_set_field(ends[i]->info, 0, IB_PORT_LINK_SPEED_ACTIVE_F, s);
+		mad_set_field(ends[i]->info, 0, IB_PORT_LINK_SPEED_EXT_ACTIVE_F, e);
+	}
+	/* extended speeds: the CA's own capability mask, the switch's port 0 */
+	mad_set_field(h[hi]->info, 0, IB_PORT_CAPMASK_F, (hi == 1 ? 0x0200 : 0) | (1u << 14));
+	mad_set_field(sw->ports[0].info, 0, IB_PORT_CAPMASK_F, 1u << 14);
+}
+
+/* PathRecord h1 -> h2 with a rate selector; its status, rate in *rate. */
+static unsigned path_rate(unsigned sel, unsigned rate, unsigned *got)
+{
+	uint8_t *q = mkreq(IB_MAD_METHOD_GET, 0x35, C(4) | C(5) | C(18) | C(19));
+	sf_set(q, SF(40, 0, 16), 3);
+	sf_set(q, SF(42, 0, 16), 2);
+	sf_set(q, SF(55, 0, 2), sel);
+	sf_set(q, SF(55, 2, 6), rate);
+	unsigned st = ask(2);
+	*got = st ? 0 : sf_get(REC, SF(55, 2, 6));
+	return st;
+}
+
+static void test_rates_in_speed_order(void **st)
+{
+	unsigned got, mtu, rate;
+	(void)st;
+	link_rate(1, 2, 4, 2);  /* h1: 4x EDR, 100 Gb/s (code 16) */
+	link_rate(2, 8, 4, 0);  /* h2: 12x QDR, 120 Gb/s (code 10), yet slower */
+	link_rate(3, 2, 4, 4);  /* h3: 4x HDR, 200 Gb/s (code 17) */
+	assert_int_equal(path_rate(3, 0, &got), 0);
+	assert_int_equal(got, 10);
+	/* greater than 100 (EDR): no; greater than 56 (code 12 > 10): yes */
+	assert_int_equal(path_rate(0, 16, &got), SA_ST_NO_RECORDS);
+	assert_int_equal(path_rate(0, 12, &got), 0);
+	assert_int_equal(got, 10);
+	/* less than 100 (EDR): as is; less than 120: 80; less than 2.5: none */
+	assert_int_equal(path_rate(1, 16, &got), 0);
+	assert_int_equal(got, 10);
+	assert_int_equal(path_rate(1, 10, &got), 0);
+	assert_int_equal(got, 9);
+	assert_int_equal(path_rate(1, 2, &got), SA_ST_NO_RECORDS);
+	/* exactly 50 (EDR, code 20) fits; exactly 100 (EDR) does not */
+	assert_int_equal(path_rate(2, 20, &got), 0);
+	assert_int_equal(got, 20);
+	assert_int_equal(path_rate(2, 16, &got), SA_ST_NO_RECORDS);
+	/* h1 -> h3: the EDR link's 100 Gb/s */
+	uint8_t *q = mkreq(IB_MAD_METHOD_GET, 0x35, C(4) | C(5));
+	sf_set(q, SF(40, 0, 16), 4);
+	sf_set(q, SF(42, 0, 16), 2);
+	assert_int_equal(ask(2), 0);
+	assert_int_equal(sf_get(REC, SF(55, 2, 6)), 16);
+	/* IPoIB's `auto` rate: the slowest CA link, 12x QDR */
+	sa_fabric_mtu_rate(fab, &mtu, &rate);
+	assert_int_equal(rate, 10);
+
+	/* MCMember: a group created at the fabric's 120 Gb/s (QDR) */
+	uint8_t g7[16] = { 0xff, 0x12, 0x60, 0x1b, 0xff, 0xff, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 7 };
+	ctx.new_group_rate = 10;
+	q = mcm_req(IB_MAD_METHOD_SET, g7, h[2]->guid, 1, FULL);
+	sf_set(q, SF(32, 0, 32), 0x0b1b);
+	sf_set(q, SF(42, 0, 2), 0);   /* greater than 100 (EDR): refused */
+	sf_set(q, SF(42, 2, 6), 16);
+	assert_int_equal(ask(3), SA_ST_REQ_INVALID);
+	sf_set(q, SF(42, 2, 6), 12);  /* greater than 56: created at 120 */
+	assert_int_equal(ask(3), 0);
+	assert_int_equal(sf_get(REC, SF(42, 2, 6)), 10);
+	q = mcm_req(IB_MAD_METHOD_SET, g7, h[3]->guid, 1, PARTIAL | C(8) | C(9));
+	sf_set(q, SF(42, 0, 2), 0);   /* joining: greater than 100 (EDR): refused */
+	sf_set(q, SF(42, 2, 6), 16);
+	assert_int_equal(ask(4), SA_ST_REQ_INVALID);
+	sf_set(q, SF(42, 0, 2), 1);   /* less than 100 (EDR): 120 QDR is */
+	assert_int_equal(ask(4), 0);
+	ctx.new_group_rate = 3;
+	for (int i = 1; i <= 3; i++)
+		link_rate(i, 2, 1, 0);   /* back to 4x SDR */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_class_port_info_and_errors),
 		cmocka_unit_test(test_mcmember),
 		cmocka_unit_test(test_mcast_table),
+		cmocka_unit_test(test_rates_in_speed_order),
 	};
 	log_init("test", 1, LOG_LVL_ERR);
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
