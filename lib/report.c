@@ -81,9 +81,9 @@ static unsigned ports_active(const struct sm *sm)
 /* A peer as last seen; the master a standby follows as its polls see it. */
 static const struct sm_info *peer_info(const struct sm *sm, unsigned i)
 {
-	const struct sm_info *si = &sm->peers[i].info;
-	if (sm->state == SM_STANDBY && si->guid == sm->master.info.guid)
-		return &sm->master.info;
+	const struct sm_info *si = &sm->el.peers[i].info;
+	if (sm->el.state == SM_STANDBY && si->guid == sm->el.master.info.guid)
+		return &sm->el.master.info;
 	return si;
 }
 
@@ -93,11 +93,11 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 	uint16_t mlid = 0;
 	char when[32] = "";
 
-	if (sm->state == SM_MASTER) {
-		mguid = sm->port_guid;
+	if (sm->el.state == SM_MASTER) {
+		mguid = sm->el.guid;
 		mlid = own_lid(sm);
-	} else if (sm->state == SM_STANDBY) {
-		mguid = sm->master.info.guid;
+	} else if (sm->el.state == SM_STANDBY) {
+		mguid = sm->el.master.info.guid;
 		mlid = lid_of(sm, mguid);
 	}
 	if (sm->last_sweep.when) {
@@ -110,13 +110,13 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 		sb_printf(b, "{\"state\":\"%s\",\"priority\":%u,\"guid\":\"0x%016llx\",\"lid\":%u,"
 			  "\"master_guid\":\"0x%016llx\",\"master_lid\":%u,\"sm_key\":\"0x%016llx\","
 			  "\"preempt\":%s,\"peers\":[",
-			  sm_state_name(sm->state), sm_priority(sm), (unsigned long long)sm->port_guid,
+			  elect_state_name(sm->el.state), sm_priority(sm), (unsigned long long)sm->el.guid,
 			  own_lid(sm), (unsigned long long)mguid, mlid,
 			  (unsigned long long)sm->cfg.sm_key, sm->cfg.preempt ? "true" : "false");
-		for (unsigned i = 0; i < sm->npeers; i++)
+		for (unsigned i = 0; i < sm->el.npeers; i++)
 			sb_printf(b, "%s{\"guid\":\"0x%016llx\",\"priority\":%u,\"state\":\"%s\",\"lid\":%u}",
 				  i ? "," : "", (unsigned long long)peer_info(sm, i)->guid,
-				  peer_info(sm, i)->priority, sm_state_name(peer_info(sm, i)->state),
+				  peer_info(sm, i)->priority, elect_state_name(peer_info(sm, i)->state),
 				  lid_of(sm, peer_info(sm, i)->guid));
 		sb_printf(b, "],\"nodes\":%u,\"switches\":%u,\"ports_active\":%u,\"subnet_up\":%s,"
 			  "\"last_sweep\":", nodes, sws, ports_active(sm), sm->subnet_up ? "true" : "false");
@@ -134,21 +134,21 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 		sb_printf(b, "]}\n");
 		return;
 	}
-	sb_printf(b, "state       %s%s\n", sm_state_name(sm->state),
-		  sm->state == SM_MASTER && sm->subnet_up ? ", subnet up" : "");
+	sb_printf(b, "state       %s%s\n", elect_state_name(sm->el.state),
+		  sm->el.state == SM_MASTER && sm->subnet_up ? ", subnet up" : "");
 	sb_printf(b, "priority    %u%s\n", sm_priority(sm), sm->cfg.preempt ? "" : " (preempt = no)");
-	sb_printf(b, "port        0x%016llx, LID %u\n", (unsigned long long)sm->port_guid, own_lid(sm));
+	sb_printf(b, "port        0x%016llx, LID %u\n", (unsigned long long)sm->el.guid, own_lid(sm));
 	if (mguid)
 		sb_printf(b, "master      0x%016llx, LID %u%s\n", (unsigned long long)mguid, mlid,
-			  mguid == sm->port_guid ? " (this SM)" : "");
+			  mguid == sm->el.guid ? " (this SM)" : "");
 	else
 		sb_printf(b, "master      none known\n");
-	if (!sm->npeers)
+	if (!sm->el.npeers)
 		sb_printf(b, "peers       none\n");
-	for (unsigned i = 0; i < sm->npeers; i++)
+	for (unsigned i = 0; i < sm->el.npeers; i++)
 		sb_printf(b, "%s0x%016llx priority %u %s\n", i ? "            " : "peers       ",
 			  (unsigned long long)peer_info(sm, i)->guid, peer_info(sm, i)->priority,
-			  sm_state_name(peer_info(sm, i)->state));
+			  elect_state_name(peer_info(sm, i)->state));
 	sb_printf(b, "fabric      %u nodes, %u switches, %u ports Active\n", nodes, sws, ports_active(sm));
 	if (sm->last_sweep.when)
 		sb_printf(b, "last sweep  %s, %.1f ms, %u of %u linked ports Active\n", when,
@@ -222,5 +222,5 @@ void report_groups(const struct sm *sm, int json, struct sbuf *b)
 	if (json)
 		sb_printf(b, "]\n");
 	else if (!sm->mc.groups)
-		sb_printf(b, "no multicast groups%s\n", sm->state == SM_MASTER ? "" : " (groups are the master's)");
+		sb_printf(b, "no multicast groups%s\n", sm->el.state == SM_MASTER ? "" : " (groups are the master's)");
 }

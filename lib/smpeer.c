@@ -3,6 +3,7 @@
 #include <infiniband/mad.h>
 #include "log.h"
 #include "smpeer.h"
+#include "xalloc.h"
 
 #define WAIT_POLL_MS 50
 
@@ -12,54 +13,86 @@
 #define N144_LOCAL_CHANGES_BYTE 15
 #define N144_CHANGE_FLAGS_BYTE 20
 
-struct sm_peer *peer_best(struct sm_peer *peers, unsigned n, unsigned states,
-			  const struct peer_self *self, int any_rank, uint64_t skip)
+void peer_sminfo_encode(uint8_t data[64], const struct sm_info *si)
 {
-	struct sm_peer *best = NULL;
-
-	for (unsigned i = 0; i < n; i++) {
-		struct sm_peer *p = &peers[i];
-		if (!(states & (1u << p->info.state)) || p->info.guid == self->guid ||
-		    (skip && p->info.guid == skip))
-			continue;
-		if (!sm_key_trusted(self->key, p->info.key))
-			continue;
-		if (!any_rank && sm_rank_cmp(p->info.priority, p->info.guid,
-					     self->priority, self->guid) <= 0)
-			continue;
-		if (!best || sm_rank_cmp(p->info.priority, p->info.guid,
-					 best->info.priority, best->info.guid) > 0)
-			best = p;
-	}
-	return best;
+	memset(data, 0, 64);
+	mad_set_field64(data, 0, IB_SMINFO_GUID_F, si->guid);
+	mad_set_field64(data, 0, IB_SMINFO_KEY_F, si->key);
+	mad_set_field(data, 0, IB_SMINFO_ACT_F, si->act_count);
+	mad_set_field(data, 0, IB_SMINFO_PRIO_F, si->priority);
+	mad_set_field(data, 0, IB_SMINFO_STATE_F, si->state);
 }
 
-void peer_line(const struct sm_peer *peers, unsigned n, const struct peer_self *self,
-	       uint64_t master_guid, unsigned *pos, unsigned *nstandby)
+void peer_sminfo_decode(const uint8_t data[64], struct sm_info *si)
 {
-	*pos = 0;
-	*nstandby = 1;
-	for (unsigned i = 0; i < n; i++) {
-		const struct sm_peer *p = &peers[i];
-		if (p->info.guid == master_guid || p->info.guid == self->guid ||
-		    !sm_key_trusted(self->key, p->info.key) ||
-		    (p->info.state != SM_STANDBY && p->info.state != SM_DISCOVERING))
-			continue;
-		(*nstandby)++;
-		if (sm_rank_cmp(p->info.priority, p->info.guid, self->priority, self->guid) > 0)
-			(*pos)++;
-	}
+	si->guid = mad_get_field64(mad_ro(data), 0, IB_SMINFO_GUID_F);
+	si->key = mad_get_field64(mad_ro(data), 0, IB_SMINFO_KEY_F);
+	si->act_count = mad_get_field(mad_ro(data), 0, IB_SMINFO_ACT_F);
+	si->priority = (uint8_t)mad_get_field(mad_ro(data), 0, IB_SMINFO_PRIO_F);
+	si->state = (uint8_t)mad_get_field(mad_ro(data), 0, IB_SMINFO_STATE_F);
 }
 
-const char *ho_result_name(enum ho_result r)
+/* ---- one SM: SMInfo poll, node check ------------------------------------- */
+
+struct poll_ctx {
+	peer_poll_fn poll_cb;
+	peer_probe_fn probe_cb;
+	void *arg;
+};
+
+static void poll_reply(void *arg, const struct mad_reply *r)
 {
-	switch (r) {
-	case HO_OK: return "done";
-	case HO_REFUSED: return "refused";
-	case HO_NO_ANSWER: return "no answer";
-	case HO_NOT_MASTER: return "it did not become MASTER";
+	struct poll_ctx c = *(struct poll_ctx *)arg;
+	struct sm_info si;
+
+	free(arg);
+	if (r->err == MAD_ECANCELED)
+		return;
+	if (r->err == MAD_OK) {
+		peer_sminfo_decode(r->data, &si);
+		c.poll_cb(c.arg, MW_ANSWERED, &si);
+		return;
 	}
-	return "?";
+	/* An error or undeliverable reply means no SM listens there any more;
+	 * silence may only mean a busy one. */
+	c.poll_cb(c.arg, r->err == MAD_ETIMEDOUT ? MW_TIMEOUT : MW_ERROR, NULL);
+}
+
+int peer_poll(struct mad_engine *mad, const struct sm_peer *p, unsigned timeout_ms,
+	      peer_poll_fn cb, void *arg)
+{
+	struct poll_ctx *c = xmalloc(sizeof(*c));
+	*c = (struct poll_ctx){ .poll_cb = cb, .arg = arg };
+	struct smp_req q = { .dr = &p->path, .method = IB_MAD_METHOD_GET, .attr = IB_ATTR_SMINFO,
+			     .timeout_ms = (int)timeout_ms, .retries = 0 };
+	if (mad_smp(mad, &q, poll_reply, c) == 0)
+		return 0;
+	free(c);
+	return -1;
+}
+
+static void probe_reply(void *arg, const struct mad_reply *r)
+{
+	struct poll_ctx c = *(struct poll_ctx *)arg;
+
+	free(arg);
+	if (r->err == MAD_ECANCELED)
+		return;
+	c.probe_cb(c.arg, r->err == MAD_OK ?
+			  mad_get_field64(mad_ro(r->data), 0, IB_NODE_PORT_GUID_F) : 0);
+}
+
+int peer_probe(struct mad_engine *mad, const struct sm_peer *p, unsigned timeout_ms,
+	       peer_probe_fn cb, void *arg)
+{
+	struct poll_ctx *c = xmalloc(sizeof(*c));
+	*c = (struct poll_ctx){ .probe_cb = cb, .arg = arg };
+	struct smp_req q = { .dr = &p->path, .method = IB_MAD_METHOD_GET,
+			     .attr = IB_ATTR_NODE_INFO, .timeout_ms = (int)timeout_ms, .retries = 0 };
+	if (mad_smp(mad, &q, probe_reply, c) == 0)
+		return 0;
+	free(c);
+	return -1;
 }
 
 /* ---- operations ---------------------------------------------------------- */
@@ -139,7 +172,7 @@ static void query_reply(void *arg, const struct mad_reply *r)
 		struct sm_peer *np = realloc(op->peers, (op->npeers + 1) * sizeof(*np));
 		if (np) {
 			op->peers = np;
-			sminfo_decode(r->data, &q->peer.info);
+			peer_sminfo_decode(r->data, &q->peer.info);
 			np[op->npeers++] = q->peer;
 		}
 	}
@@ -186,7 +219,7 @@ struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 }
 
 /* A handover or a wait ends: tell the owner, then the op is gone. */
-static void op_done(struct peer_op *op, enum ho_result res)
+static void op_done(struct peer_op *op, enum elect_ho res)
 {
 	op->done_cb(op->arg, res);
 	op_free(op);
@@ -198,7 +231,7 @@ static void handover_reply(void *arg, const struct mad_reply *r)
 
 	if (op_returned(op))
 		return;
-	enum ho_result res = r->err == MAD_OK ? HO_OK :
+	enum elect_ho res = r->err == MAD_OK ? HO_OK :
 			     r->err == MAD_ESTATUS ? HO_REFUSED : HO_NO_ANSWER;
 	op_done(op, res);
 }
@@ -213,7 +246,7 @@ struct peer_op *peer_handover(struct mad_engine *mad, const struct sm_peer *to,
 		return NULL;
 	op->done_cb = cb;
 	op->to = *to;
-	sminfo_encode(data, ours);
+	peer_sminfo_encode(data, ours);
 	struct smp_req rq = { .dr = &op->to.path, .method = IB_MAD_METHOD_SET,
 			      .attr = IB_ATTR_SMINFO, .mod = SMINFO_HANDOVER, .data = data,
 			      .timeout_ms = -1, .retries = -1 };
@@ -240,7 +273,7 @@ static void wait_reply(void *arg, const struct mad_reply *r)
 		return;
 	}
 	if (r->err == MAD_OK) {
-		sminfo_decode(r->data, &si);
+		peer_sminfo_decode(r->data, &si);
 		if (si.state == SM_MASTER) {
 			op_done(op, HO_OK);
 			return;

@@ -1,44 +1,18 @@
-/* smpeer: exchanges with the other SMs of the subnet, by directed route:
- * read their SMInfo, pick the one to follow or hand over to, hand mastership
- * over (SubnSet SMInfo HANDOVER), wait until an SM reports MASTER, and
- * announce our own priority change to the master with trap 144. */
+/* smpeer: the MAD exchanges with the other SMs of the subnet, by directed
+ * route: SMInfo encoding, polls of one SM and of its node, SMInfo of every
+ * SM known, handover (SubnSet SMInfo HANDOVER), waiting until an SM reports
+ * MASTER, and trap 144. What to do with the answers is elect.c's. */
 #ifndef SMD_SMPEER_H
 #define SMD_SMPEER_H
 
 #include <stdint.h>
 #include <event2/event.h>
-#include "election.h"
+#include "elect.h"
 #include "fabric.h"
 #include "mad.h"
 
-struct sm_peer {
-	struct sm_info info;
-	struct dr_path path;      /* directed route to its port */
-	uint64_t port_guid;
-	uint16_t lid;             /* its port's LID in our model (0: unknown) */
-};
-
-/* Who "we" are when ranking peers. */
-struct peer_self {
-	uint64_t guid;
-	uint64_t key;
-	uint8_t priority;
-};
-
 /* Trap 144 ChangeFlags bit: "SM priority changed" (IBA 14.2.5.1 Notice). */
 #define TRAP144_SM_PRIORITY 0x0008
-
-/* The best peer whose state is in `states` (bit per enum sm_state) and
- * whose SM_Key we trust, that outranks us (or any, with any_rank). A peer
- * with guid `skip` is passed over (0: none). Pure. */
-struct sm_peer *peer_best(struct sm_peer *peers, unsigned n, unsigned states,
-			  const struct peer_self *self, int any_rank, uint64_t skip);
-
-/* Our place in the line of standbys: how many trusted STANDBY or
- * DISCOVERING peers other than the master outrank us (0: next in line), and
- * how many standbys there are counting us. Pure. */
-void peer_line(const struct sm_peer *peers, unsigned n, const struct peer_self *self,
-	       uint64_t master_guid, unsigned *pos, unsigned *nstandby);
 
 /* An operation in flight; cancel it before freeing what its callback uses. */
 struct peer_op;
@@ -51,9 +25,22 @@ typedef void (*peer_list_fn)(void *arg, struct sm_peer *peers, unsigned n);
 struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 			       uint64_t skip, peer_list_fn cb, void *arg);
 
-enum ho_result { HO_OK, HO_REFUSED, HO_NO_ANSWER, HO_NOT_MASTER };
-const char *ho_result_name(enum ho_result r);
-typedef void (*peer_done_fn)(void *arg, enum ho_result r);
+typedef void (*peer_done_fn)(void *arg, enum elect_ho r);
+
+void peer_sminfo_encode(uint8_t data[64], const struct sm_info *si);
+void peer_sminfo_decode(const uint8_t data[64], struct sm_info *si);
+
+/* One SMInfo Get of p, no retry: cb gets MW_ANSWERED with its SMInfo,
+ * MW_TIMEOUT (no reply in time), or MW_ERROR (an error or undeliverable
+ * reply: no SM there); not called when the engine closes. -1: not sent. */
+typedef void (*peer_poll_fn)(void *arg, enum mw_outcome o, const struct sm_info *si);
+int peer_poll(struct mad_engine *mad, const struct sm_peer *p, unsigned timeout_ms,
+	      peer_poll_fn cb, void *arg);
+/* NodeInfo Get of p's node, no retry: cb gets the PortGUID it reports (the
+ * port the SMP arrived on), 0 when it did not answer. */
+typedef void (*peer_probe_fn)(void *arg, uint64_t port_guid);
+int peer_probe(struct mad_engine *mad, const struct sm_peer *p, unsigned timeout_ms,
+	       peer_probe_fn cb, void *arg);
 
 /* SubnSet(SMInfo, HANDOVER) carrying our SMInfo: HO_OK when accepted,
  * HO_REFUSED on a MAD status, HO_NO_ANSWER otherwise. */

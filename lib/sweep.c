@@ -216,7 +216,7 @@ static void sw_peers_found(void *arg, struct sm_peer *peers, unsigned n)
 	for (unsigned i = 0; i < sw->npeers; i++)
 		log_debug("found SM 0x%016llx priority %u state %s",
 			  (unsigned long long)sw->peers[i].info.guid, sw->peers[i].info.priority,
-			  sm_state_name(sw->peers[i].info.state));
+			  elect_state_name(sw->peers[i].info.state));
 	sw_advance(sw);
 }
 
@@ -224,72 +224,61 @@ static void sw_stage_peers(struct sweep *sw)
 {
 	/* A standby that only records asks the master nothing: its polls do
 	 * that, and the master's load must not grow with the standbys. */
-	uint64_t skip = sw->mode == SWEEP_RECORD ? sw->sm->master.info.guid : 0;
+	uint64_t skip = sw->mode == SWEEP_RECORD ? sw->sm->el.master.info.guid : 0;
 
 	sw->peer_op = peer_query_all(sw->sm->mad, sw->fab, skip, sw_peers_found, sw);
 	if (sw->peer_op)
 		sw->pending++;
 }
 
-/* Returns 1 when the sweep has ended (we follow or hand over). */
+/* The election's verdict on the SMs found. Returns 1 when the sweep has
+ * ended (we follow, hand over, or only looked). */
 static int sw_decide(struct sweep *sw)
 {
 	struct sm *sm = sw->sm;
-	struct peer_self me = sm_self(sm);
-	struct sm_peer *p;
+	struct sm_peer to;
+	static const enum elect_sweep kind[] = {
+		[SWEEP_ELECT] = ELECT_SWEEP_ELECT, [SWEEP_MASTER] = ELECT_SWEEP_MASTER,
+		[SWEEP_RECORD] = ELECT_SWEEP_RECORD,
+	};
 
-	sm_remember_peers(sm, sw->peers, sw->npeers, sw->mode == SWEEP_RECORD);
-
-	if (sw->mode == SWEEP_ELECT) {
-		/* Any trusted master wins over us (IBA: DISCOVERING that finds a
-		 * master stands by); else the best SM that outranks us. */
-		p = peer_best(sw->peers, sw->npeers, 1u << SM_MASTER, &me, 1, 0);
-		if (!p)
-			p = peer_best(sw->peers, sw->npeers, (1u << SM_DISCOVERING) | (1u << SM_STANDBY),
-				      &me, 0, 0);
-		sm_note_untrusted(sm, sw->peers, sw->npeers);
-		if (!p) {
-			sm_event(sm, EV_SWEEP_WON);  /* continues this sweep as master */
-			if (sw->mode == SWEEP_MASTER)
-				return 0;
-			sw_end(sw);  /* the state machine went elsewhere */
-			return 1;
+	if (sw->mode == SWEEP_RECORD) {
+		/* Where the master it follows is now. */
+		struct fab_port *mp = fab_port_by_guid(sw->fab, sm->el.master.info.guid);
+		if (mp) {
+			sm->el.master.path = mp->path;
+			sm->el.master.lid = fab_port_cur_lid(mp);
 		}
-		sw_record_lids(sw);
-		struct sm_peer master = *p;
-		sm->master = master;
-		sm_set_line(sm, sw->peers, sw->npeers);
-		sw_end_keep_model(sw);
-		sm_event(sm, EV_SWEEP_LOST);
+	}
+	switch (elect_sweep_verdict(&sm->el, kind[sw->mode], sw->peers, sw->npeers, &to)) {
+	case ELECT_GO_ON:
+		if (sw->mode == SWEEP_MASTER)
+			return 0;
+		sw_end(sw);  /* the state machine went elsewhere */
 		return 1;
-	}
-	if (sw->mode == SWEEP_MASTER) {
-		/* Another master that outranks us (fabrics merged), or a better
-		 * standby (unless preempt = no): hand over to it. */
-		p = sm_pick_handover(sm, sw->peers, sw->npeers);
-		if (p) {
-			struct sm_peer to = *p;
-			sw_end_keep_model(sw);
-			sm_handover(sm, &to, 0);
-			return 1;
-		}
-		if (peer_best(sw->peers, sw->npeers, 1u << SM_DISCOVERING, &me, 0, 0)) {
-			/* A better SM is still discovering: it will stand by once
-			 * it sees us, then we hand over. Look again soon. */
-			sm->resweep = 1;
-		}
+	case ELECT_RESWEEP:
+		sm->resweep = 1;
 		return 0;
+	case ELECT_FOLLOW:
+		/* The sweep ends before the election moves on (following
+		 * stops any sweep). */
+		sw_record_lids(sw);
+		sw_end_keep_model(sw);
+		elect_follow(&sm->el, &to);
+		return 1;
+	case ELECT_HAND_OVER:
+		sw_end_keep_model(sw);
+		elect_handover(&sm->el, &to);
+		return 1;
+	case ELECT_DONE:
+		break;
 	}
-	/* SWEEP_RECORD: a standby looks and remembers, including where the
-	 * master it follows is now and its own place in the line. */
-	struct fab_port *mp = fab_port_by_guid(sw->fab, sm->master.info.guid);
-	if (mp) {
-		sm->master.path = mp->path;
-		sm->master.lid = fab_port_cur_lid(mp);
+	if (sw->mode == SWEEP_RECORD) {
+		sw_record_lids(sw);
+		sw_end_keep_model(sw);
+	} else {
+		sw_end(sw);
 	}
-	sm_set_line(sm, sw->peers, sw->npeers);
-	sw_record_lids(sw);
-	sw_end_keep_model(sw);
 	return 1;
 }
 
@@ -615,7 +604,7 @@ static void sw_disc_done(void *arg, struct disc_result *res)
 		return;
 	}
 	struct fab_port *own = fab_lid_port(sw->fab->local);
-	sm->port_guid = own->guid;
+	sm->el.guid = own->guid;
 	log_debug("discovered %u nodes (%u switches) with %u SMPs, %u unanswered",
 		  sw->fab->nnodes, sw->fab->nswitches, res->mads, res->failed);
 	sw->stage = ST_PEERS;

@@ -76,7 +76,7 @@ static void ctl_handle(struct ctl *ctl, struct conn *c)
 	} else if (!strcmp(cmd, "sweep")) {
 		log_notice("smctl: heavy sweep requested");
 		sm_force_sweep(ctl->sm);
-		sb_printf(&body, "sweep started (%s)\n", sm_state_name(ctl->sm->state));
+		sb_printf(&body, "sweep started (%s)\n", elect_state_name(ctl->sm->el.state));
 	} else {
 		sb_printf(&c->out, "ERR unknown command '%s'\n", cmd);
 		return;

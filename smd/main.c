@@ -92,9 +92,9 @@ static void on_state(void *arg, const struct sm *sm)
 	struct smd *d = arg;
 	char st[128];
 
-	snprintf(st, sizeof(st), "STATUS=%s%s, priority %u", sm_state_name(sm->state),
-		 sm->state == SM_MASTER && sm->subnet_up ? ", subnet up" : "", sm_priority(sm));
-	if (!d->ready && (sm->state == SM_MASTER || sm->state == SM_STANDBY)) {
+	snprintf(st, sizeof(st), "STATUS=%s%s, priority %u", elect_state_name(sm->el.state),
+		 sm->el.state == SM_MASTER && sm->subnet_up ? ", subnet up" : "", sm_priority(sm));
+	if (!d->ready && (sm->el.state == SM_MASTER || sm->el.state == SM_STANDBY)) {
 		d->ready = 1;
 		sd_notifyf(0, "READY=1\n%s", st);
 	} else {

@@ -1,0 +1,865 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "elect.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define S(x) (1u << (x))
+#define ANY (S(SM_NOTACTIVE) | S(SM_DISCOVERING) | S(SM_STANDBY) | S(SM_MASTER))
+
+#define POLL_CONFIRM_MS 100    /* after a miss, the next check comes this soon */
+#define SLOW_POLL_FACTOR 10    /* standbys behind the first poll this much slower, times their number */
+#define SLOW_POLL_MAX_MS 120000
+#define TRAP144_REPEAT_MS 10000 /* a standby that outranks the master says so this often */
+#define REFUSED_HOLD_MS 60000  /* an SM that refused a handover is not asked again sooner */
+#define HANDOVER_WAIT_MS 2000  /* a handover ends when the new master reports MASTER */
+#define LEAVE_WAIT_MS 2000     /* SIGTERM: wait for the new master to report MASTER */
+#define LEAVE_LIMIT_MS 4000    /* SIGTERM: exit after this whatever happens */
+#define FORMER_WATCH_MS 60000  /* a new master watches the one it took over from */
+#define FORMER_POLL_MAX_MS 60000
+
+/* ---- the table ------------------------------------------------------------ */
+
+static const char *const state_names[SM_NSTATES] = {
+	[SM_NOTACTIVE] = "NOTACTIVE", [SM_DISCOVERING] = "DISCOVERING",
+	[SM_STANDBY] = "STANDBY", [SM_MASTER] = "MASTER",
+};
+
+static const char *const event_names[EV_NEVENTS] = {
+	[EV_START] = "start", [EV_SWEEP_WON] = "no better SM found",
+	[EV_SWEEP_LOST] = "a master or better SM found", [EV_MASTER_LOST] = "master lost",
+	[EV_HANDOVER] = "handover received", [EV_HANDED_OVER] = "handed over",
+	[EV_CMD_STANDBY] = "told to stand by", [EV_CMD_DISABLE] = "told to disable",
+	[EV_CMD_DISCOVER] = "told to discover", [EV_LEAVE] = "shutting down",
+};
+
+/* IBA 14.4.1 figure "SM state machine", as rows of
+ * {states the event is valid in, event, action, new state}. */
+static const struct {
+	unsigned states;
+	enum elect_event ev;
+	enum elect_action act;
+	enum sm_state next;
+} elect_table[] = {
+	{ S(SM_NOTACTIVE),                   EV_START,        ACT_SWEEP,         SM_DISCOVERING },
+	{ S(SM_DISCOVERING),                 EV_SWEEP_WON,    ACT_BECOME_MASTER, SM_MASTER },
+	{ S(SM_DISCOVERING),                 EV_SWEEP_LOST,   ACT_FOLLOW,        SM_STANDBY },
+	{ S(SM_STANDBY),                     EV_MASTER_LOST,  ACT_SWEEP,         SM_DISCOVERING },
+	{ S(SM_STANDBY) | S(SM_DISCOVERING), EV_HANDOVER,     ACT_BECOME_MASTER, SM_MASTER },
+	{ S(SM_MASTER),                      EV_HANDED_OVER,  ACT_FOLLOW,        SM_STANDBY },
+	{ S(SM_MASTER) | S(SM_DISCOVERING),  EV_CMD_STANDBY,  ACT_FOLLOW,        SM_STANDBY },
+	{ ANY & ~S(SM_NOTACTIVE),            EV_CMD_DISABLE,  ACT_STOP,          SM_NOTACTIVE },
+	{ S(SM_NOTACTIVE) | S(SM_STANDBY),   EV_CMD_DISCOVER, ACT_SWEEP,         SM_DISCOVERING },
+	/* Not in the spec's figure: leaving, we answer NOTACTIVE so that no SM
+	 * hands mastership back to us. */
+	{ ANY & ~S(SM_NOTACTIVE),            EV_LEAVE,        ACT_STOP,          SM_NOTACTIVE },
+};
+
+const char *elect_state_name(enum sm_state s)
+{
+	return (unsigned)s < SM_NSTATES ? state_names[s] : "UNKNOWN";
+}
+
+const char *elect_event_name(enum elect_event ev)
+{
+	return (unsigned)ev < EV_NEVENTS ? event_names[ev] : "unknown event";
+}
+
+enum elect_action elect_step(enum sm_state *state, enum elect_event ev)
+{
+	for (size_t i = 0; i < sizeof(elect_table) / sizeof(elect_table[0]); i++) {
+		if (elect_table[i].ev != ev || !(elect_table[i].states & S(*state)))
+			continue;
+		if (elect_table[i].next != *state)
+			log_notice("entering %s (%s, was %s)", elect_state_name(elect_table[i].next),
+				   elect_event_name(ev), elect_state_name(*state));
+		*state = elect_table[i].next;
+		return elect_table[i].act;
+	}
+	log_info("ignoring '%s' in state %s", elect_event_name(ev), elect_state_name(*state));
+	return ACT_NONE;
+}
+
+/* ---- ranking ---------------------------------------------------------------- */
+
+int elect_rank_cmp(uint8_t prio_a, uint64_t guid_a, uint8_t prio_b, uint64_t guid_b)
+{
+	if (prio_a != prio_b)
+		return prio_a > prio_b ? 1 : -1;
+	if (guid_a != guid_b)
+		return guid_a < guid_b ? 1 : -1;
+	return 0;
+}
+
+int elect_key_trusted(uint64_t ours, uint64_t theirs)
+{
+	return theirs == 0 || theirs == ours;
+}
+
+struct sm_peer *elect_best(struct sm_peer *peers, unsigned n, unsigned states,
+			   const struct peer_self *self, int any_rank, uint64_t skip)
+{
+	struct sm_peer *best = NULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct sm_peer *p = &peers[i];
+		if (!(states & (1u << p->info.state)) || p->info.guid == self->guid ||
+		    (skip && p->info.guid == skip))
+			continue;
+		if (!elect_key_trusted(self->key, p->info.key))
+			continue;
+		if (!any_rank && elect_rank_cmp(p->info.priority, p->info.guid,
+						self->priority, self->guid) <= 0)
+			continue;
+		if (!best || elect_rank_cmp(p->info.priority, p->info.guid,
+					    best->info.priority, best->info.guid) > 0)
+			best = p;
+	}
+	return best;
+}
+
+void elect_line(const struct sm_peer *peers, unsigned n, const struct peer_self *self,
+		uint64_t master_guid, unsigned *pos, unsigned *nstandby)
+{
+	*pos = 0;
+	*nstandby = 1;
+	for (unsigned i = 0; i < n; i++) {
+		const struct sm_peer *p = &peers[i];
+		if (p->info.guid == master_guid || p->info.guid == self->guid ||
+		    !elect_key_trusted(self->key, p->info.key) ||
+		    (p->info.state != SM_STANDBY && p->info.state != SM_DISCOVERING))
+			continue;
+		(*nstandby)++;
+		if (elect_rank_cmp(p->info.priority, p->info.guid, self->priority, self->guid) > 0)
+			(*pos)++;
+	}
+}
+
+const char *elect_ho_name(enum elect_ho r)
+{
+	switch (r) {
+	case HO_OK: return "done";
+	case HO_REFUSED: return "refused";
+	case HO_NO_ANSWER: return "no answer";
+	case HO_NOT_MASTER: return "it did not become MASTER";
+	}
+	return "?";
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static const char *hex64(uint64_t v, char *buf, size_t len)
+{
+	snprintf(buf, len, "0x%016llx", (unsigned long long)v);
+	return buf;
+}
+
+static uint64_t now(const struct elect *e)
+{
+	return e->ops->now_ms(e->arg);
+}
+
+struct peer_self elect_self(const struct elect *e)
+{
+	return (struct peer_self){ .guid = e->guid, .key = e->cfg.key, .priority = e->cfg.priority };
+}
+
+void elect_fill_info(const struct elect *e, struct sm_info *si)
+{
+	si->guid = e->guid;
+	si->key = e->cfg.key;
+	si->act_count = e->act_count;
+	si->priority = e->cfg.priority;
+	si->state = (uint8_t)e->state;
+}
+
+void elect_init(struct elect *e, const struct elect_ops *ops, void *arg,
+		const struct elect_cfg *cfg)
+{
+	memset(e, 0, sizeof(*e));
+	e->ops = ops;
+	e->arg = arg;
+	e->cfg = *cfg;
+	e->state = SM_NOTACTIVE;
+	e->own_linkup = 1;
+	mw_init(&e->mw, cfg->poll_retries, cfg->master_timeout_ms);
+}
+
+void elect_free(struct elect *e)
+{
+	free(e->peers);
+	e->peers = NULL;
+	e->npeers = 0;
+}
+
+/* Keep the SMs seen for status; keep_master: the list lacks the master (a
+ * standby does not ask it), keep its entry from what its polls say. */
+static void elect_remember(struct elect *e, const struct sm_peer *peers, unsigned n,
+			   int keep_master)
+{
+	int listed = 0;
+	for (unsigned i = 0; i < n; i++)
+		listed |= peers[i].info.guid == e->master.info.guid;
+	int add = keep_master && !listed && e->master.info.guid;
+	struct sm_peer *np = xcalloc(n + 1, sizeof(*np));
+	if (n)
+		memcpy(np, peers, n * sizeof(*np));
+	if (add)
+		np[n++] = e->master;
+	free(e->peers);
+	e->peers = np;
+	e->npeers = n;
+}
+
+/* Log, once each, SMs ignored for their SM_Key. */
+static void elect_note_untrusted(struct elect *e, const struct sm_peer *peers, unsigned n)
+{
+	char g[24];
+	for (unsigned i = 0; i < n; i++) {
+		const struct sm_peer *p = &peers[i];
+		if (elect_key_trusted(e->cfg.key, p->info.key) || p->info.guid == e->noted_untrusted)
+			continue;
+		e->noted_untrusted = p->info.guid;
+		log_notice("ignoring SM %s (%s): its SM_Key differs from ours",
+			   hex64(p->info.guid, g, sizeof(g)), elect_state_name(p->info.state));
+	}
+}
+
+/* Of the SMs found, the one a master should hand over to now, if any: a
+ * better master (always), or a better standby when preempt = yes. */
+static struct sm_peer *elect_pick_handover(struct elect *e, struct sm_peer *peers, unsigned n)
+{
+	struct peer_self me = elect_self(e);
+	uint64_t skip = 0;
+	char g[24];
+
+	elect_note_untrusted(e, peers, n);
+	if (e->refused_guid && now(e) - e->refused_at < REFUSED_HOLD_MS)
+		skip = e->refused_guid;
+	struct sm_peer *p = elect_best(peers, n, S(SM_MASTER), &me, 0, skip);
+	if (p)
+		return p;
+	p = elect_best(peers, n, S(SM_STANDBY), &me, 0, skip);
+	if (!p || e->cfg.preempt)
+		return p;
+	if (p->info.guid != e->noted_guid || p->info.priority != e->noted_prio) {
+		e->noted_guid = p->info.guid;
+		e->noted_prio = p->info.priority;
+		log_notice("SM %s (priority %u) outranks this master; preempt = no keeps it STANDBY",
+			   hex64(p->info.guid, g, sizeof(g)), p->info.priority);
+	}
+	return NULL;
+}
+
+/* ---- the line of standbys and announcements ------------------------------- */
+
+static unsigned line_period(const struct elect *e)
+{
+	unsigned iv = e->cfg.poll_interval_ms;
+	if (!e->line_pos)
+		return iv;
+	/* Behind the first in line: together the slow ones cost the master
+	 * one poll per SLOW_POLL_FACTOR intervals, however many they are. */
+	uint64_t ms = (uint64_t)iv * SLOW_POLL_FACTOR * (e->nstandby > 1 ? e->nstandby - 1 : 1);
+	return ms > SLOW_POLL_MAX_MS ? SLOW_POLL_MAX_MS : (unsigned)ms;
+}
+
+static unsigned poll_period(const struct elect *e)
+{
+	unsigned iv = e->cfg.poll_interval_ms;
+	/* A miss is confirmed (or cleared) at once: failover is quick. */
+	if (e->mw.misses)
+		return iv < POLL_CONFIRM_MS ? iv : POLL_CONFIRM_MS;
+	/* A slow master: its port is checked at the first in line's pace. */
+	if (mw_slow(&e->mw))
+		return iv;
+	return line_period(e);
+}
+
+static void set_line(struct elect *e, const struct sm_peer *peers, unsigned n)
+{
+	unsigned pos, nsb;
+	struct peer_self me = elect_self(e);
+
+	elect_line(peers, n, &me, e->master.info.guid, &pos, &nsb);
+	if (pos == e->line_pos && nsb == e->nstandby)
+		return;
+	e->line_pos = pos;
+	e->nstandby = nsb;
+	if (!pos)
+		log_info("next in line of %u standby SM%s: polling the master every %u ms", nsb,
+			 nsb == 1 ? "" : "s", line_period(e));
+	else
+		log_info("standby %u of %u in line: polling the master every %u ms", pos + 1, nsb,
+			 line_period(e));
+}
+
+/* A standby that outranks its master says so with trap 144, as OpenSM's
+ * standbys do; the master hands over unless it runs with preempt = no. */
+static void announce(struct elect *e)
+{
+	struct sm_info *m = &e->master.info;
+	char g[24];
+
+	if (!elect_key_trusted(e->cfg.key, m->key) || !e->guid ||
+	    elect_rank_cmp(e->cfg.priority, e->guid, m->priority, m->guid) <= 0)
+		return;
+	if (!e->trap144_due && e->trap144_at && now(e) - e->trap144_at < TRAP144_REPEAT_MS)
+		return;
+	if (e->trap144_due)
+		log_notice("this SM (priority %u) outranks master SM %s (priority %u): "
+			   "announcing it with trap 144", e->cfg.priority,
+			   hex64(m->guid, g, sizeof(g)), m->priority);
+	e->trap144_due = 0;
+	e->trap144_at = now(e);
+	if (e->ops->trap144(e->arg, &e->master) < 0)
+		log_warnx("cannot send trap 144 to the master");
+}
+
+/* ---- events and actions --------------------------------------------------- */
+
+void elect_event(struct elect *e, enum elect_event ev)
+{
+	enum sm_state was = e->state;
+	enum elect_action act = elect_step(&e->state, ev);
+	char g[24];
+
+	switch (act) {
+	case ACT_NONE:
+		break;
+	case ACT_SWEEP:
+		e->ops->timer_stop(e->arg, ET_POLL);
+		break;
+	case ACT_BECOME_MASTER:
+		e->ops->timer_stop(e->arg, ET_POLL);
+		e->epoch++;
+		if (e->former_until)  /* took over: watch the former master a while */
+			e->ops->timer(e->arg, ET_POLL, e->cfg.poll_interval_ms);
+		break;
+	case ACT_FOLLOW:
+		mw_reset(&e->mw);
+		e->epoch++;
+		e->slow_noted = 0;
+		e->former_until = 0;
+		e->trap144_due = 1;
+		log_notice("following master SM %s (priority %u)",
+			   hex64(e->master.info.guid, g, sizeof(g)), e->master.info.priority);
+		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+		break;
+	case ACT_STOP:
+		e->ops->timer_stop(e->arg, ET_POLL);
+		break;
+	}
+	if (act != ACT_NONE || e->state != was)
+		e->ops->act(e->arg, act, was);
+}
+
+/* ---- standby: poll the master --------------------------------------------- */
+
+static void poll_send(struct elect *e, unsigned timeout_ms)
+{
+	if (e->ops->poll(e->arg, &e->master, timeout_ms, 0) == 0) {
+		e->poll_busy = 1;
+		e->poll_epoch = e->epoch;
+	}
+}
+
+static void probe_send(struct elect *e)
+{
+	if (e->probe_busy)
+		return;
+	if (e->ops->probe(e->arg, &e->master, e->cfg.poll_timeout_ms) == 0) {
+		e->probe_busy = 1;
+		e->probe_epoch = e->epoch;
+	} else {
+		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+	}
+}
+
+/* Carry out what the master watch decided. */
+static void poll_act(struct elect *e, enum mw_action a)
+{
+	char g[24];
+
+	hex64(e->master.info.guid, g, sizeof(g));
+	switch (a) {
+	case MW_POLL:
+		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+		break;
+	case MW_CONFIRM:
+		log_info("master SM %s missed a %s (%u of %u)", g,
+			 e->mw.probe ? "port check" : "poll", e->mw.misses, e->mw.retries);
+		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+		break;
+	case MW_PROBE:
+		probe_send(e);
+		break;
+	case MW_WAIT:
+		if (!e->slow_noted) {
+			e->slow_noted = 1;
+			log_notice("master SM %s is slow: its port answers but its SM does not; "
+				   "waiting up to %u s before taking over", g,
+				   e->cfg.master_timeout_ms / 1000);
+		}
+		/* One SMInfo poll stays outstanding (a stopped master must not
+		 * find a queue of them); its port is checked meanwhile. */
+		if (!e->poll_busy)
+			poll_send(e, mw_wait_ms(&e->mw, now(e)));
+		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+		break;
+	case MW_TAKEOVER:
+		if (mw_slow(&e->mw) && !e->mw.misses)
+			log_notice("master SM %s has not answered for %u s; taking over", g,
+				   e->cfg.master_timeout_ms / 1000);
+		else
+			log_notice("master SM %s is gone; taking over", g);
+		e->former = e->master;
+		e->former_until = now(e) + FORMER_WATCH_MS;
+		elect_event(e, EV_MASTER_LOST);
+		break;
+	}
+}
+
+static void poll_judge(struct elect *e, enum mw_outcome o)
+{
+	/* A standby whose own port is down cannot tell, and must not take over. */
+	if (!e->own_linkup && o != MW_ANSWERED) {
+		mw_reset(&e->mw);
+		e->slow_noted = 0;
+		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+		return;
+	}
+	int was_missing = e->mw.misses || mw_slow(&e->mw);
+	uint64_t slow_since = e->mw.slow_since;
+	enum mw_action a = mw_judge(&e->mw, o, now(e));
+	if (o == MW_ANSWERED) {
+		e->epoch++;  /* a port check still out says nothing new */
+		if (was_missing && slow_since)
+			log_notice("master SM answers again after %.1f s",
+				   (double)(now(e) - slow_since) / 1000);
+		else if (was_missing)
+			log_info("master SM answers again");
+		e->slow_noted = 0;
+	}
+	poll_act(e, a);
+}
+
+void elect_on_poll(struct elect *e, enum mw_outcome o, const struct sm_info *si)
+{
+	e->poll_busy = 0;
+	if (e->state != SM_STANDBY)
+		return;
+	if (e->poll_epoch != e->epoch) {  /* about a master of before */
+		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+		return;
+	}
+	if (o == MW_ANSWERED) {
+		/* A better SM still discovering is on its way to MASTER: alive. */
+		if ((si->state == SM_MASTER || si->state == SM_DISCOVERING) &&
+		    si->guid == e->master.info.guid) {
+			if (si->priority != e->master.info.priority)
+				e->trap144_due = 1;
+			e->master.info = *si;
+			if (si->state == SM_MASTER)
+				announce(e);
+			poll_judge(e, MW_ANSWERED);
+			return;
+		}
+		o = MW_ERROR;  /* another SM there, or it no longer claims mastership */
+	}
+	poll_judge(e, o);
+}
+
+void elect_on_probe(struct elect *e, uint64_t port_guid)
+{
+	e->probe_busy = 0;
+	if (e->state != SM_STANDBY)
+		return;
+	if (e->probe_epoch != e->epoch) {
+		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+		return;
+	}
+	poll_judge(e, port_guid && port_guid == e->master.info.guid ? MW_PORT_UP : MW_PORT_GONE);
+}
+
+static void standby_tick(struct elect *e)
+{
+	if (mw_slow(&e->mw)) {
+		poll_act(e, MW_WAIT);
+		probe_send(e);
+		return;
+	}
+	if (e->poll_busy || e->probe_busy) {  /* its reply re-arms; this is a backstop */
+		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+		return;
+	}
+	if (e->mw.probe) {
+		probe_send(e);
+		return;
+	}
+	unsigned to = e->cfg.poll_timeout_ms < e->cfg.poll_interval_ms ? e->cfg.poll_timeout_ms :
+									    e->cfg.poll_interval_ms;
+	poll_send(e, to);
+	if (!e->poll_busy)
+		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+}
+
+void elect_own_link(struct elect *e, int up)
+{
+	e->own_linkup = up;
+}
+
+/* ---- master: the master this SM took over from ---------------------------- */
+
+/* After a takeover the former master may come back (a stopped or busy
+ * process resumes): if it still claims mastership and outranks us, it gets
+ * it back at once, so two masters never last. One poll at a time. */
+static void former_tick(struct elect *e)
+{
+	uint64_t t = now(e);
+
+	if (!e->former_until || e->former_busy)
+		return;
+	if (t >= e->former_until) {
+		e->former_until = 0;
+		return;
+	}
+	/* Long timeout: one request waits in a stopped process's queue. */
+	uint64_t left = e->former_until - t;
+	unsigned to = left > FORMER_POLL_MAX_MS ? FORMER_POLL_MAX_MS : (unsigned)left;
+	if (e->ops->poll(e->arg, &e->former, to, 1) == 0)
+		e->former_busy = 1;
+	else
+		e->ops->timer(e->arg, ET_POLL, e->cfg.poll_interval_ms);
+}
+
+void elect_on_former(struct elect *e, enum mw_outcome o, const struct sm_info *si)
+{
+	char g[24];
+
+	e->former_busy = 0;
+	if (e->state != SM_MASTER || !e->former_until)
+		return;
+	if (o == MW_ANSWERED && si->guid == e->former.info.guid) {
+		if (si->state != SM_MASTER && si->state != SM_DISCOVERING) {
+			e->former_until = 0;  /* it follows, or is off: done */
+			return;
+		}
+		if (si->state == SM_MASTER && elect_key_trusted(e->cfg.key, si->key) &&
+		    elect_rank_cmp(si->priority, si->guid, e->cfg.priority, e->guid) > 0 &&
+		    !e->ho_stage) {
+			e->former.info = *si;
+			e->former_until = 0;
+			log_notice("former master SM %s is back and outranks this SM: handing back",
+				   hex64(si->guid, g, sizeof(g)));
+			elect_handover(e, &e->former);
+			return;
+		}
+	}
+	if (now(e) >= e->former_until)
+		e->former_until = 0;
+	else
+		e->ops->timer(e->arg, ET_POLL, e->cfg.poll_interval_ms);
+}
+
+/* ---- handover --------------------------------------------------------------- */
+
+static void left(struct elect *e)
+{
+	e->ops->timer_stop(e->arg, ET_LEAVE);
+	if (e->leaving == 1) {
+		e->leaving = 2;  /* once */
+		e->ops->left(e->arg);
+	}
+}
+
+/* A handover that did not happen: leaving, we go anyway; else we stay
+ * MASTER and skip that SM for a while. */
+static void handover_failed(struct elect *e, const char *why)
+{
+	if (e->leaving) {
+		left(e);
+		return;
+	}
+	e->refused_guid = e->ho_peer.info.guid;
+	e->refused_at = now(e);
+	e->ops->resweep(e->arg, why);
+}
+
+void elect_handover(struct elect *e, const struct sm_peer *to)
+{
+	struct sm_info si;
+	char g[24];
+
+	if (e->ho_stage || e->state != SM_MASTER)
+		return;
+	e->ops->stop_sweep(e->arg);
+	e->ho_peer = *to;
+	log_notice("handing over to SM %s (priority %u, %s)%s", hex64(to->info.guid, g, sizeof(g)),
+		   to->info.priority, elect_state_name(to->info.state),
+		   e->leaving ? " before exiting" : "");
+	elect_fill_info(e, &si);
+	if (e->ops->handover(e->arg, to, &si) == 0) {
+		e->ho_stage = 1;
+		return;
+	}
+	log_warnx("handover to SM %s failed (cannot send); staying MASTER", g);
+	handover_failed(e, "the handover failed");
+}
+
+void elect_on_handover(struct elect *e, enum elect_ho r)
+{
+	char g[24];
+
+	hex64(e->ho_peer.info.guid, g, sizeof(g));
+	if (r != HO_OK) {
+		e->ho_stage = 0;
+		log_warnx("handover to SM %s failed (%s); staying MASTER", g, elect_ho_name(r));
+		handover_failed(e, "the handover failed");
+		return;
+	}
+	log_notice("SM %s accepted the handover", g);
+	/* Leaving: NOTACTIVE at once, so nobody hands mastership back to us.
+	 * Else stay MASTER until it says MASTER (OpenSM never sends
+	 * ACKNOWLEDGE): the fabric is never without one. */
+	if (e->leaving)
+		elect_event(e, EV_LEAVE);
+	e->ho_stage = 2;
+	if (e->ops->wait_master(e->arg, &e->ho_peer,
+				e->leaving ? LEAVE_WAIT_MS : HANDOVER_WAIT_MS) < 0)
+		elect_on_master_seen(e, HO_NOT_MASTER);
+}
+
+void elect_on_master_seen(struct elect *e, enum elect_ho r)
+{
+	char g[24];
+
+	e->ho_stage = 0;
+	hex64(e->ho_peer.info.guid, g, sizeof(g));
+	if (e->leaving) {
+		if (r == HO_OK)
+			log_notice("SM %s reports MASTER", g);
+		else
+			log_warnx("SM %s did not report MASTER in time", g);
+		left(e);
+		return;
+	}
+	if (r != HO_OK) {
+		log_warnx("SM %s accepted the handover but does not report MASTER; staying MASTER",
+			  g);
+		handover_failed(e, "the handover did not complete");
+		return;
+	}
+	e->master = e->ho_peer;
+	e->line_pos = 0;
+	elect_event(e, EV_HANDED_OVER);
+}
+
+/* ---- other SMs: refresh and leaving ---------------------------------------- */
+
+void elect_refresh(struct elect *e)
+{
+	if (e->peers_busy)
+		return;
+	uint64_t skip = e->state == SM_STANDBY ? e->master.info.guid : 0;
+	if (e->ops->query_peers(e->arg, skip) == 0)
+		e->peers_busy = 1;
+	else
+		elect_on_peers(e, NULL, 0);  /* no other SM known */
+}
+
+void elect_priority_trap(struct elect *e)
+{
+	if (e->state == SM_MASTER && !e->leaving)
+		elect_refresh(e);  /* an SM announces its priority: ask, no sweep */
+}
+
+static void leave_peers(struct elect *e, struct sm_peer *peers, unsigned n)
+{
+	struct peer_self me = elect_self(e);
+
+	if (elect_best(peers, n, S(SM_MASTER), &me, 1, 0)) {
+		log_notice("another master is up; leaving it the fabric");
+		left(e);
+		return;
+	}
+	struct sm_peer *p = elect_best(peers, n, S(SM_STANDBY), &me, 1, 0);
+	if (!p) {
+		log_notice("no standby SM to hand over to");
+		left(e);
+		return;
+	}
+	elect_handover(e, p);
+}
+
+void elect_on_peers(struct elect *e, struct sm_peer *peers, unsigned n)
+{
+	e->peers_busy = 0;
+	if (e->leaving == 1) {
+		leave_peers(e, peers, n);
+		return;
+	}
+	if (e->leaving)
+		return;
+	elect_remember(e, peers, n, e->state == SM_STANDBY);
+	if (e->state == SM_MASTER && !e->ho_stage && !e->ops->sweeping(e->arg)) {
+		struct sm_peer *p = elect_pick_handover(e, peers, n);
+		if (p) {
+			struct sm_peer to = *p;
+			elect_handover(e, &to);
+		}
+	} else if (e->state == SM_STANDBY) {
+		set_line(e, peers, n);
+	}
+}
+
+int elect_leave(struct elect *e)
+{
+	if (e->leaving || e->state != SM_MASTER)
+		return 0;
+	e->leaving = 1;
+	e->ops->timer(e->arg, ET_LEAVE, LEAVE_LIMIT_MS);
+	/* A handover under way: let it finish, then leave (a second one to
+	 * another standby would make two masters). */
+	if (e->ho_stage)
+		return 1;
+	if (e->ops->query_peers(e->arg, 0) == 0) {
+		e->peers_busy = 1;
+		return 1;
+	}
+	e->leaving = 0;
+	e->ops->timer_stop(e->arg, ET_LEAVE);
+	return 0;
+}
+
+/* ---- timers ------------------------------------------------------------------ */
+
+void elect_on_timer(struct elect *e, enum elect_timer t)
+{
+	if (t == ET_LEAVE) {
+		if (e->leaving == 1) {
+			log_warnx("handing over before exit takes too long; exiting");
+			left(e);
+		}
+		return;
+	}
+	if (e->state == SM_MASTER)
+		former_tick(e);
+	else if (e->state == SM_STANDBY)
+		standby_tick(e);
+}
+
+/* ---- a sweep's verdict ------------------------------------------------------ */
+
+enum elect_verdict elect_sweep_verdict(struct elect *e, enum elect_sweep mode,
+				       struct sm_peer *peers, unsigned n, struct sm_peer *to)
+{
+	struct peer_self me = elect_self(e);
+	struct sm_peer *p;
+
+	elect_remember(e, peers, n, mode == ELECT_SWEEP_RECORD);
+	if (mode == ELECT_SWEEP_ELECT) {
+		/* Any trusted master wins over us (IBA: DISCOVERING that finds a
+		 * master stands by); else the best SM that outranks us. */
+		p = elect_best(peers, n, S(SM_MASTER), &me, 1, 0);
+		if (!p)
+			p = elect_best(peers, n, S(SM_DISCOVERING) | S(SM_STANDBY), &me, 0, 0);
+		elect_note_untrusted(e, peers, n);
+		if (p) {
+			*to = *p;
+			return ELECT_FOLLOW;
+		}
+		elect_event(e, EV_SWEEP_WON);  /* the daemon goes on as master */
+		return e->state == SM_MASTER ? ELECT_GO_ON : ELECT_DONE;
+	}
+	if (mode == ELECT_SWEEP_MASTER) {
+		/* Another master that outranks us (fabrics merged), or a better
+		 * standby (unless preempt = no): hand over to it. */
+		p = elect_pick_handover(e, peers, n);
+		if (p) {
+			*to = *p;
+			return ELECT_HAND_OVER;
+		}
+		/* A better SM still discovering will stand by once it sees us,
+		 * then we hand over: look again soon. */
+		if (elect_best(peers, n, S(SM_DISCOVERING), &me, 0, 0))
+			return ELECT_RESWEEP;
+		return ELECT_GO_ON;
+	}
+	/* A standby looks: its place in line. */
+	set_line(e, peers, n);
+	return ELECT_DONE;
+}
+
+void elect_follow(struct elect *e, const struct sm_peer *master)
+{
+	if (master->info.guid != e->master.info.guid)
+		e->epoch++;  /* what is out about the old one is stale */
+	e->master = *master;
+	set_line(e, e->peers, e->npeers);
+	elect_event(e, EV_SWEEP_LOST);
+}
+
+/* ---- SMInfo Set from another SM ---------------------------------------------- */
+
+unsigned elect_sminfo_set(struct elect *e, uint32_t mod, const struct sm_info *them,
+			  const struct sm_peer *where, int *locate)
+{
+	enum elect_event ev;
+	char g[24];
+
+	*locate = 0;
+	/* HANDOVER, DISABLE, STANDBY, DISCOVER only from a trusted master;
+	 * ACKNOWLEDGE only from a standby (what OpenSM accepts). */
+	int ok = elect_key_trusted(e->cfg.key, them->key) &&
+		 (mod == SMINFO_ACKNOWLEDGE ? them->state == SM_STANDBY : them->state == SM_MASTER);
+	switch (mod) {
+	case SMINFO_HANDOVER: ev = EV_HANDOVER; break;
+	case SMINFO_STANDBY: ev = EV_CMD_STANDBY; break;
+	case SMINFO_DISABLE: ev = EV_CMD_DISABLE; break;
+	case SMINFO_DISCOVER: ev = EV_CMD_DISCOVER; break;
+	case SMINFO_ACKNOWLEDGE: ev = EV_NEVENTS; break;
+	default: ok = 0; ev = EV_NEVENTS; break;
+	}
+	if (!ok) {
+		log_warnx("refusing SMInfo Set %u from SM %s in state %s", mod,
+			  hex64(them->guid, g, sizeof(g)), elect_state_name(them->state));
+		return ELECT_STATUS_REFUSED;
+	}
+	if (ev == EV_HANDOVER)
+		log_notice("handover from SM %s", hex64(them->guid, g, sizeof(g)));
+	if (ev != EV_NEVENTS && ev != EV_HANDOVER) {
+		/* The commanding master is whom we follow. */
+		if (them->guid != e->master.info.guid)
+			e->epoch++;
+		e->master.info = *them;
+		if (where) {
+			e->master.path = where->path;
+			e->master.lid = where->lid;
+		}
+		*locate = !where;
+	}
+	if (ev != EV_NEVENTS)
+		elect_event(e, ev);
+	return 0;
+}
+
+void elect_reload(struct elect *e, const struct elect_cfg *cfg)
+{
+	int rerank = cfg->priority != e->cfg.priority || cfg->preempt != e->cfg.preempt;
+	e->cfg = *cfg;
+	e->mw.retries = cfg->poll_retries ? cfg->poll_retries : 1;
+	e->mw.slow_limit_ms = cfg->master_timeout_ms;
+	if (!rerank || e->leaving)
+		return;
+	/* Re-rank at once, without a sweep: a master asks the SMs and hands
+	 * over if it should; a standby announces itself to the master if it
+	 * now outranks it, and finds its new place in line. */
+	e->noted_guid = 0;
+	if (e->state == SM_STANDBY) {
+		e->trap144_due = 1;
+		announce(e);
+	}
+	elect_refresh(e);
+}
