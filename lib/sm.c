@@ -240,6 +240,8 @@ void sm_sweep_done(struct sm *sm, int all_active, int served)
 		sm->retry_ms = sm->retry_ms ? sm->retry_ms * 2 : RESWEEP_DELAY_MS;
 		if (sm->retry_ms > RETRY_MAX_MS)
 			sm->retry_ms = RETRY_MAX_MS;
+		if (sm->once)  /* --once has a deadline of its own: keep trying */
+			sm->retry_ms = RESWEEP_DELAY_MS;
 		delay = sm->retry_ms;
 		sm->resweep = 1;
 	}
