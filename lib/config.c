@@ -239,7 +239,7 @@ static int cfg_set(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
 		int rate = rate_parse(v);
 		if (rate < 0)
 			return cfg_fail(ps, "key '%s': '%s' is not auto or a link rate in Gb/s "
-					"(2.5, 5, 10, 14, 20, 25, 30, 40, 56, 100, 200 ...)", k->name, v);
+					"(2.5, 5, 10, 14, 20, 25, 30, 40, 56, 100, 200, 400, 800, 1200 ...)", k->name, v);
 		*(unsigned *)field = (unsigned)rate;
 		return 1;
 	}
