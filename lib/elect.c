@@ -3,15 +3,12 @@
 #include <string.h>
 #include "elect.h"
 #include "log.h"
+#include "standby.h"
 #include "xalloc.h"
 
 #define S(x) (1u << (x))
 #define ANY (S(SM_NOTACTIVE) | S(SM_DISCOVERING) | S(SM_STANDBY) | S(SM_MASTER))
 
-#define POLL_CONFIRM_MS 100    /* after a miss, the next check comes this soon */
-#define SLOW_POLL_FACTOR 10    /* standbys behind the first poll this much slower, times their number */
-#define SLOW_POLL_MAX_MS 120000
-#define TRAP144_REPEAT_MS 10000 /* a standby that outranks the master says so this often */
 #define REFUSED_HOLD_MS 60000  /* an SM that refused a handover is not asked again sooner */
 #define HANDOVER_WAIT_MS 2000  /* a handover ends when the new master reports MASTER */
 #define LEAVE_WAIT_MS 2000     /* SIGTERM: wait for the new master to report MASTER */
@@ -79,61 +76,6 @@ enum elect_action elect_step(enum sm_state *state, enum elect_event ev)
 	}
 	log_info("ignoring '%s' in state %s", elect_event_name(ev), elect_state_name(*state));
 	return ACT_NONE;
-}
-
-/* ---- ranking ---------------------------------------------------------------- */
-
-int elect_rank_cmp(uint8_t prio_a, uint64_t guid_a, uint8_t prio_b, uint64_t guid_b)
-{
-	if (prio_a != prio_b)
-		return prio_a > prio_b ? 1 : -1;
-	if (guid_a != guid_b)
-		return guid_a < guid_b ? 1 : -1;
-	return 0;
-}
-
-int elect_key_trusted(uint64_t ours, uint64_t theirs)
-{
-	return theirs == 0 || theirs == ours;
-}
-
-struct sm_peer *elect_best(struct sm_peer *peers, unsigned n, unsigned states,
-			   const struct peer_self *self, int any_rank, uint64_t skip)
-{
-	struct sm_peer *best = NULL;
-
-	for (unsigned i = 0; i < n; i++) {
-		struct sm_peer *p = &peers[i];
-		if (!(states & (1u << p->info.state)) || p->info.guid == self->guid ||
-		    (skip && p->info.guid == skip))
-			continue;
-		if (!elect_key_trusted(self->key, p->info.key))
-			continue;
-		if (!any_rank && elect_rank_cmp(p->info.priority, p->info.guid,
-						self->priority, self->guid) <= 0)
-			continue;
-		if (!best || elect_rank_cmp(p->info.priority, p->info.guid,
-					    best->info.priority, best->info.guid) > 0)
-			best = p;
-	}
-	return best;
-}
-
-void elect_line(const struct sm_peer *peers, unsigned n, const struct peer_self *self,
-		uint64_t master_guid, unsigned *pos, unsigned *nstandby)
-{
-	*pos = 0;
-	*nstandby = 1;
-	for (unsigned i = 0; i < n; i++) {
-		const struct sm_peer *p = &peers[i];
-		if (p->info.guid == master_guid || p->info.guid == self->guid ||
-		    !elect_key_trusted(self->key, p->info.key) ||
-		    (p->info.state != SM_STANDBY && p->info.state != SM_DISCOVERING))
-			continue;
-		(*nstandby)++;
-		if (elect_rank_cmp(p->info.priority, p->info.guid, self->priority, self->guid) > 0)
-			(*pos)++;
-	}
 }
 
 const char *elect_ho_name(enum elect_ho r)
@@ -218,7 +160,7 @@ static void elect_note_untrusted(struct elect *e, const struct sm_peer *peers, u
 	char g[24];
 	for (unsigned i = 0; i < n; i++) {
 		const struct sm_peer *p = &peers[i];
-		if (elect_key_trusted(e->cfg.key, p->info.key) || p->info.guid == e->noted_untrusted)
+		if (rank_key_trusted(e->cfg.key, p->info.key) || p->info.guid == e->noted_untrusted)
 			continue;
 		e->noted_untrusted = p->info.guid;
 		log_notice("ignoring SM %s (%s): its SM_Key differs from ours",
@@ -237,10 +179,10 @@ static struct sm_peer *elect_pick_handover(struct elect *e, struct sm_peer *peer
 	elect_note_untrusted(e, peers, n);
 	if (e->refused_guid && now(e) - e->refused_at < REFUSED_HOLD_MS)
 		skip = e->refused_guid;
-	struct sm_peer *p = elect_best(peers, n, S(SM_MASTER), &me, 0, skip);
+	struct sm_peer *p = rank_best(peers, n, S(SM_MASTER), &me, 0, skip);
 	if (p)
 		return p;
-	p = elect_best(peers, n, S(SM_STANDBY), &me, 0, skip);
+	p = rank_best(peers, n, S(SM_STANDBY), &me, 0, skip);
 	if (!p || e->cfg.preempt)
 		return p;
 	if (p->info.guid != e->noted_guid || p->info.priority != e->noted_prio) {
@@ -253,69 +195,6 @@ static struct sm_peer *elect_pick_handover(struct elect *e, struct sm_peer *peer
 }
 
 /* ---- the line of standbys and announcements ------------------------------- */
-
-static unsigned line_period(const struct elect *e)
-{
-	unsigned iv = e->cfg.poll_interval_ms;
-	if (!e->line_pos)
-		return iv;
-	/* Behind the first in line: together the slow ones cost the master
-	 * one poll per SLOW_POLL_FACTOR intervals, however many they are. */
-	uint64_t ms = (uint64_t)iv * SLOW_POLL_FACTOR * (e->nstandby > 1 ? e->nstandby - 1 : 1);
-	return ms > SLOW_POLL_MAX_MS ? SLOW_POLL_MAX_MS : (unsigned)ms;
-}
-
-static unsigned poll_period(const struct elect *e)
-{
-	unsigned iv = e->cfg.poll_interval_ms;
-	/* A miss is confirmed (or cleared) at once: failover is quick. */
-	if (e->mw.misses)
-		return iv < POLL_CONFIRM_MS ? iv : POLL_CONFIRM_MS;
-	/* A slow master: its port is checked at the first in line's pace. */
-	if (mw_slow(&e->mw))
-		return iv;
-	return line_period(e);
-}
-
-static void set_line(struct elect *e, const struct sm_peer *peers, unsigned n)
-{
-	unsigned pos, nsb;
-	struct peer_self me = elect_self(e);
-
-	elect_line(peers, n, &me, e->master.info.guid, &pos, &nsb);
-	if (pos == e->line_pos && nsb == e->nstandby)
-		return;
-	e->line_pos = pos;
-	e->nstandby = nsb;
-	if (!pos)
-		log_info("next in line of %u standby SM%s: polling the master every %u ms", nsb,
-			 nsb == 1 ? "" : "s", line_period(e));
-	else
-		log_info("standby %u of %u in line: polling the master every %u ms", pos + 1, nsb,
-			 line_period(e));
-}
-
-/* A standby that outranks its master says so with trap 144, as OpenSM's
- * standbys do; the master hands over unless it runs with preempt = no. */
-static void announce(struct elect *e)
-{
-	struct sm_info *m = &e->master.info;
-	char g[24];
-
-	if (!elect_key_trusted(e->cfg.key, m->key) || !e->guid ||
-	    elect_rank_cmp(e->cfg.priority, e->guid, m->priority, m->guid) <= 0)
-		return;
-	if (!e->trap144_due && e->trap144_at && now(e) - e->trap144_at < TRAP144_REPEAT_MS)
-		return;
-	if (e->trap144_due)
-		log_notice("this SM (priority %u) outranks master SM %s (priority %u): "
-			   "announcing it with trap 144", e->cfg.priority,
-			   hex64(m->guid, g, sizeof(g)), m->priority);
-	e->trap144_due = 0;
-	e->trap144_at = now(e);
-	if (e->ops->trap144(e->arg, &e->master) < 0)
-		log_warnx("cannot send trap 144 to the master");
-}
 
 /* ---- events and actions --------------------------------------------------- */
 
@@ -345,7 +224,7 @@ void elect_event(struct elect *e, enum elect_event ev)
 		e->trap144_due = 1;
 		log_notice("following master SM %s (priority %u)",
 			   hex64(e->master.info.guid, g, sizeof(g)), e->master.info.priority);
-		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+		e->ops->timer(e->arg, ET_POLL, standby_poll_period(e));
 		break;
 	case ACT_STOP:
 		e->ops->timer_stop(e->arg, ET_POLL);
@@ -357,152 +236,24 @@ void elect_event(struct elect *e, enum elect_event ev)
 
 /* ---- standby: poll the master --------------------------------------------- */
 
-static void poll_send(struct elect *e, unsigned timeout_ms)
+/* The master is gone (or slow too long): watch it a while, then elect. */
+static void takeover(struct elect *e)
 {
-	if (e->ops->poll(e->arg, &e->master, timeout_ms, 0) == 0) {
-		e->poll_busy = 1;
-		e->poll_epoch = e->epoch;
-	}
-}
-
-static void probe_send(struct elect *e)
-{
-	if (e->probe_busy)
-		return;
-	if (e->ops->probe(e->arg, &e->master, e->cfg.poll_timeout_ms) == 0) {
-		e->probe_busy = 1;
-		e->probe_epoch = e->epoch;
-	} else {
-		e->ops->timer(e->arg, ET_POLL, poll_period(e));
-	}
-}
-
-/* Carry out what the master watch decided. */
-static void poll_act(struct elect *e, enum mw_action a)
-{
-	char g[24];
-
-	hex64(e->master.info.guid, g, sizeof(g));
-	switch (a) {
-	case MW_POLL:
-		e->ops->timer(e->arg, ET_POLL, poll_period(e));
-		break;
-	case MW_CONFIRM:
-		log_info("master SM %s missed a %s (%u of %u)", g,
-			 e->mw.probe ? "port check" : "poll", e->mw.misses, e->mw.retries);
-		e->ops->timer(e->arg, ET_POLL, poll_period(e));
-		break;
-	case MW_PROBE:
-		probe_send(e);
-		break;
-	case MW_WAIT:
-		if (!e->slow_noted) {
-			e->slow_noted = 1;
-			log_notice("master SM %s is slow: its port answers but its SM does not; "
-				   "waiting up to %u s before taking over", g,
-				   e->cfg.master_timeout_ms / 1000);
-		}
-		/* One SMInfo poll stays outstanding (a stopped master must not
-		 * find a queue of them); its port is checked meanwhile. */
-		if (!e->poll_busy)
-			poll_send(e, mw_wait_ms(&e->mw, now(e)));
-		e->ops->timer(e->arg, ET_POLL, poll_period(e));
-		break;
-	case MW_TAKEOVER:
-		if (mw_slow(&e->mw) && !e->mw.misses)
-			log_notice("master SM %s has not answered for %u s; taking over", g,
-				   e->cfg.master_timeout_ms / 1000);
-		else
-			log_notice("master SM %s is gone; taking over", g);
-		e->former = e->master;
-		e->former_until = now(e) + FORMER_WATCH_MS;
-		elect_event(e, EV_MASTER_LOST);
-		break;
-	}
-}
-
-static void poll_judge(struct elect *e, enum mw_outcome o)
-{
-	/* A standby whose own port is down cannot tell, and must not take over. */
-	if (!e->own_linkup && o != MW_ANSWERED) {
-		mw_reset(&e->mw);
-		e->slow_noted = 0;
-		e->ops->timer(e->arg, ET_POLL, poll_period(e));
-		return;
-	}
-	int was_missing = e->mw.misses || mw_slow(&e->mw);
-	uint64_t slow_since = e->mw.slow_since;
-	enum mw_action a = mw_judge(&e->mw, o, now(e));
-	if (o == MW_ANSWERED) {
-		e->epoch++;  /* a port check still out says nothing new */
-		if (was_missing && slow_since)
-			log_notice("master SM answers again after %.1f s",
-				   (double)(now(e) - slow_since) / 1000);
-		else if (was_missing)
-			log_info("master SM answers again");
-		e->slow_noted = 0;
-	}
-	poll_act(e, a);
+	e->former = e->master;
+	e->former_until = now(e) + FORMER_WATCH_MS;
+	elect_event(e, EV_MASTER_LOST);
 }
 
 void elect_on_poll(struct elect *e, enum mw_outcome o, const struct sm_info *si)
 {
-	e->poll_busy = 0;
-	if (e->state != SM_STANDBY)
-		return;
-	if (e->poll_epoch != e->epoch) {  /* about a master of before */
-		e->ops->timer(e->arg, ET_POLL, poll_period(e));
-		return;
-	}
-	if (o == MW_ANSWERED) {
-		/* A better SM still discovering is on its way to MASTER: alive. */
-		if ((si->state == SM_MASTER || si->state == SM_DISCOVERING) &&
-		    si->guid == e->master.info.guid) {
-			if (si->priority != e->master.info.priority)
-				e->trap144_due = 1;
-			e->master.info = *si;
-			if (si->state == SM_MASTER)
-				announce(e);
-			poll_judge(e, MW_ANSWERED);
-			return;
-		}
-		o = MW_ERROR;  /* another SM there, or it no longer claims mastership */
-	}
-	poll_judge(e, o);
+	if (standby_on_poll(e, o, si))
+		takeover(e);
 }
 
 void elect_on_probe(struct elect *e, uint64_t port_guid)
 {
-	e->probe_busy = 0;
-	if (e->state != SM_STANDBY)
-		return;
-	if (e->probe_epoch != e->epoch) {
-		e->ops->timer(e->arg, ET_POLL, poll_period(e));
-		return;
-	}
-	poll_judge(e, port_guid && port_guid == e->master.info.guid ? MW_PORT_UP : MW_PORT_GONE);
-}
-
-static void standby_tick(struct elect *e)
-{
-	if (mw_slow(&e->mw)) {
-		poll_act(e, MW_WAIT);
-		probe_send(e);
-		return;
-	}
-	if (e->poll_busy || e->probe_busy) {  /* its reply re-arms; this is a backstop */
-		e->ops->timer(e->arg, ET_POLL, poll_period(e));
-		return;
-	}
-	if (e->mw.probe) {
-		probe_send(e);
-		return;
-	}
-	unsigned to = e->cfg.poll_timeout_ms < e->cfg.poll_interval_ms ? e->cfg.poll_timeout_ms :
-									    e->cfg.poll_interval_ms;
-	poll_send(e, to);
-	if (!e->poll_busy)
-		e->ops->timer(e->arg, ET_POLL, poll_period(e));
+	if (standby_on_probe(e, port_guid))
+		takeover(e);
 }
 
 void elect_own_link(struct elect *e, int up)
@@ -546,8 +297,8 @@ void elect_on_former(struct elect *e, enum mw_outcome o, const struct sm_info *s
 			e->former_until = 0;  /* it follows, or is off: done */
 			return;
 		}
-		if (si->state == SM_MASTER && elect_key_trusted(e->cfg.key, si->key) &&
-		    elect_rank_cmp(si->priority, si->guid, e->cfg.priority, e->guid) > 0 &&
+		if (si->state == SM_MASTER && rank_key_trusted(e->cfg.key, si->key) &&
+		    rank_cmp(si->priority, si->guid, e->cfg.priority, e->guid) > 0 &&
 		    !e->ho_stage) {
 			e->former.info = *si;
 			e->former_until = 0;
@@ -679,12 +430,12 @@ static void leave_peers(struct elect *e, struct sm_peer *peers, unsigned n)
 {
 	struct peer_self me = elect_self(e);
 
-	if (elect_best(peers, n, S(SM_MASTER), &me, 1, 0)) {
+	if (rank_best(peers, n, S(SM_MASTER), &me, 1, 0)) {
 		log_notice("another master is up; leaving it the fabric");
 		left(e);
 		return;
 	}
-	struct sm_peer *p = elect_best(peers, n, S(SM_STANDBY), &me, 1, 0);
+	struct sm_peer *p = rank_best(peers, n, S(SM_STANDBY), &me, 1, 0);
 	if (!p) {
 		log_notice("no standby SM to hand over to");
 		left(e);
@@ -710,7 +461,7 @@ void elect_on_peers(struct elect *e, struct sm_peer *peers, unsigned n)
 			elect_handover(e, &to);
 		}
 	} else if (e->state == SM_STANDBY) {
-		set_line(e, peers, n);
+		standby_set_line(e, peers, n);
 	}
 }
 
@@ -762,9 +513,9 @@ enum elect_verdict elect_sweep_verdict(struct elect *e, enum elect_sweep mode,
 	if (mode == ELECT_SWEEP_ELECT) {
 		/* Any trusted master wins over us (IBA: DISCOVERING that finds a
 		 * master stands by); else the best SM that outranks us. */
-		p = elect_best(peers, n, S(SM_MASTER), &me, 1, 0);
+		p = rank_best(peers, n, S(SM_MASTER), &me, 1, 0);
 		if (!p)
-			p = elect_best(peers, n, S(SM_DISCOVERING) | S(SM_STANDBY), &me, 0, 0);
+			p = rank_best(peers, n, S(SM_DISCOVERING) | S(SM_STANDBY), &me, 0, 0);
 		elect_note_untrusted(e, peers, n);
 		if (p) {
 			*to = *p;
@@ -783,12 +534,12 @@ enum elect_verdict elect_sweep_verdict(struct elect *e, enum elect_sweep mode,
 		}
 		/* A better SM still discovering will stand by once it sees us,
 		 * then we hand over: look again soon. */
-		if (elect_best(peers, n, S(SM_DISCOVERING), &me, 0, 0))
+		if (rank_best(peers, n, S(SM_DISCOVERING), &me, 0, 0))
 			return ELECT_RESWEEP;
 		return ELECT_GO_ON;
 	}
 	/* A standby looks: its place in line. */
-	set_line(e, peers, n);
+	standby_set_line(e, peers, n);
 	return ELECT_DONE;
 }
 
@@ -797,7 +548,7 @@ void elect_follow(struct elect *e, const struct sm_peer *master)
 	if (master->info.guid != e->master.info.guid)
 		e->epoch++;  /* what is out about the old one is stale */
 	e->master = *master;
-	set_line(e, e->peers, e->npeers);
+	standby_set_line(e, e->peers, e->npeers);
 	elect_event(e, EV_SWEEP_LOST);
 }
 
@@ -812,7 +563,7 @@ unsigned elect_sminfo_set(struct elect *e, uint32_t mod, const struct sm_info *t
 	*locate = 0;
 	/* HANDOVER, DISABLE, STANDBY, DISCOVER only from a trusted master;
 	 * ACKNOWLEDGE only from a standby (what OpenSM accepts). */
-	int ok = elect_key_trusted(e->cfg.key, them->key) &&
+	int ok = rank_key_trusted(e->cfg.key, them->key) &&
 		 (mod == SMINFO_ACKNOWLEDGE ? them->state == SM_STANDBY : them->state == SM_MASTER);
 	switch (mod) {
 	case SMINFO_HANDOVER: ev = EV_HANDOVER; break;
@@ -859,7 +610,7 @@ void elect_reload(struct elect *e, const struct elect_cfg *cfg)
 	e->noted_guid = 0;
 	if (e->state == SM_STANDBY) {
 		e->trap144_due = 1;
-		announce(e);
+		standby_announce(e);
 	}
 	elect_refresh(e);
 }

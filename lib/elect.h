@@ -14,10 +14,7 @@
 
 #include <stdint.h>
 #include "mwatch.h"
-#include "smp.h"
-
-/* SMInfo.SMState values */
-enum sm_state { SM_NOTACTIVE = 0, SM_DISCOVERING = 1, SM_STANDBY = 2, SM_MASTER = 3, SM_NSTATES };
+#include "rank.h"
 
 enum elect_event {
 	EV_START,            /* the daemon starts */
@@ -41,22 +38,6 @@ enum elect_action {
 	ACT_STOP,            /* no polling, no sweeping; keep answering SMInfo */
 };
 
-struct sm_info {
-	uint64_t guid;
-	uint64_t key;
-	uint32_t act_count;
-	uint8_t priority;
-	uint8_t state;
-};
-
-/* Another SM as found by a sweep or a poll. */
-struct sm_peer {
-	struct sm_info info;
-	struct dr_path path;      /* directed route to its port */
-	uint64_t port_guid;
-	uint16_t lid;             /* its port's LID in our model (0: unknown) */
-};
-
 /* SMInfo Set attribute modifiers: SMINFO_* in smp.h */
 
 const char *elect_state_name(enum sm_state s);
@@ -65,29 +46,6 @@ const char *elect_event_name(enum elect_event ev);
 /* The table alone: the action for ev in *state, and *state updated; an
  * event with no row is logged and ignored (ACT_NONE). */
 enum elect_action elect_step(enum sm_state *state, enum elect_event ev);
-
-/* > 0 when a outranks b: higher priority, then the numerically lower GUID. */
-int elect_rank_cmp(uint8_t prio_a, uint64_t guid_a, uint8_t prio_b, uint64_t guid_b);
-/* OpenSM's rule: an SM with a non-zero key different from ours is not trusted. */
-int elect_key_trusted(uint64_t ours, uint64_t theirs);
-
-/* Who "we" are when ranking peers. */
-struct peer_self {
-	uint64_t guid;
-	uint64_t key;
-	uint8_t priority;
-};
-
-/* The best peer whose state is in `states` (bit per enum sm_state) and
- * whose SM_Key we trust, that outranks us (or any, with any_rank). A peer
- * with guid `skip` is passed over (0: none). */
-struct sm_peer *elect_best(struct sm_peer *peers, unsigned n, unsigned states,
-			   const struct peer_self *self, int any_rank, uint64_t skip);
-/* Our place in the line of standbys: how many trusted STANDBY or
- * DISCOVERING peers other than the master outrank us (0: next in line), and
- * how many standbys there are counting us. */
-void elect_line(const struct sm_peer *peers, unsigned n, const struct peer_self *self,
-		uint64_t master_guid, unsigned *pos, unsigned *nstandby);
 
 /* ---- the election object ------------------------------------------------ */
 

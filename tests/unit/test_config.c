@@ -239,7 +239,7 @@ static void test_err_other_values(void **state)
 	expect_error("[ipoib]\nmtu = 9000\n",
 		     "2: key 'mtu': '9000' is not one of auto|256|512|1024|2048|4096");
 	expect_error("[ipoib]\nrate = 11\n", "2: key 'rate': '11' is not auto or a link rate in Gb/s "
-		     "(2.5, 5, 10, 14, 20, 25, 30, 40, 56, 100, 200 ...)");
+		     "(2.5, 5, 10, 14, 20, 25, 30, 40, 56, 100, 200, 400, 800, 1200 ...)");
 }
 
 static void test_err_unknown(void **state)

@@ -10,32 +10,6 @@
 #include "elect.h"
 #include "log.h"
 
-static void test_rank_priority_first(void **st)
-{
-	(void)st;
-	assert_true(elect_rank_cmp(5, 0x200, 3, 0x100) > 0);
-	assert_true(elect_rank_cmp(3, 0x100, 5, 0x200) < 0);
-	/* priority beats GUID even when the GUID is much lower */
-	assert_true(elect_rank_cmp(1, 0xffff, 0, 0x1) > 0);
-}
-
-static void test_rank_lower_guid_wins_tie(void **st)
-{
-	(void)st;
-	assert_true(elect_rank_cmp(4, 0x100, 4, 0x200) > 0);
-	assert_true(elect_rank_cmp(4, 0x200, 4, 0x100) < 0);
-	assert_int_equal(elect_rank_cmp(4, 0x100, 4, 0x100), 0);
-}
-
-static void test_key_trust(void **st)
-{
-	(void)st;
-	assert_true(elect_key_trusted(1, 1));
-	assert_true(elect_key_trusted(1, 0));
-	assert_false(elect_key_trusted(1, 2));
-	assert_false(elect_key_trusted(0, 7));
-}
-
 struct step { enum sm_state from; enum elect_event ev; enum elect_action act; enum sm_state to; };
 
 static void test_transitions(void **st)
@@ -107,66 +81,6 @@ static struct sm_peer P(uint64_t guid, uint8_t prio, uint8_t state, uint64_t key
 }
 
 #define ST(s) (1u << (s))
-
-static void test_best_outranking(void **st)
-{
-	(void)st;
-	struct peer_self me = { .guid = 0x20, .key = 1, .priority = 5 };
-	struct sm_peer v[] = {
-		P(0x10, 5, SM_STANDBY, 1),    /* same priority, lower GUID: outranks */
-		P(0x30, 9, SM_STANDBY, 1),    /* higher priority: the best */
-		P(0x40, 4, SM_STANDBY, 1),    /* below us */
-		P(0x05, 15, SM_STANDBY, 2),   /* foreign SM_Key: ignored */
-	};
-	struct sm_peer *b = elect_best(v, 4, ST(SM_STANDBY), &me, 0, 0);
-	assert_non_null(b);
-	assert_true(b->info.guid == 0x30);
-	/* skipped (e.g. it refused a handover lately): the next best */
-	b = elect_best(v, 4, ST(SM_STANDBY), &me, 0, 0x30);
-	assert_true(b && b->info.guid == 0x10);
-	/* a state filter that matches none */
-	assert_null(elect_best(v, 4, ST(SM_MASTER), &me, 0, 0));
-	/* key 0 is trusted (OpenSM's rule) */
-	struct sm_peer z[] = { P(0x50, 15, SM_STANDBY, 0) };
-	assert_non_null(elect_best(z, 1, ST(SM_STANDBY), &me, 0, 0));
-}
-
-static void test_best_any_rank(void **st)
-{
-	(void)st;
-	/* leaving (SIGTERM): the best standby even when it ranks below us */
-	struct peer_self me = { .guid = 0x20, .key = 1, .priority = 15 };
-	struct sm_peer v[] = { P(0x40, 1, SM_STANDBY, 1), P(0x30, 3, SM_STANDBY, 1),
-			       P(0x25, 9, SM_NOTACTIVE, 1), P(0x20, 9, SM_STANDBY, 1) };
-	assert_null(elect_best(v, 4, ST(SM_STANDBY), &me, 0, 0));
-	struct sm_peer *b = elect_best(v, 4, ST(SM_STANDBY), &me, 1, 0);
-	assert_true(b && b->info.guid == 0x30);  /* never ourselves, never NOTACTIVE */
-}
-
-static void test_line(void **st)
-{
-	(void)st;
-	unsigned pos, n;
-	struct peer_self me = { .guid = 0x30, .key = 1, .priority = 5 };
-	struct sm_peer v[] = {
-		P(0x01, 9, SM_MASTER, 1),     /* the master: not in line */
-		P(0x10, 5, SM_STANDBY, 1),    /* ahead (lower GUID) */
-		P(0x20, 7, SM_DISCOVERING, 1),/* ahead */
-		P(0x40, 5, SM_STANDBY, 1),    /* behind */
-		P(0x50, 9, SM_STANDBY, 3),    /* foreign key: not counted */
-		P(0x60, 9, SM_NOTACTIVE, 1),  /* not in line */
-	};
-	elect_line(v, 6, &me, 0x01, &pos, &n);
-	assert_int_equal(pos, 2);
-	assert_int_equal(n, 4);
-	me.priority = 8;
-	elect_line(v, 6, &me, 0x01, &pos, &n);
-	assert_int_equal(pos, 0);
-	assert_int_equal(n, 4);
-	elect_line(NULL, 0, &me, 0x01, &pos, &n);
-	assert_int_equal(pos, 0);
-	assert_int_equal(n, 1);
-}
 
 
 /* ---- the election with a fake world: recording stubs, a fake clock ------ */
@@ -725,15 +639,9 @@ static void test_reload_reranks(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rank_priority_first),
-		cmocka_unit_test(test_rank_lower_guid_wins_tie),
-		cmocka_unit_test(test_key_trust),
 		cmocka_unit_test(test_transitions),
 		cmocka_unit_test(test_unexpected_events_ignored),
 		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_best_outranking),
-		cmocka_unit_test(test_best_any_rank),
-		cmocka_unit_test(test_line),
 		T(test_start_sweeps),
 		T(test_alone_becomes_master),
 		T(test_any_master_is_followed),
