@@ -3,6 +3,7 @@
 #include <infiniband/mad.h>
 #include "link.h"
 #include "rate.h"
+#include "light.h"
 #include "sa.h"
 #include "log.h"
 #include "sm.h"
@@ -17,6 +18,7 @@
 
 static void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
 static void sm_mft_sync(struct sm *sm);
+static void sm_sweep_done(struct sm *sm, int all_active, int served);
 
 /* Arm a timer, unless the SM is closing (nothing new may start then). */
 static void sm_timer(const struct sm *sm, struct event *ev, unsigned ms)
@@ -87,6 +89,74 @@ static void sm_act(void *arg, enum elect_action act, enum sm_state was)
 	}
 }
 
+/* The survey is in: the election's verdict. The sweep goes on only when
+ * we are (or just became) master; following or handing over waits for its
+ * end (both stop any sweep). */
+static enum sweep_go sm_sweep_decide(void *arg, struct sweep *sw, const struct fabric *fab,
+				     struct sm_peer *peers, unsigned n)
+{
+	static const enum elect_sweep kind[] = {
+		[SWEEP_ELECT] = ELECT_SWEEP_ELECT, [SWEEP_MASTER] = ELECT_SWEEP_MASTER,
+		[SWEEP_RECORD] = ELECT_SWEEP_RECORD,
+	};
+	struct sm *sm = arg;
+	int mode = sweep_mode(sw);
+
+	sm->el.guid = fab_lid_port(fab->local)->guid;
+	if (mode == SWEEP_RECORD) {
+		/* Where the master it follows is now. */
+		struct fab_port *mp = fab_port_by_guid(fab, sm->el.master.info.guid);
+		if (mp) {
+			sm->el.master.path = mp->path;
+			sm->el.master.lid = fab_port_cur_lid(mp);
+		}
+	}
+	sm->verdict = elect_sweep_verdict(&sm->el, kind[mode], peers, n, &sm->verdict_to);
+	switch (sm->verdict) {
+	case ELECT_GO_ON:
+		return sweep_mode(sw) == SWEEP_MASTER ? SWEEP_CONFIGURE : SWEEP_END;
+	case ELECT_RESWEEP:
+		sm->resweep = 1;
+		return SWEEP_CONFIGURE;
+	case ELECT_FOLLOW:
+		return SWEEP_END_RECORD;
+	case ELECT_HAND_OVER:
+		return SWEEP_END_KEEP;
+	case ELECT_DONE:
+		break;
+	}
+	return mode == SWEEP_RECORD ? SWEEP_END_RECORD : SWEEP_END;
+}
+
+static void sm_sweep_end(void *arg, struct sweep_result *r)
+{
+	struct sm *sm = arg;
+	enum elect_verdict v = sm->verdict;
+
+	sm->sweep = NULL;
+	sm->verdict = ELECT_DONE;
+	if (r->fab) {
+		fab_free(sm->fab);
+		sm->fab = r->fab;
+	}
+	if (r->own_lid)
+		sm->lid = r->own_lid;
+	if (r->failed) {
+		sm_sweep_done(sm, 0, 0);
+	} else if (r->configured) {
+		sm->mastered_once = 1;
+		sm->last_sweep.when = time(NULL);
+		sm->last_sweep.ms = r->ms;
+		sm->last_sweep.active = r->active;
+		sm->last_sweep.linked = r->linked;
+		sm_sweep_done(sm, r->all_active, 1);
+	} else if (v == ELECT_FOLLOW) {
+		elect_follow(&sm->el, &sm->verdict_to);
+	} else if (v == ELECT_HAND_OVER) {
+		elect_handover(&sm->el, &sm->verdict_to);
+	}
+}
+
 static void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 {
 	if (sm->closing)
@@ -100,7 +170,15 @@ static void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		mftsync_cancel(sm->mft_sync);
 		sm->mft_sync = NULL;
 	}
-	sm->sweep = sweep_start(sm, mode);
+	struct sweep_params p = {
+		.mad = sm->mad, .mode = mode, .lids = sm->lids, .lfts = &sm->lfts, .mft = &sm->mft,
+		.trouble = &sm->trouble, .prev = sm->fab, .rereg_all = !sm->mastered_once,
+		.was_up = sm->subnet_up, .was_served = sm->served,
+		.skip_peer = mode == SWEEP_RECORD ? sm->el.master.info.guid : 0,
+		.engine = sm->cfg.route_engine, .roots = sm->cfg.roots, .nroots = sm->cfg.nroots,
+		.decide = sm_sweep_decide, .done = sm_sweep_end, .arg = sm,
+	};
+	sm->sweep = sweep_start(&p);
 	if (!sm->sweep) {
 		log_warnx("cannot start a sweep; retrying");
 		sm_timer(sm, sm->kick_ev, 1000);
@@ -193,7 +271,7 @@ static void sm_mft_sync(struct sm *sm)
 	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, sm->fab, &sm->mc, sm_mft_done, sm);
 }
 
-void sm_sweep_done(struct sm *sm, int all_active, int served)
+static void sm_sweep_done(struct sm *sm, int all_active, int served)
 {
 	int was_up = sm->subnet_up;
 	sm->subnet_up = all_active;
@@ -276,130 +354,31 @@ void sm_force_sweep(struct sm *sm)
 
 /* ---- light sweep (master) / LID recording (standby) -------------------- */
 
-struct light {
-	struct sm *sm;
-	unsigned pending;
-	int changed;
-	const char *why;
-};
-
-static void sm_light_finish(struct light *l)
+static void sm_light_done(void *arg, const char *why)
 {
-	struct sm *sm = l->sm;
+	struct sm *sm = arg;
 
-	if (--l->pending)
-		return;
-	sm->light_busy = 0;
-	if (l->changed && sm->el.state == SM_MASTER && !sm->closing)
-		sm_request_sweep(sm, l->why);
-	free(l);
-}
-
-static void sm_light_reply(void *arg, const struct mad_reply *r)
-{
-	struct light *l = arg;
-
-	if (r->err == MAD_ECANCELED) {
-		/* closing: nothing to judge */
-	} else if (r->err != MAD_OK) {
-		l->changed = 1;
-		l->why = "a node stopped answering";
-	} else if (mad_hdr_attr(r->mad) == IB_ATTR_SWITCH_INFO) {
-		if (mad_get_field(mad_ro(r->data), 0, IB_SW_STATE_CHANGE_F)) {
-			l->changed = 1;
-			l->why = "a switch reports a port state change";
-		}
-	} else if (mad_get_field(mad_ro(r->data), 0, IB_PORT_STATE_F) != PORT_ACTIVE) {
-		l->changed = 1;
-		l->why = "the neighbour port is not Active";
-	}
-	sm_light_finish(l);
-}
-
-/* A node that did not answer the last heavy sweep: does it now? */
-struct light_probe {
-	struct light *l;
-	uint64_t guid;
-	uint8_t port;
-};
-
-static void sm_light_silent_reply(void *arg, const struct mad_reply *r)
-{
-	struct light_probe *p = arg;
-	struct light *l = p->l;
-	struct trb_entry *e = trb_find(&l->sm->trouble, p->guid, p->port);
-
-	/* Once per episode: a node that answers this but not a heavy sweep
-	 * is left to the back-off. */
-	if (r->err == MAD_OK && e && !e->woke) {
-		e->woke = 1;
-		l->changed = 1;
-		l->why = "a node that did not answer does now";
-	}
-	free(p);
-	sm_light_finish(l);
+	sm->light = NULL;
+	if (why && sm->el.state == SM_MASTER && !sm->closing)
+		sm_request_sweep(sm, why);
 }
 
 static void sm_light_sweep(struct sm *sm)
 {
 	struct fabric *f = sm->fab;
-	struct light *l;
 
-	if (sm->light_busy || sm->sweep)
+	if (sm->light || sm->sweep)
 		return;
 	if (!f || !f->local || !sm->served) {
 		sm_request_sweep(sm, "the last sweep did not finish the job");
 		return;
 	}
-	l = calloc(1, sizeof(*l));
-	if (!l)
-		return;
-	l->sm = sm;
-	/* SwitchInfo.PortStateChange of every switch, and the neighbour of a
-	 * switchless local port (a CA-to-CA link sends no trap). */
-	for (struct fab_node *n = f->nodes; n; n = n->next) {
-		struct smp_req q = { .method = IB_MAD_METHOD_GET, .timeout_ms = -1, .retries = -1 };
-		if (fab_is_switch(n)) {
-			q.dr = &n->ports[0].path;
-			q.attr = IB_ATTR_SWITCH_INFO;
-		} else if (f->local->remote && f->local->remote->node == n) {
-			q.dr = &f->local->remote->path;
-			q.attr = IB_ATTR_PORT_INFO;
-			q.mod = f->local->remote->num;
-		} else {
-			continue;
-		}
-		if (mad_smp(sm->mad, &q, sm_light_reply, l) == 0)
-			l->pending++;
-	}
-	/* Nodes that did not answer the last heavy sweep: one NodeInfo each;
-	 * one that answers now gets a heavy sweep without waiting for the
-	 * back-off. */
-	for (unsigned i = 0; i < sm->trouble.n; i++) {
-		struct trb_entry *e = &sm->trouble.v[i];
-		if (e->kind != TRB_SILENT || e->woke)
-			continue;
-		struct light_probe *p = calloc(1, sizeof(*p));
-		if (!p)
-			break;
-		*p = (struct light_probe){ l, e->guid, e->port };
-		struct smp_req q = { .dr = &e->far, .method = IB_MAD_METHOD_GET,
-				     .attr = IB_ATTR_NODE_INFO, .timeout_ms = -1, .retries = 0 };
-		if (mad_smp(sm->mad, &q, sm_light_silent_reply, p) == 0)
-			l->pending++;
-		else
-			free(p);
-	}
+	sm->light = light_start(sm->mad, f, &sm->trouble, sm_light_done, sm);
 	/* Known SMs: a better one standing by, or a better master (fabrics
 	 * merged, or a standby that took over too early), gets the mastership. */
 	elect_refresh(&sm->el);
 	if (sm->mft_retry)
 		sm_mft_sync(sm);
-	if (!l->pending) {
-		free(l);
-		return;
-	}
-	sm->light_busy = 1;
 }
 
 static void sm_sweep_cb(evutil_socket_t fd, short what, void *arg)
@@ -827,6 +806,7 @@ void sm_free(struct sm *sm)
 	peer_op_cancel(sm->peers_op);
 	peer_op_cancel(sm->ho_op);
 	mftsync_cancel(sm->mft_sync);
+	light_cancel(sm->light);
 	if (sm->mad)
 		mad_watch_port(sm->mad, 0, 0, NULL, NULL);
 	struct event *evs[] = { sm->sweep_ev, sm->poll_ev, sm->kick_ev, sm->leave_ev };

@@ -34,11 +34,13 @@ struct sm {
 	struct fabric *fab;       /* last complete model */
 	struct sweep *sweep;      /* heavy sweep in progress */
 	int resweep;              /* a heavy sweep is wanted when this one ends */
+	enum elect_verdict verdict; /* the sweep's verdict, carried out at its end */
+	struct sm_peer verdict_to;  /* whom it follows or hands over to */
 	int mastered_once;        /* first sweep as master done (ClientReregister) */
 	int subnet_up;            /* last master sweep brought every port Active */
 	int served;               /* last master sweep configured what it could: serve it */
 	struct trouble trouble;   /* ports that sweep could not configure */
-	int light_busy;
+	struct light *light;      /* light sweep in flight */
 	int closing;              /* sm_free is ending outstanding requests */
 	unsigned retry_ms;        /* back-off before re-sweeping an unfinished subnet */
 	struct event *sweep_ev, *poll_ev, *kick_ev, *leave_ev;
@@ -83,8 +85,7 @@ int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg);
 
 uint8_t sm_priority(const struct sm *sm);
 
-/* Used by sweep.c */
-void sm_sweep_done(struct sm *sm, int all_active, int served);
+/* Log why, and start the heavy sweep the state calls for. */
 void sm_request_sweep(struct sm *sm, const char *why);
 /* systemd and logs: the state changed (set by the daemon's main). */
 void sm_set_state_hook(struct sm *sm, void (*fn)(void *arg, const struct sm *sm), void *arg);

@@ -1,9 +1,9 @@
 /* sweep: the heavy sweep as a chain of asynchronous stages over the fabric
- * model. Each stage sends its SMPs through the MAD engine's window and the
- * next stage starts when the last of them has ended (reply or final timeout):
- *   DISCOVER -> PEERS (SMInfo of other SMs) -> decide (election: follow,
- *   hand over (sm.c), or go on) -> CONFIG (LIDs, routes (lftsync.c),
- *   PortInfo with Armed, P_Key) -> ACTIVE
+ * model (see sweep.h). Each stage sends its SMPs through the MAD engine's
+ * window and the next stage starts when the last of them has ended (reply
+ * or final timeout):
+ *   DISCOVER -> PEERS (SMInfo of other SMs) -> DECIDE (the caller's verdict)
+ *   -> CONFIG (LIDs, routes (lftsync.c), PortInfo with Armed, P_Key) -> ACTIVE
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,7 @@
 #include "link.h"
 #include "log.h"
 #include "rate.h"
-#include "sm.h"
+#include "smpeer.h"
 #include "sweep.h"
 #include "xalloc.h"
 
@@ -24,8 +24,9 @@
 enum stage { ST_DISCOVER, ST_PEERS, ST_DECIDE, ST_CONFIG, ST_ACTIVE, ST_DONE };
 
 struct sweep {
-	struct sm *sm;
+	struct sweep_params p;
 	enum sweep_mode mode;
+	uint16_t own_lid;         /* our port's LID once assigned */
 	enum stage stage;
 	unsigned pending;
 	int aborted;
@@ -85,7 +86,7 @@ static int sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method,
 		memcpy(q->data, data, 64);
 	struct smp_req req = { .dr = path, .method = method, .attr = attr, .mod = mod,
 			       .data = data ? q->data : NULL, .timeout_ms = -1, .retries = -1 };
-	if (mad_smp(sw->sm->mad, &req, sw_reply, q) < 0) {
+	if (mad_smp(sw->p.mad, &req, sw_reply, q) < 0) {
 		free(q);
 		sw->errors++;
 		return -1;
@@ -114,29 +115,24 @@ static void sw_trouble(struct sweep *sw, const struct fab_port *p, enum trb_kind
 
 	if (sw->mode != SWEEP_MASTER)
 		return;
-	if (trb_note(&sw->sm->trouble, p->node->guid, p->num, kind,
+	if (trb_note(sw->p.trouble, p->node->guid, p->num, kind,
 		     port_name(p, buf, sizeof(buf)), why, far))
 		log_warnx("%s: %s; serving the rest of the fabric, retrying with back-off", buf,
 			  why);
 }
 
-static void sw_end(struct sweep *sw)
+/* The end: the result goes to the caller, then the sweep is gone. */
+static void sw_finish(struct sweep *sw, enum sweep_go how, struct sweep_result *r)
 {
-	struct sm *sm = sw->sm;
-	if (sm->sweep == sw)
-		sm->sweep = NULL;
+	if (how != SWEEP_END) {
+		r->fab = sw->fab;
+		sw->fab = NULL;
+	}
+	r->own_lid = sw->own_lid;
+	void (*done)(void *, struct sweep_result *) = sw->p.done;
+	void *arg = sw->p.arg;
 	sw_free(sw);
-}
-
-/* End the sweep and keep its model as the SM's current one. */
-static void sw_end_keep_model(struct sweep *sw)
-{
-	struct sm *sm = sw->sm;
-
-	fab_free(sm->fab);
-	sm->fab = sw->fab;
-	sw->fab = NULL;
-	sw_end(sw);
+	done(arg, r);
 }
 
 /* ---- LIDs ---------------------------------------------------------------- */
@@ -145,7 +141,7 @@ static void sw_end_keep_model(struct sweep *sw)
 static void sw_record_lids(struct sweep *sw)
 {
 	struct fabric *f = sw->fab;
-	struct lidmap *m = sw->sm->lids;
+	struct lidmap *m = sw->p.lids;
 	struct hmap seen;
 
 	hmap_init(&seen);
@@ -176,7 +172,7 @@ static void sw_assign_lids(struct sweep *sw)
 	reqs = xcalloc(n, sizeof(*reqs));
 	FOR_LID_PORTS(f, nd, p)
 		reqs[i++] = (struct lid_req){ .guid = p->guid, .cur = fab_port_cur_lid(p) };
-	rc = lid_assign(reqs, n, sw->sm->lids);
+	rc = lid_assign(reqs, n, sw->p.lids);
 	if (rc < 0)
 		log_err("out of LIDs: some ports get none");
 	i = 0;
@@ -190,14 +186,14 @@ static void sw_assign_lids(struct sweep *sw)
 		}
 		fab_set_lid(f, p, lid);
 		if (lid)
-			lidmap_set(sw->sm->lids, p->guid, lid);
+			lidmap_set(sw->p.lids, p->guid, lid);
 	}
 	free(reqs);
 	if (changed)
 		log_info("assigned %u LIDs (%zu ports carry one)", changed, n);
-	lidmap_save(sw->sm->lids);
+	lidmap_save(sw->p.lids);
 	if (f->local)
-		sw->sm->lid = fab_lid_port(f->local)->lid;
+		sw->own_lid = fab_lid_port(f->local)->lid;
 }
 
 /* ---- peers and the election -------------------------------------------- */
@@ -224,61 +220,25 @@ static void sw_stage_peers(struct sweep *sw)
 {
 	/* A standby that only records asks the master nothing: its polls do
 	 * that, and the master's load must not grow with the standbys. */
-	uint64_t skip = sw->mode == SWEEP_RECORD ? sw->sm->el.master.info.guid : 0;
-
-	sw->peer_op = peer_query_all(sw->sm->mad, sw->fab, skip, sw_peers_found, sw);
+	sw->peer_op = peer_query_all(sw->p.mad, sw->fab, sw->p.skip_peer, sw_peers_found, sw);
 	if (sw->peer_op)
 		sw->pending++;
 }
 
-/* The election's verdict on the SMs found. Returns 1 when the sweep has
+/* The caller's verdict on the SMs found. Returns 1 when the sweep has
  * ended (we follow, hand over, or only looked). */
 static int sw_decide(struct sweep *sw)
 {
-	struct sm *sm = sw->sm;
-	struct sm_peer to;
-	static const enum elect_sweep kind[] = {
-		[SWEEP_ELECT] = ELECT_SWEEP_ELECT, [SWEEP_MASTER] = ELECT_SWEEP_MASTER,
-		[SWEEP_RECORD] = ELECT_SWEEP_RECORD,
-	};
+	enum sweep_go go = sw->p.decide(sw->p.arg, sw, sw->fab, sw->peers, sw->npeers);
+	struct sweep_result r = { 0 };
 
-	if (sw->mode == SWEEP_RECORD) {
-		/* Where the master it follows is now. */
-		struct fab_port *mp = fab_port_by_guid(sw->fab, sm->el.master.info.guid);
-		if (mp) {
-			sm->el.master.path = mp->path;
-			sm->el.master.lid = fab_port_cur_lid(mp);
-		}
-	}
-	switch (elect_sweep_verdict(&sm->el, kind[sw->mode], sw->peers, sw->npeers, &to)) {
-	case ELECT_GO_ON:
-		if (sw->mode == SWEEP_MASTER)
-			return 0;
-		sw_end(sw);  /* the state machine went elsewhere */
-		return 1;
-	case ELECT_RESWEEP:
-		sm->resweep = 1;
+	if (go == SWEEP_CONFIGURE && sw->mode == SWEEP_MASTER)
 		return 0;
-	case ELECT_FOLLOW:
-		/* The sweep ends before the election moves on (following
-		 * stops any sweep). */
+	if (go == SWEEP_CONFIGURE)
+		go = SWEEP_END;  /* the election went elsewhere meanwhile */
+	if (go == SWEEP_END_RECORD)
 		sw_record_lids(sw);
-		sw_end_keep_model(sw);
-		elect_follow(&sm->el, &to);
-		return 1;
-	case ELECT_HAND_OVER:
-		sw_end_keep_model(sw);
-		elect_handover(&sm->el, &to);
-		return 1;
-	case ELECT_DONE:
-		break;
-	}
-	if (sw->mode == SWEEP_RECORD) {
-		sw_record_lids(sw);
-		sw_end_keep_model(sw);
-	} else {
-		sw_end(sw);
-	}
+	sw_finish(sw, go, &r);
 	return 1;
 }
 
@@ -384,20 +344,19 @@ static void sw_pkey_get_reply(struct sweep *sw, struct swq *q, const struct mad_
 
 static int sw_rereg_due(struct sweep *sw, const struct fab_port *p)
 {
-	struct sm *sm = sw->sm;
 	uint16_t smlid = (uint16_t)mad_get_field(mad_ro(p->info), 0, IB_PORT_SMLID_F);
 
 	/* First sweep as master, a port we did not know, or a new master LID:
 	 * hosts must rejoin their multicast groups. */
-	return !sm->mastered_once || !sm->fab || !fab_port_by_guid(sm->fab, p->guid) ||
-	       smlid != sm->lid;
+	return sw->p.rereg_all || !sw->p.prev || !fab_port_by_guid(sw->p.prev, p->guid) ||
+	       smlid != sw->own_lid;
 }
 
 static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_port)
 {
 	struct link_params lp = {
 		.lid = is_switch_port ? 0 : p->lid,
-		.sm_lid = sw->sm->lid,
+		.sm_lid = sw->own_lid,
 		.sm_sl = 0,
 		.subnet_prefix = SUBNET_PREFIX,
 		.subnet_timeout = SUBNET_TIMEOUT,
@@ -459,11 +418,10 @@ static void sw_routes_done(void *arg, unsigned sent, unsigned failed)
 
 static void sw_stage_routes(struct sweep *sw)
 {
-	struct sm *sm = sw->sm;
 	struct lftsync_params lp = {
-		.mad = sm->mad, .lfts = &sm->lfts, .mft = &sm->mft, .fab = sw->fab, .prev = sm->fab,
-		.engine = sm->cfg.route_engine, .roots = sm->cfg.roots, .nroots = sm->cfg.nroots,
-		.trouble = sw_routes_trouble, .done = sw_routes_done, .arg = sw,
+		.mad = sw->p.mad, .lfts = sw->p.lfts, .mft = sw->p.mft, .fab = sw->fab,
+		.prev = sw->p.prev, .engine = sw->p.engine, .roots = sw->p.roots,
+		.nroots = sw->p.nroots, .trouble = sw_routes_trouble, .done = sw_routes_done, .arg = sw,
 	};
 	unsigned failed;
 
@@ -475,7 +433,7 @@ static void sw_stage_routes(struct sweep *sw)
 
 static void sw_stage_config(struct sweep *sw)
 {
-	trb_begin(&sw->sm->trouble);
+	trb_begin(sw->p.trouble);
 	sw_assign_lids(sw);
 	sw_stage_routes(sw);
 	for (struct fab_node *n = sw->fab->nodes; n; n = n->next) {
@@ -504,7 +462,6 @@ static void sw_trouble_fixed(void *arg, const struct trb_entry *e)
 
 static void sw_stage_done(struct sweep *sw)
 {
-	struct sm *sm = sw->sm;
 	unsigned linked = 0, active = 0, unknown = 0;
 
 	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
@@ -529,26 +486,22 @@ static void sw_stage_done(struct sweep *sw)
 			}
 		}
 	double ms = log_ms_since(&sw->t0);
-	unsigned fresh = trb_end(&sm->trouble, sw_trouble_fixed, sw->fab);
+	unsigned fresh = trb_end(sw->p.trouble, sw_trouble_fixed, sw->fab);
 	/* A failed Set (a forwarding block, a P_Key table...) is retried by
 	 * the re-sweeps, with back-off, that a subnet not fully up gets. */
 	int all = linked && active == linked && !unknown && !sw->unanswered && !sw->errors;
-	if (all && !sm->subnet_up)
+	if (all && !sw->p.was_up)
 		log_notice("subnet up: %u nodes (%u switches), %u ports Active in %.0f ms",
 			   sw->fab->nnodes, sw->fab->nswitches, active, ms);
-	else if (!all && (fresh || sm->subnet_up || !sm->served))
+	else if (!all && (fresh || sw->p.was_up || !sw->p.was_served))
 		log_warnx("subnet not fully up: %u of %u linked ports Active after %.0f ms "
 			  "(%u requests failed, %u ports not read, %u ports in trouble)", active,
-			  linked, ms, sw->errors + sw->unanswered, unknown, sm->trouble.n);
+			  linked, ms, sw->errors + sw->unanswered, unknown, sw->p.trouble->n);
 	log_debug("sweep: %u SMPs (%u Sets), %u failed, %u of %u linked ports Active, %.1f ms",
 		  sw->mads, sw->sets, sw->errors, active, linked, ms);
-	sm->mastered_once = 1;
-	sm->last_sweep.when = time(NULL);
-	sm->last_sweep.ms = ms;
-	sm->last_sweep.active = active;
-	sm->last_sweep.linked = linked;
-	sw_end_keep_model(sw);
-	sm_sweep_done(sm, all, 1);
+	struct sweep_result r = { .configured = 1, .all_active = all, .ms = ms, .active = active,
+				  .linked = linked };
+	sw_finish(sw, SWEEP_END_KEEP, &r);
 }
 
 /* ---- the chain --------------------------------------------------------- */
@@ -591,7 +544,6 @@ static void sw_advance(struct sweep *sw)
 static void sw_disc_done(void *arg, struct disc_result *res)
 {
 	struct sweep *sw = arg;
-	struct sm *sm = sw->sm;
 
 	sw->disc = NULL;
 	sw->fab = res->fab;
@@ -599,27 +551,24 @@ static void sw_disc_done(void *arg, struct disc_result *res)
 	sw->unanswered = res->failed;
 	if (!res->local_ok || !sw->fab->local) {
 		log_warnx("sweep failed: the local port does not answer");
-		sw_end(sw);
-		sm_sweep_done(sm, 0, 0);
+		sw_finish(sw, SWEEP_END, &(struct sweep_result){ .failed = 1 });
 		return;
 	}
-	struct fab_port *own = fab_lid_port(sw->fab->local);
-	sm->el.guid = own->guid;
 	log_debug("discovered %u nodes (%u switches) with %u SMPs, %u unanswered",
 		  sw->fab->nnodes, sw->fab->nswitches, res->mads, res->failed);
 	sw->stage = ST_PEERS;
 	sw_advance(sw);
 }
 
-struct sweep *sweep_start(struct sm *sm, enum sweep_mode mode)
+struct sweep *sweep_start(const struct sweep_params *p)
 {
 	struct sweep *sw = xcalloc(1, sizeof(*sw));
 
-	sw->sm = sm;
-	sw->mode = mode;
+	sw->p = *p;
+	sw->mode = p->mode;
 	sw->stage = ST_DISCOVER;
 	clock_gettime(CLOCK_MONOTONIC, &sw->t0);
-	sw->disc = disc_start(sm->mad, sw_disc_done, sw);
+	sw->disc = disc_start(p->mad, sw_disc_done, sw);
 	if (!sw->disc) {
 		free(sw);
 		return NULL;
@@ -629,8 +578,6 @@ struct sweep *sweep_start(struct sm *sm, enum sweep_mode mode)
 
 void sweep_abort(struct sweep *sw)
 {
-	if (sw->sm->sweep == sw)
-		sw->sm->sweep = NULL;
 	if (sw->disc) {
 		disc_abort(sw->disc);
 		free(sw);
