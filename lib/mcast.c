@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mcast.h"
+#include "xalloc.h"
 
 void mc_init(struct mc_table *t)
 {
@@ -62,9 +63,7 @@ struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t 
 			if (o->mlid == mlid)
 				mlid++;
 	}
-	struct mc_group *g = calloc(1, sizeof(*g));
-	if (!g)
-		return NULL;
+	struct mc_group *g = xcalloc(1, sizeof(*g));
 	memcpy(g->mgid, mgid, 16);
 	g->mlid = mlid;
 	hmap_init(&g->members);
@@ -86,14 +85,12 @@ struct mc_member *mc_member(const struct mc_group *g, uint64_t guid)
 
 uint8_t mc_join(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join_state)
 {
+	if (!guid)
+		return 0;  /* no port: the map's keys are not 0 */
 	struct mc_member *m = mc_member(g, guid);
-
 	if (!m) {
-		m = calloc(1, sizeof(*m));
-		if (!m || hmap_put(&g->members, guid, m) < 0) {
-			free(m);
-			return 0;
-		}
+		m = xcalloc(1, sizeof(*m));
+		(void)hmap_put(&g->members, guid, m);  /* fails only for key 0 */
 		m->guid = guid;
 		g->nmembers++;
 	}
@@ -177,11 +174,11 @@ unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), 
 	for (; g; g = next) {
 		next = g->next;
 		/* The members first (leaving changes the table under a scan). */
-		struct mc_member **mb = calloc(g->nmembers + 1, sizeof(*mb));
-		unsigned k = mb ? mc_members(g, mb, g->nmembers) : 0;
-		uint64_t *drop = calloc(k + 1, sizeof(*drop));
+		struct mc_member **mb = xcalloc(g->nmembers + 1, sizeof(*mb));
+		unsigned k = mc_members(g, mb, g->nmembers);
+		uint64_t *drop = xcalloc(k + 1, sizeof(*drop));
 		unsigned nd = 0;
-		for (unsigned i = 0; drop && i < k; i++)
+		for (unsigned i = 0; i < k; i++)
 			if (!present(arg, mb[i]->guid))
 				drop[nd++] = mb[i]->guid;
 		free(mb);

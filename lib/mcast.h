@@ -52,11 +52,10 @@ void mc_clear(struct mc_table *t);
 struct mc_group *mc_find(const struct mc_table *t, const uint8_t mgid[16]);
 struct mc_group *mc_find_mlid(const struct mc_table *t, uint16_t mlid);
 /* A new group with the lowest free MLID (or `mlid` when free and valid);
- * NULL when the MLIDs are exhausted or on allocation failure. The caller
- * fills in its parameters. */
+ * NULL when the MLIDs are exhausted. The caller fills in its parameters. */
 struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t mlid);
-/* Add join state bits for a port; returns the port's resulting state, or
- * 0 on allocation failure. */
+/* Add join state bits for a port (guid != 0); returns the port's resulting
+ * state, 0 for GUID 0. */
 uint8_t mc_join(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join_state);
 /* Remove join state bits; the member goes when none are left, the group
  * too when it has no member and is not permanent (*gone = 1: g is freed).

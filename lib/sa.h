@@ -52,7 +52,8 @@ int sa_answer(struct sa_ctx *c, const uint8_t *req, size_t len, uint16_t slid,
 /* For the log: the attribute's name ("PathRecord"), or NULL. */
 const char *sa_attr_name(unsigned attr);
 
-/* Build the IPoIB broadcast group for P_Key 0xFFFF if it is missing. */
+/* Build the IPoIB broadcast group for P_Key 0xFFFF if it is missing; NULL
+ * when every MLID is taken. */
 struct mc_group *sa_ensure_broadcast(struct mc_table *mc, unsigned mtu, unsigned rate,
 				     unsigned pkt_life);
 /* The largest MTU and the lowest rate every Active CA link carries (codes),

@@ -1,4 +1,6 @@
-/* sa_int: what the SA's files (sa.c, sa_path.c, sa_mcm.c) share. */
+/* sa_int: what the SA's files share. sa.c dispatches to the attributes
+ * (sa_node.c, sa_path.c, sa_mcm.c); they answer with sa_rec.c's helpers,
+ * which call none of them. */
 #ifndef SMD_SA_INT_H
 #define SMD_SA_INT_H
 
@@ -19,27 +21,26 @@ struct sa_comp {
 	uint8_t how;              /* 0: not supported in a query */
 };
 
+/* ---- sa_rec.c ---- */
+
 /* Records of one attribute being collected for an answer. */
 struct sa_recs {
 	uint8_t *data;
 	unsigned n, cap;
 	size_t size;              /* bytes a record, a multiple of 8 */
-	int failed;               /* out of memory: the answer is NO_RESOURCES */
 };
 
-/* A new zeroed record; NULL (and failed set) when the records cannot grow,
- * and from then on. */
+/* A new zeroed record. */
 uint8_t *sa_recs_add(struct sa_recs *rs);
-/* Answer with the records and free them: NO_RESOURCES when collecting them
- * failed, else those whose masked components match the query's (all of them
- * when comps is NULL); Get wants exactly one. */
-int sa_finish(const uint8_t *req, struct sa_recs *rs, const struct sa_comp *comps,
-	      unsigned ncomps, struct sa_resp *r);
+/* Answer with the records whose masked components match the query's (all
+ * of them when comps is NULL), and free them; Get wants exactly one. */
+void sa_finish(const uint8_t *req, struct sa_recs *rs, const struct sa_comp *comps,
+	       unsigned ncomps, struct sa_resp *r);
 /* 0 when every component in mask is supported, else SA_ST_REQ_INVALID. */
 unsigned sa_mask_check(uint64_t mask, const struct sa_comp *comps, unsigned ncomps);
-/* An answer with no record: a status, or a single record (rec may be NULL). */
-int sa_reply(const uint8_t *req, unsigned status, const uint8_t *rec, size_t recsize,
-	     struct sa_resp *r);
+/* A single-MAD answer: a status, with a record unless rec is NULL. */
+void sa_reply(const uint8_t *req, unsigned status, const uint8_t *rec, size_t recsize,
+	      struct sa_resp *r);
 
 /* Request fields */
 unsigned sa_req_method(const uint8_t *req);
@@ -53,10 +54,6 @@ void sa_set_gid(uint8_t *rec, enum MAD_FIELDS gid_field, uint64_t prefix, uint64
  * when the prefix is not ours or the GUID unknown. */
 struct fab_port *sa_gid_port(struct sa_ctx *c, const uint8_t *rec, enum MAD_FIELDS gid_field,
 			     unsigned *status);
-
-/* Per attribute */
-int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r);
-int sa_mcmember(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r);
 
 /* Selector semantics shared by PathRecord and MCMemberRecord (MTU, rate,
  * packet lifetime): 0 greater than, 1 less than, 2 exactly, 3 largest
@@ -72,5 +69,15 @@ static inline unsigned sa_sel(const uint8_t *q, uint64_t mask, unsigned selbit, 
 {
 	return mask & M(selbit) ? sf_get(q, f) : 2;
 }
+
+/* ---- the attributes sa.c dispatches to: each makes its answer in r ---- */
+
+/* sa_node.c */
+void sa_node_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r);
+void sa_portinfo_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r);
+/* sa_path.c: slid is the requester's (the source when the query names none) */
+void sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r);
+/* sa_mcm.c */
+void sa_mcmember(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r);
 
 #endif

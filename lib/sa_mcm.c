@@ -1,13 +1,17 @@
 /* sa_mcm: MCMemberRecord (IBA 15.2.5.17): join (SubnAdmSet), leave
- * (SubnAdmDelete), Get and GetTable over the multicast groups. */
+ * (SubnAdmDelete), Get and GetTable over the multicast groups; and the
+ * group the SA makes itself, IPoIB's broadcast group, with the fabric's
+ * MTU and rate. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <infiniband/mad.h>
+#include "link.h"
 #include "log.h"
 #include "rate.h"
 #include "sa_int.h"
 #include "smp.h"
+#include "xalloc.h"
 
 #define MCM_SIZE 56               /* 52 bytes, padded to 8 */
 
@@ -139,92 +143,108 @@ static void mcm_create_params(struct sa_ctx *c, const uint8_t *q, uint64_t mask,
 }
 
 /* Join and leave name the group, the port and the join state: the port,
- * or NULL with the error answer made (*answered). */
-static struct fab_port *mcm_port(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r,
-				 int *answered)
+ * or NULL with the error answer made. */
+static struct fab_port *mcm_port(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
 	const uint64_t need = M(MC_MGID) | M(MC_PORTGID) | M(MC_JOIN);
-	unsigned st = 0;
+	unsigned st = SA_ST_INSUFFICIENT_COMPS;
+	struct fab_port *p = NULL;
 
-	if ((sa_req_mask(req) & need) != need) {
-		*answered = sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
-		return NULL;
-	}
-	struct fab_port *p = sa_gid_port(c, sa_req_rec(req), IB_SA_MCM_PORTGID_F, &st);
+	if ((sa_req_mask(req) & need) == need)
+		p = sa_gid_port(c, sa_req_rec(req), IB_SA_MCM_PORTGID_F, &st);
 	if (!p)
-		*answered = sa_reply(req, st, NULL, 0, r);
+		sa_reply(req, st, NULL, 0, r);
 	return p;
 }
 
-static int mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
+/* The group a join names, made when it is new: NULL with *st set when the
+ * join cannot have it. */
+static struct mc_group *mcm_join_group(struct sa_ctx *c, const uint8_t *q, uint64_t mask,
+				       const uint8_t mgid[16], unsigned join, unsigned *st)
+{
+	struct mc_group *g = mc_find(c->mc, mgid);
+	unsigned mtu, rate;
+	char gs[48];
+
+	*st = SA_ST_REQ_INVALID;
+	if (g)
+		return mcm_params_ok(q, mask, g) ? g : NULL;
+	/* Only a full member (or a send-only full member) creates, and
+	 * only with every parameter a group needs. */
+	if ((mask & CREATE_MASK) != CREATE_MASK) {
+		*st = SA_ST_INSUFFICIENT_COMPS;
+		return NULL;
+	}
+	if (!(join & (MC_JOIN_FULL | MC_JOIN_SENDONLY_FULL)) ||
+	    (mcm_get(q, IB_SA_MCM_PKEY_F) & 0x7fff) != 0x7fff ||
+	    !mcm_create_mtu_rate(c, q, mask, &mtu, &rate))
+		return NULL;
+	g = mc_create(c->mc, mgid, 0);
+	if (!g) {
+		*st = SA_ST_NO_RESOURCES;  /* every MLID taken */
+		return NULL;
+	}
+	mcm_create_params(c, q, mask, mtu, rate, g);
+	log_info("multicast group %s created (MLID 0x%04x)", mc_gid_str(g->mgid, gs, sizeof(gs)),
+		 g->mlid);
+	return g;
+}
+
+static void mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
 	const uint8_t *q = sa_req_rec(req);
 	uint64_t mask = sa_req_mask(req);
-	unsigned join = mcm_get(q, IB_SA_MCM_JOIN_STATE_F);
+	unsigned join = mcm_get(q, IB_SA_MCM_JOIN_STATE_F), st;
 	uint8_t rec[MCM_SIZE], mgid[16];
 	char gs[48];
-	int answered;
 
-	struct fab_port *p = mcm_port(c, req, r, &answered);
+	struct fab_port *p = mcm_port(c, req, r);
 	if (!p)
-		return answered;
+		return;
 	mad_get_array(mad_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
-	if (!join || mgid[0] != 0xff || ((mask & M(MC_PROXY)) && mcm_get(q, IB_SA_MCM_PROXY_JOIN_F)))
-		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
-	struct mc_group *g = mc_find(c->mc, mgid);
-	if (g) {
-		if (!mcm_params_ok(q, mask, g))
-			return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
-	} else {
-		/* Only a full member (or a send-only full member) creates, and
-		 * only with every parameter a group needs. */
-		if ((mask & CREATE_MASK) != CREATE_MASK)
-			return sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
-		if (!(join & (MC_JOIN_FULL | MC_JOIN_SENDONLY_FULL)) ||
-		    (mcm_get(q, IB_SA_MCM_PKEY_F) & 0x7fff) != 0x7fff)
-			return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
-		unsigned mtu, rate;
-		if (!mcm_create_mtu_rate(c, q, mask, &mtu, &rate))
-			return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
-		g = mc_create(c->mc, mgid, 0);
-		if (!g)
-			return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
-		mcm_create_params(c, q, mask, mtu, rate, g);
-		log_info("multicast group %s created (MLID 0x%04x)", mc_gid_str(g->mgid, gs, sizeof(gs)),
-			 g->mlid);
+	if (!join || mgid[0] != 0xff || ((mask & M(MC_PROXY)) && mcm_get(q, IB_SA_MCM_PROXY_JOIN_F))) {
+		sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
+		return;
+	}
+	struct mc_group *g = mcm_join_group(c, q, mask, mgid, join, &st);
+	if (!g) {
+		sa_reply(req, st, NULL, 0, r);
+		return;
 	}
 	uint8_t state = mc_join(c->mc, g, p->guid, (uint8_t)join);
-	if (!state)
-		return sa_reply(req, SA_ST_NO_RESOURCES, NULL, 0, r);
 	log_debug("port 0x%016llx joined %s (state 0x%x)", (unsigned long long)p->guid,
 		  mc_gid_str(g->mgid, gs, sizeof(gs)), state);
 	mcm_fill(c, rec, g, p->guid, state);
-	return sa_reply(req, 0, rec, MCM_SIZE, r);
+	sa_reply(req, 0, rec, MCM_SIZE, r);
 }
 
-static int mcm_leave(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
+static void mcm_leave(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
 	const uint8_t *q = sa_req_rec(req);
 	unsigned join = mcm_get(q, IB_SA_MCM_JOIN_STATE_F);
 	uint8_t rec[MCM_SIZE], mgid[16];
-	int gone, answered;
+	int gone;
 
-	struct fab_port *p = mcm_port(c, req, r, &answered);
+	struct fab_port *p = mcm_port(c, req, r);
 	if (!p)
-		return answered;
+		return;
 	mad_get_array(mad_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
 	struct mc_group *g = mc_find(c->mc, mgid);
-	if (!g || !join)
-		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
+	if (!g || !join) {
+		sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
+		return;
+	}
 	mcm_fill(c, rec, g, p->guid, (uint8_t)join);
-	if (mc_leave(c->mc, g, p->guid, (uint8_t)join, &gone) < 0)
-		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
+	if (mc_leave(c->mc, g, p->guid, (uint8_t)join, &gone) < 0) {
+		sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
+		return;
+	}
 	if (gone) {
 		char gs[48];
 		log_info("multicast group %s removed: no members left",
 			 mc_gid_str(mgid, gs, sizeof(gs)));
 	}
-	return sa_reply(req, 0, rec, MCM_SIZE, r);
+	sa_reply(req, 0, rec, MCM_SIZE, r);
 }
 
 /* One record a member of g (by GUID); a group without members shows
@@ -233,15 +253,11 @@ static void mcm_group_recs(const struct sa_ctx *c, const struct mc_group *g,
 			   struct mc_member **mb, struct sa_recs *rs)
 {
 	unsigned n = mc_members(g, mb, g->nmembers);
-	for (unsigned i = 0; i < (n ? n : 1); i++) {
-		uint8_t *rec = sa_recs_add(rs);
-		if (!rec)
-			return;
-		mcm_fill(c, rec, g, n ? mb[i]->guid : 0, n ? mb[i]->join_state : 0);
-	}
+	for (unsigned i = 0; i < (n ? n : 1); i++)
+		mcm_fill(c, sa_recs_add(rs), g, n ? mb[i]->guid : 0, n ? mb[i]->join_state : 0);
 }
 
-static int mcm_query(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
+static void mcm_query(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
 	const uint8_t *q = sa_req_rec(req);
 	struct sa_recs rs = { .size = MCM_SIZE };
@@ -258,28 +274,78 @@ static int mcm_query(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 		if (g->nmembers > most)
 			most = g->nmembers;
 	/* One member buffer for every group: the largest group's size. */
-	struct mc_member **mb = calloc((size_t)most + 1, sizeof(*mb));
-	rs.failed = !mb;
-	for (struct mc_group *g = first; g && !rs.failed; g = by_mgid ? NULL : g->next)
+	struct mc_member **mb = xcalloc((size_t)most + 1, sizeof(*mb));
+	for (struct mc_group *g = first; g; g = by_mgid ? NULL : g->next)
 		mcm_group_recs(c, g, mb, &rs);
 	free(mb);
-	return sa_finish(req, &rs, mcm_comps, NCOMPS(mcm_comps), r);
+	sa_finish(req, &rs, mcm_comps, NCOMPS(mcm_comps), r);
 }
 
-int sa_mcmember(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
+void sa_mcmember(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 {
-	unsigned st;
+	unsigned st = sa_mask_check(sa_req_mask(req), mcm_comps, NCOMPS(mcm_comps));
 
-	if ((st = sa_mask_check(sa_req_mask(req), mcm_comps, NCOMPS(mcm_comps))))
-		return sa_reply(req, st, NULL, 0, r);
+	if (st) {
+		sa_reply(req, st, NULL, 0, r);
+		return;
+	}
 	switch (sa_req_method(req)) {
 	case IB_MAD_METHOD_SET:
-		return mcm_join(c, req, r);
+		mcm_join(c, req, r);
+		break;
 	case IB_MAD_METHOD_DELETE:
-		return mcm_leave(c, req, r);
+		mcm_leave(c, req, r);
+		break;
 	case IB_MAD_METHOD_GET:
 	case IB_MAD_METHOD_GET_TABLE:
-		return mcm_query(c, req, r);
+		mcm_query(c, req, r);
+		break;
+	default:
+		sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);
 	}
-	return sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);
+}
+
+/* ---- IPoIB's broadcast group --------------------------------------------- */
+
+void sa_fabric_mtu_rate(const struct fabric *f, unsigned *mtu, unsigned *rate)
+{
+	unsigned low_mtu = 0, low_rate = 0;
+
+	for (struct fab_node *n = f ? f->nodes : NULL; n; n = n->next) {
+		if (fab_is_switch(n))
+			continue;
+		for (unsigned i = 1; i <= n->nports; i++) {
+			const struct fab_port *p = &n->ports[i];
+			if (fab_port_state(p) != PORT_ACTIVE)  /* 0 when not read */
+				continue;
+			unsigned m = port_mtu(p->info);
+			if (m && (!low_mtu || m < low_mtu))
+				low_mtu = m;
+			low_rate = rate_min(low_rate, fab_port_rate(p));
+		}
+	}
+	*mtu = low_mtu ? low_mtu : 4;
+	*rate = low_rate ? low_rate : 3;
+}
+
+struct mc_group *sa_ensure_broadcast(struct mc_table *mc, unsigned mtu, unsigned rate,
+				     unsigned pkt_life)
+{
+	uint8_t mgid[16];
+	struct mc_group *g = mc_ipoib_broadcast(mc);
+
+	if (g)
+		return g;
+	mc_ipoib_broadcast_mgid(mgid, 0xffff);
+	g = mc_create(mc, mgid, MC_MLID_FIRST);
+	if (!g)
+		return NULL;  /* every MLID taken */
+	g->qkey = MC_IPOIB_QKEY;
+	g->pkey = 0xffff;
+	g->mtu = (uint8_t)mtu;
+	g->rate = (uint8_t)rate;
+	g->pkt_life = (uint8_t)pkt_life;
+	g->scope = MC_SCOPE_LINK;
+	g->permanent = 1;
+	return g;
 }

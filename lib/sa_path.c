@@ -7,6 +7,7 @@
 #include "rate.h"
 #include "sa_int.h"
 #include "smp.h"
+#include "xalloc.h"
 
 #define PR_SIZE 64
 #define PR_MAX_HOPS 64
@@ -154,8 +155,6 @@ static void sa_path_add(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struc
 	}
 
 	uint8_t *rec = sa_recs_add(rs);  /* zeroed */
-	if (!rec)
-		return;
 	sa_set_gid(rec, IB_SA_PR_DGID_F, c->prefix, d->guid);
 	sa_set_gid(rec, IB_SA_PR_SGID_F, c->prefix, s->guid);
 	mad_set_field(rec, 0, IB_SA_PR_DLID_F, d->lid);
@@ -204,17 +203,15 @@ static struct fab_port **sa_lid_ports(const struct fabric *f, unsigned *n)
 
 	FOR_LID_PORTS(f, nd, p)
 		cnt += p->lid != 0;
-	struct fab_port **v = malloc(((size_t)cnt + 1) * sizeof(*v));
+	struct fab_port **v = xmalloc(((size_t)cnt + 1) * sizeof(*v));
 	*n = 0;
-	if (!v)
-		return NULL;
 	FOR_LID_PORTS(f, nd, p)
 		if (p->lid)
 			v[(*n)++] = p;
 	return v;
 }
 
-int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r)
+void sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r)
 {
 	unsigned m = sa_req_method(req), st = 0;
 	uint64_t mask = sa_req_mask(req);
@@ -223,23 +220,31 @@ int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp 
 	int s_all, d_all;
 	unsigned ns = 1, nd = 1;
 
-	if (m != IB_MAD_METHOD_GET && m != IB_MAD_METHOD_GET_TABLE)
-		return sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);
-	if (mask >> PRC_COUNT)
-		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
+	if (m != IB_MAD_METHOD_GET && m != IB_MAD_METHOD_GET_TABLE) {
+		sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);
+		return;
+	}
+	if (mask >> PRC_COUNT) {
+		sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
+		return;
+	}
 	struct fab_port *s = sa_path_end(c, q, mask, PRC_SGID, PRC_SLID, IB_SA_PR_SGID_F,
 					 IB_SA_PR_SLID_F, &s_all, &st);
 	struct fab_port *d = sa_path_end(c, q, mask, PRC_DGID, PRC_DLID, IB_SA_PR_DGID_F,
 					 IB_SA_PR_DLID_F, &d_all, &st);
-	if (st)
-		return sa_reply(req, st, NULL, 0, r);
+	if (st) {
+		sa_reply(req, st, NULL, 0, r);
+		return;
+	}
 	if (s_all) {
 		/* No source given: the requester's own port. */
 		s = slid ? fab_port_by_lid(c->fab, slid) : NULL;
 		s_all = !s;
 	}
-	if ((s_all || d_all) && m == IB_MAD_METHOD_GET)
-		return sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
+	if ((s_all || d_all) && m == IB_MAD_METHOD_GET) {
+		sa_reply(req, SA_ST_INSUFFICIENT_COMPS, NULL, 0, r);
+		return;
+	}
 
 	/* The ends: the one given, or every LID-carrying port (GetTable; one
 	 * list serves both ends). A query naming both ends, as IPoIB's do,
@@ -250,16 +255,15 @@ int sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp 
 		ns = nd = 0;  /* no path can match: an empty answer */
 	} else if (s_all || d_all) {
 		all = sa_lid_ports(c->fab, &nall);
-		rs.failed = !all;
 	}
 	struct fab_port **src = s_all ? all : &s, **dst = d_all ? all : &d;
 	if (s_all)
 		ns = nall;
 	if (d_all)
 		nd = nall;
-	for (unsigned i = 0; !rs.failed && i < ns; i++)
-		for (unsigned j = 0; !rs.failed && j < nd; j++)
+	for (unsigned i = 0; i < ns; i++)
+		for (unsigned j = 0; j < nd; j++)
 			sa_path_add(c, q, mask, src[i], dst[j], &rs);
 	free(all);
-	return sa_finish(req, &rs, NULL, 0, r);
+	sa_finish(req, &rs, NULL, 0, r);
 }
