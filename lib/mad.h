@@ -11,6 +11,9 @@
  *
  * Two handles from the start: SMPs go through MAD_H_SMI, GMPs (SA) through
  * MAD_H_GSI; on ordinary HCAs both are the same descriptor.
+ *
+ * mad.c is the loop's side, mad_rx.c the receive threads (and the own-port
+ * watch they run); mad_int.h is what the two share.
  */
 #ifndef SMD_MAD_H
 #define SMD_MAD_H
