@@ -524,7 +524,7 @@ static int sm_el_wait_master(void *arg, const struct sm_peer *p, unsigned limit_
 {
 	struct sm *sm = arg;
 	sm->ho_op = peer_wait_master(sm->mad, sm->base, p, limit_ms, sm_master_seen, sm);
-	return sm->ho_op ? 0 : -1;
+	return 0;
 }
 
 /* Trap 144 from our port to the master's LID, both as the model has them. */
