@@ -221,7 +221,7 @@ static void mad_malformed(struct mad_engine *e, unsigned kind, const char *what)
 
 static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int len, int ustatus)
 {
-	uint32_t tid = (uint32_t)mad_hdr_tid(mad);
+	uint32_t tid = (uint32_t)smp_hdr_tid(mad);
 	struct mad_req *r = e->slot[tid & (MAD_SLOTS - 1)];
 
 	if (!r || r->tid != tid) {
@@ -250,12 +250,12 @@ static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int len, int ustat
 		}
 		return;
 	}
-	if (mad_hdr_attr(mad) != r->attr) {
+	if (smp_hdr_attr(mad) != r->attr) {
 		mad_malformed(e, 1, "reply attribute differs from the request's");
 		return;
 	}
 	struct mad_reply rep = { .mad = mad, .data = smp_data(mad) };
-	rep.mad_status = mad_hdr_status(mad);
+	rep.mad_status = smp_hdr_status(mad);
 	if (rep.mad_status) {
 		rep.err = MAD_ESTATUS;
 	}
@@ -283,13 +283,13 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 		return;
 	}
 	if (rec->handle == REC_WATCH) {
-		if (e->watch_cb && !ustatus && !mad_hdr_status(mad))
+		if (e->watch_cb && !ustatus && !smp_hdr_status(mad))
 			e->watch_cb(e->watch_arg, smp_data(mad));
 		return;
 	}
-	if (mad_hdr_method(mad) == IB_MAD_METHOD_TRAP_REPRESS)
+	if (smp_hdr_method(mad) == IB_MAD_METHOD_TRAP_REPRESS)
 		return;  /* answers a Trap we sent and no longer wait for */
-	if (ustatus || mad_hdr_is_response(mad)) {
+	if (ustatus || smp_hdr_is_response(mad)) {
 		/* Our own request or response returned with a umad status is
 		 * a failed send, never a new request. */
 		mad_got_reply(e, mad, rec->len, ustatus);
@@ -330,7 +330,7 @@ int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, cons
 	uint8_t buf[512];
 	void *umad = buf;
 	int h = from->handle;
-	unsigned mclass = mad_hdr_class(mad);
+	unsigned mclass = smp_hdr_class(mad);
 	int ag = mclass == MCLASS_SMI_DR ? AG_SMI_DR : mclass == MCLASS_SA ? AG_SA : AG_SMI;
 
 	/* Only the SA sends more than one MAD's worth (RMPP). */
@@ -353,7 +353,7 @@ int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, cons
 			return -1;
 		}
 		errno = err;
-		log_warn("sending a response (class 0x%02x attr 0x%04x)", mclass, mad_hdr_attr(mad));
+		log_warn("sending a response (class 0x%02x attr 0x%04x)", mclass, smp_hdr_attr(mad));
 		return -1;
 	}
 	e->st.sent++;

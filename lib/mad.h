@@ -112,7 +112,7 @@ void mad_watch_port(struct mad_engine *e, int portnum, unsigned period_ms, mad_w
 		    void *arg);
 
 /* Answer an unsolicited request: mad is the request turned into its response
- * with mad_make_response(). */
+ * with smp_make_response(). */
 int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, const struct mad_from *from);
 
 /* The device went away (umad EIO or ENODEV: firmware reset, devlink

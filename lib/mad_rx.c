@@ -73,7 +73,7 @@ static void mad_rx_send_local(struct mad_engine *e, uint16_t attr, uint32_t mod,
 static uint32_t mad_rx_watch_key(struct rx_rec *rec)
 {
 	uint8_t *mad = umad_get_mad(rec->umad);
-	if (umad_status(rec->umad) || mad_hdr_status(mad))
+	if (umad_status(rec->umad) || smp_hdr_status(mad))
 		return 0xffffffffu;
 	uint8_t *pi = smp_data(mad);
 	return mad_get_field(pi, 0, IB_PORT_STATE_F) | mad_get_field(pi, 0, IB_PORT_PHYS_STATE_F) << 4 |
@@ -84,7 +84,7 @@ static uint32_t mad_rx_watch_key(struct rx_rec *rec)
  * reading, MAD_WAKE_TID the answer to mad_rx_wake()'s MAD. */
 static uint32_t mad_rx_tid(struct rx_rec *rec)
 {
-	return rec->len >= MAD_HDR_SIZE ? (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) : 0;
+	return rec->len >= MAD_HDR_SIZE ? (uint32_t)smp_hdr_tid(umad_get_mad(rec->umad)) : 0;
 }
 
 static long long mad_rx_mono_ms(void)

@@ -55,7 +55,7 @@ struct fab_port *sa_gid_port(struct sa_ctx *c, const uint8_t *rec, enum MAD_FIEL
 
 unsigned sa_req_method(const uint8_t *req)
 {
-	return mad_hdr_method(req);
+	return smp_hdr_method(req);
 }
 
 uint64_t sa_req_mask(const uint8_t *req)
@@ -176,7 +176,7 @@ static uint8_t *sa_resp_hdr(const uint8_t *req, unsigned status, size_t len, str
 	if (!m)
 		return NULL;
 	memcpy(m, req, 24);
-	mad_make_response(m, status, NULL, 0, 0);
+	smp_make_response(m, status, NULL, 0, 0);
 	mad_set_field64(m, 0, IB_SA_COMPMASK_F, sa_req_mask(req));
 	return m;
 }
@@ -412,7 +412,7 @@ static int sa_portinfo_record(struct sa_ctx *c, const uint8_t *req, struct sa_re
 
 int sa_answer(struct sa_ctx *c, const uint8_t *req, size_t len, uint16_t slid, struct sa_resp *r)
 {
-	if (len < 24 || mad_hdr_is_response(req))
+	if (len < 24 || smp_hdr_is_response(req))
 		return 0;
 	if (len < SA_HDR_SIZE)
 		return sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);  /* truncated */
@@ -425,7 +425,7 @@ int sa_answer(struct sa_ctx *c, const uint8_t *req, size_t len, uint16_t slid, s
 		return sa_reply(req, MAD_ST_METHOD_UNSUP, NULL, 0, r);
 	if (!c->fab)
 		return sa_reply(req, MAD_ST_BUSY, NULL, 0, r);
-	switch (mad_hdr_attr(req)) {
+	switch (smp_hdr_attr(req)) {
 	case ATTR_CLASS_PORT_INFO:
 		return sa_class_port_info(req, r);
 	case ATTR_NODE_RECORD:

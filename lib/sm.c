@@ -304,7 +304,7 @@ static void sm_light_reply(void *arg, const struct mad_reply *r)
 	} else if (r->err != MAD_OK) {
 		l->changed = 1;
 		l->why = "a node stopped answering";
-	} else if (mad_hdr_attr(r->mad) == IB_ATTR_SWITCH_INFO) {
+	} else if (smp_hdr_attr(r->mad) == IB_ATTR_SWITCH_INFO) {
 		if (mad_get_field(mad_ro(r->data), 0, IB_SW_STATE_CHANGE_F)) {
 			l->changed = 1;
 			l->why = "a switch reports a port state change";
@@ -626,7 +626,7 @@ static void sm_watch_changed(void *arg, const uint8_t pi[64])
 static void sm_respond(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from,
 		       unsigned status, const uint8_t *data)
 {
-	mad_make_response(mad, status, data, data ? 64 : 0, SMP_DATA_OFFS);
+	smp_make_response(mad, status, data, data ? 64 : 0, SMP_DATA_OFFS);
 	mad_send_response(sm->mad, mad, len, from);
 }
 
@@ -655,7 +655,7 @@ static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct 
 		where.path = mp->path;
 		where.lid = fab_port_cur_lid(mp);
 	}
-	unsigned status = elect_sminfo_set(&sm->el, mad_hdr_mod(mad), &them, mp ? &where : NULL,
+	unsigned status = elect_sminfo_set(&sm->el, smp_hdr_mod(mad), &them, mp ? &where : NULL,
 					   &locate);
 	if (locate && sm->el.state == SM_STANDBY && !sm->sweep)
 		sm_start_sweep(sm, SWEEP_RECORD);  /* finds the master's route */
@@ -704,10 +704,10 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 	}
 	if (!sa_answer(&c, mad, len, mad_from_lid(from), &r))
 		return;
-	if (mad_hdr_status(r.buf))
+	if (smp_hdr_status(r.buf))
 		log_debug("SA %s method 0x%02x: status 0x%04x",
-			  sa_attr_name(mad_hdr_attr(mad)) ? sa_attr_name(mad_hdr_attr(mad)) : "?",
-			  mad_hdr_method(mad), mad_hdr_status(r.buf));
+			  sa_attr_name(smp_hdr_attr(mad)) ? sa_attr_name(smp_hdr_attr(mad)) : "?",
+			  smp_hdr_method(mad), smp_hdr_status(r.buf));
 	mad_send_response(sm->mad, r.buf, r.len, from);
 	sa_resp_free(&r);
 	if (sm->mc.changes != sm->mft_synced)
@@ -717,8 +717,8 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 static void sm_unsolicited(void *arg, uint8_t *mad, size_t len, const struct mad_from *from)
 {
 	struct sm *sm = arg;
-	unsigned mclass = mad_hdr_class(mad), method = mad_hdr_method(mad);
-	unsigned attr = mad_hdr_attr(mad);
+	unsigned mclass = smp_hdr_class(mad), method = smp_hdr_method(mad);
+	unsigned attr = smp_hdr_attr(mad);
 
 	if (mclass == MCLASS_SMI || mclass == MCLASS_SMI_DR) {
 		if (method == IB_MAD_METHOD_GET && attr == IB_ATTR_SMINFO) {
@@ -757,7 +757,7 @@ static int sm_open_port(struct sm *sm)
 	uint64_t guid = 0;
 
 	memset(&spec, 0, sizeof(spec));
-	if (umad_port_pick(sm->cfg.port, &spec, &guid) < 0)
+	if (uport_pick(sm->cfg.port, &spec, &guid) < 0)
 		return -1;
 	sm->mad = mad_open(sm->base, &spec, &o, sm_unsolicited, sm);
 	if (!sm->mad)
