@@ -1,37 +1,22 @@
+/* mad: the MAD engine in the event loop: requests with their window,
+ * TIDs, timers and retries; dispatch of what the receive threads
+ * (mad_rx.c) hand over through the pipe; responses; open and close. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <infiniband/umad.h>
 #include <infiniband/mad.h>
-#include "link.h"
 #include "log.h"
-#include "mad.h"
+#include "mad_int.h"
+#include "xalloc.h"
 
-#define MAD_SLOT_BITS 8
-#define MAD_SLOTS (1u << MAD_SLOT_BITS)
-#define RX_TIMEOUT_MS 10000    /* how often a receive thread looks at the stop flag
-				* (mad_close wakes it sooner with a MAD) */
 #define RX_BATCH 64            /* records taken from the pipe per read() */
-#define RX_STOP_WAIT_MS 100    /* stopping: wait for the wake-up's answer this long ... */
-#define RX_STOP_WAITS 10       /* ... this many times */
-#define MAD_WAKE_TID 0xffffffffu
-#define MAD_WATCH_TID 0xfffffffeu
-#define REC_WATCH MAD_H_COUNT  /* rx_rec.handle of a watch reading for the loop */
 #define QP1_QKEY 0x80010000u
 #define MAD_CLOSE_DRAIN_MS 1000 /* closing: wait this long at most for replies */
-#define MAD_HDR_SIZE 24         /* the common MAD header */
-#define MAD_BIG_TRIES 4        /* ENOSPC: re-reads with the length the kernel asks for */
 
-/* Agents registered per handle, by class. */
-enum { AG_SMI, AG_SMI_DR, AG_SA, AG_COUNT };
+/* The class and version of each agent (mad_int.h numbers them). */
 static const struct { uint8_t mclass, version; } mad_classes[AG_COUNT] = {
 	[AG_SMI] = { MCLASS_SMI, 1 },
 	[AG_SMI_DR] = { MCLASS_SMI_DR, 1 },
@@ -60,248 +45,8 @@ struct mad_req {
 	uint8_t data[SMP_DATA_SIZE];
 };
 
-/* A received MAD as the receive thread hands it to the loop. */
-struct rx_rec {
-	int handle;
-	int len;                      /* MAD bytes, or negative errno: -EMSGSIZE = a MAD
-				       * larger than one was read and dropped */
-	uint8_t umad[];               /* struct ib_user_mad + MAD_SIZE */
-};
-
-struct mad_rx {
-	struct mad_engine *e;
-	int handle;
-	int fd;
-	pthread_t thread;
-	int running;
-};
-
-/* What the engine logs at close. */
-struct mad_stats {
-	uint64_t sent, resent, timeouts, send_errors, malformed, stray;
-};
-
-static long long mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-struct mad_engine {
-	struct event_base *base;
-	int fd[MAD_H_COUNT];
-	int agent[MAD_H_COUNT][AG_COUNT];
-	int issm_fd;
-	char ca[64];
-	int port;
-	struct mad_rx rx[MAD_H_COUNT];
-	int pipe_rd, pipe_wr;
-	struct event *pipe_ev;
-	atomic_int stop;
-	atomic_uint rx_dropped;
-	int holding;                  /* dispatching a batch of replies: send after it */
-	int closing;
-	size_t rec_size;
-	uint8_t *batch;               /* loop-side buffer: RX_BATCH records */
-	struct mad_opts opts;
-	struct mad_req *slot[MAD_SLOTS];
-	struct event *slot_timer[MAD_SLOTS];
-	long long slot_sent_us[MAD_SLOTS]; /* when the slot's current attempt went out */
-	int kernel_times;             /* the kernel has reported a send timeout: it times
-				       * sends out, our timer is only a backstop */
-	atomic_int gone;              /* the device went away (EIO, ENODEV) */
-	int gone_logged;
-	int reg_err, reg_class;       /* why and for which class umad_register failed */
-	unsigned outstanding;
-	uint32_t seq;
-	unsigned next_slot;
-	struct mad_req *q_head, *q_tail;
-	mad_unsol_fn unsol;
-	void *unsol_arg;
-	struct mad_stats st;
-	unsigned warned;              /* bit per kind of malformed MAD already logged */
-	/* own-port watch: set by the loop, run by the SMI receive thread */
-	atomic_uint watch_period_ms;
-	atomic_int watch_port;
-	mad_watch_fn watch_cb;
-	void *watch_arg;
-};
-
 static void mad_pump(struct mad_engine *e);
 static void mad_attempt(struct mad_req *r);
-
-/* ---- receive thread ---------------------------------------------------- */
-
-/* ENOSPC: the kernel keeps a MAD larger than our buffer (an RMPP transfer)
- * at the head of the queue and says how long it is. Read it with a buffer
- * that size so that it leaves the queue (else nothing behind it is ever
- * read), and drop it: smd serves no multi-MAD request. -EMSGSIZE when it
- * is gone, else umad_recv()'s error. */
-static int mad_rx_big(struct mad_rx *rx, int len)
-{
-	int rc = -ENOSPC;
-
-	for (int i = 0; i < MAD_BIG_TRIES && rc == -ENOSPC && len > 0; i++) {
-		void *big = malloc(umad_size() + (size_t)len);
-		if (!big)
-			return -ENOMEM;
-		rc = umad_recv(rx->fd, big, &len, 0);
-		free(big);
-	}
-	return rc >= 0 ? -EMSGSIZE : rc;
-}
-
-/* Receive into rec; 1 = a record to pass on, 0 = nothing (timeout). */
-static int mad_rx_one(struct mad_rx *rx, struct rx_rec *rec, int timeout_ms)
-{
-	int len = MAD_SIZE;
-	int rc = umad_recv(rx->fd, rec->umad, &len, timeout_ms);
-
-	if (rc == -ENOSPC)
-		rc = mad_rx_big(rx, len);
-	if (rc == -ETIMEDOUT || rc == -EAGAIN || rc == -EINTR)
-		return 0;
-	rec->len = rc < 0 ? rc : len;
-	rec->handle = rx->handle;
-	return 1;
-}
-
-/* A Get by directed route to our own port, outside the request machinery
- * (no slot, no retry): the receive thread's wake-up and its port watch. A
- * umad write is one atomic call (libumad2sim locks around it), so either
- * thread may send. */
-static void mad_send_local(struct mad_engine *e, uint16_t attr, uint32_t mod, uint32_t tid,
-			   unsigned timeout_ms)
-{
-	uint8_t buf[512];
-	void *umad = buf;
-	struct dr_path local;
-
-	dr_path_local(&local);
-	memset(buf, 0, umad_size());
-	smp_init_dr(umad_get_mad(umad), &local, IB_MAD_METHOD_GET, attr, mod, tid, NULL);
-	umad_set_addr(umad, 0xffff, 0, 0, 0);
-	(void)umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][AG_SMI_DR], umad, MAD_SIZE,
-			(int)timeout_ms, 0);
-}
-
-/* What the watch compares: state, physical state, IsSM; a failed reading
- * counts as a state of its own. */
-static uint32_t mad_watch_key(struct rx_rec *rec)
-{
-	uint8_t *mad = umad_get_mad(rec->umad);
-	if (umad_status(rec->umad) || mad_hdr_status(mad))
-		return 0xffffffffu;
-	uint8_t *pi = smp_data(mad);
-	return mad_get_field(pi, 0, IB_PORT_STATE_F) | mad_get_field(pi, 0, IB_PORT_PHYS_STATE_F) << 4 |
-	       (mad_get_field(pi, 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM ? 1u : 0u) << 8;
-}
-
-/* The low 32 bits of a received MAD's TID: MAD_WATCH_TID marks a watch
- * reading, MAD_WAKE_TID the answer to mad_wake_rx()'s MAD. */
-static uint32_t mad_rx_tid(struct rx_rec *rec)
-{
-	return rec->len >= MAD_HDR_SIZE ? (uint32_t)mad_hdr_tid(umad_get_mad(rec->umad)) : 0;
-}
-
-static long long mono_ms(void)
-{
-	return mono_us() / 1000;
-}
-
-/* The device is gone for good (firmware reset, devlink reload, PCIe
- * recovery): every later call fails the same way. */
-static int umad_dead(int err)
-{
-	return err == EIO || err == ENODEV;
-}
-
-static void *mad_rx_main(void *p)
-{
-	struct mad_rx *rx = p;
-	struct mad_engine *e = rx->e;
-	/* Up to PIPE_BUF bytes of records per write: such a write is atomic
-	 * even when two receive threads share the pipe. */
-	size_t per_write = PIPE_BUF / e->rec_size;
-	uint8_t *buf = calloc(per_write, e->rec_size);
-
-	if (!buf)
-		return NULL;
-	/* Stopping, the SMI thread waits for the answer to mad_close()'s wake-up
-	 * MAD (or gives up after RX_STOP_WAITS short waits): an answer that came
-	 * after the port closed would hit libumad2sim's freed descriptor. */
-	int waits = rx->handle == MAD_H_SMI ? RX_STOP_WAITS : 0, woke = 0;
-	long long next_watch = 0;
-	uint32_t last_key = 0;
-	int have_key = 0;
-	while (!atomic_load(&e->stop) || (!woke && waits-- > 0)) {
-		size_t n = 0;
-		int timeout = atomic_load(&e->stop) ? RX_STOP_WAIT_MS : RX_TIMEOUT_MS;
-		unsigned period = rx->handle == MAD_H_SMI ? atomic_load(&e->watch_period_ms) : 0;
-		if (period && !atomic_load(&e->stop)) {
-			long long now = mono_ms();
-			if (now >= next_watch) {
-				mad_send_local(e, IB_ATTR_PORT_INFO,
-					       (uint32_t)atomic_load(&e->watch_port), MAD_WATCH_TID,
-					       e->opts.timeout_ms);
-				next_watch = now + period;
-			}
-			if (next_watch - now < timeout)
-				timeout = (int)(next_watch - now);
-		}
-		/* Wait for one; under load more are already waiting: take them
-		 * along (one pipe write and one wake-up of the loop for the lot).
-		 * Watch readings go to the loop only when something changed: an
-		 * unchanged one is overwritten by the next receive. */
-		int failed = 0;
-		while (!failed && n < per_write) {
-			struct rx_rec *got = (struct rx_rec *)(buf + n * e->rec_size);
-			if (!mad_rx_one(rx, got, n ? 0 : timeout))
-				break;
-			failed = got->len < 0 && got->len != -EMSGSIZE;
-			uint32_t tid = failed ? 0 : mad_rx_tid(got);
-			woke |= tid == MAD_WAKE_TID;
-			if (tid == MAD_WATCH_TID) {
-				uint32_t key = mad_watch_key(got);
-				if (have_key && key == last_key) {
-					if (!n)
-						break;  /* back to the watch's clock */
-					continue;
-				}
-				last_key = key;
-				have_key = 1;
-				got->handle = REC_WATCH;
-			}
-			n++;
-		}
-		if (!n)
-			continue;
-		/* The pipe never blocks this thread: when the loop falls that far
-		 * behind, the MADs are dropped like ones lost on the wire (the
-		 * senders' retries cover them) and counted. */
-		ssize_t w;
-		do {
-			w = write(e->pipe_wr, buf, n * e->rec_size);
-		} while (w < 0 && errno == EINTR);
-		if (w < 0)
-			atomic_fetch_add(&e->rx_dropped, (unsigned)n);
-		struct rx_rec *last = (struct rx_rec *)(buf + (n - 1) * e->rec_size);
-		if (failed && umad_dead(-last->len)) {
-			atomic_store(&e->gone, 1);  /* the loop ends the daemon */
-			/* ... once it hears of it: this record must get through. */
-			while (w < 0 && !atomic_load(&e->stop)) {
-				usleep(10000);
-				w = write(e->pipe_wr, last, e->rec_size);
-			}
-			break;
-		}
-		if (failed)
-			usleep(100000);  /* a failing descriptor must not spin */
-	}
-	free(buf);
-	return NULL;
-}
 
 /* ---- requests ---------------------------------------------------------- */
 
@@ -386,14 +131,14 @@ static void mad_attempt(struct mad_req *r)
 	 * our timeout; it returns the send with status ETIMEDOUT when that
 	 * passes. A Trap goes without one: nothing waits for its TrapRepress. */
 	int trap = r->method == IB_MAD_METHOD_TRAP;
-	e->slot_sent_us[r->slot] = mono_us();
+	e->slot_sent_us[r->slot] = mad_mono_us();
 	if (umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][r->dr ? AG_SMI_DR : AG_SMI],
 		      umad, MAD_SIZE, trap ? 0 : (int)r->timeout_ms, 0) < 0) {
 		int err = errno;
 		r->send_failed = 1;
 		e->st.send_errors++;  /* the timer below retries it */
 		log_debug("umad_send failed (TID 0x%x): %s; will retry", r->tid, strerror(err));
-		if (umad_dead(err))
+		if (mad_dev_dead(err))
 			mad_device_gone(e, err);
 	} else {
 		r->send_failed = 0;
@@ -433,9 +178,7 @@ int mad_smp(struct mad_engine *e, const struct smp_req *q, mad_done_fn cb, void 
 
 	if (e->closing || atomic_load(&e->gone))
 		return -1;
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return -1;
+	r = xcalloc(1, sizeof(*r));
 	r->e = e;
 	r->cb = cb;
 	r->arg = arg;
@@ -478,7 +221,7 @@ static void mad_malformed(struct mad_engine *e, unsigned kind, const char *what)
 
 static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int len, int ustatus)
 {
-	uint32_t tid = (uint32_t)mad_hdr_tid(mad);
+	uint32_t tid = (uint32_t)smp_hdr_tid(mad);
 	struct mad_req *r = e->slot[tid & (MAD_SLOTS - 1)];
 
 	if (!r || r->tid != tid) {
@@ -496,7 +239,7 @@ static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int len, int ustat
 		 * deliver with the same 110, at once. Length and time since the
 		 * send tell them apart. (A report for an earlier attempt never
 		 * gets here: its TID is stale.) */
-		long long waited_us = mono_us() - e->slot_sent_us[r->slot];
+		long long waited_us = mad_mono_us() - e->slot_sent_us[r->slot];
 		int hdr_only = len <= MAD_HDR_SIZE;
 		if (ustatus == ETIMEDOUT &&
 		    (hdr_only || waited_us + 1000 >= (long long)r->timeout_ms * 1000)) {
@@ -507,12 +250,12 @@ static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int len, int ustat
 		}
 		return;
 	}
-	if (mad_hdr_attr(mad) != r->attr) {
+	if (smp_hdr_attr(mad) != r->attr) {
 		mad_malformed(e, 1, "reply attribute differs from the request's");
 		return;
 	}
 	struct mad_reply rep = { .mad = mad, .data = smp_data(mad) };
-	rep.mad_status = mad_hdr_status(mad);
+	rep.mad_status = smp_hdr_status(mad);
 	if (rep.mad_status) {
 		rep.err = MAD_ESTATUS;
 	}
@@ -529,7 +272,7 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 		return;
 	}
 	if (rec->len < 0) {
-		if (umad_dead(-rec->len))
+		if (mad_dev_dead(-rec->len))
 			mad_device_gone(e, -rec->len);
 		else
 			log_warnx("receiving MADs failed: %s", strerror(-rec->len));
@@ -540,13 +283,13 @@ static void mad_dispatch(struct mad_engine *e, struct rx_rec *rec)
 		return;
 	}
 	if (rec->handle == REC_WATCH) {
-		if (e->watch_cb && !ustatus && !mad_hdr_status(mad))
+		if (e->watch_cb && !ustatus && !smp_hdr_status(mad))
 			e->watch_cb(e->watch_arg, smp_data(mad));
 		return;
 	}
-	if (mad_hdr_method(mad) == IB_MAD_METHOD_TRAP_REPRESS)
+	if (smp_hdr_method(mad) == IB_MAD_METHOD_TRAP_REPRESS)
 		return;  /* answers a Trap we sent and no longer wait for */
-	if (ustatus || mad_hdr_is_response(mad)) {
+	if (ustatus || smp_hdr_is_response(mad)) {
 		/* Our own request or response returned with a umad status is
 		 * a failed send, never a new request. */
 		mad_got_reply(e, mad, rec->len, ustatus);
@@ -564,24 +307,15 @@ static void mad_pipe_cb(evutil_socket_t fd, short what, void *arg)
 
 	/* Writes are whole records of at most PIPE_BUF bytes, so a read returns
 	 * whole records. One read per batch; bounded so timers get their turn. */
-	ssize_t n = read(fd, e->batch, RX_BATCH * e->rec_size);
+	ssize_t n = read(fd, e->batch, RX_BATCH * MAD_REC_SIZE);
 	/* The requests these replies free room for go out together after the
 	 * batch: a busy simulator (or HCA) then takes them as one burst, and is
 	 * woken once rather than once per reply. */
 	e->holding = 1;
-	for (ssize_t off = 0; off + (ssize_t)e->rec_size <= n; off += (ssize_t)e->rec_size)
+	for (ssize_t off = 0; off + (ssize_t)MAD_REC_SIZE <= n; off += (ssize_t)MAD_REC_SIZE)
 		mad_dispatch(e, (struct rx_rec *)(e->batch + off));
 	e->holding = 0;
 	mad_pump(e);
-}
-
-void mad_watch_port(struct mad_engine *e, int portnum, unsigned period_ms, mad_watch_fn cb,
-		    void *arg)
-{
-	e->watch_cb = cb;
-	e->watch_arg = arg;
-	atomic_store(&e->watch_port, portnum);
-	atomic_store(&e->watch_period_ms, period_ms);
 }
 
 uint16_t mad_from_lid(const struct mad_from *from)
@@ -596,14 +330,14 @@ int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, cons
 	uint8_t buf[512];
 	void *umad = buf;
 	int h = from->handle;
-	unsigned mclass = mad_hdr_class(mad);
+	unsigned mclass = smp_hdr_class(mad);
 	int ag = mclass == MCLASS_SMI_DR ? AG_SMI_DR : mclass == MCLASS_SA ? AG_SA : AG_SMI;
 
 	/* Only the SA sends more than one MAD's worth (RMPP). */
 	if (len > MAD_SIZE && mclass != MCLASS_SA)
 		len = MAD_SIZE;
-	if (umad_size() + len > sizeof(buf) && !(umad = calloc(1, umad_size() + len)))
-		return -1;
+	if (umad_size() + len > sizeof(buf))
+		umad = xcalloc(1, umad_size() + len);
 	memset(umad, 0, umad_size());
 	memcpy(umad_get_mad_addr(umad), from->addr, sizeof(ib_mad_addr_t));
 	if (mclass == MCLASS_SA)
@@ -614,12 +348,12 @@ int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, cons
 	if (umad != (void *)buf)
 		free(umad);
 	if (rc < 0) {
-		if (umad_dead(err)) {
+		if (mad_dev_dead(err)) {
 			mad_device_gone(e, err);
 			return -1;
 		}
 		errno = err;
-		log_warn("sending a response (class 0x%02x attr 0x%04x)", mclass, mad_hdr_attr(mad));
+		log_warn("sending a response (class 0x%02x attr 0x%04x)", mclass, smp_hdr_attr(mad));
 		return -1;
 	}
 	e->st.sent++;
@@ -685,27 +419,20 @@ static int mad_open_issm(struct mad_engine *e, const char *ca, int port)
 struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec *spec,
 			    const struct mad_opts *opts, mad_unsol_fn unsol, void *unsol_arg)
 {
-	struct mad_engine *e = calloc(1, sizeof(*e));
+	struct mad_engine *e = xcalloc(1, sizeof(*e));
 	int p[2];
 
-	if (!e)
-		return NULL;
 	e->base = base;
 	e->opts = *opts;
 	e->unsol = unsol;
 	e->unsol_arg = unsol_arg;
 	e->issm_fd = e->pipe_rd = e->pipe_wr = -1;
 	e->fd[MAD_H_SMI] = e->fd[MAD_H_GSI] = -1;
-	/* umad_size() (56) is smaller than what umad_recv() may write (64 + MAD). */
-	e->rec_size = sizeof(struct rx_rec) + sizeof(struct ib_user_mad) + MAD_SIZE;
-	e->batch = calloc(RX_BATCH, e->rec_size);
-	if (!e->batch)
-		goto fail;
-	for (unsigned i = 0; i < MAD_SLOTS; i++) {
-		e->slot_timer[i] = evtimer_new(base, mad_timer_cb, &e->slot[i]);
-		if (!e->slot_timer[i])
-			goto fail;
-	}
+	e->batch = xcalloc(RX_BATCH, MAD_REC_SIZE);
+	/* libevent fails here only for memory: fatal, like xalloc. */
+	for (unsigned i = 0; i < MAD_SLOTS; i++)
+		if (!(e->slot_timer[i] = evtimer_new(base, mad_timer_cb, &e->slot[i])))
+			fatalx("out of memory (a timer)");
 	if (umad_init() < 0) {
 		log_warnx("cannot initialise libibumad");
 		goto fail;
@@ -752,29 +479,12 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 	/* Room for a full window of replies plus a burst of traps. */
 	(void)fcntl(e->pipe_wr, F_SETPIPE_SZ, 1 << 20);
 	e->pipe_ev = event_new(base, e->pipe_rd, EV_READ | EV_PERSIST, mad_pipe_cb, e);
-	if (!e->pipe_ev || event_add(e->pipe_ev, NULL) < 0)
+	if (!e->pipe_ev)
+		fatalx("out of memory (an event)");
+	if (event_add(e->pipe_ev, NULL) < 0)
 		goto fail;
-	/* Signals belong to the loop: one delivered to a receive thread would
-	 * end its poll() with EINTR, which libibumad reports as EIO (the device
-	 * is gone). The threads start with every signal blocked. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	int started = 0;
-	for (int h = 0; h < MAD_H_COUNT; h++) {
-		if (h == MAD_H_GSI && e->fd[h] == e->fd[MAD_H_SMI])
-			break;
-		e->rx[h] = (struct mad_rx){ .e = e, .handle = h, .fd = e->fd[h] };
-		if (pthread_create(&e->rx[h].thread, NULL, mad_rx_main, &e->rx[h]) != 0)
-			break;
-		e->rx[h].running = 1;
-		started++;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (started < (e->fd[MAD_H_GSI] == e->fd[MAD_H_SMI] ? 1 : 2)) {
-		log_warnx("cannot start the receive thread");
+	if (mad_rx_start(e) < 0)
 		goto fail;
-	}
 	return e;
 fail:
 	mad_close(e);
@@ -800,15 +510,6 @@ void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts)
 	if (e->opts.window > MAD_SLOTS)
 		e->opts.window = MAD_SLOTS;
 	mad_pump(e);
-}
-
-/* The receive thread sees the stop flag when umad_recv() returns: a
- * NodeInfo Get to our own node brings a reply at once instead of waiting
- * out RX_TIMEOUT_MS. Its TID matches no slot. */
-static void mad_wake_rx(struct mad_engine *e)
-{
-	if (e->rx[MAD_H_SMI].running)
-		mad_send_local(e, IB_ATTR_NODE_INFO, 0, MAD_WAKE_TID, RX_TIMEOUT_MS);
 }
 
 void mad_close(struct mad_engine *e)
@@ -837,11 +538,7 @@ void mad_close(struct mad_engine *e)
 		event_base_loopexit(e->base, &(struct timeval){ .tv_usec = 50000 });
 		event_base_loop(e->base, EVLOOP_ONCE);
 	}
-	atomic_store(&e->stop, 1);
-	mad_wake_rx(e);
-	for (int h = 0; h < MAD_H_COUNT; h++)
-		if (e->rx[h].running)
-			pthread_join(e->rx[h].thread, NULL);
+	mad_rx_stop(e);
 	for (unsigned i = 0; i < MAD_SLOTS; i++)
 		if (e->slot[i]) {
 			struct mad_req *r = e->slot[i];
@@ -873,8 +570,7 @@ void mad_close(struct mad_engine *e)
 	if (e->fd[MAD_H_SMI] >= 0)
 		umad_close_port(e->fd[MAD_H_SMI]);
 	for (unsigned i = 0; i < MAD_SLOTS; i++)
-		if (e->slot_timer[i])
-			event_free(e->slot_timer[i]);
+		event_free(e->slot_timer[i]);
 	free(e->batch);
 	free(e);
 }

@@ -11,6 +11,9 @@
  *
  * Two handles from the start: SMPs go through MAD_H_SMI, GMPs (SA) through
  * MAD_H_GSI; on ordinary HCAs both are the same descriptor.
+ *
+ * mad.c is the loop's side, mad_rx.c the receive threads (and the own-port
+ * watch they run); mad_int.h is what the two share.
  */
 #ifndef SMD_MAD_H
 #define SMD_MAD_H
@@ -84,8 +87,8 @@ void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts);
 
 /* One SMP. dr == NULL: LID routed to dlid. data: 64 bytes for a Set, NULL
  * for a Get. timeout_ms/retries < 0: the engine's. The callback runs exactly
- * once from the loop (never from inside mad_smp). Returns 0, -1 on error
- * (also while closing). A Trap is sent once and ends with MAD_OK as soon
+ * once from the loop (never from inside mad_smp). Returns 0, or -1 (and
+ * no callback) while the engine closes or once the device is gone. A Trap is sent once and ends with MAD_OK as soon
  * as it is out: its TrapRepress is not waited for (mlx5 swallows them). */
 struct smp_req {
 	const struct dr_path *dr;
@@ -109,7 +112,7 @@ void mad_watch_port(struct mad_engine *e, int portnum, unsigned period_ms, mad_w
 		    void *arg);
 
 /* Answer an unsolicited request: mad is the request turned into its response
- * with mad_make_response(). */
+ * with smp_make_response(). -1 when the send failed (logged). */
 int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, const struct mad_from *from);
 
 /* The device went away (umad EIO or ENODEV: firmware reset, devlink

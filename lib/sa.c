@@ -61,14 +61,14 @@ static unsigned sa_req_status(const struct sa_ctx *c, const uint8_t *req, size_t
 
 int sa_answer(struct sa_ctx *c, const uint8_t *req, size_t len, uint16_t slid, struct sa_resp *r)
 {
-	if (len < 24 || mad_hdr_is_response(req))
+	if (len < 24 || smp_hdr_is_response(req))
 		return 0;
 	unsigned st = sa_req_status(c, req, len);
 	if (st) {
 		sa_reply(req, st, NULL, 0, r);
 		return 1;
 	}
-	switch (mad_hdr_attr(req)) {
+	switch (smp_hdr_attr(req)) {
 	case ATTR_CLASS_PORT_INFO:
 		sa_class_port_info(req, r);
 		break;

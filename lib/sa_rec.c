@@ -14,7 +14,7 @@
 
 unsigned sa_req_method(const uint8_t *req)
 {
-	return mad_hdr_method(req);
+	return smp_hdr_method(req);
 }
 
 uint64_t sa_req_mask(const uint8_t *req)
@@ -153,7 +153,7 @@ static uint8_t *sa_resp_hdr(const uint8_t *req, unsigned status, size_t len, str
 	uint8_t *m = sa_resp_alloc(r, len);
 
 	memcpy(m, req, 24);
-	mad_make_response(m, status, NULL, 0, 0);
+	smp_make_response(m, status, NULL, 0, 0);
 	mad_set_field64(m, 0, IB_SA_COMPMASK_F, sa_req_mask(req));
 	return m;
 }

@@ -503,7 +503,7 @@ static int sm_el_wait_master(void *arg, const struct sm_peer *p, unsigned limit_
 {
 	struct sm *sm = arg;
 	sm->ho_op = peer_wait_master(sm->mad, sm->base, p, limit_ms, sm_master_seen, sm);
-	return sm->ho_op ? 0 : -1;
+	return 0;
 }
 
 /* Trap 144 from our port to the master's LID, both as the model has them. */
@@ -605,7 +605,7 @@ static void sm_watch_changed(void *arg, const uint8_t pi[64])
 static void sm_respond(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from,
 		       unsigned status, const uint8_t *data)
 {
-	mad_make_response(mad, status, data, data ? 64 : 0, SMP_DATA_OFFS);
+	smp_make_response(mad, status, data, data ? 64 : 0, SMP_DATA_OFFS);
 	mad_send_response(sm->mad, mad, len, from);
 }
 
@@ -634,7 +634,7 @@ static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct 
 		where.path = mp->path;
 		where.lid = fab_port_cur_lid(mp);
 	}
-	unsigned status = elect_sminfo_set(&sm->el, mad_hdr_mod(mad), &them, mp ? &where : NULL,
+	unsigned status = elect_sminfo_set(&sm->el, smp_hdr_mod(mad), &them, mp ? &where : NULL,
 					   &locate);
 	if (locate && sm->el.state == SM_STANDBY && !sm->sweep)
 		sm_start_sweep(sm, SWEEP_RECORD);  /* finds the master's route */
@@ -683,10 +683,10 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 	}
 	if (!sa_answer(&c, mad, len, mad_from_lid(from), &r))
 		return;
-	if (mad_hdr_status(r.buf))
+	if (smp_hdr_status(r.buf))
 		log_debug("SA %s method 0x%02x: status 0x%04x",
-			  sa_attr_name(mad_hdr_attr(mad)) ? sa_attr_name(mad_hdr_attr(mad)) : "?",
-			  mad_hdr_method(mad), mad_hdr_status(r.buf));
+			  sa_attr_name(smp_hdr_attr(mad)) ? sa_attr_name(smp_hdr_attr(mad)) : "?",
+			  smp_hdr_method(mad), smp_hdr_status(r.buf));
 	mad_send_response(sm->mad, r.buf, r.len, from);
 	sa_resp_free(&r);
 	if (sm->mc.changes != sm->mft_synced)
@@ -696,8 +696,8 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 static void sm_unsolicited(void *arg, uint8_t *mad, size_t len, const struct mad_from *from)
 {
 	struct sm *sm = arg;
-	unsigned mclass = mad_hdr_class(mad), method = mad_hdr_method(mad);
-	unsigned attr = mad_hdr_attr(mad);
+	unsigned mclass = smp_hdr_class(mad), method = smp_hdr_method(mad);
+	unsigned attr = smp_hdr_attr(mad);
 
 	if (mclass == MCLASS_SMI || mclass == MCLASS_SMI_DR) {
 		if (method == IB_MAD_METHOD_GET && attr == IB_ATTR_SMINFO) {
@@ -736,7 +736,7 @@ static int sm_open_port(struct sm *sm)
 	uint64_t guid = 0;
 
 	memset(&spec, 0, sizeof(spec));
-	if (umad_port_pick(sm->cfg.port, &spec, &guid) < 0)
+	if (uport_pick(sm->cfg.port, &spec, &guid) < 0)
 		return -1;
 	sm->mad = mad_open(sm->base, &spec, &o, sm_unsolicited, sm);
 	if (!sm->mad)

@@ -4,7 +4,7 @@
 #include "smp.h"
 
 
-static void mad_hdr_set_method(uint8_t *mad, unsigned method);
+static void smp_hdr_set_method(uint8_t *mad, unsigned method);
 
 void dr_path_local(struct dr_path *path)
 {
@@ -37,7 +37,7 @@ static void smp_init_common(uint8_t *mad, unsigned mclass, uint8_t method,
 	mad_set_field(mad, 0, IB_MAD_BASEVER_F, 1);
 	mad_set_field(mad, 0, IB_MAD_MGMTCLASS_F, mclass);
 	mad_set_field(mad, 0, IB_MAD_CLASSVER_F, 1);
-	mad_hdr_set_method(mad, method);
+	smp_hdr_set_method(mad, method);
 	mad_set_field64(mad, 0, IB_MAD_TRID_F, tid);
 	mad_set_field(mad, 0, IB_MAD_ATTRID_F, attr);
 	mad_set_field(mad, 0, IB_MAD_ATTRMOD_F, mod);
@@ -63,50 +63,50 @@ void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
 	smp_init_common(mad, MCLASS_SMI, method, attr, mod, tid, data);
 }
 
-unsigned mad_hdr_class(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_MGMTCLASS_F); }
+unsigned smp_hdr_class(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_MGMTCLASS_F); }
 /* libibmad splits the method byte: 7 bits of method, then the response bit. */
-unsigned mad_hdr_method(const uint8_t *mad)
+unsigned smp_hdr_method(const uint8_t *mad)
 {
 	return mad_get_field(mad_ro(mad), 0, IB_MAD_METHOD_F) |
 	       mad_get_field(mad_ro(mad), 0, IB_MAD_RESPONSE_F) << 7;
 }
 
-static void mad_hdr_set_method(uint8_t *mad, unsigned method)
+static void smp_hdr_set_method(uint8_t *mad, unsigned method)
 {
 	mad_set_field(mad, 0, IB_MAD_METHOD_F, method & 0x7f);
 	mad_set_field(mad, 0, IB_MAD_RESPONSE_F, method >> 7);
 }
-unsigned mad_hdr_attr(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_ATTRID_F); }
-uint32_t mad_hdr_mod(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_ATTRMOD_F); }
-uint64_t mad_hdr_tid(const uint8_t *mad) { return mad_get_field64(mad_ro(mad), 0, IB_MAD_TRID_F); }
+unsigned smp_hdr_attr(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_ATTRID_F); }
+uint32_t smp_hdr_mod(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_ATTRMOD_F); }
+uint64_t smp_hdr_tid(const uint8_t *mad) { return mad_get_field64(mad_ro(mad), 0, IB_MAD_TRID_F); }
 
-unsigned mad_hdr_status(const uint8_t *mad)
+unsigned smp_hdr_status(const uint8_t *mad)
 {
 	/* In a directed-route SMP the top bit of the status word is the direction. */
-	if (mad_hdr_class(mad) == MCLASS_SMI_DR)
+	if (smp_hdr_class(mad) == MCLASS_SMI_DR)
 		return mad_get_field(mad_ro(mad), 0, IB_DRSMP_STATUS_F);
 	return mad_get_field(mad_ro(mad), 0, IB_MAD_STATUS_F);
 }
 
-int mad_hdr_is_response(const uint8_t *mad)
+int smp_hdr_is_response(const uint8_t *mad)
 {
-	unsigned m = mad_hdr_method(mad);
+	unsigned m = smp_hdr_method(mad);
 	return (m & 0x80) || m == IB_MAD_METHOD_TRAP_REPRESS;
 }
 
-void mad_make_response(uint8_t *mad, unsigned status, const void *data, size_t datalen,
+void smp_make_response(uint8_t *mad, unsigned status, const void *data, size_t datalen,
 		       size_t dataoffs)
 {
-	unsigned method = mad_hdr_method(mad);
+	unsigned method = smp_hdr_method(mad);
 
 	/* Get and Set are both answered with GetResp (IBA 13.4.5). */
 	if (method == IB_MAD_METHOD_TRAP)
-		mad_hdr_set_method(mad, IB_MAD_METHOD_TRAP_REPRESS);
+		smp_hdr_set_method(mad, IB_MAD_METHOD_TRAP_REPRESS);
 	else if (method == IB_MAD_METHOD_GET || method == IB_MAD_METHOD_SET)
-		mad_hdr_set_method(mad, IB_MAD_METHOD_GET_RESPONSE);
+		smp_hdr_set_method(mad, IB_MAD_METHOD_GET_RESPONSE);
 	else
-		mad_hdr_set_method(mad, method | 0x80);
-	if (mad_hdr_class(mad) == MCLASS_SMI_DR) {
+		smp_hdr_set_method(mad, method | 0x80);
+	if (smp_hdr_class(mad) == MCLASS_SMI_DR) {
 		mad_set_field(mad, 0, IB_DRSMP_STATUS_F, status);
 		mad_set_field(mad, 0, IB_DRSMP_DIRECTION_F, 1);
 	} else {

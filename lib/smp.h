@@ -49,19 +49,19 @@ static inline uint8_t *smp_data(uint8_t *mad) { return mad + SMP_DATA_OFFS; }
 static inline void *mad_ro(const void *p) { return (void *)(uintptr_t)p; }
 
 /* Header accessors on any MAD (SMP or GMP). */
-unsigned mad_hdr_class(const uint8_t *mad);
-unsigned mad_hdr_method(const uint8_t *mad);
-unsigned mad_hdr_attr(const uint8_t *mad);
-uint32_t mad_hdr_mod(const uint8_t *mad);
-uint64_t mad_hdr_tid(const uint8_t *mad);
+unsigned smp_hdr_class(const uint8_t *mad);
+unsigned smp_hdr_method(const uint8_t *mad);
+unsigned smp_hdr_attr(const uint8_t *mad);
+uint32_t smp_hdr_mod(const uint8_t *mad);
+uint64_t smp_hdr_tid(const uint8_t *mad);
 /* The MAD status without the directed-route direction bit. */
-unsigned mad_hdr_status(const uint8_t *mad);
-int mad_hdr_is_response(const uint8_t *mad);
+unsigned smp_hdr_status(const uint8_t *mad);
+int smp_hdr_is_response(const uint8_t *mad);
 
 /* Turn a received request (in place) into its response: GetResp (or
  * TrapRepress for a Trap), status, direction bit for directed route, and
  * data (SMP: 64 bytes at offset 64; may be NULL to keep the request's). */
-void mad_make_response(uint8_t *mad, unsigned status, const void *data, size_t datalen,
+void smp_make_response(uint8_t *mad, unsigned status, const void *data, size_t datalen,
 		       size_t dataoffs);
 
 #endif

@@ -119,12 +119,10 @@ struct query_ctx {                 /* one SMInfo Get of OP_QUERY */
 
 static struct peer_op *op_new(struct mad_engine *mad, void *arg)
 {
-	struct peer_op *op = calloc(1, sizeof(*op));
+	struct peer_op *op = xcalloc(1, sizeof(*op));
 
-	if (op) {
-		op->mad = mad;
-		op->arg = arg;
-	}
+	op->mad = mad;
+	op->arg = arg;
 	return op;
 }
 
@@ -169,12 +167,9 @@ static void query_reply(void *arg, const struct mad_reply *r)
 		return;
 	}
 	if (r->err == MAD_OK) {
-		struct sm_peer *np = realloc(op->peers, (op->npeers + 1) * sizeof(*np));
-		if (np) {
-			op->peers = np;
-			peer_sminfo_decode(r->data, &q->peer.info);
-			np[op->npeers++] = q->peer;
-		}
+		op->peers = xreallocarray(op->peers, op->npeers + 1, sizeof(*op->peers));
+		peer_sminfo_decode(r->data, &q->peer.info);
+		op->peers[op->npeers++] = q->peer;
 	}
 	free(q);
 	if (!op->pending) {
@@ -189,16 +184,12 @@ struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 	struct peer_op *op = op_new(mad, arg);
 	struct fab_port *own = f && f->local ? fab_lid_port(f->local) : NULL;
 
-	if (!op)
-		return NULL;
 	op->list_cb = cb;
 	if (f) {
 		FOR_LID_PORTS(f, n, p) {
 			if (!p->is_sm || p == own || (skip && p->guid == skip))
 				continue;
-			struct query_ctx *q = calloc(1, sizeof(*q));
-			if (!q)
-				continue;
+			struct query_ctx *q = xcalloc(1, sizeof(*q));
 			q->op = op;
 			q->peer.path = p->path;
 			q->peer.port_guid = p->guid;
@@ -212,7 +203,7 @@ struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 		}
 	}
 	if (!op->pending) {
-		op_free(op);  /* nobody to ask */
+		op_free(op);  /* nobody to ask (or the engine is closing) */
 		return NULL;
 	}
 	return op;
@@ -242,8 +233,6 @@ struct peer_op *peer_handover(struct mad_engine *mad, const struct sm_peer *to,
 	struct peer_op *op = op_new(mad, arg);
 	uint8_t data[64];
 
-	if (!op)
-		return NULL;
 	op->done_cb = cb;
 	op->to = *to;
 	peer_sminfo_encode(data, ours);
@@ -308,16 +297,13 @@ struct peer_op *peer_wait_master(struct mad_engine *mad, struct event_base *base
 {
 	struct peer_op *op = op_new(mad, arg);
 
-	if (!op)
-		return NULL;
 	op->done_cb = cb;
 	op->to = *p;
 	op->left_ms = limit_ms;
+	/* libevent fails here only for memory: fatal, like xalloc. */
 	op->timer = evtimer_new(base, wait_poll, op);
-	if (!op->timer) {
-		free(op);
-		return NULL;
-	}
+	if (!op->timer)
+		fatalx("out of memory (a timer)");
 	evtimer_add(op->timer, &(struct timeval){ 0 });
 	return op;
 }

@@ -20,7 +20,7 @@ void peer_op_cancel(struct peer_op *op);
 
 /* SMInfo of every IsSM port of the model (its LID-carrying ports), except
  * our own port and `skip` (0: none). cb gets the SMs that answered. NULL
- * (and no callback) when there is no SM to ask, or no memory. */
+ * (and no callback) when there is no SM to ask (or the engine is closing). */
 typedef void (*peer_list_fn)(void *arg, struct sm_peer *peers, unsigned n);
 struct peer_op *peer_query_all(struct mad_engine *mad, const struct fabric *f,
 			       uint64_t skip, peer_list_fn cb, void *arg);
@@ -43,12 +43,13 @@ int peer_probe(struct mad_engine *mad, const struct sm_peer *p, unsigned timeout
 	       peer_probe_fn cb, void *arg);
 
 /* SubnSet(SMInfo, HANDOVER) carrying our SMInfo: HO_OK when accepted,
- * HO_REFUSED on a MAD status, HO_NO_ANSWER otherwise. */
+ * HO_REFUSED on a MAD status, HO_NO_ANSWER otherwise. NULL (and no
+ * callback) when it cannot be sent (the engine is closing). */
 struct peer_op *peer_handover(struct mad_engine *mad, const struct sm_peer *to,
 			      const struct sm_info *ours, peer_done_fn cb, void *arg);
 
 /* Poll the peer's SMInfo every 50 ms until it reports MASTER (HO_OK) or
- * limit_ms pass (HO_NOT_MASTER). */
+ * limit_ms pass (HO_NOT_MASTER; also when the engine closes). Never NULL. */
 struct peer_op *peer_wait_master(struct mad_engine *mad, struct event_base *base,
 				 const struct sm_peer *p, unsigned limit_ms,
 				 peer_done_fn cb, void *arg);

@@ -32,7 +32,7 @@ static int read_attr(const char *path, char *buf, size_t len)
 
 static int cmp_port(const void *a, const void *b)
 {
-	const struct ib_port_desc *x = a, *y = b;
+	const struct uport_desc *x = a, *y = b;
 	int c = strcmp(x->ca, y->ca);
 	return c ? c : x->port - y->port;
 }
@@ -47,7 +47,7 @@ static uint64_t gid_guid(const char *gid)
 	return (uint64_t)g[4] << 48 | (uint64_t)g[5] << 32 | (uint64_t)g[6] << 16 | g[7];
 }
 
-int umadport_scan(const char *root, struct ib_port_desc *out, int max)
+int uport_scan(const char *root, struct uport_desc *out, int max)
 {
 	char path[512], val[128];
 	int n = 0;
@@ -70,7 +70,7 @@ int umadport_scan(const char *root, struct ib_port_desc *out, int max)
 			long port = strtol(pe->d_name, &end, 10);
 			if (*end || port < 1 || port > 254)
 				continue;
-			struct ib_port_desc *p = &out[n];
+			struct uport_desc *p = &out[n];
 			memset(p, 0, sizeof(*p));
 			memcpy(p->ca, ca->d_name, strlen(ca->d_name) + 1);  /* length checked above */
 			p->port = (int)port;
@@ -95,25 +95,25 @@ int umadport_scan(const char *root, struct ib_port_desc *out, int max)
 	return n;
 }
 
-static int sm_capable(const struct ib_port_desc *p)
+static int sm_capable(const struct uport_desc *p)
 {
 	return !(p->capmask & CAPMASK_IS_SM_DISABLED);
 }
 
-int umadport_choose(const struct ib_port_desc *ports, int n, const char *spec,
-		    struct mad_port_spec *out, uint64_t *guid)
+int uport_choose(const struct uport_desc *ports, int n, const char *spec,
+		 struct mad_port_spec *out, uint64_t *guid)
 {
 	char want_ca[64] = "";
 	int want_port = 0;
 	uint64_t want_guid = 0;
-	const struct ib_port_desc *sel = NULL, *first = NULL;
+	const struct uport_desc *sel = NULL, *first = NULL;
 
 	if (spec[0] && cfg_parse_port(spec, want_ca, sizeof(want_ca), &want_port, &want_guid) < 0) {
 		log_warnx("bad port '%s'", spec);
 		return -1;
 	}
 	for (int i = 0; i < n && !sel; i++) {
-		const struct ib_port_desc *p = &ports[i];
+		const struct uport_desc *p = &ports[i];
 		if (want_ca[0]) {
 			if (!strcmp(p->ca, want_ca) && p->port == want_port)
 				sel = p;
@@ -146,12 +146,12 @@ int umadport_choose(const struct ib_port_desc *ports, int n, const char *spec,
 	 * by name is its own half; several planes of a port share one GUID,
 	 * so the other half is the one with the same port number (the plane),
 	 * else the first. */
-	const struct ib_port_desc *smi = NULL, *gsi = NULL;
+	const struct uport_desc *smi = NULL, *gsi = NULL;
 	if (want_ca[0])
 		*(sm_capable(sel) ? &smi : &gsi) = sel;
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < n; i++) {
-			const struct ib_port_desc *p = &ports[i];
+			const struct uport_desc *p = &ports[i];
 			if (p->guid != sel->guid || !sel->guid ||
 			    (pass == 0 && p->port != sel->port))
 				continue;
@@ -187,7 +187,7 @@ int umadport_choose(const struct ib_port_desc *ports, int n, const char *spec,
 /* rdma-core (53+) pairs SMI and GSI devices itself: where it knows the
  * chosen SMI device, its GSI device wins over the sysfs guess; the port
  * (the plane) stays the one chosen, if that device has it. */
-static void umadport_lib_pair(const struct ib_port_desc *ports, int n, struct mad_port_spec *out)
+static void uport_lib_pair(const struct uport_desc *ports, int n, struct mad_port_spec *out)
 {
 	static struct umad_ca_pair pairs[MAX_PORTS];
 	int np = umad_get_smi_gsi_pairs(pairs, MAX_PORTS);
@@ -215,19 +215,19 @@ static void umadport_lib_pair(const struct ib_port_desc *ports, int n, struct ma
 }
 #endif
 
-int umad_port_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid)
+int uport_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid)
 {
-	struct ib_port_desc ports[MAX_PORTS];
-	int n = umadport_scan("/sys", ports, MAX_PORTS);
+	struct uport_desc ports[MAX_PORTS];
+	int n = uport_scan("/sys", ports, MAX_PORTS);
 
 	if (n <= 0) {
 		log_warnx("no InfiniBand devices found (are ib_umad and the HCA driver loaded?)");
 		return -1;
 	}
-	if (umadport_choose(ports, n, spec, out, guid) < 0)
+	if (uport_choose(ports, n, spec, out, guid) < 0)
 		return -1;
 #ifdef HAVE_UMAD_GET_SMI_GSI_PAIRS
-	umadport_lib_pair(ports, n, out);
+	uport_lib_pair(ports, n, out);
 #endif
 	return 0;
 }

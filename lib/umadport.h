@@ -1,5 +1,6 @@
 /* umadport: which local CA port smd runs on ([sm] port), read from sysfs,
- * and where its SMPs and GMPs go. On SMI/GSI-split HCAs (kernel 6.11+,
+ * and where its SMPs and GMPs go. Its names are uport_*, clear of
+ * libibumad's umad_*. On SMI/GSI-split HCAs (kernel 6.11+,
  * multi-plane ports such as ConnectX-8) one port GUID shows up on two
  * devices: the one whose CapabilityMask has IsSMDisabled carries the GMPs
  * (the SA), the other (ibdev "smiN") the SMPs. Bookworm's rdma-core 44 has
@@ -13,7 +14,7 @@
 #include <stdint.h>
 #include "mad.h"
 
-struct ib_port_desc {
+struct uport_desc {
 	char ca[64];
 	int port;
 	uint64_t guid;            /* port GUID, host order */
@@ -25,15 +26,15 @@ struct ib_port_desc {
 /* Every port of every CA under root ("/sys" on a live system; a fake tree
  * in tests): sorted by CA name, then port. Returns the count (at most max),
  * -1 when root has no InfiniBand class directory. */
-int umadport_scan(const char *root, struct ib_port_desc *out, int max);
+int uport_scan(const char *root, struct uport_desc *out, int max);
 
 /* Pick the port for spec ("" = the first InfiniBand port whose link is up,
  * else the first InfiniBand port; "CA:PORT"; "0x<port GUID>") and its SMI
  * and GSI devices. Pure. 0, or -1 with the reason logged. */
-int umadport_choose(const struct ib_port_desc *ports, int n, const char *spec,
-		    struct mad_port_spec *out, uint64_t *guid);
+int uport_choose(const struct uport_desc *ports, int n, const char *spec,
+		 struct mad_port_spec *out, uint64_t *guid);
 
 /* Both, on the live system. */
-int umad_port_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid);
+int uport_pick(const char *spec, struct mad_port_spec *out, uint64_t *guid);
 
 #endif

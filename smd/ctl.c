@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "report.h"
+#include "xalloc.h"
 
 #define CTL_LINE_MAX 256
 #define CTL_TIMEOUT_S 5
@@ -145,19 +146,13 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg)
 		close(cfd);
 		return;
 	}
-	struct conn *c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(cfd);
-		return;
-	}
+	struct conn *c = xcalloc(1, sizeof(*c));
 	c->ctl = ctl;
 	c->fd = cfd;
+	/* libevent fails here only for memory: fatal, like xalloc. */
 	c->ev = event_new(ctl->base, cfd, EV_READ | EV_PERSIST, conn_cb, c);
-	if (!c->ev) {
-		close(cfd);
-		free(c);
-		return;
-	}
+	if (!c->ev)
+		fatalx("out of memory (an event)");
 	c->next = ctl->conns;
 	ctl->conns = c;
 	ctl->nconns++;
@@ -217,17 +212,15 @@ struct ctl *ctl_open(struct event_base *base, const char *path, struct sm *sm, i
 		return NULL;
 	}
 	chmod(path, 0600);
-	ctl = calloc(1, sizeof(*ctl));
-	if (!ctl) {
-		close(fd);
-		return NULL;
-	}
+	ctl = xcalloc(1, sizeof(*ctl));
 	ctl->base = base;
 	ctl->sm = sm;
 	ctl->fd = fd;
 	memcpy(ctl->path, path, strlen(path) + 1);
 	ctl->ev = event_new(base, fd, EV_READ | EV_PERSIST, accept_cb, ctl);
-	if (!ctl->ev || event_add(ctl->ev, NULL) < 0) {
+	if (!ctl->ev)
+		fatalx("out of memory (an event)");
+	if (event_add(ctl->ev, NULL) < 0) {
 		ctl_close(ctl);
 		return NULL;
 	}
@@ -241,8 +234,7 @@ void ctl_close(struct ctl *ctl)
 		return;
 	while (ctl->conns)
 		conn_free(ctl->conns);
-	if (ctl->ev)
-		event_free(ctl->ev);
+	event_free(ctl->ev);
 	close(ctl->fd);
 	unlink(ctl->path);
 	free(ctl);

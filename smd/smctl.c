@@ -9,6 +9,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "config.h"
+#include "log.h"
+#include "xalloc.h"
 
 static void usage(FILE *out)
 {
@@ -32,6 +34,8 @@ int main(int argc, char **argv)
 	};
 	const char *path = CFG_DEFAULT_SOCKET;
 	int json = 0, c;
+
+	log_init("smctl", 1, LOG_LVL_ERR);  /* only xalloc's fatal line */
 
 	while ((c = getopt_long(argc, argv, "s:jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -78,26 +82,16 @@ int main(int argc, char **argv)
 	}
 	/* The whole answer: "OK" or "ERR why", then the body. */
 	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
+	char *buf = xmalloc(cap);
 	ssize_t r;
-	while (buf && (r = read(fd, buf + len, cap - len - 1)) > 0) {
+	while ((r = read(fd, buf + len, cap - len - 1)) > 0) {
 		len += (size_t)r;
 		if (cap - len < 2) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
+			buf = xreallocarray(buf, cap, 2);
 			cap *= 2;
 		}
 	}
 	close(fd);
-	if (!buf) {
-		fprintf(stderr, "smctl: out of memory\n");
-		return 1;
-	}
 	buf[len] = 0;
 	char *nl = strchr(buf, '\n');
 	if (!nl) {

@@ -37,18 +37,18 @@ static void test_dr_request(void **st)
 	memset(data, 0xab, sizeof(data));
 	smp_init_dr(mad, &p, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, 3, 0x1234, data);
 	assert_int_equal(mad[0], 1);                 /* base version */
-	assert_int_equal(mad_hdr_class(mad), 0x81);
-	assert_int_equal(mad_hdr_method(mad), IB_MAD_METHOD_SET);
-	assert_int_equal(mad_hdr_attr(mad), IB_ATTR_PORT_INFO);
-	assert_int_equal(mad_hdr_mod(mad), 3);
-	assert_int_equal(mad_hdr_tid(mad), 0x1234);
+	assert_int_equal(smp_hdr_class(mad), 0x81);
+	assert_int_equal(smp_hdr_method(mad), IB_MAD_METHOD_SET);
+	assert_int_equal(smp_hdr_attr(mad), IB_ATTR_PORT_INFO);
+	assert_int_equal(smp_hdr_mod(mad), 3);
+	assert_int_equal(smp_hdr_tid(mad), 0x1234);
 	assert_int_equal(mad_get_field(mad, 0, IB_DRSMP_HOPCNT_F), 1);
 	assert_int_equal(mad_get_field(mad, 0, IB_DRSMP_HOPPTR_F), 0);
 	assert_int_equal(mad_get_field(mad, 0, IB_DRSMP_DRSLID_F), 0xffff);
 	assert_int_equal(mad_get_field(mad, 0, IB_DRSMP_DRDLID_F), 0xffff);
 	assert_int_equal(mad[128 + 1], 3);           /* initial path, hop 1 */
 	assert_memory_equal(smp_data(mad), data, 64);
-	assert_false(mad_hdr_is_response(mad));
+	assert_false(smp_hdr_is_response(mad));
 }
 
 static void test_response_dr(void **st)
@@ -59,13 +59,13 @@ static void test_response_dr(void **st)
 	dr_path_local(&p);
 	smp_init_dr(mad, &p, IB_MAD_METHOD_GET, IB_ATTR_SMINFO, 0, 0x77, NULL);
 	memset(data, 0x5a, sizeof(data));
-	mad_make_response(mad, 0x1c, data, 64, SMP_DATA_OFFS);
-	assert_int_equal(mad_hdr_method(mad), IB_MAD_METHOD_GET_RESPONSE);
-	assert_true(mad_hdr_is_response(mad));
+	smp_make_response(mad, 0x1c, data, 64, SMP_DATA_OFFS);
+	assert_int_equal(smp_hdr_method(mad), IB_MAD_METHOD_GET_RESPONSE);
+	assert_true(smp_hdr_is_response(mad));
 	assert_int_equal(mad_get_field(mad, 0, IB_DRSMP_DIRECTION_F), 1);
 	/* the status reads back without the direction bit */
-	assert_int_equal(mad_hdr_status(mad), 0x1c);
-	assert_int_equal(mad_hdr_tid(mad), 0x77);
+	assert_int_equal(smp_hdr_status(mad), 0x1c);
+	assert_int_equal(smp_hdr_tid(mad), 0x77);
 	assert_memory_equal(smp_data(mad), data, 64);
 }
 
@@ -75,12 +75,12 @@ static void test_response_set_is_getresp(void **st)
 	(void)st;
 	/* A Set is answered with GetResp (0x81), not 0x82: OpenSM drops 0x82. */
 	smp_init_lid(mad, IB_MAD_METHOD_SET, IB_ATTR_SMINFO, 1, 5, NULL);
-	mad_make_response(mad, 0, NULL, 0, SMP_DATA_OFFS);
-	assert_int_equal(mad_hdr_method(mad), IB_MAD_METHOD_GET_RESPONSE);
+	smp_make_response(mad, 0, NULL, 0, SMP_DATA_OFFS);
+	assert_int_equal(smp_hdr_method(mad), IB_MAD_METHOD_GET_RESPONSE);
 	/* methods with a response of their own keep the response bit rule */
 	smp_init_lid(mad, IB_MAD_METHOD_GET_TABLE, 0x11, 0, 5, NULL);
-	mad_make_response(mad, 0, NULL, 0, SMP_DATA_OFFS);
-	assert_int_equal(mad_hdr_method(mad), IB_MAD_METHOD_GET_TABLE_RESPONSE);
+	smp_make_response(mad, 0, NULL, 0, SMP_DATA_OFFS);
+	assert_int_equal(smp_hdr_method(mad), IB_MAD_METHOD_GET_TABLE_RESPONSE);
 }
 
 static void test_response_trap(void **st)
@@ -88,10 +88,10 @@ static void test_response_trap(void **st)
 	uint8_t mad[MAD_SIZE];
 	(void)st;
 	smp_init_lid(mad, IB_MAD_METHOD_TRAP, IB_ATTR_NOTICE, 0, 9, NULL);
-	mad_make_response(mad, 0, NULL, 0, SMP_DATA_OFFS);
-	assert_int_equal(mad_hdr_method(mad), IB_MAD_METHOD_TRAP_REPRESS);
-	assert_true(mad_hdr_is_response(mad));
-	assert_int_equal(mad_hdr_class(mad), MCLASS_SMI);
+	smp_make_response(mad, 0, NULL, 0, SMP_DATA_OFFS);
+	assert_int_equal(smp_hdr_method(mad), IB_MAD_METHOD_TRAP_REPRESS);
+	assert_true(smp_hdr_is_response(mad));
+	assert_int_equal(smp_hdr_class(mad), MCLASS_SMI);
 }
 
 static void test_hmap(void **st)

@@ -72,13 +72,13 @@ static int teardown(void **st)
 	return system(cmd);
 }
 
-static struct ib_port_desc ports[16];
+static struct uport_desc ports[16];
 static int nports;
 
 static void test_scan(void **st)
 {
 	(void)st;
-	nports = umadport_scan(root, ports, 16);
+	nports = uport_scan(root, ports, 16);
 	assert_int_equal(nports, 9);
 	assert_string_equal(ports[0].ca, "mlx5_0");
 	assert_int_equal(ports[0].port, 1);
@@ -87,7 +87,7 @@ static void test_scan(void **st)
 	assert_true(ports[2].capmask & CAPMASK_IS_SM_DISABLED);
 	assert_false(ports[3].is_ib);  /* mlx5_2 */
 	assert_string_equal(ports[6].ca, "smi0");
-	assert_int_equal(umadport_scan("/nonexistent", ports + 8, 4), -1);
+	assert_int_equal(uport_scan("/nonexistent", ports + 8, 4), -1);
 }
 
 static void test_default_port(void **st)
@@ -96,7 +96,7 @@ static void test_default_port(void **st)
 	struct mad_port_spec s;
 	uint64_t g;
 	/* the first linked port that can run an SM: mlx5_0:2 */
-	assert_int_equal(umadport_choose(ports, nports, "", &s, &g), 0);
+	assert_int_equal(uport_choose(ports, nports, "", &s, &g), 0);
 	assert_string_equal(s.ca, "mlx5_0");
 	assert_int_equal(s.port, 2);
 	assert_string_equal(s.gsi_ca, "");
@@ -112,7 +112,7 @@ static void test_split_port(void **st)
 	const char *specs[] = { "0x0002c90300002001", "mlx5_1:1", "smi0:1" };
 	for (int i = 0; i < 3; i++) {
 		memset(&s, 0, sizeof(s));
-		assert_int_equal(umadport_choose(ports, nports, specs[i], &s, &g), 0);
+		assert_int_equal(uport_choose(ports, nports, specs[i], &s, &g), 0);
 		assert_string_equal(s.ca, "smi0");
 		assert_int_equal(s.port, 1);
 		assert_string_equal(s.gsi_ca, "mlx5_1");
@@ -132,7 +132,7 @@ static void test_planes(void **st)
 	for (int i = 0; i < 4; i++) {
 		int plane = i < 2 ? 2 : 1;
 		memset(&s, 0, sizeof(s));
-		assert_int_equal(umadport_choose(ports, nports, specs[i], &s, &g), 0);
+		assert_int_equal(uport_choose(ports, nports, specs[i], &s, &g), 0);
 		assert_string_equal(s.ca, "smi1");
 		assert_int_equal(s.port, plane);
 		assert_string_equal(s.gsi_ca, "mlx5_3");
@@ -146,16 +146,16 @@ static void test_errors(void **st)
 	(void)st;
 	struct mad_port_spec s;
 	uint64_t g;
-	assert_int_equal(umadport_choose(ports, nports, "mlx5_9:1", &s, &g), -1);
-	assert_int_equal(umadport_choose(ports, nports, "0x1234", &s, &g), -1);
-	assert_int_equal(umadport_choose(ports, nports, "bogus", &s, &g), -1);
+	assert_int_equal(uport_choose(ports, nports, "mlx5_9:1", &s, &g), -1);
+	assert_int_equal(uport_choose(ports, nports, "0x1234", &s, &g), -1);
+	assert_int_equal(uport_choose(ports, nports, "bogus", &s, &g), -1);
 	/* only a RoCE port: nothing to run on */
-	assert_int_equal(umadport_choose(ports + 3, 1, "", &s, &g), -1);
+	assert_int_equal(uport_choose(ports + 3, 1, "", &s, &g), -1);
 	/* a GSI half without its SMI half */
-	assert_int_equal(umadport_choose(ports + 2, 1, "mlx5_1:1", &s, &g), -1);
+	assert_int_equal(uport_choose(ports + 2, 1, "mlx5_1:1", &s, &g), -1);
 	/* no link anywhere: the first IB port that can run an SM */
-	struct ib_port_desc down[1] = { ports[0] };
-	assert_int_equal(umadport_choose(down, 1, "", &s, &g), 0);
+	struct uport_desc down[1] = { ports[0] };
+	assert_int_equal(uport_choose(down, 1, "", &s, &g), 0);
 	assert_string_equal(s.ca, "mlx5_0");
 	assert_int_equal(s.port, 1);
 }
