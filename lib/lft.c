@@ -143,8 +143,7 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 				ndest++;
 		}
 	}
-	if (rt_graph_init(&p->g, nsw, ndest) < 0)
-		goto fail;
+	rt_graph_init(&p->g, nsw, ndest);
 	for (unsigned s = 0; s < nsw; s++)
 		if (rt_switch_init(&p->g.sw[s], p->sw[s]->guid, p->sw[s]->nports) < 0)
 			goto fail;
@@ -180,10 +179,7 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 		if (hmap_get(&idx, roots[i]))
 			present[npresent++] = roots[i];
 	hmap_free(&idx);
-	if (rt_tables_init(&p->t, nsw, p->g.max_lid) < 0) {
-		free(present);
-		goto fail_noidx;
-	}
+	rt_tables_init(&p->t, nsw, p->g.max_lid);
 	if (nroots && npresent < nroots)
 		log_warnx("routing: %u of %u configured roots are not in the fabric; %s",
 			  nroots - npresent, nroots,
