@@ -1,5 +1,6 @@
 /* lidmap: the persisted GUID -> LID map in state_dir (file "smd-guid2lid"),
- * seeded from OpenSM's guid2lid when there is one. */
+ * seeded from OpenSM's guid2lid when there is one. The map is lidmap.c's,
+ * its file (load, save, migrate, import) lidfile.c's. */
 #ifndef SMD_LIDMAP_H
 #define SMD_LIDMAP_H
 
@@ -31,6 +32,8 @@ static inline int hexdigit_val(int c)
 struct lidmap *lidmap_new(void);
 void lidmap_free(struct lidmap *m);
 
+/* ---- the file (lidfile.c) ---- */
+
 /*
  * Load dir/smd-guid2lid. A missing file is an empty map (returns 0). A file
  * that does not parse (bad line, LID out of range, a LID or GUID listed
@@ -59,6 +62,8 @@ int lidmap_import(struct lidmap *m, const char *path);
  * since the last load/save. Creates the directory (0755) if missing.
  * Returns 0 (written or nothing to do), -1 on error (logged). */
 int lidmap_save(struct lidmap *m);
+
+/* ---- the map (lidmap.c) ---- */
 
 uint16_t lidmap_get(const struct lidmap *m, uint64_t guid);   /* 0 = none */
 uint64_t lidmap_owner(const struct lidmap *m, uint16_t lid);   /* 0 = none */
