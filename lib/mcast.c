@@ -90,10 +90,11 @@ uint8_t mc_join(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t j
 
 	if (!m) {
 		m = calloc(1, sizeof(*m));
-		if (!m || hmap_put(&g->members, guid, m) < 0) {
+		if (!m || !guid) {  /* GUID 0 is never a member */
 			free(m);
 			return 0;
 		}
+		hmap_put(&g->members, guid, m);
 		m->guid = guid;
 		g->nmembers++;
 	}

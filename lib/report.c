@@ -7,6 +7,7 @@
 #include "mcast.h"
 #include "rate.h"
 #include "report.h"
+#include "xalloc.h"
 
 void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
@@ -24,12 +25,7 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 		size_t cap = b->cap ? b->cap * 2 : 1024;
 		while (n >= 0 && cap - b->len <= (size_t)n)
 			cap *= 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
+		b->s = xreallocarray(b->s, cap, 1);
 		b->cap = cap;
 	}
 }
@@ -194,8 +190,8 @@ void report_groups(const struct sm *sm, int json, struct sbuf *b)
 	if (json)
 		sb_printf(b, "[");
 	for (struct mc_group *g = sm->mc.groups; g; g = g->next) {
-		struct mc_member **mb = calloc(g->nmembers + 1, sizeof(*mb));
-		unsigned n = mb ? mc_members(g, mb, g->nmembers) : 0;
+		struct mc_member **mb = xcalloc(g->nmembers + 1, sizeof(*mb));
+		unsigned n = mc_members(g, mb, g->nmembers);
 		mc_gid_str(g->mgid, mg, sizeof(mg));
 		if (json) {
 			sb_printf(b, "%s{\"mgid\":\"%s\",\"mlid\":\"0x%04x\",\"qkey\":\"0x%08x\","

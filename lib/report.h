@@ -10,7 +10,6 @@
 struct sbuf {
 	char *s;
 	size_t len, cap;
-	int oom;
 };
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A JSON string literal, quotes and escapes included. */
