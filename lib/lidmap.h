@@ -29,8 +29,20 @@ static inline int hexdigit_val(int c)
 	return -1;
 }
 
+/* ---- the map (lidmap.c) ---- */
+
 struct lidmap *lidmap_new(void);
 void lidmap_free(struct lidmap *m);
+
+uint16_t lidmap_get(const struct lidmap *m, uint64_t guid);   /* 0 = none */
+uint64_t lidmap_owner(const struct lidmap *m, uint16_t lid);   /* 0 = none */
+/* Record guid -> lid; a previous owner of lid loses it. Marks dirty only on change. */
+void lidmap_set(struct lidmap *m, uint64_t guid, uint16_t lid);
+void lidmap_del(struct lidmap *m, uint64_t guid);
+size_t lidmap_count(const struct lidmap *m);
+int lidmap_dirty(const struct lidmap *m);
+/* Iterate in ascending GUID order; cb returns non-zero to stop. */
+void lidmap_foreach(const struct lidmap *m, int (*cb)(void *arg, uint64_t guid, uint16_t lid), void *arg);
 
 /* ---- the file (lidfile.c) ---- */
 
@@ -62,17 +74,5 @@ int lidmap_import(struct lidmap *m, const char *path);
  * since the last load/save. Creates the directory (0755) if missing.
  * Returns 0 (written or nothing to do), -1 on error (logged). */
 int lidmap_save(struct lidmap *m);
-
-/* ---- the map (lidmap.c) ---- */
-
-uint16_t lidmap_get(const struct lidmap *m, uint64_t guid);   /* 0 = none */
-uint64_t lidmap_owner(const struct lidmap *m, uint16_t lid);   /* 0 = none */
-/* Record guid -> lid; a previous owner of lid loses it. Marks dirty only on change. */
-void lidmap_set(struct lidmap *m, uint64_t guid, uint16_t lid);
-void lidmap_del(struct lidmap *m, uint64_t guid);
-size_t lidmap_count(const struct lidmap *m);
-int lidmap_dirty(const struct lidmap *m);
-/* Iterate in ascending GUID order; cb returns non-zero to stop. */
-void lidmap_foreach(const struct lidmap *m, int (*cb)(void *arg, uint64_t guid, uint16_t lid), void *arg);
 
 #endif
