@@ -5,6 +5,7 @@
 #include "link.h"
 #include "log.h"
 #include "rate.h"
+#include "xalloc.h"
 
 
 struct disc {
@@ -32,11 +33,8 @@ static void disc_reply(void *arg, const struct mad_reply *r);
 static void disc_send(struct disc *d, uint16_t attr, const struct dr_path *path,
 		      struct fab_node *node, uint8_t portnum, struct fab_port *from)
 {
-	struct dq *q = calloc(1, sizeof(*q));
-	if (!q) {
-		d->res.failed++;
-		return;
-	}
+	struct dq *q = xmalloc(sizeof(*q));
+
 	*q = (struct dq){ .d = d, .attr = attr, .path = *path, .node = node,
 			  .portnum = portnum, .from = from };
 	/* PortInfo: with bit 31 where the capability mask known so far says
@@ -90,7 +88,7 @@ static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 
 	if (!n) {
 		n = fab_add_node(f, data);
-		if (!n) {
+		if (!n) {  /* node GUID 0 */
 			d->res.failed++;
 			return;
 		}
@@ -215,19 +213,13 @@ static void disc_reply(void *arg, const struct mad_reply *r)
 
 struct disc *disc_start(struct mad_engine *e, disc_done_fn cb, void *arg)
 {
-	struct disc *d = calloc(1, sizeof(*d));
+	struct disc *d = xcalloc(1, sizeof(*d));
 	struct dr_path local;
 
-	if (!d)
-		return NULL;
 	d->e = e;
 	d->cb = cb;
 	d->arg = arg;
 	d->res.fab = fab_new();
-	if (!d->res.fab) {
-		free(d);
-		return NULL;
-	}
 	dr_path_local(&local);
 	disc_send(d, IB_ATTR_NODE_INFO, &local, NULL, 0, NULL);
 	if (!d->pending) {

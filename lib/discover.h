@@ -19,7 +19,8 @@ struct disc_result {
 typedef void (*disc_done_fn)(void *arg, struct disc_result *res);
 
 struct disc;
-/* Start a sweep; cb runs once from the loop when every request has ended. */
+/* Start a sweep; cb runs once from the loop when every request has ended.
+ * NULL when the first request cannot be sent. */
 struct disc *disc_start(struct mad_engine *e, disc_done_fn cb, void *arg);
 /* Stop caring: cb will not run, the partial model is freed when the last
  * outstanding request ends. */

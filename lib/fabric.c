@@ -3,14 +3,12 @@
 #include <infiniband/mad.h>
 #include "fabric.h"
 #include "link.h"
-
+#include "xalloc.h"
 
 struct fabric *fab_new(void)
 {
-	struct fabric *f = calloc(1, sizeof(*f));
+	struct fabric *f = xcalloc(1, sizeof(*f));
 
-	if (!f)
-		return NULL;
 	f->tail = &f->nodes;
 	hmap_init(&f->by_node_guid);
 	hmap_init(&f->by_port_guid);
@@ -35,20 +33,18 @@ void fab_free(struct fabric *f)
 
 struct fab_node *fab_add_node(struct fabric *f, const uint8_t ninfo[64])
 {
-	struct fab_node *n = calloc(1, sizeof(*n));
+	uint64_t guid = mad_get_field64(mad_ro(ninfo), 0, IB_NODE_GUID_F);
+	struct fab_node *n;
 
-	if (!n)
-		return NULL;
+	if (!guid)
+		return NULL;  /* not a node GUID: it could never be looked up */
+	n = xcalloc(1, sizeof(*n));
 	memcpy(n->ninfo, ninfo, 64);
-	n->guid = mad_get_field64(mad_ro(ninfo), 0, IB_NODE_GUID_F);
+	n->guid = guid;
 	n->type = (uint8_t)mad_get_field(mad_ro(ninfo), 0, IB_NODE_TYPE_F);
 	n->nports = (uint8_t)mad_get_field(mad_ro(ninfo), 0, IB_NODE_NPORTS_F);
-	n->ports = calloc((size_t)n->nports + 1, sizeof(*n->ports));
-	if (!n->ports || hmap_put(&f->by_node_guid, n->guid, n) < 0) {
-		free(n->ports);
-		free(n);
-		return NULL;
-	}
+	n->ports = xcalloc((size_t)n->nports + 1, sizeof(*n->ports));
+	hmap_put(&f->by_node_guid, n->guid, n);
 	for (unsigned i = 0; i <= n->nports; i++) {
 		n->ports[i].node = n;
 		n->ports[i].num = (uint8_t)i;

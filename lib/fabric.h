@@ -46,7 +46,7 @@ struct fabric {
 struct fabric *fab_new(void);
 void fab_free(struct fabric *f);
 
-/* Add a node from its NodeInfo (64 bytes); NULL on allocation failure. */
+/* Add a node from its NodeInfo (64 bytes); NULL when its node GUID is 0. */
 struct fab_node *fab_add_node(struct fabric *f, const uint8_t ninfo[64]);
 struct fab_node *fab_node_by_guid(const struct fabric *f, uint64_t guid);
 struct fab_port *fab_port_by_guid(const struct fabric *f, uint64_t guid);

@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include "hmap.h"
+#include "xalloc.h"
 
 /* splitmix64 finaliser: GUIDs share vendor prefixes, so mix all bits. */
 static size_t hmap_hash(uint64_t k, size_t cap)
@@ -41,39 +42,32 @@ void *hmap_get(const struct hmap *m, uint64_t key)
 	return m->keys[i] ? m->vals[i] : NULL;
 }
 
-static int hmap_grow(struct hmap *m)
+static void hmap_grow(struct hmap *m)
 {
 	struct hmap n;
 	n.cap = m->cap ? m->cap * 2 : 64;
 	n.count = 0;
-	n.keys = calloc(n.cap, sizeof(*n.keys));
-	n.vals = calloc(n.cap, sizeof(*n.vals));
-	if (!n.keys || !n.vals) {
-		free(n.keys);
-		free(n.vals);
-		return -1;
-	}
+	n.keys = xcalloc(n.cap, sizeof(*n.keys));
+	n.vals = xcalloc(n.cap, sizeof(*n.vals));
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->keys[i])
 			hmap_put(&n, m->keys[i], m->vals[i]);
 	hmap_free(m);
 	*m = n;
-	return 0;
 }
 
-int hmap_put(struct hmap *m, uint64_t key, void *val)
+void hmap_put(struct hmap *m, uint64_t key, void *val)
 {
 	if (!key)
-		return -1;
-	if ((m->count + 1) * 4 > m->cap * 3 && hmap_grow(m) < 0)
-		return -1;
+		return;
+	if ((m->count + 1) * 4 > m->cap * 3)
+		hmap_grow(m);
 	size_t i = hmap_find(m, key);
 	if (!m->keys[i]) {
 		m->keys[i] = key;
 		m->count++;
 	}
 	m->vals[i] = val;
-	return 0;
 }
 
 void hmap_del(struct hmap *m, uint64_t key)

@@ -18,8 +18,8 @@ void hmap_free(struct hmap *m);
 /* Call fn on every value, then free the map (owners of their values). */
 void hmap_free_values(struct hmap *m, void (*fn)(void *val));
 void *hmap_get(const struct hmap *m, uint64_t key);
-/* Insert or replace; returns 0, -1 on allocation failure. key must be != 0. */
-int hmap_put(struct hmap *m, uint64_t key, void *val);
+/* Insert or replace. Key 0 means "empty slot": it is never stored. */
+void hmap_put(struct hmap *m, uint64_t key, void *val);
 void hmap_del(struct hmap *m, uint64_t key);
 
 /* Every entry, in no particular order; the map must not change meanwhile:

@@ -47,10 +47,7 @@ struct lft_shadow *lft_shadow_get(struct lft_memory *m, uint64_t guid, uint16_t 
 	n->nblocks = nblocks;
 	n->valid = xcalloc(nblocks, 1);
 	n->data = xcalloc(nblocks, LFT_BLOCK);
-	if (hmap_put(&m->by_guid, guid, n) < 0) {
-		lft_shadow_free(n);
-		return NULL;
-	}
+	hmap_put(&m->by_guid, guid, n);
 	if (s) {
 		n->top = s->top;
 		memcpy(n->valid, s->valid, s->nblocks);
@@ -66,8 +63,6 @@ struct lft_shadow *lft_shadow_prepare(struct lft_memory *m, uint64_t guid, uint1
 	unsigned last = top / LFT_BLOCK;
 	struct lft_shadow *sh = lft_shadow_get(m, guid, (uint16_t)(last + 1));
 
-	if (!sh)
-		return NULL;
 	if (cur_top != sh->top || !known)
 		memset(sh->valid, 0, sh->nblocks);
 	if (sh->nblocks > last + 1)
@@ -132,8 +127,7 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 		 * (its links are known); it is only not programmed this time. */
 		if (!fab_is_switch(n) || nsw == f->nswitches)
 			continue;
-		if (hmap_put(&idx, n->guid, (void *)(uintptr_t)(nsw + 1)) < 0)
-			goto fail;
+		hmap_put(&idx, n->guid, (void *)(uintptr_t)(nsw + 1));
 		p->sw[nsw++] = n;
 		if (n->ports[0].lid)
 			ndest++;
@@ -143,11 +137,10 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 				ndest++;
 		}
 	}
-	if (rt_graph_init(&p->g, nsw, ndest) < 0)
-		goto fail;
+	rt_graph_init(&p->g, nsw, ndest);
 	for (unsigned s = 0; s < nsw; s++)
 		if (rt_switch_init(&p->g.sw[s], p->sw[s]->guid, p->sw[s]->nports) < 0)
-			goto fail;
+			goto fail;  /* more ports than an LFT can name */
 	unsigned d = 0;
 	for (unsigned s = 0; s < nsw; s++) {
 		struct fab_node *n = p->sw[s];
@@ -180,10 +173,7 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 		if (hmap_get(&idx, roots[i]))
 			present[npresent++] = roots[i];
 	hmap_free(&idx);
-	if (rt_tables_init(&p->t, nsw, p->g.max_lid) < 0) {
-		free(present);
-		goto fail_noidx;
-	}
+	rt_tables_init(&p->t, nsw, p->g.max_lid);
 	if (nroots && npresent < nroots)
 		log_warnx("routing: %u of %u configured roots are not in the fabric; %s",
 			  nroots - npresent, nroots,

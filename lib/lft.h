@@ -32,7 +32,7 @@ struct lft_shadow *lft_shadow_get(struct lft_memory *m, uint64_t guid, uint16_t 
  * top. What it remembers is worthless, and dropped, when the top the switch
  * holds (cur_top, as read) is not the one written (reset, or another SM) or
  * when !known (not in the last sweep: replugged or rebooted meanwhile);
- * blocks above top are not kept. Records top as written. NULL on error. */
+ * blocks above top are not kept. Records top as written. */
 struct lft_shadow *lft_shadow_prepare(struct lft_memory *m, uint64_t guid, uint16_t top,
 				      uint16_t cur_top, int known);
 /* Does block b need writing (unknown to the shadow, or different)? */

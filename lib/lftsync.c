@@ -110,10 +110,6 @@ static void lftsync_switch(struct lftsync *s, const struct lft_plan *plan, unsig
 	uint16_t cur = (uint16_t)mad_get_field(n->swinfo, 0, IB_SW_LINEAR_FDB_TOP_F);
 	struct lft_shadow *sh = lft_shadow_prepare(s->mem, n->guid, top, cur,
 						   prev && fab_node_by_guid(prev, n->guid));
-	if (!sh) {
-		s->refused++;
-		return;
-	}
 	lftsync_swinfo(s, n, top);
 	for (unsigned b = 0; b <= top / LFT_BLOCK; b++) {
 		lft_block(plan, i, top, b, blk);

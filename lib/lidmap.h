@@ -1,5 +1,6 @@
 /* lidmap: the persisted GUID -> LID map in state_dir (file "smd-guid2lid"),
- * seeded from OpenSM's guid2lid when there is one. */
+ * seeded from OpenSM's guid2lid when there is one. The map is lidmap.c's,
+ * its file (load, save, migrate, import) lidfile.c's. */
 #ifndef SMD_LIDMAP_H
 #define SMD_LIDMAP_H
 
@@ -28,8 +29,22 @@ static inline int hexdigit_val(int c)
 	return -1;
 }
 
+/* ---- the map (lidmap.c) ---- */
+
 struct lidmap *lidmap_new(void);
 void lidmap_free(struct lidmap *m);
+
+uint16_t lidmap_get(const struct lidmap *m, uint64_t guid);   /* 0 = none */
+uint64_t lidmap_owner(const struct lidmap *m, uint16_t lid);   /* 0 = none */
+/* Record guid -> lid; a previous owner of lid loses it. Marks dirty only on change. */
+void lidmap_set(struct lidmap *m, uint64_t guid, uint16_t lid);
+void lidmap_del(struct lidmap *m, uint64_t guid);
+size_t lidmap_count(const struct lidmap *m);
+int lidmap_dirty(const struct lidmap *m);
+/* Iterate in ascending GUID order; cb returns non-zero to stop. */
+void lidmap_foreach(const struct lidmap *m, int (*cb)(void *arg, uint64_t guid, uint16_t lid), void *arg);
+
+/* ---- the file (lidfile.c) ---- */
 
 /*
  * Load dir/smd-guid2lid. A missing file is an empty map (returns 0). A file
@@ -59,15 +74,5 @@ int lidmap_import(struct lidmap *m, const char *path);
  * since the last load/save. Creates the directory (0755) if missing.
  * Returns 0 (written or nothing to do), -1 on error (logged). */
 int lidmap_save(struct lidmap *m);
-
-uint16_t lidmap_get(const struct lidmap *m, uint64_t guid);   /* 0 = none */
-uint64_t lidmap_owner(const struct lidmap *m, uint16_t lid);   /* 0 = none */
-/* Record guid -> lid; a previous owner of lid loses it. Marks dirty only on change. */
-void lidmap_set(struct lidmap *m, uint64_t guid, uint16_t lid);
-void lidmap_del(struct lidmap *m, uint64_t guid);
-size_t lidmap_count(const struct lidmap *m);
-int lidmap_dirty(const struct lidmap *m);
-/* Iterate in ascending GUID order; cb returns non-zero to stop. */
-void lidmap_foreach(const struct lidmap *m, int (*cb)(void *arg, uint64_t guid, uint16_t lid), void *arg);
 
 #endif

@@ -90,7 +90,7 @@ uint8_t mc_join(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t j
 	struct mc_member *m = mc_member(g, guid);
 	if (!m) {
 		m = xcalloc(1, sizeof(*m));
-		(void)hmap_put(&g->members, guid, m);  /* fails only for key 0 */
+		hmap_put(&g->members, guid, m);
 		m->guid = guid;
 		g->nmembers++;
 	}

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mft.h"
+#include "xalloc.h"
 
 void mft_memory_init(struct mft_memory *m)
 {
@@ -36,8 +37,7 @@ uint16_t mft_top_written(const struct mft_memory *m, uint64_t guid)
 
 void mft_top_done(struct mft_memory *m, uint64_t guid, uint16_t top)
 {
-	if (hmap_put(&m->tops, guid, (void *)(uintptr_t)top) < 0)
-		hmap_del(&m->tops, guid);  /* unknown again: asked next time */
+	hmap_put(&m->tops, guid, (void *)(uintptr_t)top);
 }
 
 /* ---- the plan ------------------------------------------------------------ */
@@ -79,7 +79,7 @@ static void clr_bit(struct mft_masks *m, unsigned idx, unsigned port)
 	m->mask[idx * m->npos + port / MFT_POS_PORTS] &= (uint16_t)~(1u << (port % MFT_POS_PORTS));
 }
 
-int mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_table *mc)
+void mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_table *mc)
 {
 	memset(p, 0, sizeof(*p));
 	for (const struct mc_group *g = mc->groups; g; g = g->next)
@@ -87,36 +87,33 @@ int mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_t
 			p->nmlid = (uint16_t)(g->mlid - MC_MLID_FIRST + 1);
 	p->nsw = f->nswitches;
 	if (!p->nsw)
-		return 0;
-	p->sw = calloc(p->nsw, sizeof(*p->sw));
-	p->want = calloc(p->nsw, sizeof(*p->want));
+		return;
+	p->sw = xcalloc(p->nsw, sizeof(*p->sw));
+	p->want = xcalloc(p->nsw, sizeof(*p->want));
 	struct hmap idx;  /* node guid -> index + 1 */
 	hmap_init(&idx);
 	unsigned n = 0;
-	for (struct fab_node *nd = f->nodes; nd && p->sw; nd = nd->next)
+	for (struct fab_node *nd = f->nodes; nd; nd = nd->next)
 		if (fab_is_switch(nd) && n < p->nsw) {
 			p->sw[n] = nd;
 			hmap_put(&idx, nd->guid, (void *)(uintptr_t)(n + 1));
 			n++;
 		}
 	p->nsw = n;
-	int *parent = calloc(n, sizeof(int));      /* switch index, -1 root/none */
-	uint8_t *up_port = calloc(n, 1);           /* our port toward the parent */
-	uint8_t *down_port = calloc(n, 1);         /* the parent's port toward us */
-	unsigned *queue = calloc(n, sizeof(unsigned));
-	uint8_t *in_tree = calloc(n, 1);
-	uint8_t *is_member = calloc(n, 1);
-	unsigned *children = calloc(n, sizeof(unsigned));
-	unsigned *child = calloc(n, sizeof(unsigned));   /* the last child seen */
-	int ok = p->sw && p->want && parent && up_port && down_port && queue && in_tree &&
-		 is_member && children && child;
-	for (unsigned i = 0; ok && i < n; i++) {
+	int *parent = xcalloc(n, sizeof(int));      /* switch index, -1 root/none */
+	uint8_t *up_port = xcalloc(n, 1);           /* our port toward the parent */
+	uint8_t *down_port = xcalloc(n, 1);         /* the parent's port toward us */
+	unsigned *queue = xcalloc(n, sizeof(unsigned));
+	uint8_t *in_tree = xcalloc(n, 1);
+	uint8_t *is_member = xcalloc(n, 1);
+	unsigned *children = xcalloc(n, sizeof(unsigned));
+	unsigned *child = xcalloc(n, sizeof(unsigned));   /* the last child seen */
+	for (unsigned i = 0; i < n; i++) {
 		p->want[i].npos = (uint8_t)mft_npos(p->sw[i]->nports);
-		p->want[i].mask = calloc((size_t)p->nmlid * p->want[i].npos + 1, sizeof(uint16_t));
-		ok = p->want[i].mask != NULL;
+		p->want[i].mask = xcalloc((size_t)p->nmlid * p->want[i].npos + 1, sizeof(uint16_t));
 		parent[i] = -2;  /* unreached */
 	}
-	if (!ok || !p->nmlid)
+	if (!p->nmlid)
 		goto out;
 
 	/* One BFS tree from the root over the switches. */
@@ -193,11 +190,6 @@ out:
 	free(is_member);
 	free(children);
 	free(child);
-	if (!ok) {
-		mft_plan_free(p);
-		return -1;
-	}
-	return 0;
 }
 
 void mft_plan_free(struct mft_plan *p)
@@ -261,17 +253,12 @@ static struct mft_shadow *shadow_get(struct mft_memory *m, uint64_t guid, unsign
 	struct mft_shadow *s = hmap_get(&m->by_guid, guid);
 	if (s && s->nblocks >= nblocks)
 		return s;
-	struct mft_shadow *n = calloc(1, sizeof(*n));
-	if (!n)
-		return NULL;
+	struct mft_shadow *n = xcalloc(1, sizeof(*n));
 	n->nblocks = (uint16_t)nblocks;
 	n->npos = (uint8_t)npos;
-	n->mask = calloc((size_t)nblocks * MFT_BLOCK * npos, sizeof(uint16_t));
-	n->known = calloc((size_t)nblocks * npos, 1);
-	if (!n->mask || !n->known || hmap_put(&m->by_guid, guid, n) < 0) {
-		shadow_free(n);
-		return NULL;
-	}
+	n->mask = xcalloc((size_t)nblocks * MFT_BLOCK * npos, sizeof(uint16_t));
+	n->known = xcalloc((size_t)nblocks * npos, 1);
+	hmap_put(&m->by_guid, guid, n);
 	if (s) {
 		memcpy(n->mask, s->mask, (size_t)s->nblocks * MFT_BLOCK * npos * sizeof(uint16_t));
 		memcpy(n->known, s->known, (size_t)s->nblocks * npos);
@@ -285,7 +272,7 @@ void mft_block_done(struct mft_memory *m, uint64_t guid, unsigned nports, unsign
 {
 	unsigned npos = mft_npos(nports);
 	struct mft_shadow *s = shadow_get(m, guid, npos, block + 1);
-	if (!s || pos >= npos)
+	if (pos >= npos)
 		return;
 	for (unsigned e = 0; e < MFT_BLOCK; e++)
 		s->mask[((size_t)block * MFT_BLOCK + e) * npos + pos] = masks[e];

@@ -49,7 +49,7 @@ struct mft_plan {
 	uint16_t nmlid;               /* highest MLID in use - 0xC000 + 1 */
 	struct fab_node *root;
 };
-int mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_table *mc);
+void mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_table *mc);
 void mft_plan_free(struct mft_plan *p);
 
 /* The block (32 MLIDs) at position pos of switch i as wanted: 32 masks. */

@@ -5,6 +5,7 @@
 #include "mftsync.h"
 #include "link.h"
 #include "smp.h"
+#include "xalloc.h"
 
 struct mftsync {
 	struct mad_engine *mad;
@@ -87,9 +88,7 @@ static void mftsync_top(struct mftsync *s, const struct fab_node *n, unsigned nb
 		cur = (uint16_t)mad_get_field(mad_ro(n->swinfo), 0, IB_SW_MCAST_FDB_TOP_F);
 	if (cur == want)
 		return;
-	struct mft_top_req *q = calloc(1, sizeof(*q));
-	if (!q)
-		return;
+	struct mft_top_req *q = xcalloc(1, sizeof(*q));
 	q->s = s;
 	q->guid = n->guid;
 	q->top = want;
@@ -125,15 +124,9 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 			      mftsync_done_fn cb, void *arg)
 {
 	struct mft_plan plan;
-	struct mftsync *s = calloc(1, sizeof(*s));
+	struct mftsync *s = xcalloc(1, sizeof(*s));
 
-	if (!s)
-		return NULL;
-	if (mft_plan_build(&plan, f, mc) < 0) {
-		log_warnx("cannot plan multicast forwarding (out of memory)");
-		free(s);
-		return NULL;
-	}
+	mft_plan_build(&plan, f, mc);
 	s->mad = mad;
 	s->mem = mem;
 	s->cb = cb;
@@ -155,9 +148,7 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 				mft_block(&plan, i, b, pos, want);
 				if (!mft_block_differs(mem, n->guid, b, pos, want))
 					continue;
-				struct mft_req *q = calloc(1, sizeof(*q));
-				if (!q)
-					continue;
+				struct mft_req *q = xcalloc(1, sizeof(*q));
 				q->s = s;
 				q->guid = n->guid;
 				q->nports = n->nports;

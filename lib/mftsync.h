@@ -12,7 +12,7 @@
 struct mftsync;
 typedef void (*mftsync_done_fn)(void *arg, unsigned sent, unsigned failed);
 
-/* NULL when there is nothing to send (cb is not called) or on error. */
+/* NULL when nothing was sent (cb is not called). */
 struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 			      const struct fabric *f, const struct mc_table *mc,
 			      mftsync_done_fn cb, void *arg);

@@ -10,6 +10,7 @@
 #include "hmap.h"
 #include "lidmap.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define OSMG2L_BLANKS " \t\r"
 /* No real fabric has more ports than unicast LIDs: a file far longer than
@@ -136,20 +137,13 @@ static void osmg2l_report(struct osmg2l_rd *rd, unsigned line, const char *why)
 		log_warnx("%s:%u: %s; line not imported", rd->path, line, why);
 }
 
-static int osmg2l_grow(struct osmg2l_rd *rd)
+static void osmg2l_grow(struct osmg2l_rd *rd)
 {
 	size_t cap = rd->cap ? rd->cap * 2 : 256;
-	struct osmg2l_ent *e = realloc(rd->g->ent, cap * sizeof(*e));
 
-	if (!e)
-		return -1;
-	rd->g->ent = e;
-	unsigned char *d = realloc(rd->dead, cap);
-	if (!d)
-		return -1;
-	rd->dead = d;
+	rd->g->ent = xreallocarray(rd->g->ent, cap, sizeof(*rd->g->ent));
+	rd->dead = xreallocarray(rd->dead, cap, 1);
 	rd->cap = cap;
-	return 0;
 }
 
 /* Mark i and the earlier entry j it contradicts dead, each counted once. */
@@ -166,7 +160,8 @@ static void osmg2l_kill(struct osmg2l_rd *rd, size_t i, size_t j, const char *wh
 }
 
 /* Add one entry; an exact repeat is dropped quietly, a contradiction kills
- * both entries: which one OpenSM used is unknown. */
+ * both entries: which one OpenSM used is unknown. -1 (EFBIG) past
+ * OSMG2L_MAX_ENTRIES. */
 static int osmg2l_add(struct osmg2l_rd *rd, uint64_t guid, uint16_t lid, unsigned line)
 {
 	struct osmg2l *g = rd->g;
@@ -180,8 +175,8 @@ static int osmg2l_add(struct osmg2l_rd *rd, uint64_t guid, uint16_t lid, unsigne
 		errno = EFBIG;
 		return -1;
 	}
-	if (g->n == rd->cap && osmg2l_grow(rd) < 0)
-		return -1;
+	if (g->n == rd->cap)
+		osmg2l_grow(rd);
 	size_t i = g->n++;
 	g->ent[i] = (struct osmg2l_ent){ guid, lid, line };
 	rd->dead[i] = 0;
@@ -196,9 +191,10 @@ static int osmg2l_add(struct osmg2l_rd *rd, uint64_t guid, uint16_t lid, unsigne
 			 g->ent[li - 1].line);
 		osmg2l_kill(rd, i, li - 1, why);
 	}
-	if ((!gi && hmap_put(&rd->by_guid, guid, (void *)(uintptr_t)(i + 1)) < 0) ||
-	    (!li && hmap_put(&rd->by_lid, lid, (void *)(uintptr_t)(i + 1)) < 0))
-		return -1;
+	if (!gi)
+		hmap_put(&rd->by_guid, guid, (void *)(uintptr_t)(i + 1));
+	if (!li)
+		hmap_put(&rd->by_lid, lid, (void *)(uintptr_t)(i + 1));
 	return 0;
 }
 

@@ -36,7 +36,8 @@ int osmg2l_parse_line(const char *s, uint64_t *guid, uint16_t *lid, char *why, s
  * Read the whole file f (named path in log lines) into *g. Every bad line,
  * and every entry that contradicts another (one GUID with two LIDs, one LID
  * for two GUIDs: neither is trusted), is logged as "path:line: why" and
- * skipped. Returns 0, or -1 on a read error or out of memory (*g empty).
+ * skipped. Returns 0, or -1 on a read error or an absurdly long file
+ * (errno EFBIG; *g empty).
  */
 int osmg2l_read(FILE *f, const char *path, struct osmg2l *g);
 void osmg2l_free(struct osmg2l *g);

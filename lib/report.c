@@ -1,4 +1,3 @@
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,53 +6,7 @@
 #include "mcast.h"
 #include "rate.h"
 #include "report.h"
-
-void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	for (;;) {
-		size_t room = b->cap - b->len;
-		va_start(ap, fmt);
-		int n = b->s ? vsnprintf(b->s + b->len, room, fmt, ap) : -1;
-		va_end(ap);
-		if (n >= 0 && (size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		while (n >= 0 && cap - b->len <= (size_t)n)
-			cap *= 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-}
-
-void sb_json_str(struct sbuf *b, const char *s)
-{
-	sb_printf(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			sb_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			sb_printf(b, "\\u%04x", c);
-		else
-			sb_printf(b, "%c", c);
-	}
-	sb_printf(b, "\"");
-}
-
-void sb_free(struct sbuf *b)
-{
-	free(b->s);
-	memset(b, 0, sizeof(*b));
-}
+#include "xalloc.h"
 
 static uint16_t own_lid(const struct sm *sm)
 {
@@ -194,8 +147,8 @@ void report_groups(const struct sm *sm, int json, struct sbuf *b)
 	if (json)
 		sb_printf(b, "[");
 	for (struct mc_group *g = sm->mc.groups; g; g = g->next) {
-		struct mc_member **mb = calloc(g->nmembers + 1, sizeof(*mb));
-		unsigned n = mb ? mc_members(g, mb, g->nmembers) : 0;
+		struct mc_member **mb = xcalloc(g->nmembers + 1, sizeof(*mb));
+		unsigned n = mc_members(g, mb, g->nmembers);
 		mc_gid_str(g->mgid, mg, sizeof(mg));
 		if (json) {
 			sb_printf(b, "%s{\"mgid\":\"%s\",\"mlid\":\"0x%04x\",\"qkey\":\"0x%08x\","

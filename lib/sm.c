@@ -770,7 +770,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	sm->poll_ev = evtimer_new(base, sm_poll_cb, sm);
 	sm->kick_ev = evtimer_new(base, sm_kick_cb, sm);
 	sm->leave_ev = evtimer_new(base, sm_leave_timeout, sm);
-	if (!sm->lids || !sm->sweep_ev || !sm->poll_ev || !sm->kick_ev ||
+	if (!sm->sweep_ev || !sm->poll_ev || !sm->kick_ev ||
 	    !sm->leave_ev)
 		goto fail;
 	if (lidmap_load(sm->lids, cfg->state_dir) < 0)

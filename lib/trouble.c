@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "trouble.h"
+#include "xalloc.h"
 
 void trb_init(struct trouble *t)
 {
@@ -46,10 +47,7 @@ const struct trb_entry *trb_note(struct trouble *t, uint64_t guid, uint8_t port,
 	}
 	if (t->n == t->cap) {
 		unsigned cap = t->cap ? t->cap * 2 : 8;
-		struct trb_entry *v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		t->v = v;
+		t->v = xreallocarray(t->v, cap, sizeof(*t->v));
 		t->cap = cap;
 	}
 	e = &t->v[t->n++];

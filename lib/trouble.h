@@ -39,7 +39,7 @@ void trb_free(struct trouble *t);
 /* A sweep's verdict starts: every entry unseen. */
 void trb_begin(struct trouble *t);
 /* Note a troubled port (far: TRB_SILENT only, else NULL). Returns the entry
- * when it is new (the caller logs it), NULL when known or out of memory. */
+ * when it is new (the caller logs it), NULL when known. */
 const struct trb_entry *trb_note(struct trouble *t, uint64_t guid, uint8_t port,
 				 enum trb_kind kind, const char *name, const char *why,
 				 const struct dr_path *far);

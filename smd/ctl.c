@@ -82,13 +82,9 @@ static void ctl_handle(struct ctl *ctl, struct conn *c)
 		sb_printf(&c->out, "ERR unknown command '%s'\n", cmd);
 		return;
 	}
-	if (body.oom) {
-		sb_printf(&c->out, "ERR out of memory\n");
-	} else {
-		sb_printf(&c->out, "OK\n");
-		if (body.len)
-			sb_printf(&c->out, "%s", body.s);
-	}
+	sb_printf(&c->out, "OK\n");
+	if (body.len)
+		sb_printf(&c->out, "%s", body.s);
 	sb_free(&body);
 }
 
@@ -118,10 +114,6 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 		if (nl)
 			*nl = 0;
 		ctl_handle(c->ctl, c);
-		if (c->out.oom) {
-			conn_free(c);
-			return;
-		}
 		event_del(c->ev);
 		event_assign(c->ev, c->ctl->base, fd, EV_WRITE | EV_PERSIST, conn_cb, c);
 		event_add(c->ev, &tv);

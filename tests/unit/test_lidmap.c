@@ -1,5 +1,6 @@
-/* Unit tests for lib/lidmap.c: the map itself, its state file, the migration
- * of an older smd's guid2lid and the import of OpenSM's. */
+/* Unit tests for lib/lidmap.c and lib/lidfile.c: the map itself, its state
+ * file, the migration of an older smd's guid2lid and the import of
+ * OpenSM's. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
