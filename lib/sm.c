@@ -9,15 +9,13 @@
 #include "sm.h"
 #include "sweep.h"
 #include "umadport.h"
+#include "xalloc.h"
 
-#define SUBNET_PREFIX 0xfe80000000000000ULL
-#define SA_PKT_LIFE 18         /* PacketLifeTime in SA records (OpenSM's default) */
 #define ONCE_LIMIT_MS 60000
 #define RESWEEP_DELAY_MS 1000
 #define RETRY_MAX_MS 300000    /* back-off cap for re-sweeps of a subnet not fully up */
 
 static void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
-static void sm_mft_sync(struct sm *sm);
 static void sm_sweep_done(struct sm *sm, int all_active, int served);
 
 /* Arm a timer, unless the SM is closing (nothing new may start then). */
@@ -166,10 +164,7 @@ static void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		return;
 	}
 	sm->el.act_count++;
-	if (sm->mft_sync) {  /* a SwitchInfo read now may be stale when written */
-		mftsync_cancel(sm->mft_sync);
-		sm->mft_sync = NULL;
-	}
+	sm_mcast_cancel(sm);  /* a SwitchInfo read now may be stale when written */
 	struct sweep_params p = {
 		.mad = sm->mad, .mode = mode, .lids = sm->lids, .lfts = &sm->lfts, .mft = &sm->mft,
 		.trouble = &sm->trouble, .prev = sm->fab, .rereg_all = !sm->mastered_once,
@@ -202,75 +197,6 @@ void sm_request_sweep(struct sm *sm, const char *why)
 	sm_sweep_for_state(sm);
 }
 
-static int sm_port_present(void *arg, uint64_t guid)
-{
-	struct sm *sm = arg;
-	return sm->fab && fab_port_by_guid(sm->fab, guid) != NULL;
-}
-
-/* The SA's groups after a master sweep: IPoIB's broadcast group exists as
- * soon as the subnet is up; ports gone from the fabric leave their groups. */
-/* The broadcast group's MTU and rate: [ipoib] mtu and rate, or the fabric's. */
-static void sm_ipoib_params(const struct sm *sm, unsigned *mtu, unsigned *rate)
-{
-	sa_fabric_mtu_rate(sm->fab, mtu, rate);
-	if (sm->cfg.ipoib_mtu)
-		*mtu = sm->cfg.ipoib_mtu;
-	if (sm->cfg.ipoib_rate)
-		*rate = sm->cfg.ipoib_rate;
-}
-
-static void sm_sa_groups(struct sm *sm)
-{
-	if (!mc_ipoib_broadcast(&sm->mc)) {
-		unsigned mtu, rate;
-		sm_ipoib_params(sm, &mtu, &rate);
-		struct mc_group *g = sa_ensure_broadcast(&sm->mc, mtu, rate, SA_PKT_LIFE);
-		if (g)
-			log_info("IPoIB broadcast group ready: MLID 0x%04x, MTU %u, rate %u.%u Gb/s",
-				 g->mlid, mtu_bytes(g->mtu), rate_tenths(g->rate) / 10,
-				 rate_tenths(g->rate) % 10);
-	}
-	unsigned n = mc_prune(&sm->mc, sm_port_present, sm);
-	if (n)
-		log_info("%u multicast memberships of ports that left the fabric dropped", n);
-}
-
-static void sm_mft_done(void *arg, unsigned sent, unsigned failed)
-{
-	struct sm *sm = arg;
-
-	sm->mft_sync = NULL;
-	sm->mft_retry = failed != 0;
-	if (failed)
-		log_warnx("multicast forwarding: %u of %u table blocks not written; the next sweep "
-			  "retries", failed, sent);
-	else
-		log_debug("multicast forwarding: %u table blocks written", sent);
-	if (sm->mft_again || sm->mc.changes != sm->mft_synced)
-		sm_mft_sync(sm);
-	if (sm->once && !sm->mft_sync && sm->once_rc == 0)
-		event_base_loopbreak(sm->base);
-}
-
-/* Multicast forwarding tables follow the groups and the topology. */
-static void sm_mft_sync(struct sm *sm)
-{
-	if (sm->el.state != SM_MASTER || !sm->fab || sm->el.leaving || sm->closing)
-		return;
-	/* Not beside a heavy sweep: both write SwitchInfo (the multicast top
-	 * and LinearFDBTop); the sweep's end programs the groups. */
-	if (sm->sweep)
-		return;
-	if (sm->mft_sync) {
-		sm->mft_again = 1;
-		return;
-	}
-	sm->mft_again = 0;
-	sm->mft_synced = sm->mc.changes;
-	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, sm->fab, &sm->mc, sm_mft_done, sm);
-}
-
 static void sm_sweep_done(struct sm *sm, int all_active, int served)
 {
 	int was_up = sm->subnet_up;
@@ -282,8 +208,8 @@ static void sm_sweep_done(struct sm *sm, int all_active, int served)
 	/* A fabric is never perfect: what works is served even when some
 	 * ports failed (they are in sm->trouble and retried). */
 	if (served && sm->el.state == SM_MASTER) {
-		sm_sa_groups(sm);
-		sm_mft_sync(sm);
+		sm_mcast_groups(sm);
+		sm_mcast_sync(sm);
 	}
 	if (sm->once) {
 		if (all_active) {
@@ -378,7 +304,7 @@ static void sm_light_sweep(struct sm *sm)
 	 * merged, or a standby that took over too early), gets the mastership. */
 	elect_refresh(&sm->el);
 	if (sm->mft_retry)
-		sm_mft_sync(sm);
+		sm_mcast_sync(sm);
 }
 
 static void sm_sweep_cb(evutil_socket_t fd, short what, void *arg)
@@ -600,133 +526,6 @@ static void sm_watch_changed(void *arg, const uint8_t pi[64])
 		sm_request_sweep(sm, "own port is not Active");
 }
 
-/* ---- unsolicited MADs -------------------------------------------------- */
-
-static void sm_respond(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from,
-		       unsigned status, const uint8_t *data)
-{
-	smp_make_response(mad, status, data, data ? 64 : 0, SMP_DATA_OFFS);
-	mad_send_response(sm->mad, mad, len, from);
-}
-
-/* Our SMInfo as the answer to an SMInfo Get or Set, with status. */
-static void sm_respond_sminfo(struct sm *sm, uint8_t *mad, size_t len,
-			      const struct mad_from *from, unsigned status)
-{
-	struct sm_info us;
-	uint8_t data[64];
-
-	elect_fill_info(&sm->el, &us);
-	peer_sminfo_encode(data, &us);
-	sm_respond(sm, mad, len, from, status, data);
-}
-
-static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
-{
-	struct sm_info them;
-	int locate;
-
-	peer_sminfo_decode(smp_data(mad), &them);
-	/* The commanding master's route, as the model has it. */
-	struct fab_port *mp = sm->fab ? fab_port_by_guid(sm->fab, them.guid) : NULL;
-	struct sm_peer where = { .info = them };
-	if (mp) {
-		where.path = mp->path;
-		where.lid = fab_port_cur_lid(mp);
-	}
-	unsigned status = elect_sminfo_set(&sm->el, smp_hdr_mod(mad), &them, mp ? &where : NULL,
-					   &locate);
-	if (locate && sm->el.state == SM_STANDBY && !sm->sweep)
-		sm_start_sweep(sm, SWEEP_RECORD);  /* finds the master's route */
-	sm_respond_sminfo(sm, mad, len, from, status);
-}
-
-static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
-{
-	unsigned trap = mad_get_field(smp_data(mad), 0, IB_NOTICE_TRAP_NUMBER_F);
-	unsigned lid = mad_get_field(smp_data(mad), 0, IB_NOTICE_ISSUER_LID_F);
-
-	unsigned flags = trap == 144 ? peer_trap144_flags(smp_data(mad)) : 0;
-
-	sm_respond(sm, mad, len, from, 0, NULL);  /* TrapRepress: stop repeating */
-	if (sm->el.state != SM_MASTER || sm->el.leaving)
-		return;
-	if (trap == 128)
-		sm_request_sweep(sm, "trap 128 (link state change)");
-	else if (trap == 144 && (flags & TRAP144_SM_PRIORITY)) {
-		log_debug("trap 144 (SM priority) from LID %u", lid);
-		elect_priority_trap(&sm->el);
-	} else if (trap == 144)
-		sm_request_sweep(sm, "trap 144 (capability change)");
-	else
-		log_info("trap %u from LID %u ignored", trap, lid);
-}
-
-/* The SA answers only while MASTER (a standby says BUSY). */
-static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
-{
-	struct sa_resp r = { 0 };
-	struct sa_ctx c = {
-		.fab = sm->el.state == SM_MASTER && !sm->el.leaving ? sm->fab : NULL,
-		.lfts = &sm->lfts, .mc = &sm->mc, .prefix = SUBNET_PREFIX,
-		.pkt_life = SA_PKT_LIFE,
-	};
-	/* Groups a join creates get the broadcast group's MTU and rate (the
-	 * fabric's are worked out only when there is none, and only when the
-	 * query will be answered: not per query, not on a standby). */
-	const struct mc_group *b = mc_ipoib_broadcast(&sm->mc);
-	if (b) {
-		c.new_group_mtu = b->mtu;
-		c.new_group_rate = b->rate;
-	} else if (c.fab) {
-		sm_ipoib_params(sm, &c.new_group_mtu, &c.new_group_rate);
-	}
-	if (!sa_answer(&c, mad, len, mad_from_lid(from), &r))
-		return;
-	if (smp_hdr_status(r.buf))
-		log_debug("SA %s method 0x%02x: status 0x%04x",
-			  sa_attr_name(smp_hdr_attr(mad)) ? sa_attr_name(smp_hdr_attr(mad)) : "?",
-			  smp_hdr_method(mad), smp_hdr_status(r.buf));
-	mad_send_response(sm->mad, r.buf, r.len, from);
-	sa_resp_free(&r);
-	if (sm->mc.changes != sm->mft_synced)
-		sm_mft_sync(sm);  /* a join or leave: forwarding follows */
-}
-
-static void sm_unsolicited(void *arg, uint8_t *mad, size_t len, const struct mad_from *from)
-{
-	struct sm *sm = arg;
-	unsigned mclass = smp_hdr_class(mad), method = smp_hdr_method(mad);
-	unsigned attr = smp_hdr_attr(mad);
-
-	if (mclass == MCLASS_SMI || mclass == MCLASS_SMI_DR) {
-		if (method == IB_MAD_METHOD_GET && attr == IB_ATTR_SMINFO) {
-			sm_respond_sminfo(sm, mad, len, from, 0);
-			log_debug("answered an SMInfo Get (%s)", elect_state_name(sm->el.state));
-			return;
-		}
-		if (method == IB_MAD_METHOD_SET && attr == IB_ATTR_SMINFO) {
-			sm_sminfo_set(sm, mad, len, from);
-			return;
-		}
-		if (method == IB_MAD_METHOD_TRAP) {
-			sm_trap(sm, mad, len, from);
-			return;
-		}
-	}
-	if (mclass == MCLASS_SA) {
-		sm_sa(sm, mad, len, from);
-		return;
-	}
-	if (method == IB_MAD_METHOD_GET || method == IB_MAD_METHOD_SET ||
-	    method == IB_MAD_METHOD_GET_TABLE || method == IB_MAD_METHOD_DELETE) {
-		/* Not served: say so rather than stay silent. */
-		log_debug("unsupported request class 0x%02x method 0x%02x attr 0x%04x", mclass,
-			  method, attr);
-		sm_respond(sm, mad, len, from, MAD_STATUS_UNSUP_METHOD_ATTR, NULL);
-	}
-}
-
 /* ---- life cycle -------------------------------------------------------- */
 
 static int sm_open_port(struct sm *sm)
@@ -738,7 +537,7 @@ static int sm_open_port(struct sm *sm)
 	memset(&spec, 0, sizeof(spec));
 	if (uport_pick(sm->cfg.port, &spec, &guid) < 0)
 		return -1;
-	sm->mad = mad_open(sm->base, &spec, &o, sm_unsolicited, sm);
+	sm->mad = mad_open(sm->base, &spec, &o, sm_recv, sm);
 	if (!sm->mad)
 		return -1;
 	sm->el.guid = guid;
@@ -750,10 +549,8 @@ static int sm_open_port(struct sm *sm)
 
 struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int prio_override, int once)
 {
-	struct sm *sm = calloc(1, sizeof(*sm));
+	struct sm *sm = xcalloc(1, sizeof(*sm));
 
-	if (!sm)
-		return NULL;
 	sm->base = base;
 	sm->cfg = *cfg;
 	sm->prio_override = prio_override;

@@ -85,6 +85,16 @@ int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg);
 
 uint8_t sm_priority(const struct sm *sm);
 
+#define SA_PKT_LIFE 18  /* PacketLifeTime in SA records (OpenSM's default) */
+
+/* sm_recv.c: every unsolicited MAD (the engine's handler). */
+void sm_recv(void *arg, uint8_t *mad, size_t len, const struct mad_from *from);
+/* sm_mcast.c: the broadcast group and the multicast tables. */
+void sm_mcast_groups(struct sm *sm);
+void sm_mcast_sync(struct sm *sm);
+void sm_mcast_cancel(struct sm *sm);
+void sm_mcast_ipoib_params(const struct sm *sm, unsigned *mtu, unsigned *rate);
+
 /* Log why, and start the heavy sweep the state calls for. */
 void sm_request_sweep(struct sm *sm, const char *why);
 /* systemd and logs: the state changed (set by the daemon's main). */

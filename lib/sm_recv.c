@@ -1,0 +1,135 @@
+/* sm_recv: what other nodes send the SM unasked: SMInfo Gets and Sets (the
+ * election decides, elect.c), traps, SA requests (sa.c), and a status for
+ * what is not served. */
+#include <infiniband/mad.h>
+#include "log.h"
+#include "sa.h"
+#include "sm.h"
+
+#define SUBNET_PREFIX 0xfe80000000000000ULL
+
+static void sm_respond(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from,
+		       unsigned status, const uint8_t *data)
+{
+	smp_make_response(mad, status, data, data ? 64 : 0, SMP_DATA_OFFS);
+	mad_send_response(sm->mad, mad, len, from);
+}
+
+/* Our SMInfo as the answer to an SMInfo Get or Set, with status. */
+static void sm_respond_sminfo(struct sm *sm, uint8_t *mad, size_t len,
+			      const struct mad_from *from, unsigned status)
+{
+	struct sm_info us;
+	uint8_t data[64];
+
+	elect_fill_info(&sm->el, &us);
+	peer_sminfo_encode(data, &us);
+	sm_respond(sm, mad, len, from, status, data);
+}
+
+static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
+{
+	struct sm_info them;
+	int locate;
+
+	peer_sminfo_decode(smp_data(mad), &them);
+	/* The commanding master's route, as the model has it. */
+	struct fab_port *mp = sm->fab ? fab_port_by_guid(sm->fab, them.guid) : NULL;
+	struct sm_peer where = { .info = them };
+	if (mp) {
+		where.path = mp->path;
+		where.lid = fab_port_cur_lid(mp);
+	}
+	unsigned status = elect_sminfo_set(&sm->el, smp_hdr_mod(mad), &them, mp ? &where : NULL,
+					   &locate);
+	if (locate && sm->el.state == SM_STANDBY)
+		sm_force_sweep(sm);  /* a standby's look finds the master's route */
+	sm_respond_sminfo(sm, mad, len, from, status);
+}
+
+static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
+{
+	unsigned trap = mad_get_field(smp_data(mad), 0, IB_NOTICE_TRAP_NUMBER_F);
+	unsigned lid = mad_get_field(smp_data(mad), 0, IB_NOTICE_ISSUER_LID_F);
+
+	unsigned flags = trap == 144 ? peer_trap144_flags(smp_data(mad)) : 0;
+
+	sm_respond(sm, mad, len, from, 0, NULL);  /* TrapRepress: stop repeating */
+	if (sm->el.state != SM_MASTER || sm->el.leaving)
+		return;
+	if (trap == 128)
+		sm_request_sweep(sm, "trap 128 (link state change)");
+	else if (trap == 144 && (flags & TRAP144_SM_PRIORITY)) {
+		log_debug("trap 144 (SM priority) from LID %u", lid);
+		elect_priority_trap(&sm->el);
+	} else if (trap == 144)
+		sm_request_sweep(sm, "trap 144 (capability change)");
+	else
+		log_info("trap %u from LID %u ignored", trap, lid);
+}
+
+/* The SA answers only while MASTER (a standby says BUSY). */
+static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
+{
+	struct sa_resp r = { 0 };
+	struct sa_ctx c = {
+		.fab = sm->el.state == SM_MASTER && !sm->el.leaving ? sm->fab : NULL,
+		.lfts = &sm->lfts, .mc = &sm->mc, .prefix = SUBNET_PREFIX,
+		.pkt_life = SA_PKT_LIFE,
+	};
+	/* Groups a join creates get the broadcast group's MTU and rate (the
+	 * fabric's are worked out only when there is none, and only when the
+	 * query will be answered: not per query, not on a standby). */
+	const struct mc_group *b = mc_ipoib_broadcast(&sm->mc);
+	if (b) {
+		c.new_group_mtu = b->mtu;
+		c.new_group_rate = b->rate;
+	} else if (c.fab) {
+		sm_mcast_ipoib_params(sm, &c.new_group_mtu, &c.new_group_rate);
+	}
+	if (!sa_answer(&c, mad, len, mad_from_lid(from), &r))
+		return;
+	if (smp_hdr_status(r.buf))
+		log_debug("SA %s method 0x%02x: status 0x%04x",
+			  sa_attr_name(smp_hdr_attr(mad)) ? sa_attr_name(smp_hdr_attr(mad)) : "?",
+			  smp_hdr_method(mad), smp_hdr_status(r.buf));
+	mad_send_response(sm->mad, r.buf, r.len, from);
+	sa_resp_free(&r);
+	if (sm->mc.changes != sm->mft_synced)
+		sm_mcast_sync(sm);  /* a join or leave: forwarding follows */
+}
+
+/* Every unsolicited MAD: one check of what it is, then its receiver. */
+void sm_recv(void *arg, uint8_t *mad, size_t len, const struct mad_from *from)
+{
+	struct sm *sm = arg;
+	unsigned mclass = smp_hdr_class(mad), method = smp_hdr_method(mad);
+	unsigned attr = smp_hdr_attr(mad);
+
+	if (mclass == MCLASS_SMI || mclass == MCLASS_SMI_DR) {
+		if (method == IB_MAD_METHOD_GET && attr == IB_ATTR_SMINFO) {
+			sm_respond_sminfo(sm, mad, len, from, 0);
+			log_debug("answered an SMInfo Get (%s)", elect_state_name(sm->el.state));
+			return;
+		}
+		if (method == IB_MAD_METHOD_SET && attr == IB_ATTR_SMINFO) {
+			sm_sminfo_set(sm, mad, len, from);
+			return;
+		}
+		if (method == IB_MAD_METHOD_TRAP) {
+			sm_trap(sm, mad, len, from);
+			return;
+		}
+	}
+	if (mclass == MCLASS_SA) {
+		sm_sa(sm, mad, len, from);
+		return;
+	}
+	if (method == IB_MAD_METHOD_GET || method == IB_MAD_METHOD_SET ||
+	    method == IB_MAD_METHOD_GET_TABLE || method == IB_MAD_METHOD_DELETE) {
+		/* Not served: say so rather than stay silent. */
+		log_debug("unsupported request class 0x%02x method 0x%02x attr 0x%04x", mclass,
+			  method, attr);
+		sm_respond(sm, mad, len, from, MAD_STATUS_UNSUP_METHOD_ATTR, NULL);
+	}
+}
