@@ -95,8 +95,14 @@ void sm_mcast_sync(struct sm *sm);
 void sm_mcast_cancel(struct sm *sm);
 void sm_mcast_ipoib_params(const struct sm *sm, unsigned *mtu, unsigned *rate);
 
+/* sm_sweep.c: when to sweep. */
+void sm_timer(const struct sm *sm, struct event *ev, unsigned ms);  /* not while closing */
+void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
+void sm_stop_sweep(struct sm *sm);
 /* Log why, and start the heavy sweep the state calls for. */
 void sm_request_sweep(struct sm *sm, const char *why);
+void sm_kick_cb(evutil_socket_t fd, short what, void *arg);   /* a re-sweep due */
+void sm_sweep_cb(evutil_socket_t fd, short what, void *arg);  /* the sweep interval */
 /* systemd and logs: the state changed (set by the daemon's main). */
 void sm_set_state_hook(struct sm *sm, void (*fn)(void *arg, const struct sm *sm), void *arg);
 /* smctl sweep */

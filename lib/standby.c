@@ -38,7 +38,7 @@ unsigned standby_poll_period(const struct elect *e)
 void standby_set_line(struct elect *e, const struct sm_peer *peers, unsigned n)
 {
 	unsigned pos, nsb;
-	struct peer_self me = elect_self(e);
+	struct peer_self me = { .guid = e->guid, .key = e->cfg.key, .priority = e->cfg.priority };
 
 	rank_line(peers, n, &me, e->master.info.guid, &pos, &nsb);
 	if (pos == e->line_pos && nsb == e->nstandby)
