@@ -228,7 +228,7 @@ static int cfg_set(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
 
 	switch (k->type) {
 	case CFG_MTU: {
-		int code = mtu_parse(v);
+		int code = rate_mtu_parse(v);
 		if (code < 0)
 			return cfg_fail(ps, "key '%s': '%s' is not one of auto|256|512|1024|2048|4096",
 					k->name, v);

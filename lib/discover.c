@@ -38,8 +38,8 @@ static void disc_send(struct disc *d, uint16_t attr, const struct dr_path *path,
 	*q = (struct dq){ .d = d, .attr = attr, .path = *path, .node = node,
 			  .portnum = portnum, .from = from };
 	/* PortInfo: with bit 31 where the capability mask known so far says
-	 * extended speeds (port_info_mod). */
-	q->mod = attr == IB_ATTR_PORT_INFO ? port_info_mod(&node->ports[portnum]) : 0;
+	 * extended speeds (rate_portinfo_mod). */
+	q->mod = attr == IB_ATTR_PORT_INFO ? rate_portinfo_mod(&node->ports[portnum]) : 0;
 	struct smp_req req = { .dr = &q->path, .method = IB_MAD_METHOD_GET, .attr = attr,
 			       .mod = q->mod, .timeout_ms = -1, .retries = -1 };
 	if (mad_smp(d->e, &req, disc_reply, q) < 0) {
@@ -81,8 +81,8 @@ static void disc_query_ext_ports(struct disc *d, struct fab_node *n)
 static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 {
 	struct fabric *f = d->res.fab;
-	uint64_t guid = mad_get_field64(mad_ro(data), 0, IB_NODE_GUID_F);
-	unsigned lport = mad_get_field(mad_ro(data), 0, IB_NODE_LOCAL_PORT_F);
+	uint64_t guid = mad_get_field64(smp_ro(data), 0, IB_NODE_GUID_F);
+	unsigned lport = mad_get_field(smp_ro(data), 0, IB_NODE_LOCAL_PORT_F);
 	struct fab_node *n = fab_node_by_guid(f, guid);
 	int is_new = !n;
 
@@ -115,7 +115,7 @@ static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 	}
 	/* A CA (or router) port: each port has its own GUID and its own route. */
 	if (!p->guid) {
-		p->guid = mad_get_field64(mad_ro(data), 0, IB_NODE_PORT_GUID_F);
+		p->guid = mad_get_field64(smp_ro(data), 0, IB_NODE_PORT_GUID_F);
 		p->path = q->path;
 		fab_index_port(f, p);
 	}
@@ -145,7 +145,7 @@ static void disc_portinfo(struct disc *d, struct dq *q, const uint8_t *data)
 	/* As OpenSM: a port whose own mask says extended speeds is read again
 	 * with bit 31, as some leave LinkSpeedExt* out of a Get without it. A
 	 * switch's external ports are asked after port 0, with it already. */
-	if (!(q->mod & PORTINFO_AM_EXT_SPEEDS) && (port_info_mod(p) & PORTINFO_AM_EXT_SPEEDS)) {
+	if (!(q->mod & PORTINFO_AM_EXT_SPEEDS) && (rate_portinfo_mod(p) & PORTINFO_AM_EXT_SPEEDS)) {
 		if (fab_is_switch(p->node))
 			disc_query_ext_ports(d, p->node);
 		disc_send(d, IB_ATTR_PORT_INFO, &p->path, p->node, p->num, NULL);

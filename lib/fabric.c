@@ -33,7 +33,7 @@ void fab_free(struct fabric *f)
 
 struct fab_node *fab_add_node(struct fabric *f, const uint8_t ninfo[64])
 {
-	uint64_t guid = mad_get_field64(mad_ro(ninfo), 0, IB_NODE_GUID_F);
+	uint64_t guid = mad_get_field64(smp_ro(ninfo), 0, IB_NODE_GUID_F);
 	struct fab_node *n;
 
 	if (!guid)
@@ -41,8 +41,8 @@ struct fab_node *fab_add_node(struct fabric *f, const uint8_t ninfo[64])
 	n = xcalloc(1, sizeof(*n));
 	memcpy(n->ninfo, ninfo, 64);
 	n->guid = guid;
-	n->type = (uint8_t)mad_get_field(mad_ro(ninfo), 0, IB_NODE_TYPE_F);
-	n->nports = (uint8_t)mad_get_field(mad_ro(ninfo), 0, IB_NODE_NPORTS_F);
+	n->type = (uint8_t)mad_get_field(smp_ro(ninfo), 0, IB_NODE_TYPE_F);
+	n->nports = (uint8_t)mad_get_field(smp_ro(ninfo), 0, IB_NODE_NPORTS_F);
 	n->ports = xcalloc((size_t)n->nports + 1, sizeof(*n->ports));
 	hmap_put(&f->by_node_guid, n->guid, n);
 	for (unsigned i = 0; i <= n->nports; i++) {
@@ -51,7 +51,7 @@ struct fab_node *fab_add_node(struct fabric *f, const uint8_t ninfo[64])
 	}
 	if (fab_is_switch(n)) {
 		/* A switch has one port GUID, on port 0, shared by every port. */
-		uint64_t pg = mad_get_field64(mad_ro(ninfo), 0, IB_NODE_PORT_GUID_F);
+		uint64_t pg = mad_get_field64(smp_ro(ninfo), 0, IB_NODE_PORT_GUID_F);
 		for (unsigned i = 0; i <= n->nports; i++)
 			n->ports[i].guid = pg;
 		hmap_put(&f->by_port_guid, pg, &n->ports[0]);
@@ -107,22 +107,22 @@ void fab_link(struct fab_port *a, struct fab_port *b)
 
 unsigned fab_port_state(const struct fab_port *p)
 {
-	return p->have_info ? mad_get_field(mad_ro(p->info), 0, IB_PORT_STATE_F) : 0;
+	return p->have_info ? mad_get_field(smp_ro(p->info), 0, IB_PORT_STATE_F) : 0;
 }
 
 unsigned fab_port_phys(const struct fab_port *p)
 {
-	return p->have_info ? mad_get_field(mad_ro(p->info), 0, IB_PORT_PHYS_STATE_F) : 0;
+	return p->have_info ? mad_get_field(smp_ro(p->info), 0, IB_PORT_PHYS_STATE_F) : 0;
 }
 
 uint16_t fab_port_cur_lid(const struct fab_port *p)
 {
-	return p->have_info ? (uint16_t)mad_get_field(mad_ro(p->info), 0, IB_PORT_LID_F) : 0;
+	return p->have_info ? (uint16_t)mad_get_field(smp_ro(p->info), 0, IB_PORT_LID_F) : 0;
 }
 
 uint32_t fab_port_capmask(const struct fab_port *p)
 {
-	return p->have_info ? mad_get_field(mad_ro(p->info), 0, IB_PORT_CAPMASK_F) : 0;
+	return p->have_info ? mad_get_field(smp_ro(p->info), 0, IB_PORT_CAPMASK_F) : 0;
 }
 
 int fab_port_linked(const struct fab_port *p)

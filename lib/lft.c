@@ -106,7 +106,7 @@ void lft_top_forget(struct lft_memory *m, uint64_t guid)
 
 uint16_t lft_top(const struct fab_node *sw, uint16_t max_lid)
 {
-	unsigned cap = mad_get_field(mad_ro(sw->swinfo), 0, IB_SW_LINEAR_FDB_CAP_F);
+	unsigned cap = mad_get_field(smp_ro(sw->swinfo), 0, IB_SW_LINEAR_FDB_CAP_F);
 
 	return cap && max_lid > cap - 1 ? (uint16_t)(cap - 1) : max_lid;
 }

@@ -44,9 +44,9 @@ static void light_reply(void *arg, const struct mad_reply *r)
 	} else if (r->err != MAD_OK) {
 		light_changed(l, "a node stopped answering");
 	} else if (smp_hdr_attr(r->mad) == IB_ATTR_SWITCH_INFO) {
-		if (mad_get_field(mad_ro(r->data), 0, IB_SW_STATE_CHANGE_F))
+		if (mad_get_field(smp_ro(r->data), 0, IB_SW_STATE_CHANGE_F))
 			light_changed(l, "a switch reports a port state change");
-	} else if (mad_get_field(mad_ro(r->data), 0, IB_PORT_STATE_F) != PORT_ACTIVE) {
+	} else if (mad_get_field(smp_ro(r->data), 0, IB_PORT_STATE_F) != PORT_ACTIVE) {
 		light_changed(l, "the neighbour port is not Active");
 	}
 	light_finish(l);

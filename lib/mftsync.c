@@ -85,7 +85,7 @@ static void mftsync_top(struct mftsync *s, const struct fab_node *n, unsigned nb
 	if (cur == MFT_TOP_REFUSED)
 		return;
 	if (!cur)
-		cur = (uint16_t)mad_get_field(mad_ro(n->swinfo), 0, IB_SW_MCAST_FDB_TOP_F);
+		cur = (uint16_t)mad_get_field(smp_ro(n->swinfo), 0, IB_SW_MCAST_FDB_TOP_F);
 	if (cur == want)
 		return;
 	struct mft_top_req *q = xcalloc(1, sizeof(*q));

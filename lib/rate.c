@@ -7,18 +7,18 @@
 #include "sfield.h"
 #include "smp.h"
 
-unsigned mtu_bytes(unsigned code)
+unsigned rate_mtu_bytes(unsigned code)
 {
 	return code >= 1 && code <= 5 ? 128u << code : 0;
 }
 
-int mtu_parse(const char *s)
+int rate_mtu_parse(const char *s)
 {
 	if (!strcmp(s, "auto"))
 		return 0;
 	for (unsigned c = 1; c <= 5; c++) {
 		char buf[8];
-		snprintf(buf, sizeof(buf), "%u", mtu_bytes(c));
+		snprintf(buf, sizeof(buf), "%u", rate_mtu_bytes(c));
 		if (!strcmp(s, buf))
 			return (int)c;
 	}
@@ -106,21 +106,21 @@ static unsigned width_lanes(unsigned w)
  * EDR, HDR, NDR; XDR), else LinkSpeedActive (SDR, DDR, QDR), as OpenSM. */
 static unsigned lane_tenths(const uint8_t *pi, const uint8_t *cap)
 {
-	uint32_t cm = cap ? mad_get_field(mad_ro(cap), 0, IB_PORT_CAPMASK_F) : 0;
+	uint32_t cm = cap ? mad_get_field(smp_ro(cap), 0, IB_PORT_CAPMASK_F) : 0;
 
 	if (cm & CAPMASK_EXT_SPEEDS) {
 		uint32_t cm2 = cm & CAPMASK_HAS_CAPMASK2 ?
-				       mad_get_field(mad_ro(cap), 0, IB_PORT_CAPMASK2_F) : 0;
+				       mad_get_field(smp_ro(cap), 0, IB_PORT_CAPMASK2_F) : 0;
 		if ((cm2 & CAPMASK2_EXT_SPEEDS2) && sf_get(pi, PI_SPEED_EXT2_ACTIVE) == 1)
 			return 2000;
-		switch (mad_get_field(mad_ro(pi), 0, IB_PORT_LINK_SPEED_EXT_ACTIVE_F)) {
+		switch (mad_get_field(smp_ro(pi), 0, IB_PORT_LINK_SPEED_EXT_ACTIVE_F)) {
 		case 1: return 140;
 		case 2: return 250;
 		case 4: return 500;
 		case 8: return 1000;
 		}
 	}
-	switch (mad_get_field(mad_ro(pi), 0, IB_PORT_LINK_SPEED_ACTIVE_F)) {
+	switch (mad_get_field(smp_ro(pi), 0, IB_PORT_LINK_SPEED_ACTIVE_F)) {
 	case 1: return 25;
 	case 2: return 50;
 	case 4: return 100;
@@ -128,37 +128,37 @@ static unsigned lane_tenths(const uint8_t *pi, const uint8_t *cap)
 	return 0;
 }
 
-unsigned port_rate(const uint8_t portinfo[64], const uint8_t cap[64])
+unsigned rate_port(const uint8_t portinfo[64], const uint8_t cap[64])
 {
-	unsigned lanes = width_lanes(mad_get_field(mad_ro(portinfo), 0, IB_PORT_LINK_WIDTH_ACTIVE_F));
+	unsigned lanes = width_lanes(mad_get_field(smp_ro(portinfo), 0, IB_PORT_LINK_WIDTH_ACTIVE_F));
 	/* Every product is a code's rate but 8x and 12x XDR (1600, 2400 Gb/s),
 	 * which have none: 1200 Gb/s, the fastest code, stands for them. */
 	return rate_code(lanes * lane_tenths(portinfo, cap));
 }
 
-const uint8_t *port_cap_info(const struct fab_port *p)
+const uint8_t *rate_port_caps(const struct fab_port *p)
 {
 	const struct fab_port *c = fab_is_switch(p->node) ? &p->node->ports[0] : p;
 	return c->have_info ? c->info : NULL;
 }
 
-unsigned fab_port_rate(const struct fab_port *p)
+unsigned rate_fab_port(const struct fab_port *p)
 {
-	return port_rate(p->info, port_cap_info(p));
+	return rate_port(p->info, rate_port_caps(p));
 }
 
-int port_ext_speeds(const struct fab_port *p)
+int rate_port_ext_speeds(const struct fab_port *p)
 {
-	const uint8_t *cap = port_cap_info(p);
-	return cap && (mad_get_field(mad_ro(cap), 0, IB_PORT_CAPMASK_F) & CAPMASK_EXT_SPEEDS);
+	const uint8_t *cap = rate_port_caps(p);
+	return cap && (mad_get_field(smp_ro(cap), 0, IB_PORT_CAPMASK_F) & CAPMASK_EXT_SPEEDS);
 }
 
-uint32_t port_info_mod(const struct fab_port *p)
+uint32_t rate_portinfo_mod(const struct fab_port *p)
 {
-	return p->num | (port_ext_speeds(p) ? PORTINFO_AM_EXT_SPEEDS : 0);
+	return p->num | (rate_port_ext_speeds(p) ? PORTINFO_AM_EXT_SPEEDS : 0);
 }
 
-unsigned port_mtu(const uint8_t portinfo[64])
+unsigned rate_port_mtu(const uint8_t portinfo[64])
 {
-	return mad_get_field(mad_ro(portinfo), 0, IB_PORT_NEIGHBOR_MTU_F);
+	return mad_get_field(smp_ro(portinfo), 0, IB_PORT_NEIGHBOR_MTU_F);
 }

@@ -8,9 +8,9 @@
 struct fab_port;
 
 /* MTU codes: 1 = 256 ... 5 = 4096 bytes. */
-unsigned mtu_bytes(unsigned code);
+unsigned rate_mtu_bytes(unsigned code);
 /* "256" ... "4096" -> code; "auto" -> 0; -1 when neither. */
-int mtu_parse(const char *s);
+int rate_mtu_parse(const char *s);
 
 /* Rate codes (IBA 15.2.5.16, Rate; 2 ... 24): nominal bandwidth in tenths
  * of Gb/s (2.5 Gb/s = 25), 0 for an unknown code. For display and parsing
@@ -42,18 +42,18 @@ int rate_parse(const char *s);
  * LinkSpeedExtActive2 where `cap`, the PortInfo whose capability masks
  * speak for the port, says those fields are valid); 0 when the port says
  * nothing usable. */
-unsigned port_rate(const uint8_t portinfo[64], const uint8_t cap[64]);
+unsigned rate_port(const uint8_t portinfo[64], const uint8_t cap[64]);
 /* The PortInfo whose capability masks speak for p: port 0's on a switch
  * (an external port's are reserved), else p's own; NULL when not read. */
-const uint8_t *port_cap_info(const struct fab_port *p);
-/* port_rate of a discovered port. */
-unsigned fab_port_rate(const struct fab_port *p);
-/* Does p (by port_cap_info) support extended link speeds? */
-int port_ext_speeds(const struct fab_port *p);
+const uint8_t *rate_port_caps(const struct fab_port *p);
+/* rate_port of a discovered port. */
+unsigned rate_fab_port(const struct fab_port *p);
+/* Does p (by rate_port_caps) support extended link speeds? */
+int rate_port_ext_speeds(const struct fab_port *p);
 /* The attribute modifier of a PortInfo Get or Set of p: its number, and
- * bit 31 (SMSupportsExtendedSpeeds) when port_ext_speeds says so. */
-uint32_t port_info_mod(const struct fab_port *p);
+ * bit 31 (SMSupportsExtendedSpeeds) when rate_port_ext_speeds says so. */
+uint32_t rate_portinfo_mod(const struct fab_port *p);
 /* The link's MTU code: NeighborMTU (what the SM set for both ends). */
-unsigned port_mtu(const uint8_t portinfo[64]);
+unsigned rate_port_mtu(const uint8_t portinfo[64]);
 
 #endif

@@ -154,14 +154,14 @@ void report_groups(const struct sm *sm, int json, struct sbuf *b)
 			sb_printf(b, "%s{\"mgid\":\"%s\",\"mlid\":\"0x%04x\",\"qkey\":\"0x%08x\","
 				  "\"pkey\":\"0x%04x\",\"mtu\":%u,\"rate_gbps\":%.1f,\"members\":[",
 				  g == sm->mc.groups ? "" : ",", mg, g->mlid, g->qkey, g->pkey,
-				  mtu_bytes(g->mtu), rate_tenths(g->rate) / 10.0);
+				  rate_mtu_bytes(g->mtu), rate_tenths(g->rate) / 10.0);
 			for (unsigned i = 0; i < n; i++)
 				sb_printf(b, "%s{\"guid\":\"0x%016llx\",\"join_state\":%u}", i ? "," : "",
 					  (unsigned long long)mb[i]->guid, mb[i]->join_state);
 			sb_printf(b, "]}");
 		} else {
 			sb_printf(b, "%s  MLID 0x%04x  Q_Key 0x%08x  MTU %u  rate %.1f Gb/s  %u member%s\n",
-				  mg, g->mlid, g->qkey, mtu_bytes(g->mtu), rate_tenths(g->rate) / 10.0, n,
+				  mg, g->mlid, g->qkey, rate_mtu_bytes(g->mtu), rate_tenths(g->rate) / 10.0, n,
 				  n == 1 ? "" : "s");
 			for (unsigned i = 0; i < n; i++)
 				sb_printf(b, "    0x%016llx  %s%s%s%s\n", (unsigned long long)mb[i]->guid,

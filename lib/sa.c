@@ -47,8 +47,8 @@ static unsigned sa_req_status(const struct sa_ctx *c, const uint8_t *req, size_t
 {
 	if (len < SA_HDR_SIZE)
 		return SA_ST_REQ_INVALID;  /* truncated */
-	if (mad_get_field(mad_ro(req), 0, IB_MAD_BASEVER_F) != 1 ||
-	    mad_get_field(mad_ro(req), 0, IB_MAD_CLASSVER_F) != SA_CLASS_VERSION)
+	if (mad_get_field(smp_ro(req), 0, IB_MAD_BASEVER_F) != 1 ||
+	    mad_get_field(smp_ro(req), 0, IB_MAD_CLASSVER_F) != SA_CLASS_VERSION)
 		return MAD_ST_BAD_VERSION;
 	unsigned m = sa_req_method(req);
 	if (m != IB_MAD_METHOD_GET && m != IB_MAD_METHOD_SET && m != IB_MAD_METHOD_GET_TABLE &&

@@ -44,7 +44,7 @@ static const struct sa_comp mcm_comps[] = {
 /* A field libibmad names, of a query record. */
 static uint32_t mcm_get(const uint8_t *q, enum MAD_FIELDS f)
 {
-	return mad_get_field(mad_ro(q), 0, f);
+	return mad_get_field(smp_ro(q), 0, f);
 }
 
 /* What creating a group needs (as OpenSM asks): the rest has defaults. */
@@ -55,7 +55,7 @@ static void mcm_fill(const struct sa_ctx *c, uint8_t *rec, const struct mc_group
 		     uint64_t guid, uint8_t join)
 {
 	memset(rec, 0, MCM_SIZE);
-	mad_set_array(rec, 0, IB_SA_MCM_MGID_F, mad_ro(g->mgid));
+	mad_set_array(rec, 0, IB_SA_MCM_MGID_F, smp_ro(g->mgid));
 	if (guid)
 		sa_set_gid(rec, IB_SA_MCM_PORTGID_F, c->prefix, guid);
 	mad_set_field(rec, 0, IB_SA_MCM_QKEY_F, g->qkey);
@@ -201,7 +201,7 @@ static void mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 	struct fab_port *p = mcm_port(c, req, r);
 	if (!p)
 		return;
-	mad_get_array(mad_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
+	mad_get_array(smp_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
 	if (!join || mgid[0] != 0xff || ((mask & M(MC_PROXY)) && mcm_get(q, IB_SA_MCM_PROXY_JOIN_F))) {
 		sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
 		return;
@@ -228,7 +228,7 @@ static void mcm_leave(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 	struct fab_port *p = mcm_port(c, req, r);
 	if (!p)
 		return;
-	mad_get_array(mad_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
+	mad_get_array(smp_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
 	struct mc_group *g = mc_find(c->mc, mgid);
 	if (!g || !join) {
 		sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
@@ -268,7 +268,7 @@ static void mcm_query(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 	 * unique), not a record of every member of every group to filter. */
 	int by_mgid = (sa_req_mask(req) & M(MC_MGID)) != 0;
 	if (by_mgid)
-		mad_get_array(mad_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
+		mad_get_array(smp_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
 	struct mc_group *first = by_mgid ? mc_find(c->mc, mgid) : c->mc->groups;
 	for (struct mc_group *g = first; g; g = by_mgid ? NULL : g->next)
 		if (g->nmembers > most)
@@ -318,10 +318,10 @@ void sa_fabric_mtu_rate(const struct fabric *f, unsigned *mtu, unsigned *rate)
 			const struct fab_port *p = &n->ports[i];
 			if (fab_port_state(p) != PORT_ACTIVE)  /* 0 when not read */
 				continue;
-			unsigned m = port_mtu(p->info);
+			unsigned m = rate_port_mtu(p->info);
 			if (m && (!low_mtu || m < low_mtu))
 				low_mtu = m;
-			low_rate = rate_min(low_rate, fab_port_rate(p));
+			low_rate = rate_min(low_rate, rate_fab_port(p));
 		}
 	}
 	*mtu = low_mtu ? low_mtu : 4;

@@ -30,7 +30,7 @@ static const struct fab_node *sa_lid_node(struct sa_ctx *c, const uint8_t *req, 
 	if (!(mask & 1))
 		return NULL;
 	/* PortInfoRecord's EndportLID is where NodeRecord's LID is. */
-	uint16_t lid = (uint16_t)mad_get_field(mad_ro(sa_req_rec(req)), 0, IB_SA_NR_LID_F);
+	uint16_t lid = (uint16_t)mad_get_field(smp_ro(sa_req_rec(req)), 0, IB_SA_NR_LID_F);
 	const struct fab_port *p = fab_port_by_lid(c->fab, lid);
 	return p ? p->node : &nobody;
 }

@@ -42,20 +42,20 @@ struct walk {
 
 static void walk_link(struct walk *w, const struct fab_port *p)
 {
-	unsigned m = port_mtu(p->info);
+	unsigned m = rate_port_mtu(p->info);
 	if (m && m < w->mtu)
 		w->mtu = m;
-	w->rate = rate_min(w->rate, fab_port_rate(p));
+	w->rate = rate_min(w->rate, rate_fab_port(p));
 }
 
 /* A switch at an end of the path: its port 0 (the one with the LID) counts
  * with its own MTUCap and rate, as in OpenSM's paths. */
 static void walk_port0(struct walk *w, const struct fab_port *p0)
 {
-	unsigned m = mad_get_field(mad_ro(p0->info), 0, IB_PORT_MTU_CAP_F);
+	unsigned m = mad_get_field(smp_ro(p0->info), 0, IB_PORT_MTU_CAP_F);
 	if (m && m < w->mtu)
 		w->mtu = m;
-	w->rate = rate_min(w->rate, fab_port_rate(p0));
+	w->rate = rate_min(w->rate, rate_fab_port(p0));
 }
 
 /* From src to the port carrying dlid, through the programmed LFTs. */
@@ -68,8 +68,8 @@ static int sa_walk(struct sa_ctx *c, struct fab_port *src, struct fab_port *dst,
 	w->rate = 0;
 	w->hops = 0;
 	if (src == dst) {
-		w->mtu = mad_get_field(mad_ro(src->info), 0, IB_PORT_MTU_CAP_F);
-		w->rate = fab_port_rate(src);
+		w->mtu = mad_get_field(smp_ro(src->info), 0, IB_PORT_MTU_CAP_F);
+		w->rate = rate_fab_port(src);
 		return w->mtu && w->rate ? 0 : -1;
 	}
 	if (fab_is_switch(src->node)) {
@@ -109,13 +109,13 @@ static int sa_path_fixed_ok(const struct sa_ctx *c, const uint8_t *q, uint64_t m
 		return 0;
 	if ((mask & M(PRC_PKEY)) && (sf_get(q, PR_PKEY) & 0x7fff) != 0x7fff)
 		return 0;
-	if ((mask & M(PRC_SL)) && mad_get_field(mad_ro(q), 0, IB_SA_PR_SL_F))
+	if ((mask & M(PRC_SL)) && mad_get_field(smp_ro(q), 0, IB_SA_PR_SL_F))
 		return 0;
 	if ((mask & M(PRC_RAW)) && sf_get(q, PR_RAW))
 		return 0;
 	if ((mask & M(PRC_QOS)) && sf_get(q, PR_QOS))
 		return 0;
-	if ((mask & M(PRC_NUMBPATH)) && !mad_get_field(mad_ro(q), 0, IB_SA_PR_NPATH_F))
+	if ((mask & M(PRC_NUMBPATH)) && !mad_get_field(smp_ro(q), 0, IB_SA_PR_NPATH_F))
 		return 0;
 	return 1;
 }
@@ -187,7 +187,7 @@ static struct fab_port *sa_path_end(struct sa_ctx *c, const uint8_t *q, uint64_t
 	if (mask & M(gid_bit))
 		return sa_gid_port(c, q, gid_f, st);
 	if (mask & M(lid_bit)) {
-		p = fab_port_by_lid(c->fab, (uint16_t)mad_get_field(mad_ro(q), 0, lid_f));
+		p = fab_port_by_lid(c->fab, (uint16_t)mad_get_field(smp_ro(q), 0, lid_f));
 		if (!p)
 			*st = SA_ST_NO_RECORDS;
 		return p;

@@ -19,7 +19,7 @@ unsigned sa_req_method(const uint8_t *req)
 
 uint64_t sa_req_mask(const uint8_t *req)
 {
-	return mad_get_field64(mad_ro(req), 0, IB_SA_COMPMASK_F);
+	return mad_get_field64(smp_ro(req), 0, IB_SA_COMPMASK_F);
 }
 
 void sa_set_gid(uint8_t *rec, enum MAD_FIELDS gid_field, uint64_t prefix, uint64_t guid)
@@ -37,7 +37,7 @@ struct fab_port *sa_gid_port(struct sa_ctx *c, const uint8_t *rec, enum MAD_FIEL
 	struct fab_port *p = NULL;
 	uint8_t gid[16];
 
-	mad_get_array(mad_ro(rec), 0, gid_field, gid);
+	mad_get_array(smp_ro(rec), 0, gid_field, gid);
 	if (mad_get_field64(gid, 0, IB_GID_PREFIX_F) == c->prefix)
 		p = fab_port_by_guid(c->fab, mad_get_field64(gid, 0, IB_GID_GUID_F));
 	if (!p)

@@ -257,14 +257,14 @@ static void sm_watch_changed(void *arg, const uint8_t pi[64])
 
 	if (sm->closing)
 		return;
-	unsigned phys = mad_get_field(mad_ro(pi), 0, IB_PORT_PHYS_STATE_F);
-	unsigned state = mad_get_field(mad_ro(pi), 0, IB_PORT_STATE_F);
+	unsigned phys = mad_get_field(smp_ro(pi), 0, IB_PORT_PHYS_STATE_F);
+	unsigned state = mad_get_field(smp_ro(pi), 0, IB_PORT_STATE_F);
 	int up = phys == PHYS_LINKUP;
 
 	if (up != sm->el.own_linkup)
 		log_notice("own port link %s", up ? "up" : "down");
 	elect_own_link(&sm->el, up);
-	if (up && !(mad_get_field(mad_ro(pi), 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM)) {
+	if (up && !(mad_get_field(smp_ro(pi), 0, IB_PORT_CAPMASK_F) & CAPMASK_IS_SM)) {
 		/* Real ports keep IsSM while issm is open; ibsim drops it on relink. */
 		log_info("own port lost its IsSM bit; re-opening issm");
 		if (mad_reopen_issm(sm->mad) < 0)

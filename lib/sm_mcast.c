@@ -32,7 +32,7 @@ void sm_mcast_groups(struct sm *sm)
 		struct mc_group *g = sa_ensure_broadcast(&sm->mc, mtu, rate, SA_PKT_LIFE);
 		if (g)
 			log_info("IPoIB broadcast group ready: MLID 0x%04x, MTU %u, rate %u.%u Gb/s",
-				 g->mlid, mtu_bytes(g->mtu), rate_tenths(g->rate) / 10,
+				 g->mlid, rate_mtu_bytes(g->mtu), rate_tenths(g->rate) / 10,
 				 rate_tenths(g->rate) % 10);
 	}
 	unsigned n = mc_prune(&sm->mc, sm_port_present, sm);

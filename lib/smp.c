@@ -54,7 +54,7 @@ void smp_init_dr(uint8_t *mad, const struct dr_path *path, uint8_t method,
 	/* Permissive LIDs on both ends: pure directed route (ibsim drops others). */
 	mad_set_field(mad, 0, IB_DRSMP_DRSLID_F, 0xffff);
 	mad_set_field(mad, 0, IB_DRSMP_DRDLID_F, 0xffff);
-	mad_set_array(mad, 0, IB_DRSMP_PATH_F, mad_ro(path->p));
+	mad_set_array(mad, 0, IB_DRSMP_PATH_F, smp_ro(path->p));
 }
 
 void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
@@ -63,12 +63,12 @@ void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
 	smp_init_common(mad, MCLASS_SMI, method, attr, mod, tid, data);
 }
 
-unsigned smp_hdr_class(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_MGMTCLASS_F); }
+unsigned smp_hdr_class(const uint8_t *mad) { return mad_get_field(smp_ro(mad), 0, IB_MAD_MGMTCLASS_F); }
 /* libibmad splits the method byte: 7 bits of method, then the response bit. */
 unsigned smp_hdr_method(const uint8_t *mad)
 {
-	return mad_get_field(mad_ro(mad), 0, IB_MAD_METHOD_F) |
-	       mad_get_field(mad_ro(mad), 0, IB_MAD_RESPONSE_F) << 7;
+	return mad_get_field(smp_ro(mad), 0, IB_MAD_METHOD_F) |
+	       mad_get_field(smp_ro(mad), 0, IB_MAD_RESPONSE_F) << 7;
 }
 
 static void smp_hdr_set_method(uint8_t *mad, unsigned method)
@@ -76,16 +76,16 @@ static void smp_hdr_set_method(uint8_t *mad, unsigned method)
 	mad_set_field(mad, 0, IB_MAD_METHOD_F, method & 0x7f);
 	mad_set_field(mad, 0, IB_MAD_RESPONSE_F, method >> 7);
 }
-unsigned smp_hdr_attr(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_ATTRID_F); }
-uint32_t smp_hdr_mod(const uint8_t *mad) { return mad_get_field(mad_ro(mad), 0, IB_MAD_ATTRMOD_F); }
-uint64_t smp_hdr_tid(const uint8_t *mad) { return mad_get_field64(mad_ro(mad), 0, IB_MAD_TRID_F); }
+unsigned smp_hdr_attr(const uint8_t *mad) { return mad_get_field(smp_ro(mad), 0, IB_MAD_ATTRID_F); }
+uint32_t smp_hdr_mod(const uint8_t *mad) { return mad_get_field(smp_ro(mad), 0, IB_MAD_ATTRMOD_F); }
+uint64_t smp_hdr_tid(const uint8_t *mad) { return mad_get_field64(smp_ro(mad), 0, IB_MAD_TRID_F); }
 
 unsigned smp_hdr_status(const uint8_t *mad)
 {
 	/* In a directed-route SMP the top bit of the status word is the direction. */
 	if (smp_hdr_class(mad) == MCLASS_SMI_DR)
-		return mad_get_field(mad_ro(mad), 0, IB_DRSMP_STATUS_F);
-	return mad_get_field(mad_ro(mad), 0, IB_MAD_STATUS_F);
+		return mad_get_field(smp_ro(mad), 0, IB_DRSMP_STATUS_F);
+	return mad_get_field(smp_ro(mad), 0, IB_MAD_STATUS_F);
 }
 
 int smp_hdr_is_response(const uint8_t *mad)

@@ -46,7 +46,7 @@ static inline uint8_t *smp_data(uint8_t *mad) { return mad + SMP_DATA_OFFS; }
 
 /* libibmad's mad_get_field() and friends take a non-const buffer even to
  * read: pass read-only data through this one cast. */
-static inline void *mad_ro(const void *p) { return (void *)(uintptr_t)p; }
+static inline void *smp_ro(const void *p) { return (void *)(uintptr_t)p; }
 
 /* Header accessors on any MAD (SMP or GMP). */
 unsigned smp_hdr_class(const uint8_t *mad);

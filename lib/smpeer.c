@@ -25,11 +25,11 @@ void peer_sminfo_encode(uint8_t data[64], const struct sm_info *si)
 
 void peer_sminfo_decode(const uint8_t data[64], struct sm_info *si)
 {
-	si->guid = mad_get_field64(mad_ro(data), 0, IB_SMINFO_GUID_F);
-	si->key = mad_get_field64(mad_ro(data), 0, IB_SMINFO_KEY_F);
-	si->act_count = mad_get_field(mad_ro(data), 0, IB_SMINFO_ACT_F);
-	si->priority = (uint8_t)mad_get_field(mad_ro(data), 0, IB_SMINFO_PRIO_F);
-	si->state = (uint8_t)mad_get_field(mad_ro(data), 0, IB_SMINFO_STATE_F);
+	si->guid = mad_get_field64(smp_ro(data), 0, IB_SMINFO_GUID_F);
+	si->key = mad_get_field64(smp_ro(data), 0, IB_SMINFO_KEY_F);
+	si->act_count = mad_get_field(smp_ro(data), 0, IB_SMINFO_ACT_F);
+	si->priority = (uint8_t)mad_get_field(smp_ro(data), 0, IB_SMINFO_PRIO_F);
+	si->state = (uint8_t)mad_get_field(smp_ro(data), 0, IB_SMINFO_STATE_F);
 }
 
 /* ---- one SM: SMInfo poll, node check ------------------------------------- */
@@ -79,7 +79,7 @@ static void probe_reply(void *arg, const struct mad_reply *r)
 	if (r->err == MAD_ECANCELED)
 		return;
 	c.probe_cb(c.arg, r->err == MAD_OK ?
-			  mad_get_field64(mad_ro(r->data), 0, IB_NODE_PORT_GUID_F) : 0);
+			  mad_get_field64(smp_ro(r->data), 0, IB_NODE_PORT_GUID_F) : 0);
 }
 
 int peer_probe(struct mad_engine *mad, const struct sm_peer *p, unsigned timeout_ms,

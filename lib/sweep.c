@@ -280,7 +280,7 @@ static void sw_activate(struct sweep *sw, struct fab_port *p)
 
 	log_debug("activating %s", port_name(p, buf, sizeof(buf)));
 	link_build_state_set(set, p->info, PORT_ACTIVE);
-	if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, port_info_mod(p), set, p,
+	if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, rate_portinfo_mod(p), set, p,
 		    sw_state_reply) == 0)
 		p->activating = 1;
 }
@@ -344,7 +344,7 @@ static void sw_pkey_get_reply(struct sweep *sw, struct swq *q, const struct mad_
 
 static int sw_rereg_due(struct sweep *sw, const struct fab_port *p)
 {
-	uint16_t smlid = (uint16_t)mad_get_field(mad_ro(p->info), 0, IB_PORT_SMLID_F);
+	uint16_t smlid = (uint16_t)mad_get_field(smp_ro(p->info), 0, IB_PORT_SMLID_F);
 
 	/* First sweep as master, a port we did not know, or a new master LID:
 	 * hosts must rejoin their multicast groups. */
@@ -384,7 +384,7 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 			if (arm)
 				mad_set_field(set, 0, IB_PORT_STATE_F, PORT_ARMED);
 		}
-		if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, port_info_mod(p), set, p,
+		if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, rate_portinfo_mod(p), set, p,
 			    sw_portinfo_set_reply) == 0)
 			p->set_pending = 1;
 	}

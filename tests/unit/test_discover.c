@@ -166,12 +166,12 @@ static void test_bit31_reads_extended_speeds(void **st)
 	assert_int_equal(n, 1);
 	assert_int_equal(w, 0);
 	/* so the model knows the HDR links */
-	assert_int_equal(fab_port_rate(port_of(0x10, 1)), 17);
-	assert_int_equal(fab_port_rate(port_of(0x20, 1)), 17);
-	assert_int_equal(fab_port_rate(port_of(0x20, 2)), 17);
-	assert_int_equal(fab_port_rate(port_of(0x30, 1)), 17);
-	assert_int_equal(fab_port_rate(port_of(0x20, 3)), 7);
-	assert_int_equal(fab_port_rate(port_of(0x40, 1)), 7);
+	assert_int_equal(rate_fab_port(port_of(0x10, 1)), 17);
+	assert_int_equal(rate_fab_port(port_of(0x20, 1)), 17);
+	assert_int_equal(rate_fab_port(port_of(0x20, 2)), 17);
+	assert_int_equal(rate_fab_port(port_of(0x30, 1)), 17);
+	assert_int_equal(rate_fab_port(port_of(0x20, 3)), 7);
+	assert_int_equal(rate_fab_port(port_of(0x40, 1)), 7);
 	fab_free(result.fab);
 }
 
@@ -184,8 +184,8 @@ static void test_failed_reread_keeps_first_answer(void **st)
 	discover();
 	assert_int_equal(result.failed, 0);
 	assert_int_equal(result.fab->nnodes, 4);
-	assert_int_equal(fab_port_rate(port_of(0x10, 1)), 7);
-	assert_int_equal(fab_port_rate(port_of(0x30, 1)), 17);
+	assert_int_equal(rate_fab_port(port_of(0x10, 1)), 7);
+	assert_int_equal(rate_fab_port(port_of(0x30, 1)), 17);
 	fab_free(result.fab);
 	fail_bit31_of = -1;
 }

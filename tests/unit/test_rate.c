@@ -68,10 +68,10 @@ static void test_every_width_and_speed(void **st)
 	for (unsigned s = 0; s < NSPEEDS; s++)
 		for (unsigned w = 0; w < NWIDTHS; w++) {
 			portinfo(pi, s, widths[w], 0);
-			assert_int_equal(port_rate(pi, pi), want[s][w]);
+			assert_int_equal(rate_port(pi, pi), want[s][w]);
 			/* every capability bit set changes nothing */
 			portinfo(pi, s, widths[w], 1);
-			assert_int_equal(port_rate(pi, pi), want[s][w]);
+			assert_int_equal(rate_port(pi, pi), want[s][w]);
 		}
 }
 
@@ -81,28 +81,28 @@ static void test_ext_fields_need_capability(void **st)
 	uint8_t pi[64], cap[64] = { 0 };
 	(void)st;
 	portinfo(pi, HDR, 2, 0);
-	assert_int_equal(port_rate(pi, cap), 7);   /* 4x QDR, not 4x HDR */
-	assert_int_equal(port_rate(pi, NULL), 7);
+	assert_int_equal(rate_port(pi, cap), 7);   /* 4x QDR, not 4x HDR */
+	assert_int_equal(rate_port(pi, NULL), 7);
 	portinfo(pi, XDR, 2, 0);
 	mad_set_field(pi, 0, IB_PORT_LINK_SPEED_EXT_ACTIVE_F, 8);  /* NDR too */
-	assert_int_equal(port_rate(pi, pi), 23);   /* XDR first */
+	assert_int_equal(rate_port(pi, pi), 23);   /* XDR first */
 	mad_set_field(pi, 0, IB_PORT_CAPMASK2_F, 0);
-	assert_int_equal(port_rate(pi, pi), 21);   /* no ExtSpeeds2: NDR */
+	assert_int_equal(rate_port(pi, pi), 21);   /* no ExtSpeeds2: NDR */
 	mad_set_field(pi, 0, IB_PORT_CAPMASK2_F, CAP2_EXT2);
 	mad_set_field(pi, 0, IB_PORT_CAPMASK_F, CAP_EXT);
-	assert_int_equal(port_rate(pi, pi), 21);   /* no CapabilityMask2 at all */
+	assert_int_equal(rate_port(pi, pi), 21);   /* no CapabilityMask2 at all */
 	mad_set_field(pi, 0, IB_PORT_CAPMASK_F, 0);
-	assert_int_equal(port_rate(pi, pi), 7);    /* neither */
+	assert_int_equal(rate_port(pi, pi), 7);    /* neither */
 	/* unknown width or speed: nothing usable */
 	portinfo(pi, EDR, 3, 0);
-	assert_int_equal(port_rate(pi, pi), 0);
+	assert_int_equal(rate_port(pi, pi), 0);
 	portinfo(pi, QDR, 2, 0);
 	mad_set_field(pi, 0, IB_PORT_LINK_SPEED_ACTIVE_F, 0);
-	assert_int_equal(port_rate(pi, pi), 0);
+	assert_int_equal(rate_port(pi, pi), 0);
 	/* an unknown extended value falls back to LinkSpeedActive (OpenSM) */
 	portinfo(pi, EDR, 2, 0);
 	mad_set_field(pi, 0, IB_PORT_LINK_SPEED_EXT_ACTIVE_F, 3);
-	assert_int_equal(port_rate(pi, pi), 7);
+	assert_int_equal(rate_port(pi, pi), 7);
 }
 
 /* A switch's external ports have reserved capability masks: port 0's speak
@@ -123,17 +123,17 @@ static void test_switch_ports_use_port0_caps(void **st)
 	portinfo(ports[1].info, EDR, 2, 0);
 	mad_set_field(ports[1].info, 0, IB_PORT_CAPMASK_F, 0);
 	ports[1].have_info = 1;
-	assert_int_equal(fab_port_rate(&ports[1]), 7);   /* port 0 not read yet */
-	assert_false(port_ext_speeds(&ports[1]));
+	assert_int_equal(rate_fab_port(&ports[1]), 7);   /* port 0 not read yet */
+	assert_false(rate_port_ext_speeds(&ports[1]));
 	ports[0].have_info = 1;
-	assert_int_equal(fab_port_rate(&ports[1]), 16);  /* 4x EDR */
-	assert_true(port_ext_speeds(&ports[1]));
-	assert_ptr_equal(port_cap_info(&ports[1]), ports[0].info);
+	assert_int_equal(rate_fab_port(&ports[1]), 16);  /* 4x EDR */
+	assert_true(rate_port_ext_speeds(&ports[1]));
+	assert_ptr_equal(rate_port_caps(&ports[1]), ports[0].info);
 	/* a CA port's own mask */
 	ports[1].node = &ca;
-	assert_int_equal(fab_port_rate(&ports[1]), 7);
-	assert_false(port_ext_speeds(&ports[1]));
-	assert_ptr_equal(port_cap_info(&ports[1]), ports[1].info);
+	assert_int_equal(rate_fab_port(&ports[1]), 7);
+	assert_false(rate_port_ext_speeds(&ports[1]));
+	assert_ptr_equal(rate_port_caps(&ports[1]), ports[1].info);
 }
 
 /* Every code, slowest first: the data each carries (64b/66b from 11 on),
