@@ -91,21 +91,12 @@ const char *elect_ho_name(enum elect_ho r)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static const char *hex64(uint64_t v, char *buf, size_t len)
-{
-	snprintf(buf, len, "0x%016llx", (unsigned long long)v);
-	return buf;
-}
 
 static uint64_t now(const struct elect *e)
 {
 	return e->ops->now_ms(e->arg);
 }
 
-struct peer_self elect_self(const struct elect *e)
-{
-	return (struct peer_self){ .guid = e->guid, .key = e->cfg.key, .priority = e->cfg.priority };
-}
 
 void elect_fill_info(const struct elect *e, struct sm_info *si)
 {
@@ -164,7 +155,7 @@ static void elect_note_untrusted(struct elect *e, const struct sm_peer *peers, u
 			continue;
 		e->noted_untrusted = p->info.guid;
 		log_notice("ignoring SM %s (%s): its SM_Key differs from ours",
-			   hex64(p->info.guid, g, sizeof(g)), elect_state_name(p->info.state));
+			   rank_guid_str(p->info.guid, g), elect_state_name(p->info.state));
 	}
 }
 
@@ -189,7 +180,7 @@ static struct sm_peer *elect_pick_handover(struct elect *e, struct sm_peer *peer
 		e->noted_guid = p->info.guid;
 		e->noted_prio = p->info.priority;
 		log_notice("SM %s (priority %u) outranks this master; preempt = no keeps it STANDBY",
-			   hex64(p->info.guid, g, sizeof(g)), p->info.priority);
+			   rank_guid_str(p->info.guid, g), p->info.priority);
 	}
 	return NULL;
 }
@@ -223,7 +214,7 @@ void elect_event(struct elect *e, enum elect_event ev)
 		e->former_until = 0;
 		e->trap144_due = 1;
 		log_notice("following master SM %s (priority %u)",
-			   hex64(e->master.info.guid, g, sizeof(g)), e->master.info.priority);
+			   rank_guid_str(e->master.info.guid, g), e->master.info.priority);
 		e->ops->timer(e->arg, ET_POLL, standby_poll_period(e));
 		break;
 	case ACT_STOP:
@@ -303,7 +294,7 @@ void elect_on_former(struct elect *e, enum mw_outcome o, const struct sm_info *s
 			e->former.info = *si;
 			e->former_until = 0;
 			log_notice("former master SM %s is back and outranks this SM: handing back",
-				   hex64(si->guid, g, sizeof(g)));
+				   rank_guid_str(si->guid, g));
 			elect_handover(e, &e->former);
 			return;
 		}
@@ -347,7 +338,7 @@ void elect_handover(struct elect *e, const struct sm_peer *to)
 		return;
 	e->ops->stop_sweep(e->arg);
 	e->ho_peer = *to;
-	log_notice("handing over to SM %s (priority %u, %s)%s", hex64(to->info.guid, g, sizeof(g)),
+	log_notice("handing over to SM %s (priority %u, %s)%s", rank_guid_str(to->info.guid, g),
 		   to->info.priority, elect_state_name(to->info.state),
 		   e->leaving ? " before exiting" : "");
 	elect_fill_info(e, &si);
@@ -363,7 +354,7 @@ void elect_on_handover(struct elect *e, enum elect_ho r)
 {
 	char g[24];
 
-	hex64(e->ho_peer.info.guid, g, sizeof(g));
+	rank_guid_str(e->ho_peer.info.guid, g);
 	if (r != HO_OK) {
 		e->ho_stage = 0;
 		log_warnx("handover to SM %s failed (%s); staying MASTER", g, elect_ho_name(r));
@@ -387,7 +378,7 @@ void elect_on_master_seen(struct elect *e, enum elect_ho r)
 	char g[24];
 
 	e->ho_stage = 0;
-	hex64(e->ho_peer.info.guid, g, sizeof(g));
+	rank_guid_str(e->ho_peer.info.guid, g);
 	if (e->leaving) {
 		if (r == HO_OK)
 			log_notice("SM %s reports MASTER", g);
@@ -575,11 +566,11 @@ unsigned elect_sminfo_set(struct elect *e, uint32_t mod, const struct sm_info *t
 	}
 	if (!ok) {
 		log_warnx("refusing SMInfo Set %u from SM %s in state %s", mod,
-			  hex64(them->guid, g, sizeof(g)), elect_state_name(them->state));
+			  rank_guid_str(them->guid, g), elect_state_name(them->state));
 		return ELECT_STATUS_REFUSED;
 	}
 	if (ev == EV_HANDOVER)
-		log_notice("handover from SM %s", hex64(them->guid, g, sizeof(g)));
+		log_notice("handover from SM %s", rank_guid_str(them->guid, g));
 	if (ev != EV_NEVENTS && ev != EV_HANDOVER) {
 		/* The commanding master is whom we follow. */
 		if (them->guid != e->master.info.guid)

@@ -142,7 +142,10 @@ void elect_reload(struct elect *e, const struct elect_cfg *cfg);
 /* Drive the table; runs the election's part of the action, then ops->act. */
 void elect_event(struct elect *e, enum elect_event ev);
 void elect_fill_info(const struct elect *e, struct sm_info *si);
-struct peer_self elect_self(const struct elect *e);
+static inline struct peer_self elect_self(const struct elect *e)
+{
+	return (struct peer_self){ .guid = e->guid, .key = e->cfg.key, .priority = e->cfg.priority };
+}
 
 /* A heavy sweep's verdict from the SMs it found. mode: what the sweep was
  * for (enum below). Returns ELECT_GO_ON when the sweep goes on to

@@ -11,6 +11,9 @@ enum { PORT_NOP = 0, PORT_DOWN = 1, PORT_INIT = 2, PORT_ARMED = 3, PORT_ACTIVE =
 enum { PHYS_NOP = 0, PHYS_SLEEP = 1, PHYS_POLLING = 2, PHYS_DISABLED = 3,
        PHYS_TRAINING = 4, PHYS_LINKUP = 5, PHYS_ERROR_RECOVERY = 6 };
 
+/* The subnet prefix smd gives every port (the default GID prefix). */
+#define LINK_SUBNET_PREFIX 0xfe80000000000000ULL
+
 #define CAPMASK_IS_SM          (1u << 1)
 #define CAPMASK_IS_SM_DISABLED (1u << 10)
 #define CAPMASK_CLIENT_REREG   (1u << 25)

@@ -5,6 +5,7 @@
 #define SMD_RANK_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "smp.h"
 
 /* SMInfo.SMState values */
@@ -48,5 +49,12 @@ struct sm_peer *rank_best(struct sm_peer *peers, unsigned n, unsigned states,
  * how many standbys there are counting us. */
 void rank_line(const struct sm_peer *peers, unsigned n, const struct peer_self *self,
 	       uint64_t master_guid, unsigned *pos, unsigned *nstandby);
+
+/* "0x0002c90300a1b2c3": how logs name an SM. */
+static inline const char *rank_guid_str(uint64_t guid, char buf[24])
+{
+	snprintf(buf, 24, "0x%016llx", (unsigned long long)guid);
+	return buf;
+}
 
 #endif

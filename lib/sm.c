@@ -25,6 +25,8 @@ static void sm_act(void *arg, enum elect_action act, enum sm_state was)
 {
 	struct sm *sm = arg;
 
+	if (sm->closing)
+		return;
 	if (sm->el.state != was && sm->state_hook)
 		sm->state_hook(sm->state_hook_arg, sm);
 	switch (act) {
@@ -116,12 +118,16 @@ static void sm_leave_timeout(evutil_socket_t fd, short what, void *arg)
 
 static void sm_polled(void *arg, enum mw_outcome o, const struct sm_info *si)
 {
-	elect_on_poll(&((struct sm *)arg)->el, o, si);
+	struct sm *sm = arg;
+	if (!sm->closing)
+		elect_on_poll(&sm->el, o, si);
 }
 
 static void sm_former_polled(void *arg, enum mw_outcome o, const struct sm_info *si)
 {
-	elect_on_former(&((struct sm *)arg)->el, o, si);
+	struct sm *sm = arg;
+	if (!sm->closing)
+		elect_on_former(&sm->el, o, si);
 }
 
 static int sm_el_poll(void *arg, const struct sm_peer *p, unsigned timeout_ms, int former)
@@ -132,7 +138,9 @@ static int sm_el_poll(void *arg, const struct sm_peer *p, unsigned timeout_ms, i
 
 static void sm_probed(void *arg, uint64_t port_guid)
 {
-	elect_on_probe(&((struct sm *)arg)->el, port_guid);
+	struct sm *sm = arg;
+	if (!sm->closing)
+		elect_on_probe(&sm->el, port_guid);
 }
 
 static int sm_el_probe(void *arg, const struct sm_peer *p, unsigned timeout_ms)
@@ -353,12 +361,16 @@ void sm_free(struct sm *sm)
 	if (!sm)
 		return;
 	sm->closing = 1;
-	if (sm->sweep)
-		sweep_abort(sm->sweep);
+	/* Nothing may be started or followed from here on: the engine's
+	 * drain below still runs the loop, and what arrives meanwhile finds
+	 * sm->closing and no pointer to anything freed. */
+	sm_stop_sweep(sm);
 	peer_op_cancel(sm->peers_op);
 	peer_op_cancel(sm->ho_op);
-	mftsync_cancel(sm->mft_sync);
+	sm->peers_op = sm->ho_op = NULL;
+	sm_mcast_cancel(sm);
 	light_cancel(sm->light);
+	sm->light = NULL;
 	if (sm->mad)
 		mad_watch_port(sm->mad, 0, 0, NULL, NULL);
 	struct event *evs[] = { sm->sweep_ev, sm->poll_ev, sm->kick_ev, sm->leave_ev };

@@ -30,7 +30,6 @@ struct sm {
 	struct lft_memory lfts;   /* what we programmed into each switch */
 	struct elect el;          /* the election: state, master, peers (elect.h) */
 	uint8_t local_portnum;
-	uint16_t lid;             /* our LID once known */
 	struct fabric *fab;       /* last complete model */
 	struct sweep *sweep;      /* heavy sweep in progress */
 	int resweep;              /* a heavy sweep is wanted when this one ends */

@@ -2,11 +2,11 @@
  * election decides, elect.c), traps, SA requests (sa.c), and a status for
  * what is not served. */
 #include <infiniband/mad.h>
+#include "link.h"
 #include "log.h"
 #include "sa.h"
 #include "sm.h"
 
-#define SUBNET_PREFIX 0xfe80000000000000ULL
 
 static void sm_respond(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from,
 		       unsigned status, const uint8_t *data)
@@ -74,7 +74,7 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 	struct sa_resp r = { 0 };
 	struct sa_ctx c = {
 		.fab = sm->el.state == SM_MASTER && !sm->el.leaving ? sm->fab : NULL,
-		.lfts = &sm->lfts, .mc = &sm->mc, .prefix = SUBNET_PREFIX,
+		.lfts = &sm->lfts, .mc = &sm->mc, .prefix = LINK_SUBNET_PREFIX,
 		.pkt_life = SA_PKT_LIFE,
 	};
 	/* Groups a join creates get the broadcast group's MTU and rate (the

@@ -81,8 +81,6 @@ static void sm_sweep_end(void *arg, struct sweep_result *r)
 		fab_free(sm->fab);
 		sm->fab = r->fab;
 	}
-	if (r->own_lid)
-		sm->lid = r->own_lid;
 	if (r->failed) {
 		sm_sweep_done(sm, 0, 0);
 	} else if (r->configured) {
@@ -235,6 +233,13 @@ static void sm_light_sweep(struct sm *sm)
 		sm_mcast_sync(sm);
 }
 
+/* A standby looks at the fabric (LIDs to record, where its master is). */
+static void sm_standby_look(struct sm *sm)
+{
+	if (sm->el.state == SM_STANDBY && !sm->sweep)
+		sm_start_sweep(sm, SWEEP_RECORD);
+}
+
 void sm_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sm *sm = arg;
@@ -242,8 +247,8 @@ void sm_sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (sm->el.state == SM_MASTER)
 		sm_light_sweep(sm);
-	else if (sm->el.state == SM_STANDBY && !sm->sweep)
-		sm_start_sweep(sm, SWEEP_RECORD);
+	else
+		sm_standby_look(sm);
 	if (sm->cfg.sweep_interval)
 		sm_timer(sm, sm->sweep_ev, sm->cfg.sweep_interval * 1000);
 }
@@ -253,6 +258,6 @@ void sm_force_sweep(struct sm *sm)
 {
 	if (sm->el.state == SM_MASTER || sm->el.state == SM_DISCOVERING)
 		sm_request_sweep(sm, "asked by smctl");
-	else if (sm->el.state == SM_STANDBY && !sm->sweep)
-		sm_start_sweep(sm, SWEEP_RECORD);
+	else
+		sm_standby_look(sm);
 }

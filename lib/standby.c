@@ -38,7 +38,7 @@ unsigned standby_poll_period(const struct elect *e)
 void standby_set_line(struct elect *e, const struct sm_peer *peers, unsigned n)
 {
 	unsigned pos, nsb;
-	struct peer_self me = { .guid = e->guid, .key = e->cfg.key, .priority = e->cfg.priority };
+	struct peer_self me = elect_self(e);
 
 	rank_line(peers, n, &me, e->master.info.guid, &pos, &nsb);
 	if (pos == e->line_pos && nsb == e->nstandby)
@@ -68,7 +68,7 @@ void standby_announce(struct elect *e)
 	if (e->trap144_due)
 		log_notice("this SM (priority %u) outranks master SM %s (priority %u): "
 			   "announcing it with trap 144", e->cfg.priority,
-			   (snprintf(g, sizeof(g), "0x%016llx", (unsigned long long)m->guid), g), m->priority);
+			   rank_guid_str(m->guid, g), m->priority);
 	e->trap144_due = 0;
 	e->trap144_at = e->ops->now_ms(e->arg);
 	if (e->ops->trap144(e->arg, &e->master) < 0)
@@ -100,7 +100,7 @@ static int poll_act(struct elect *e, enum mw_action a)
 {
 	char g[24];
 
-	snprintf(g, sizeof(g), "0x%016llx", (unsigned long long)e->master.info.guid);
+	rank_guid_str(e->master.info.guid, g);
 	switch (a) {
 	case MW_POLL:
 		e->ops->timer(e->arg, ET_POLL, standby_poll_period(e));

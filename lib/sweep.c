@@ -18,14 +18,12 @@
 #include "sweep.h"
 #include "xalloc.h"
 
-#define SUBNET_PREFIX 0xfe80000000000000ULL
 #define SUBNET_TIMEOUT 18
 
 enum stage { ST_DISCOVER, ST_PEERS, ST_DECIDE, ST_CONFIG, ST_ACTIVE, ST_DONE };
 
 struct sweep {
-	struct sweep_params p;
-	enum sweep_mode mode;
+	struct sweep_params p;    /* p.mode is this sweep's, p.roots its own copy */
 	uint16_t own_lid;         /* our port's LID once assigned */
 	enum stage stage;
 	unsigned pending;
@@ -54,6 +52,7 @@ static void sw_advance(struct sweep *sw);
 
 static void sw_free(struct sweep *sw)
 {
+	free((void *)sw->p.roots);
 	fab_free(sw->fab);
 	free(sw->peers);
 	free(sw);
@@ -113,7 +112,7 @@ static void sw_trouble(struct sweep *sw, const struct fab_port *p, enum trb_kind
 {
 	char buf[112];
 
-	if (sw->mode != SWEEP_MASTER)
+	if (sw->p.mode != SWEEP_MASTER)
 		return;
 	if (trb_note(sw->p.trouble, p->node->guid, p->num, kind,
 		     port_name(p, buf, sizeof(buf)), why, far))
@@ -128,7 +127,6 @@ static void sw_finish(struct sweep *sw, enum sweep_go how, struct sweep_result *
 		r->fab = sw->fab;
 		sw->fab = NULL;
 	}
-	r->own_lid = sw->own_lid;
 	void (*done)(void *, struct sweep_result *) = sw->p.done;
 	void *arg = sw->p.arg;
 	sw_free(sw);
@@ -232,7 +230,7 @@ static int sw_decide(struct sweep *sw)
 	enum sweep_go go = sw->p.decide(sw->p.arg, sw, sw->fab, sw->peers, sw->npeers);
 	struct sweep_result r = { 0 };
 
-	if (go == SWEEP_CONFIGURE && sw->mode == SWEEP_MASTER)
+	if (go == SWEEP_CONFIGURE && sw->p.mode == SWEEP_MASTER)
 		return 0;
 	if (go == SWEEP_CONFIGURE)
 		go = SWEEP_END;  /* the election went elsewhere meanwhile */
@@ -358,7 +356,7 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 		.lid = is_switch_port ? 0 : p->lid,
 		.sm_lid = sw->own_lid,
 		.sm_sl = 0,
-		.subnet_prefix = SUBNET_PREFIX,
+		.subnet_prefix = LINK_SUBNET_PREFIX,
 		.subnet_timeout = SUBNET_TIMEOUT,
 		.client_rereg = !is_switch_port && sw_rereg_due(sw, p),
 		.is_switch_port = is_switch_port,
@@ -565,12 +563,16 @@ struct sweep *sweep_start(const struct sweep_params *p)
 	struct sweep *sw = xcalloc(1, sizeof(*sw));
 
 	sw->p = *p;
-	sw->mode = p->mode;
+	/* Its own roots: a reload may rewrite the configuration meanwhile. */
+	uint64_t *roots = p->nroots ? xmalloc(p->nroots * sizeof(*roots)) : NULL;
+	if (roots)
+		memcpy(roots, p->roots, p->nroots * sizeof(*roots));
+	sw->p.roots = roots;
 	sw->stage = ST_DISCOVER;
 	clock_gettime(CLOCK_MONOTONIC, &sw->t0);
 	sw->disc = disc_start(p->mad, sw_disc_done, sw);
 	if (!sw->disc) {
-		free(sw);
+		sw_free(sw);
 		return NULL;
 	}
 	return sw;
@@ -580,7 +582,7 @@ void sweep_abort(struct sweep *sw)
 {
 	if (sw->disc) {
 		disc_abort(sw->disc);
-		free(sw);
+		sw_free(sw);
 		return;
 	}
 	sw->aborted = 1;
@@ -600,10 +602,11 @@ void sweep_abort(struct sweep *sw)
 
 void sweep_continue_as_master(struct sweep *sw)
 {
-	sw->mode = SWEEP_MASTER;
+	sw->p.mode = SWEEP_MASTER;
+	sw->p.rereg_all = 1;
 }
 
-int sweep_mode(const struct sweep *sw)
+enum sweep_mode sweep_mode(const struct sweep *sw)
 {
-	return sw->mode;
+	return sw->p.mode;
 }

@@ -40,7 +40,6 @@ struct sweep_result {
 	int failed;               /* the local port did not answer: nothing done */
 	int configured;           /* configured what it could (serve it) */
 	int all_active;           /* every linked port Active, nothing failed */
-	uint16_t own_lid;         /* our port's LID as assigned, 0 = not assigned */
 	double ms;
 	unsigned active, linked;
 };
@@ -71,8 +70,9 @@ struct sweep_params {
 struct sweep *sweep_start(const struct sweep_params *p);
 /* Stop; done is not called. */
 void sweep_abort(struct sweep *sw);
-/* Continue a SWEEP_ELECT sweep as master after the election was won. */
+/* Continue a SWEEP_ELECT sweep as master after the election was won: the
+ * first sweep as master, so every port gets ClientReregister. */
 void sweep_continue_as_master(struct sweep *sw);
-int sweep_mode(const struct sweep *sw);
+enum sweep_mode sweep_mode(const struct sweep *sw);
 
 #endif
