@@ -111,8 +111,30 @@ uint16_t lft_top(const struct fab_node *sw, uint16_t max_lid)
 	return cap && max_lid > cap - 1 ? (uint16_t)(cap - 1) : max_lid;
 }
 
+/* The hints from what was written: valid blocks as they are, the rest
+ * unknown (RT_NO_PORT). */
+static void lft_plan_hints(struct lft_plan *p, const struct lft_memory *keep)
+{
+	p->hint = xcalloc(p->g.nsw, sizeof(*p->hint));
+	for (unsigned s = 0; s < p->g.nsw; s++) {
+		const struct lft_shadow *sh = hmap_get(&keep->by_guid, p->sw[s]->guid);
+		if (!sh || !sh->nblocks)
+			continue;
+		uint8_t *lft = xmalloc((size_t)sh->nblocks * LFT_BLOCK);
+		for (unsigned b = 0; b < sh->nblocks; b++) {
+			if (sh->valid[b])
+				memcpy(lft + (size_t)b * LFT_BLOCK, sh->data + (size_t)b * LFT_BLOCK,
+				       LFT_BLOCK);
+			else
+				memset(lft + (size_t)b * LFT_BLOCK, RT_NO_PORT, LFT_BLOCK);
+		}
+		p->hint[s] = (struct rt_hint){ lft, (uint32_t)sh->nblocks * LFT_BLOCK };
+	}
+	p->g.hint = p->hint;
+}
+
 int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
-		   const uint64_t *roots, unsigned nroots)
+		   const uint64_t *roots, unsigned nroots, const struct lft_memory *keep)
 {
 	struct hmap idx;          /* node GUID -> switch index + 1 */
 	unsigned nsw = 0, ndest = 0;
@@ -178,6 +200,8 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 		log_warnx("routing: %u of %u configured roots are not in the fabric; %s",
 			  nroots - npresent, nroots,
 			  npresent ? "using the others" : "choosing roots automatically");
+	if (keep)
+		lft_plan_hints(p, keep);
 	int rc = route_compute(&p->g, engine, present, npresent, &p->t, &p->used);
 	free(present);
 	if (rc < 0)
@@ -201,6 +225,9 @@ void lft_block(const struct lft_plan *p, unsigned s, uint16_t top, unsigned b,
 
 void lft_plan_free(struct lft_plan *p)
 {
+	for (unsigned s = 0; p->hint && s < p->g.nsw; s++)
+		free((void *)p->hint[s].lft);
+	free(p->hint);
 	rt_tables_free(&p->t);
 	rt_graph_free(&p->g);
 	free(p->sw);

@@ -54,12 +54,16 @@ struct lft_plan {
 	struct rt_tables t;
 	struct fab_node **sw;     /* [g.nsw] */
 	enum rt_engine used;
+	struct rt_hint *hint;     /* [g.nsw], what the switches hold (g.hint), or NULL */
 };
 
 /* Build the graph from f (LIDs assigned) and route it. 0, or -1 on error.
- * A fabric without switches yields an empty plan (nsw == 0). */
+ * A fabric without switches yields an empty plan (nsw == 0). keep: what
+ * the switches hold (as written): every route still legal stays where it
+ * is, so an event moves only the routes it breaks; NULL routes from
+ * scratch, balanced (smctl rebalance, a new master). */
 int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
-		   const uint64_t *roots, unsigned nroots);
+		   const uint64_t *roots, unsigned nroots, const struct lft_memory *keep);
 void lft_plan_free(struct lft_plan *p);
 /* Block b of switch s as the plan routes it; LIDs above top: not routed. */
 void lft_block(const struct lft_plan *p, unsigned s, uint16_t top, unsigned b,

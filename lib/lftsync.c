@@ -119,6 +119,20 @@ static void lftsync_switch(struct lftsync *s, const struct lft_plan *plan, unsig
 	}
 }
 
+/* Entries whose port differs from what the switch is known to hold. */
+static unsigned lftsync_moved(const struct lft_plan *plan)
+{
+	unsigned moved = 0;
+
+	for (unsigned s = 0; plan->hint && s < plan->g.nsw; s++) {
+		const struct rt_hint *h = &plan->hint[s];
+		for (uint32_t lid = 1; h->lft && lid < h->n && lid <= plan->t.max_lid; lid++)
+			if (h->lft[lid] != RT_NO_PORT && h->lft[lid] != plan->t.lft[s][lid])
+				moved++;
+	}
+	return moved;
+}
+
 struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 {
 	struct lftsync *s = xcalloc(1, sizeof(*s));
@@ -132,7 +146,8 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 	s->done = p->done;
 	s->arg = p->arg;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (lft_plan_build(&plan, p->fab, p->engine, p->roots, p->nroots) < 0) {
+	if (lft_plan_build(&plan, p->fab, p->engine, p->roots, p->nroots,
+			   p->rebalance ? NULL : p->lfts) < 0) {
 		log_err("routing failed; forwarding tables left as they are");
 		s->refused++;
 		/* Still clear PortStateChange, or every light sweep ends heavy. */
@@ -141,11 +156,12 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 				lftsync_swinfo(s, n, (uint16_t)mad_get_field(n->swinfo, 0,
 									   IB_SW_LINEAR_FDB_TOP_F));
 	} else if (plan.g.nsw) {
+		unsigned moved = lftsync_moved(&plan);
 		for (unsigned i = 0; i < plan.g.nsw; i++)
 			lftsync_switch(s, &plan, i, p->prev);
-		log_info("routing: %s for %u LIDs over %u switches in %.1f ms, %u LFT blocks to write",
-			 rt_engine_name(plan.used), plan.g.ndest, plan.g.nsw, log_ms_since(&t0),
-			 s->blocks);
+		log_info("routing: %s for %u LIDs over %u switches in %.1f ms%s, %u entries changed, "
+			 "%u LFT blocks to write", rt_engine_name(plan.used), plan.g.ndest, plan.g.nsw,
+			 log_ms_since(&t0), p->rebalance ? " (rebalanced)" : "", moved, s->blocks);
 		lft_plan_free(&plan);
 	}
 	*failed = s->refused;

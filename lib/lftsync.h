@@ -27,6 +27,7 @@ struct lftsync_params {
 	enum rt_engine engine;
 	const uint64_t *roots;
 	unsigned nroots;
+	int rebalance;                  /* route from scratch, not keeping what stands */
 	lftsync_trouble_fn trouble;
 	lftsync_done_fn done;
 	void *arg;                      /* for trouble and done */

@@ -227,6 +227,19 @@ unsigned rt_bfs(struct rt_ctx *c, const int32_t *src, unsigned nsrc, int32_t *di
 	return tail;
 }
 
+/* The port switch s forwards lid to now, if it is still a candidate. */
+static uint8_t rt_kept(const struct rt_ctx *c, unsigned s, uint16_t lid, uint32_t b, uint32_t e)
+{
+	const struct rt_hint *h = c->g->hint ? &c->g->hint[s] : NULL;
+
+	if (!h || !h->lft || lid >= h->n || h->lft[lid] == RT_NO_PORT)
+		return RT_NO_PORT;
+	for (uint32_t k = b; k < e; k++)
+		if (c->cport[k] == h->lft[lid])
+			return c->cport[k];
+	return RT_NO_PORT;
+}
+
 /* Routes one LID with the candidate lists of its destination switch. */
 static void assign(struct rt_ctx *c, struct rt_tables *out, const struct rt_dref *r)
 {
@@ -238,10 +251,13 @@ static void assign(struct rt_ctx *c, struct rt_tables *out, const struct rt_dref
 
 		if (b == e)
 			continue;
-		best = c->cport[b];
-		for (uint32_t k = b + 1; k < e; k++)
-			if (load[c->cport[k]] < load[best])
-				best = c->cport[k];   /* strict: ties keep the lowest port */
+		best = rt_kept(c, s, r->lid, b, e);
+		if (best == RT_NO_PORT) {
+			best = c->cport[b];
+			for (uint32_t k = b + 1; k < e; k++)
+				if (load[c->cport[k]] < load[best])
+					best = c->cport[k];   /* strict: ties keep the lowest port */
+		}
 		out->lft[s][r->lid] = best;
 		if (r->port)
 			load[best]++;

@@ -26,12 +26,21 @@ struct rt_dest {
 	uint8_t port;
 };
 
+/* What a switch holds now (its LFT as last written, RT_NO_PORT where not
+ * known): a LID keeps its output port when that port is still one of the
+ * engine's candidates, so an event moves only the routes it breaks. */
+struct rt_hint {
+	const uint8_t *lft;          /* [n] by LID, or NULL */
+	uint32_t n;
+};
+
 struct rt_graph {
 	struct rt_switch *sw;
 	unsigned nsw;
 	struct rt_dest *dest;
 	unsigned ndest;
 	uint16_t max_lid;            /* highest LID in dest[] */
+	const struct rt_hint *hint;  /* [nsw], or NULL: route from scratch (balanced) */
 };
 
 /* One table per switch: lft[s][lid] = output port, RT_NO_PORT if none. */
@@ -93,7 +102,8 @@ unsigned rt_bfs(struct rt_ctx *c, const int32_t *src, unsigned nsrc, int32_t *di
 		const uint32_t *pos);
 
 /* Calls fn for every destination switch; fn fills coff/cport, then every LID
- * of that switch is given the least-loaded of its switch's candidates. */
+ * of that switch is given, at every switch, the port it has now (g->hint)
+ * when that is a candidate, else the least-loaded candidate. */
 typedef void (*rt_cand_fn)(struct rt_ctx *c, int32_t d, void *arg);
 void rt_route_all(struct rt_ctx *c, struct rt_tables *out, rt_cand_fn fn, void *arg);
 

@@ -33,6 +33,7 @@ struct sm {
 	struct fabric *fab;       /* last complete model */
 	struct sweep *sweep;      /* heavy sweep in progress */
 	int resweep;              /* a heavy sweep is wanted when this one ends */
+	int rebalance;            /* the next master sweep routes from scratch */
 	enum elect_verdict verdict; /* the sweep's verdict, carried out at its end */
 	struct sm_peer verdict_to;  /* whom it follows or hands over to */
 	int mastered_once;        /* first sweep as master done (ClientReregister) */
@@ -101,6 +102,8 @@ void sm_stop_sweep(struct sm *sm);
 /* Log why, and start the heavy sweep the state calls for. */
 void sm_request_sweep(struct sm *sm, const char *why);
 void sm_kick_cb(evutil_socket_t fd, short what, void *arg);   /* a re-sweep due */
+/* smctl rebalance: the next heavy sweep routes from scratch; -1 unless MASTER. */
+int sm_rebalance(struct sm *sm);
 void sm_sweep_cb(evutil_socket_t fd, short what, void *arg);  /* the sweep interval */
 /* systemd and logs: the state changed (set by the daemon's main). */
 void sm_set_state_hook(struct sm *sm, void (*fn)(void *arg, const struct sm *sm), void *arg);

@@ -113,8 +113,10 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		.was_up = sm->subnet_up, .was_served = sm->served,
 		.skip_peer = mode == SWEEP_RECORD ? sm->el.master.info.guid : 0,
 		.engine = sm->cfg.route_engine, .roots = sm->cfg.roots, .nroots = sm->cfg.nroots,
+		.rebalance = sm->rebalance,
 		.decide = sm_sweep_decide, .done = sm_sweep_end, .arg = sm,
 	};
+	sm->rebalance = 0;
 	sm->sweep = sweep_start(&p);
 	if (!sm->sweep) {
 		log_warnx("cannot start a sweep; retrying");
@@ -260,4 +262,13 @@ void sm_force_sweep(struct sm *sm)
 		sm_request_sweep(sm, "asked by smctl");
 	else
 		sm_standby_look(sm);
+}
+
+int sm_rebalance(struct sm *sm)
+{
+	if (sm->el.state != SM_MASTER)
+		return -1;
+	sm->rebalance = 1;
+	sm_request_sweep(sm, "rebalance asked by smctl");
+	return 0;
 }

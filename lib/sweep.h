@@ -58,6 +58,7 @@ struct sweep_params {
 	enum rt_engine engine;
 	const uint64_t *roots;
 	unsigned nroots;
+	int rebalance;            /* route from scratch rather than keep what stands */
 	/* After the survey; fab is the new model (our port is fab->local). */
 	enum sweep_go (*decide)(void *arg, struct sweep *sw, const struct fabric *fab,
 				struct sm_peer *peers, unsigned n);

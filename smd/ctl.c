@@ -78,6 +78,14 @@ static void ctl_handle(struct ctl *ctl, struct conn *c)
 		log_notice("smctl: heavy sweep requested");
 		sm_force_sweep(ctl->sm);
 		sb_printf(&body, "sweep started (%s)\n", elect_state_name(ctl->sm->el.state));
+	} else if (!strcmp(cmd, "rebalance")) {
+		if (sm_rebalance(ctl->sm) == 0) {
+			sb_printf(&body, "rebalancing: every route chosen afresh in a heavy sweep\n");
+		} else {
+			sb_printf(&c->out, "ERR only the master routes (this SM is %s)\n",
+				  elect_state_name(ctl->sm->el.state));
+			return;
+		}
 	} else {
 		sb_printf(&c->out, "ERR unknown command '%s'\n", cmd);
 		return;

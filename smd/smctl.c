@@ -15,9 +15,10 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: smctl [--socket PATH] status|sweep|lids|groups [--json]\n"
+		"usage: smctl [--socket PATH] status|sweep|rebalance|lids|groups [--json]\n"
 		"  status   state, priority, port, master, peers, fabric, last sweep\n"
 		"  sweep    make smd sweep the fabric now\n"
+		"  rebalance  master: choose every route afresh (routes otherwise stay put)\n"
 		"  lids     GUID to LID of every port\n"
 		"  groups   multicast groups and their members (the master's)\n"
 		"  --json   one JSON value instead of text\n"
@@ -50,8 +51,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[optind];
-	if (strcmp(cmd, "status") && strcmp(cmd, "sweep") && strcmp(cmd, "lids") &&
-	    strcmp(cmd, "groups")) {
+	if (strcmp(cmd, "status") && strcmp(cmd, "sweep") && strcmp(cmd, "rebalance") &&
+	    strcmp(cmd, "lids") && strcmp(cmd, "groups")) {
 		fprintf(stderr, "smctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;

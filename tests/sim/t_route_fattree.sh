@@ -9,8 +9,10 @@
 #     hosts and switches on other leaves (the right node answers);
 #  2. Unlink of a leaf-spine cable: every pair routed again within 30 s, no
 #     LID changed, LID-routed queries to that leaf work;
-#  3. ReLink: every pair routed and the per-uplink loads (destination LIDs
-#     routed out of each leaf uplink) equal those before the Unlink;
+#  3. ReLink: every pair routed; smd keeps the routes that stand (they move
+#     only on demand), so after `smctl rebalance` the per-uplink loads
+#     (destination LIDs routed out of each leaf uplink) equal those before
+#     the Unlink (OpenSM rebalances by itself);
 #  4. SM and ibsim stopped, fresh ones started with the same state: every
 #     port gets the LID it had.
 # Functions below run through check/wait_until:
@@ -122,6 +124,13 @@ check "SM still running" proc_alive "$pid"
 # --- 3. ReLink: balance restored -------------------------------------------------
 t0=$(now_ms)
 sim_console "ReLink \"leaf1\"[$up]"
+# all_links: every pair routed over every link, all Active.
+all_links() { lft h0 -v -l -L && [ "$(sum_field active)" = "$NET_LINKS" ]; }
+if is_smd; then
+	must "ReLink: every pair routed over every link within 30 s" wait_until 30 all_links
+	must "smctl rebalance" smctl h0 rebalance
+	check "a heavy sweep routes afresh" wait_until 10 log_has "$SMD_LOG" 'routing: .*\(rebalanced\)'
+fi
 if check "ReLink: routed with the first uplink loads within 30 s" wait_until 30 balanced; then
 	note "balance restored after $(($(now_ms) - t0)) ms"
 fi

@@ -12,11 +12,13 @@
  * at a CA port is forwarded u->s->t) and checks it has no cycle (no credit
  * loop, so no routing deadlock on one VL). LFT entries that no such traffic
  * uses add no dependency.
- *   lftcheck [-lLv] [-t TIMEOUT_MS]
+ *   lftcheck [-lLDv] [-t TIMEOUT_MS]
  *   -l  print "load <switch guid> <port> <n>": destination LIDs routed out of
  *       every linked switch port (for balance checks)
  *   -L  print "lid <node guid> <port> <lid>" for every LID owner (a switch:
  *       port 0), sorted, to compare LIDs across runs
+ *   -D  print "lft <switch guid> <lid> <port>" for every LID of the fabric at
+ *       every switch (port 255: not routed), sorted, to compare routes
  *   -v  the first 10 routing failures in words, and one cycle of the CDG
  *   -t  timeout of one SMP in ms (default 1000)
  *   -m MLID=GUID[/PORT],...
@@ -672,6 +674,20 @@ static void print_loads(void)
 	free(l);
 }
 
+static void print_lfts(void)
+{
+	for (int i = 0; i < nnodes; i++) {
+		const struct node *s = &nodes[i];
+		if (s->type != IB_NODE_SWITCH)
+			continue;
+		for (int d = 0; d < ndests; d++) {
+			unsigned lid = dests[d].lid;
+			printf("lft 0x%016llx %u %u\n", (unsigned long long)s->guid, lid,
+			       lid <= s->top ? (unsigned)s->lft[lid] : 255u);
+		}
+	}
+}
+
 static void print_lids(void)
 {
 	struct line *l = xcalloc((size_t)ndests, sizeof(*l));
@@ -818,21 +834,22 @@ static int mft_check(const char *spec)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: lftcheck [-lLv] [-t TIMEOUT_MS] [-m MLID=GUID[/PORT],...]\n");
+	fprintf(stderr, "usage: lftcheck [-lLDv] [-t TIMEOUT_MS] [-m MLID=GUID[/PORT],...]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	int mgmt[] = { IB_SMI_CLASS, IB_SMI_DIRECT_CLASS };
-	int loads = 0, lids = 0, c;
+	int loads = 0, lids = 0, dump = 0, c;
 	const char *mcast = NULL;
 
-	while ((c = getopt(argc, argv, "lLvt:m:h")) != -1) {
+	while ((c = getopt(argc, argv, "lLDvt:m:h")) != -1) {
 		switch (c) {
 		case 'm': mcast = optarg; break;
 		case 'l': loads = 1; break;
 		case 'L': lids = 1; break;
+		case 'D': dump = 1; break;
 		case 'v': verbose = 1; break;
 		case 't':
 			timeout_ms = atoi(optarg);
@@ -932,6 +949,8 @@ int main(int argc, char **argv)
 		print_loads();
 	if (lids)
 		print_lids();
+	if (dump)
+		print_lfts();
 	printf("lftcheck: switches %d cas %d lids %d badlids %d links %d active %d pairs %ld "
 	       "routed %ld unreachable %ld loops %ld maxhops %d cdg %s\n",
 	       nswitches, ncas, ndests, badlids, nlinks, nactive, pairs, routed, unreachable,

@@ -120,7 +120,7 @@ static void test_plan_blocks(void **st)
 	mad_set_field(b->swinfo, 0, IB_SW_LINEAR_FDB_CAP_F, 64);
 	a->have_swinfo = b->have_swinfo = 1;
 
-	assert_int_equal(lft_plan_build(&p, f, RT_MINHOP, NULL, 0), 0);
+	assert_int_equal(lft_plan_build(&p, f, RT_MINHOP, NULL, 0, NULL), 0);
 	assert_int_equal(p.g.nsw, 2);
 	assert_int_equal(p.g.max_lid, 70);
 	assert_int_equal(lft_top(a, p.g.max_lid), 70);
