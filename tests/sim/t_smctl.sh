@@ -89,6 +89,10 @@ check "groups: the IPoIB broadcast group" grep -q "^ff12:401b:ffff:0000:0000:000
 check "groups --json" eval 'smctl node1 groups --json | grep -q "\"mlid\":\"0xc000\""'
 sweeps=$(log_count "$log1" discovered)
 check "sweep answered" eval 'smctl node1 sweep | grep -q "sweep started"'
+check "rebalance on the master answered" eval 'smctl node1 rebalance | grep -q "rebalancing"'
+smctl node2 rebalance >/dev/null 2>"$WORK/err"
+is "rebalance on the standby: exit 1" "$?" 1
+check "... saying only the master routes" grep -q "only the master routes" "$WORK/err"
 check "sweep: smd sweeps" wait_until 10 eval '[ "$(log_count "$log1" discovered)" -gt "$sweeps" ]'
 
 note "reload and stop, as systemd sees them"
