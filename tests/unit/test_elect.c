@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "elect.h"
+#include "peer_fixture.h"
 #include "log.h"
 
 struct step { enum sm_state from; enum elect_event ev; enum elect_action act; enum sm_state to; };
@@ -69,18 +70,6 @@ static void test_names(void **st)
 		assert_non_null(elect_event_name((enum elect_event)ev));
 }
 
-static struct sm_peer P(uint64_t guid, uint8_t prio, uint8_t state, uint64_t key)
-{
-	struct sm_peer p;
-	memset(&p, 0, sizeof(p));
-	p.info.guid = guid;
-	p.info.priority = prio;
-	p.info.state = state;
-	p.info.key = key;
-	return p;
-}
-
-#define ST(s) (1u << (s))
 
 
 /* ---- the election with a fake world: recording stubs, a fake clock ------ */

@@ -6,19 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "rank.h"
+#include "peer_fixture.h"
 
-static struct sm_peer P(uint64_t guid, uint8_t prio, uint8_t state, uint64_t key)
-{
-	struct sm_peer p;
-	memset(&p, 0, sizeof(p));
-	p.info.guid = guid;
-	p.info.priority = prio;
-	p.info.state = state;
-	p.info.key = key;
-	return p;
-}
-
-#define ST(s) (1u << (s))
 
 static void test_rank_priority_first(void **st)
 {
