@@ -206,6 +206,15 @@ static void poll_once(enum mw_outcome o)
 	elect_on_poll(&E, o, o == MW_ANSWERED ? &si : NULL);
 }
 
+/* Master, and a refresh finds a better standby (0x30, priority 9). */
+static void master_meets_better_standby(void)
+{
+	struct sm_peer v[] = { P(0x30, 9, SM_STANDBY, 1) };
+	become_master();
+	elect_refresh(&E);
+	elect_on_peers(&E, v, 1);
+}
+
 static void test_start_sweeps(void **st)
 {
 	(void)st;
@@ -516,10 +525,7 @@ static void test_refused_handover_held_off(void **st)
 static void test_handover_wait_times_out(void **st)
 {
 	(void)st;
-	become_master();
-	struct sm_peer v[] = { P(0x30, 9, SM_STANDBY, 1) };
-	elect_refresh(&E);
-	elect_on_peers(&E, v, 1);
+	master_meets_better_standby();
 	elect_on_handover(&E, HO_OK);
 	assert_int_equal(F.waits, 1);
 	assert_int_equal(E.state, SM_MASTER);  /* never without a master */
@@ -531,10 +537,7 @@ static void test_handover_wait_times_out(void **st)
 static void test_handover_completes(void **st)
 {
 	(void)st;
-	become_master();
-	struct sm_peer v[] = { P(0x30, 9, SM_STANDBY, 1) };
-	elect_refresh(&E);
-	elect_on_peers(&E, v, 1);
+	master_meets_better_standby();
 	elect_on_handover(&E, HO_OK);
 	elect_on_master_seen(&E, HO_OK);
 	assert_int_equal(E.state, SM_STANDBY);
