@@ -9,6 +9,8 @@
 void lft_memory_init(struct lft_memory *m)
 {
 	hmap_init(&m->by_guid);
+	hmap_init(&m->order);
+	m->order_key = 0;
 }
 
 static void lft_shadow_free(void *p)
@@ -24,6 +26,29 @@ static void lft_shadow_free(void *p)
 void lft_memory_clear(struct lft_memory *m)
 {
 	hmap_free_values(&m->by_guid, lft_shadow_free);
+	hmap_free(&m->order);
+	m->order_key = 0;
+}
+
+/* FNV-1a over the engine and the configured roots: an order made for other
+ * roots is not kept. Never 0 (0: no order). */
+static uint64_t lft_order_key(enum rt_engine engine, const uint64_t *roots, unsigned nroots)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = (h ^ (uint64_t)engine) * 0x100000001b3ULL;
+	for (unsigned i = 0; i < nroots; i++)
+		h = (h ^ roots[i]) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+void lft_order_remember(struct lft_memory *m, const struct lft_plan *p)
+{
+	hmap_free(&m->order);
+	m->order_key = p->order_key;
+	for (unsigned s = 0; p->t.pos && s < p->g.nsw; s++)
+		if (p->t.pos[s] != RT_NO_POS)
+			hmap_put(&m->order, p->sw[s]->guid, (void *)(uintptr_t)(p->t.pos[s] + 1));
 }
 
 int lft_port_for(const struct lft_memory *m, uint64_t guid, uint16_t lid)
@@ -115,9 +140,14 @@ uint16_t lft_top(const struct fab_node *sw, uint16_t max_lid)
  * unknown (RT_NO_PORT). */
 static void lft_plan_hints(struct lft_plan *p, const struct lft_memory *keep)
 {
+	int same = keep->order_key == p->order_key;
+
 	p->hint = xcalloc(p->g.nsw, sizeof(*p->hint));
 	for (unsigned s = 0; s < p->g.nsw; s++) {
 		const struct lft_shadow *sh = hmap_get(&keep->by_guid, p->sw[s]->guid);
+		uintptr_t place = same ? (uintptr_t)hmap_get(&keep->order, p->sw[s]->guid) : 0;
+
+		p->hint[s].pos = place ? (uint32_t)(place - 1) : RT_NO_POS;
 		if (!sh || !sh->nblocks)
 			continue;
 		uint8_t *lft = xmalloc((size_t)sh->nblocks * LFT_BLOCK);
@@ -128,7 +158,8 @@ static void lft_plan_hints(struct lft_plan *p, const struct lft_memory *keep)
 			else
 				memset(lft + (size_t)b * LFT_BLOCK, RT_NO_PORT, LFT_BLOCK);
 		}
-		p->hint[s] = (struct rt_hint){ lft, (uint32_t)sh->nblocks * LFT_BLOCK };
+		p->hint[s].lft = lft;
+		p->hint[s].n = (uint32_t)sh->nblocks * LFT_BLOCK;
 	}
 	p->g.hint = p->hint;
 }
@@ -141,6 +172,7 @@ int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 
 	memset(p, 0, sizeof(*p));
 	hmap_init(&idx);
+	p->order_key = lft_order_key(engine, roots, nroots);
 	if (!f->nswitches)
 		return 0;
 	p->sw = xcalloc(f->nswitches, sizeof(*p->sw));

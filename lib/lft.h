@@ -19,9 +19,12 @@ struct lft_shadow {
 	uint8_t *data;            /* [nblocks * 64] */
 };
 
-/* All switches, by node GUID. */
+/* All switches, by node GUID, and the up/down order they were routed in
+ * (kept while the topology allows, so a cable loss flips no link). */
 struct lft_memory {
 	struct hmap by_guid;
+	struct hmap order;        /* switch GUID -> place in the order + 1 */
+	uint64_t order_key;       /* engine and roots the order was made with */
 };
 
 void lft_memory_init(struct lft_memory *m);
@@ -55,6 +58,7 @@ struct lft_plan {
 	struct fab_node **sw;     /* [g.nsw] */
 	enum rt_engine used;
 	struct rt_hint *hint;     /* [g.nsw], what the switches hold (g.hint), or NULL */
+	uint64_t order_key;       /* engine and roots asked for */
 };
 
 /* Build the graph from f (LIDs assigned) and route it. 0, or -1 on error.
@@ -65,6 +69,8 @@ struct lft_plan {
 int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 		   const uint64_t *roots, unsigned nroots, const struct lft_memory *keep);
 void lft_plan_free(struct lft_plan *p);
+/* The plan is being programmed: its up/down order is the one to keep. */
+void lft_order_remember(struct lft_memory *m, const struct lft_plan *p);
 /* Block b of switch s as the plan routes it; LIDs above top: not routed. */
 void lft_block(const struct lft_plan *p, unsigned s, uint16_t top, unsigned b,
 	       uint8_t out[LFT_BLOCK]);

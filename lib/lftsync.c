@@ -157,6 +157,8 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 									   IB_SW_LINEAR_FDB_TOP_F));
 	} else if (plan.g.nsw) {
 		unsigned moved = lftsync_moved(&plan);
+
+		lft_order_remember(s->mem, &plan);
 		for (unsigned i = 0; i < plan.g.nsw; i++)
 			lftsync_switch(s, &plan, i, p->prev);
 		log_info("routing: %s for %u LIDs over %u switches in %.1f ms%s, %u entries changed, "

@@ -182,16 +182,9 @@ int route_compute(const struct rt_graph *g, enum rt_engine engine, const uint64_
 		r = route_updn(g, roots, nroots, out);
 		break;
 	case RT_AUTO:
-		if ((r = route_minhop(g, out)) < 0)
-			return -1;
-		if ((r = route_cdg_acyclic(g, out)) < 0)
-			return -1;
-		if (r == 1) {
-			engine = RT_MINHOP;
-			r = 0;
-			break;
-		}
-		log_info("route: minhop tables have a credit loop, using updn");
+		/* up/down's minimal legal paths: minhop's on trees and
+		 * fat-trees, free of credit loops everywhere, and stable
+		 * across cable losses (no switching engines) */
 		engine = RT_UPDN;
 		r = route_updn(g, roots, nroots, out);
 		break;

@@ -18,7 +18,7 @@ int route_minhop(const struct rt_graph *g, struct rt_tables *out);
 /* Up/down: switches ranked by distance from the roots (roots: the given
  * GUIDs, or chosen automatically when nroots == 0); a route never turns
  * up after going down, so the channel dependency graph has no cycle on any
- * topology. Returns 0, -1 on failure (a root GUID not in the graph, tables
+ * topology, and among such routes it takes the shortest. Returns 0, -1 on failure (a root GUID not in the graph, tables
  * that do not match it). */
 int route_updn(const struct rt_graph *g, const uint64_t *roots, size_t nroots,
 	       struct rt_tables *out);
@@ -28,8 +28,8 @@ int route_updn(const struct rt_graph *g, const uint64_t *roots, size_t nroots,
  * match the graph. */
 int route_cdg_acyclic(const struct rt_graph *g, const struct rt_tables *t);
 
-/* engine RT_AUTO: minhop when its tables are free of credit loops (trees,
- * fat-trees), else updn. *used tells which ran. */
+/* engine RT_AUTO: updn (minimal legal paths: minhop's own on trees and
+ * fat-trees). *used tells which ran. */
 int route_compute(const struct rt_graph *g, enum rt_engine engine, const uint64_t *roots,
 		  size_t nroots, struct rt_tables *out, enum rt_engine *used);
 

@@ -12,19 +12,28 @@
  * pos[t] < pos[s], "down" otherwise.
  *
  * Per destination d: D[s] = shortest all-down path s -> d (BFS from d over
- * reversed down links). A switch with D finite routes down to t with
- * D[t] = D[s] - 1; any other switch routes up to t minimizing
- * F[t] (F = D where finite, else 1 + min F over up links, computed in pos
- * order since up links go to smaller pos).
+ * reversed down links), U[s] = shortest legal path (up* down*), A[s] = the
+ * length of the route s takes (updn_cands). The candidates of a switch are
+ * its next hops on legal paths of length A: minimal among legal paths, and
+ * on a fat-tree exactly the shortest paths, so the engine is minhop's equal
+ * there without its credit loops anywhere. One catch, because a table has
+ * one entry per LID whatever way the packet came in: a switch that some
+ * route enters from above must itself go down, so it takes its all-down
+ * route, and down hops into a switch that would rather go up are avoided
+ * while something else is as short.
  *
- * Why it is legal: down hops only go to switches with finite D, which route
- * down again, so after the first down hop a path never goes up: every path
- * is up* down*; a CDG cycle would need a down -> up dependency (pure up or
- * pure down chains strictly decrease / increase pos), hence none. Why
- * complete (connected, symmetric links): the first switch z of the order
- * reaches d by the reversed chain of d's earlier neighbours (all down links),
- * so D[z] is finite, and by induction in pos order every other switch has an
- * earlier (up) neighbour with finite F; F strictly decreases along the route.
+ * Why it is legal: every path is up* down*; a CDG cycle would need a
+ * down -> up dependency (pure up or pure down chains strictly decrease /
+ * increase pos), hence none. Why complete (connected, symmetric links): the
+ * first switch z of the order reaches d by the reversed chain of d's earlier
+ * neighbours (all down links), so D[z] is finite, and by induction in pos
+ * order every other switch has an earlier (up) neighbour with finite A, or
+ * was entered from above over a finite D.
+ *
+ * The order depends on the topology only, never on which routes exist: a
+ * cable loss that leaves the ranks as they were keeps every link's
+ * direction, so the candidates change only for routes that crossed the
+ * cable (or could use it, when it comes back).
  *
  * Automatic roots, per component: when some but not all switches have CAs,
  * the switches farthest from the nearest CA-bearing switch (fat-tree:
@@ -43,8 +52,10 @@ struct updn {
 	int32_t *rank;
 	uint32_t *pos;          /* switch -> position in the order */
 	int32_t *ord;           /* position -> switch */
-	int32_t *fd;            /* F */
+	int32_t *fd;            /* U: shortest legal distance to the destination */
+	int32_t *ad;            /* A: length of the route each switch takes */
 	uint8_t *isroot;
+	uint8_t *below;         /* entered from above: must go down */
 };
 
 struct keyed {
@@ -146,6 +157,60 @@ static uint32_t heap_pop(uint32_t *h, unsigned *n)
 	return top;
 }
 
+static int pos_cmp(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	return (x->guid > y->guid) - (x->guid < y->guid);
+}
+
+/* Keeps the last order (the hints' pos) when every switch has a place in it
+ * and it is still an order the engine could have made: every switch but the
+ * first of its component has an earlier neighbour. A cable loss that leaves
+ * that so changes no link's direction, hence no legal route that avoids the
+ * cable; only new switches, or a loss that cuts a switch off from all the
+ * switches before it, make a new order. */
+static int updn_keep_order(struct rt_ctx *c, struct updn *u, const int32_t *comp)
+{
+	const struct rt_hint *h = c->g->hint;
+	unsigned n = c->n;
+	struct keyed *kd;
+	uint8_t *first;
+	int ok = 1;
+
+	if (!h)
+		return 0;
+	for (unsigned s = 0; s < n; s++)
+		if (h[s].pos == RT_NO_POS)
+			return 0;
+	kd = xreallocarray(NULL, (size_t)n + 1, sizeof(*kd));
+	first = xcalloc((size_t)n + 1, 1);
+	for (unsigned s = 0; s < n; s++)
+		kd[s] = (struct keyed){ 0, h[s].pos, (int32_t)s };   /* guid: the place */
+	qsort(kd, n, sizeof(*kd), pos_cmp);
+	for (unsigned k = 0; k < n; k++) {
+		u->pos[kd[k].idx] = k;
+		u->ord[k] = kd[k].idx;
+	}
+	for (unsigned k = 0; ok && k < n; k++) {
+		int32_t s = u->ord[k];
+		int earlier = 0;
+
+		if (k && kd[k].guid == kd[k - 1].guid)
+			ok = 0;                          /* two switches, one place */
+		if (!first[comp[s]]) {
+			first[comp[s]] = 1;
+			continue;
+		}
+		for (uint32_t e = c->aoff[s]; !earlier && e < c->aoff[s + 1]; e++)
+			earlier = u->pos[c->ato[e]] < k;
+		ok &= earlier;
+	}
+	free(kd);
+	free(first);
+	return ok;
+}
+
 static int updn_prepare(struct rt_ctx *c, struct updn *u, const uint64_t *roots, size_t nroots)
 {
 	unsigned n = c->n, nroot = 0;
@@ -202,6 +267,10 @@ static int updn_prepare(struct rt_ctx *c, struct updn *u, const uint64_t *roots,
 	log_debug("updn: %u root(s), first 0x%016" PRIx64, nroot,
 		  nroot ? c->g->sw[src[0]].guid : 0);
 	rt_bfs(c, src, nroot, u->rank, NULL);
+	if (updn_keep_order(c, u, comp)) {
+		ret = 0;
+		goto out;
+	}
 
 	/* the order: priority search by key */
 	for (unsigned s = 0; s < n; s++)
@@ -249,43 +318,92 @@ out:
 	return ret;
 }
 
+/* The rule of one destination, recomputed identically by both passes: the
+ * candidates of s are the up links to t with A[t] + 1 == A[s] and the down
+ * links to t with D[t] + 1 == A[s] (for a switch that must go down, only the
+ * latter); down links into a t whose own best path goes up first (D[t] >
+ * U[t]) are used only when nothing else reaches as far, because whoever
+ * enters t from above pins t to its all-down path. */
+static int updn_pick(const struct rt_ctx *c, const struct updn *u, int32_t s, uint32_t e,
+		     int harmless_only)
+{
+	int32_t t = c->ato[e], want = u->ad[s] - 1;
+
+	if (u->pos[t] < u->pos[s])
+		return !u->below[s] && u->ad[t] == want;
+	if (c->dist[t] != want)
+		return 0;
+	return !harmless_only || c->dist[t] == u->fd[t];
+}
+
+static int updn_harmless(const struct rt_ctx *c, const struct updn *u, int32_t s)
+{
+	for (uint32_t e = c->aoff[s]; e < c->aoff[s + 1]; e++)
+		if (updn_pick(c, u, s, e, 1))
+			return 1;
+	return 0;
+}
+
 static void updn_cands(struct rt_ctx *c, int32_t d, void *arg)
 {
 	struct updn *u = arg;
-	int32_t *dd = c->dist, *f = u->fd;
+	int32_t *dd = c->dist;
 	uint32_t k = 0;
 
-	/* D: all-down distance to d */
+	/* D: all-down distance to d; U: shortest legal (up* down*) distance,
+	 * in increasing pos: up links lead to switches already computed */
 	rt_bfs(c, &d, 1, dd, u->pos);
-	/* F, in increasing pos: up links lead to already computed switches */
+	for (unsigned i = 0; i < c->n; i++) {
+		int32_t s = u->ord[i], best = dd[s];
+
+		for (uint32_t e = c->aoff[s]; e < c->aoff[s + 1]; e++) {
+			int32_t t = c->ato[e];
+
+			if (u->pos[t] < u->pos[s] && u->fd[t] >= 0 &&
+			    (best < 0 || u->fd[t] + 1 < best))
+				best = u->fd[t] + 1;
+		}
+		u->fd[s] = best;
+	}
+	/* A: the distance of the route each switch takes, in increasing pos.
+	 * A switch entered from above (below[s]) must keep going down, so its
+	 * route is its all-down one; the others take the shorter of going up
+	 * to an earlier switch's route or down into a switch that then stays
+	 * down. Every path is up* down*: no down-up turn, no credit loop. */
+	memset(u->below, 0, c->n);
 	for (unsigned i = 0; i < c->n; i++) {
 		int32_t s = u->ord[i], best = -1;
+		int harmless;
 
-		if (dd[s] >= 0) {
-			f[s] = dd[s];
+		if (s == d || u->below[s]) {
+			u->ad[s] = dd[s];
+		} else {
+			for (uint32_t e = c->aoff[s]; e < c->aoff[s + 1]; e++) {
+				int32_t t = c->ato[e], v;
+
+				v = u->pos[t] < u->pos[s] ? u->ad[t] : dd[t];
+				if (v >= 0 && (best < 0 || v + 1 < best))
+					best = v + 1;
+			}
+			u->ad[s] = best;
+		}
+		if (u->ad[s] <= 0)
 			continue;
-		}
-		for (uint32_t e = c->aoff[s]; e < c->aoff[s + 1]; e++) {
-			int32_t t = c->ato[e];
-
-			if (u->pos[t] < u->pos[s] && f[t] >= 0 && (best < 0 || f[t] + 1 < best))
-				best = f[t] + 1;
-		}
-		f[s] = best;
+		harmless = updn_harmless(c, u, s);
+		for (uint32_t e = c->aoff[s]; e < c->aoff[s + 1]; e++)
+			if (u->pos[c->ato[e]] > u->pos[s] && updn_pick(c, u, s, e, harmless))
+				u->below[c->ato[e]] = 1;
 	}
 	for (unsigned s = 0; s < c->n; s++) {
-		int down = dd[s] > 0;
+		int harmless;
 
 		c->coff[s] = k;
-		if (f[s] <= 0)
+		if (u->ad[s] <= 0)
 			continue;
-		for (uint32_t e = c->aoff[s]; e < c->aoff[s + 1]; e++) {
-			int32_t t = c->ato[e];
-
-			if (down ? (u->pos[t] > u->pos[s] && dd[t] == dd[s] - 1)
-				 : (u->pos[t] < u->pos[s] && f[t] == f[s] - 1))
+		harmless = updn_harmless(c, u, (int32_t)s);
+		for (uint32_t e = c->aoff[s]; e < c->aoff[s + 1]; e++)
+			if (updn_pick(c, u, (int32_t)s, e, harmless))
 				c->cport[k++] = c->aport[e];
-		}
 	}
 	c->coff[c->n] = k;
 }
@@ -305,16 +423,22 @@ int route_updn(const struct rt_graph *g, const uint64_t *roots, size_t nroots,
 	u.pos = xreallocarray(NULL, (size_t)c.n + 1, sizeof(*u.pos));
 	u.ord = xreallocarray(NULL, (size_t)c.n + 1, sizeof(*u.ord));
 	u.fd = xreallocarray(NULL, (size_t)c.n + 1, sizeof(*u.fd));
+	u.ad = xreallocarray(NULL, (size_t)c.n + 1, sizeof(*u.ad));
 	u.isroot = xcalloc((size_t)c.n + 1, 1);
+	u.below = xcalloc((size_t)c.n + 1, 1);
 	if (updn_prepare(&c, &u, roots, nroots) == 0) {
 		rt_route_all(&c, out, updn_cands, &u);
+		for (unsigned s = 0; out->pos && s < c.n; s++)
+			out->pos[s] = u.pos[s];
 		ret = 0;
 	}
 	free(u.rank);
 	free(u.pos);
 	free(u.ord);
 	free(u.fd);
+	free(u.ad);
 	free(u.isroot);
+	free(u.below);
 	rt_ctx_free(&c);
 	return ret;
 }

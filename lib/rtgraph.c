@@ -76,13 +76,16 @@ void rt_graph_free(struct rt_graph *g)
 void rt_tables_init(struct rt_tables *t, unsigned nsw, uint16_t max_lid)
 {
 	memset(t, 0, sizeof(*t));
-	if (nsw)
+	if (nsw) {
 		t->lft = xcalloc(nsw, sizeof(*t->lft));
+		t->pos = xreallocarray(NULL, nsw, sizeof(*t->pos));
+	}
 	t->nsw = nsw;
 	t->max_lid = max_lid;
 	for (unsigned i = 0; i < nsw; i++) {
 		t->lft[i] = xmalloc((size_t)max_lid + 1);
 		memset(t->lft[i], RT_NO_PORT, (size_t)max_lid + 1);
+		t->pos[i] = RT_NO_POS;
 	}
 }
 
@@ -93,6 +96,7 @@ void rt_tables_free(struct rt_tables *t)
 	for (unsigned i = 0; t->lft && i < t->nsw; i++)
 		free(t->lft[i]);
 	free(t->lft);
+	free(t->pos);
 	memset(t, 0, sizeof(*t));
 }
 

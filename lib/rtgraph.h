@@ -11,6 +11,7 @@
 
 #define RT_NO_PORT 255          /* LFT entry: not routed (drop) */
 #define RT_MAX_PORTS 254
+#define RT_NO_POS UINT32_MAX    /* a switch without a place in an up/down order */
 
 struct rt_switch {
 	uint64_t guid;
@@ -32,6 +33,8 @@ struct rt_dest {
 struct rt_hint {
 	const uint8_t *lft;          /* [n] by LID, or NULL */
 	uint32_t n;
+	uint32_t pos;                /* place in the last up/down order (rt_tables.pos),
+				      * RT_NO_POS: none */
 };
 
 struct rt_graph {
@@ -48,6 +51,8 @@ struct rt_tables {
 	unsigned nsw;
 	uint16_t max_lid;
 	uint8_t **lft;
+	uint32_t *pos;               /* [nsw] the up/down order used, RT_NO_POS for
+				      * engines without one */
 };
 
 /* Graph building helpers (the graph owns its arrays). */

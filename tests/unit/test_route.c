@@ -368,7 +368,7 @@ static int tables_equal(const struct rt_tables *a, const struct rt_tables *b)
  * Returns the minhop CDG verdict. */
 static int check_all_engines(const struct fab *f)
 {
-	struct rt_tables t;
+	struct rt_tables t, t2;
 	enum rt_engine used = RT_AUTO;
 	int mh;
 
@@ -379,15 +379,18 @@ static int check_all_engines(const struct fab *f)
 	assert_int_equal(mh, ref_acyclic(&f->g, &t));
 
 	assert_int_equal(route_updn(&f->g, NULL, 0, &t), 0);
-	check_walks(&f->g, &t, 0, NULL);
 	assert_int_equal(route_cdg_acyclic(&f->g, &t), 1);
 	assert_int_equal(ref_acyclic(&f->g, &t), 1);
 
-	assert_int_equal(route_compute(&f->g, RT_AUTO, NULL, 0, &t, &used), 0);
-	assert_int_equal(used, mh == 1 ? RT_MINHOP : RT_UPDN);
-	check_walks(&f->g, &t, used == RT_MINHOP, NULL);
-	assert_int_equal(route_cdg_acyclic(&f->g, &t), 1);
+	/* where minhop happens to be loop-free (trees, fat-trees), up/down's
+	 * minimal legal paths are shortest paths too */
+	check_walks(&f->g, &t, mh == 1, NULL);
+	tables(f, &t2);
+	assert_int_equal(route_compute(&f->g, RT_AUTO, NULL, 0, &t2, &used), 0);
+	assert_int_equal(used, RT_UPDN);
+	assert_true(tables_equal(&t, &t2));
 	rt_tables_free(&t);
+	rt_tables_free(&t2);
 	return mh;
 }
 
@@ -427,8 +430,9 @@ static void test_fattree_minhop(void **state)
 	assert_int_equal(check_all_engines(&f), 1);
 	tables(&f, &t);
 	tables(&f, &t2);
+	/* auto is up/down, and on a fat-tree its tables are minhop's */
 	assert_int_equal(route_compute(&f.g, RT_AUTO, NULL, 0, &t, &used), 0);
-	assert_int_equal(used, RT_MINHOP);
+	assert_int_equal(used, RT_UPDN);
 	assert_int_equal(route_minhop(&f.g, &t2), 0);
 	assert_true(tables_equal(&t, &t2));
 	/* ties go to the lowest port: leaf 0 uplinks are ports 5 (spine 4) and
@@ -529,9 +533,11 @@ static void test_fattree_updn(void **state)
 	/* the automatic roots are the spines */
 	assert_int_equal(route_updn(&f.g, spines, 4, &t2), 0);
 	assert_true(tables_equal(&t, &t2));
+	/* a leaf as the root: the order changes, yet every shortest path of
+	 * a fat-tree is still legal in it, so routes stay shortest */
 	assert_int_equal(route_updn(&f.g, &leaf0, 1, &t2), 0);
-	check_walks(&f.g, &t2, 0, NULL);
-	assert_false(tables_equal(&t, &t2));
+	check_walks(&f.g, &t2, 1, NULL);
+	assert_int_equal(route_cdg_acyclic(&f.g, &t2), 1);
 	/* leaves 1..7 still spread remote CAs over all 8 uplinks */
 	for (unsigned l = 1; l < 8; l++) {
 		unsigned cnt[RT_MAX_PORTS + 1] = { 0 };
@@ -650,7 +656,7 @@ static void test_single_switch(void **state)
 	assert_int_equal(check_all_engines(&f), 1);
 	tables(&f, &t);
 	assert_int_equal(route_compute(&f.g, RT_AUTO, NULL, 0, &t, &used), 0);
-	assert_int_equal(used, RT_MINHOP);
+	assert_int_equal(used, RT_UPDN);
 	assert_int_equal(t.lft[0][1], 0);
 	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(t.lft[0][2 + i], 1 + i);
@@ -684,6 +690,184 @@ static void test_disconnected(void **state)
 	assert_int_equal(f.g.sw[6].peer[t.lft[6][8]], 7);
 	rt_tables_free(&t);
 	rt_tables_free(&t2);
+	fab_free(&f);
+}
+
+/* 1 when the walk of t from switch s to lid leaves a switch over (a, pa) or
+ * (b, pb): the route crosses that cable. */
+static int walk_crosses(const struct rt_graph *g, const struct rt_tables *t, unsigned s,
+			unsigned lid, unsigned a, unsigned pa, unsigned b, unsigned pb)
+{
+	for (unsigned hops = 0, cur = s; hops <= g->nsw; hops++) {
+		unsigned p = t->lft[cur][lid];
+
+		if ((cur == a && p == pa) || (cur == b && p == pb))
+			return 1;
+		if (p == 0 || p > g->sw[cur].nports || g->sw[cur].peer[p] < 0)
+			return 0;
+		cur = (unsigned)g->sw[cur].peer[p];
+	}
+	return 0;
+}
+
+/* Every entry that differs between before and after belongs to a route
+ * that crossed the cable in `crossed` (switch LIDs too unless ca_only).
+ * Returns how many entries differ. */
+static unsigned check_moved(const struct fab *f, const struct rt_tables *before,
+			    const struct rt_tables *after, const struct rt_tables *crossed,
+			    unsigned a, unsigned pa, unsigned b, unsigned pb, int ca_only)
+{
+	unsigned moved = 0;
+
+	for (unsigned i = 0; i < f->g.ndest; i++) {
+		const struct rt_dest *d = &f->g.dest[i];
+
+		for (unsigned s = 0; s < f->g.nsw; s++) {
+			if (before->lft[s][d->lid] == after->lft[s][d->lid])
+				continue;
+			moved++;
+			if (!crossed || (ca_only && !d->port))
+				continue;
+			CHECK(walk_crosses(&f->g, crossed, s, d->lid, a, pa, b, pb),
+			      "cable %u/%u-%u/%u: switch %u moved LID %u (port %u -> %u) "
+			      "though its route does not cross the cable", a, pa, b, pb, s,
+			      d->lid, before->lft[s][d->lid], after->lft[s][d->lid]);
+		}
+	}
+	return moved;
+}
+
+/* Cuts every switch-to-switch cable of f in turn and puts it back, routing
+ * each time from what the switches hold (the last tables and order as
+ * hints). Always: the tables are complete and free of credit loops; the
+ * return moves only routes that now take the cable. With strict, the loss
+ * moves only routes that crossed the cable, switch LIDs included unless the
+ * cable is strict_ca_only's. Returns the entries the losses moved, of
+ * routes that did not cross the cable in *stray. */
+static unsigned check_cables(struct fab *f, int strict, int (*strict_ca_only)(unsigned, unsigned),
+			     unsigned *stray)
+{
+	struct rt_hint *hint = calloc(f->g.nsw, sizeof(*hint));
+	unsigned total = 0;
+
+	assert_non_null(hint);
+	*stray = 0;
+	for (unsigned a = 0; a < f->g.nsw; a++) {
+		for (unsigned pa = 1; pa <= f->g.sw[a].nports; pa++) {
+			struct rt_tables t0, t1, t2;
+			int32_t b = f->g.sw[a].peer[pa];
+			unsigned pb = 0;
+			int ca_only;
+
+			if (b <= (int32_t)a)
+				continue;       /* no cable, or seen from b */
+			/* the k-th port of a to b is cabled to the k-th of b to a
+			 * (fab_link takes the next free port at both ends) */
+			unsigned k = 0;
+
+			for (unsigned q = 1; q < pa; q++)
+				k += f->g.sw[a].peer[q] == b;
+			for (pb = 1; pb <= f->g.sw[b].nports; pb++)
+				if (f->g.sw[b].peer[pb] == (int32_t)a && k-- == 0)
+					break;
+			tables(f, &t0);
+			tables(f, &t1);
+			tables(f, &t2);
+			f->g.hint = NULL;
+			assert_int_equal(route_compute(&f->g, RT_AUTO, NULL, 0, &t0, NULL), 0);
+			for (unsigned s = 0; s < f->g.nsw; s++)
+				hint[s] = (struct rt_hint){ t0.lft[s], (uint32_t)t0.max_lid + 1,
+							    t0.pos[s] };
+			f->g.hint = hint;
+			f->g.sw[a].peer[pa] = -1;
+			f->g.sw[b].peer[pb] = -1;
+			assert_int_equal(route_compute(&f->g, RT_AUTO, NULL, 0, &t1, NULL), 0);
+			check_walks(&f->g, &t1, 0, NULL);
+			assert_int_equal(route_cdg_acyclic(&f->g, &t1), 1);
+			assert_int_equal(ref_acyclic(&f->g, &t1), 1);
+			ca_only = strict_ca_only && strict_ca_only(a, (unsigned)b);
+			if (strict) {
+				total += check_moved(f, &t0, &t1, &t0, a, pa, (unsigned)b, pb, ca_only);
+			} else {
+				unsigned m = check_moved(f, &t0, &t1, NULL, a, pa, (unsigned)b, pb, 0);
+
+				total += m;
+			}
+			for (unsigned i = 0; i < f->g.ndest; i++)
+				for (unsigned s = 0; s < f->g.nsw; s++)
+					if (t0.lft[s][f->g.dest[i].lid] != t1.lft[s][f->g.dest[i].lid] &&
+					    !walk_crosses(&f->g, &t0, s, f->g.dest[i].lid, a, pa,
+							  (unsigned)b, pb))
+						++*stray;
+
+			for (unsigned s = 0; s < f->g.nsw; s++)
+				hint[s] = (struct rt_hint){ t1.lft[s], (uint32_t)t1.max_lid + 1,
+							    t1.pos[s] };
+			f->g.sw[a].peer[pa] = b;
+			f->g.sw[b].peer[pb] = (int32_t)a;
+			assert_int_equal(route_compute(&f->g, RT_AUTO, NULL, 0, &t2, NULL), 0);
+			check_walks(&f->g, &t2, 0, NULL);
+			assert_int_equal(route_cdg_acyclic(&f->g, &t2), 1);
+			assert_int_equal(ref_acyclic(&f->g, &t2), 1);
+			check_moved(f, &t1, &t2, &t2, a, pa, (unsigned)b, pb, 0);
+			f->g.hint = NULL;
+			rt_tables_free(&t0);
+			rt_tables_free(&t1);
+			rt_tables_free(&t2);
+		}
+	}
+	free(hint);
+	return total;
+}
+
+/* The cable between the first root and the leaf that links the roots to
+ * each other in the up/down order (spine 8 and leaf 0 here): its loss makes
+ * another leaf that link, so the roots' routes to each other move (switch
+ * LIDs only, no host traffic). */
+static int fattree_hub(unsigned a, unsigned b)
+{
+	return a == 0 && b == 8;
+}
+
+/* Routes stay put across a cable's loss and return, for every leaf-spine
+ * cable of a fat-tree: a loss moves only routes that crossed the cable, its
+ * return only routes that now take it, and the tables stay complete and
+ * free of credit loops throughout. */
+static void test_fattree_cable(void **state)
+{
+	struct fab f;
+	unsigned moved, stray;
+
+	(void)state;
+	fab_fattree(&f, 8, 4, 4, 1, 16);
+	moved = check_cables(&f, 1, fattree_hub, &stray);
+	print_message("fat-tree 8 leaves, 4 spines: %u entries moved over 32 cable losses, "
+		      "%u of routes that did not cross the cable\n", moved, stray);
+	fab_free(&f);
+	fab_fattree(&f, 6, 3, 3, 2, 16);       /* parallel cables */
+	moved = check_cables(&f, 1, NULL, &stray);
+	fab_free(&f);
+}
+
+/* Irregular fabrics: a ring with chords and a mesh. Every loss leaves the
+ * tables complete and acyclic, every return moves only routes onto the
+ * cable; the order survives most losses, so few other routes move. */
+static void test_irregular_cable(void **state)
+{
+	static const unsigned chords[][2] = { { 0, 4 }, { 2, 7 }, { 5, 9 } };
+	struct fab f;
+	unsigned moved, stray;
+
+	(void)state;
+	fab_ring(&f, 10, chords, 3);
+	moved = check_cables(&f, 0, NULL, &stray);
+	print_message("ring of 10 with 3 chords: %u entries moved over 13 cable losses, %u of "
+		      "routes that did not cross the cable\n", moved, stray);
+	fab_free(&f);
+	fab_mesh(&f, 4, 4);
+	moved = check_cables(&f, 0, NULL, &stray);
+	print_message("4x4 mesh: %u entries moved over 24 cable losses, %u of routes that did "
+		      "not cross the cable\n", moved, stray);
 	fab_free(&f);
 }
 
@@ -869,7 +1053,7 @@ static void test_timing(void **state)
 	t0 = now();
 	assert_int_equal(route_compute(&f.g, RT_AUTO, NULL, 0, &t, &used), 0);
 	t1 = now();
-	assert_int_equal(used, RT_MINHOP);
+	assert_int_equal(used, RT_UPDN);
 	check_walks(&f.g, &t, 1, NULL);
 	t2 = now();
 	assert_int_equal(route_updn(&f.g, NULL, 0, &t), 0);
@@ -892,6 +1076,8 @@ int main(void)
 		cmocka_unit_test(test_fattree_minhop),
 		cmocka_unit_test(test_fattree_balance),
 		cmocka_unit_test(test_fattree_updn),
+		cmocka_unit_test(test_fattree_cable),
+		cmocka_unit_test(test_irregular_cable),
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_ring_chords),
 		cmocka_unit_test(test_mesh),
