@@ -59,7 +59,7 @@ struct updn {
 };
 
 struct keyed {
-	int32_t rank;
+	int64_t rank;           /* or the place in the last order */
 	uint64_t guid;
 	int32_t idx;
 };
@@ -211,6 +211,118 @@ static int updn_keep_order(struct rt_ctx *c, struct updn *u, const int32_t *comp
 	return ok;
 }
 
+/* Numbers the switches by a priority search on the keys kd[] (sorted
+ * here): from the smallest key of each component, always the smallest-key
+ * switch next to those numbered; every switch but the first of its
+ * component gets an earlier neighbour. */
+static void updn_search(struct rt_ctx *c, struct updn *u, struct keyed *kd, uint32_t *keypos,
+			uint32_t *heap)
+{
+	unsigned n = c->n, next = 0;
+
+	qsort(kd, n, sizeof(*kd), keyed_cmp);
+	for (unsigned k = 0; k < n; k++)
+		keypos[kd[k].idx] = k;
+	for (unsigned s = 0; s < n; s++)
+		u->pos[s] = UINT32_MAX;     /* also "not yet in the heap" */
+	for (unsigned k = 0; k < n; k++) {
+		unsigned hn = 0;
+
+		if (u->pos[kd[k].idx] != UINT32_MAX)
+			continue;
+		u->pos[kd[k].idx] = UINT32_MAX - 1;     /* queued */
+		heap_push(heap, &hn, k);
+		while (hn) {
+			int32_t x = kd[heap_pop(heap, &hn)].idx;
+
+			u->pos[x] = next;
+			u->ord[next++] = x;
+			for (uint32_t b = c->aoff[x]; b < c->aoff[x + 1]; b++) {
+				int32_t y = c->ato[b];
+
+				if (u->pos[y] == UINT32_MAX) {
+					u->pos[y] = UINT32_MAX - 1;
+					heap_push(heap, &hn, keypos[y]);
+				}
+			}
+		}
+	}
+}
+
+/* How many routes the switches hold (the hints) would turn up after going
+ * down in the order u->pos: each of them has to move. Routes to hosts
+ * weigh more than all routes to switch LIDs together (those carry only
+ * management traffic). ca[lid]: the LID is a host's. */
+static uint64_t updn_broken(const struct rt_ctx *c, const struct updn *u, const uint8_t *ca)
+{
+	const struct rt_graph *g = c->g;
+	uint64_t broken = 0;
+
+	for (unsigned s = 0; s < c->n; s++) {
+		const struct rt_hint *h = &g->hint[s];
+
+		for (uint32_t lid = 1; h->lft && lid < h->n && lid <= g->max_lid; lid++) {
+			unsigned p = h->lft[lid], q;
+			int32_t t, v;
+
+			if (p == 0 || p > g->sw[s].nports || (t = g->sw[s].peer[p]) < 0 ||
+			    u->pos[t] < u->pos[s] || !g->hint[t].lft || lid >= g->hint[t].n)
+				continue;               /* not a down hop the tables continue */
+			q = g->hint[t].lft[lid];
+			if (q && q <= g->sw[t].nports && (v = g->sw[t].peer[q]) >= 0 &&
+			    u->pos[v] < u->pos[t])
+				broken += ca[lid] ? (uint64_t)1 << 32 : 1;
+		}
+	}
+	return broken;
+}
+
+/* The last order no longer fits (a switch lost every earlier neighbour, or
+ * new ones came). Besides the new order in u (by rank and GUID), try the
+ * one a priority search keyed by the last places gives, and keep whichever
+ * leaves fewer of the routes in place illegal. */
+static void updn_repair(struct rt_ctx *c, struct updn *u, struct keyed *kd, uint32_t *keypos,
+			uint32_t *heap)
+{
+	unsigned n = c->n, known = 0;
+	uint64_t fresh, kept;
+	uint8_t *ca;
+	uint32_t *pos;
+	int32_t *ord;
+
+	for (unsigned s = 0; s < n; s++)
+		known += c->g->hint[s].pos != RT_NO_POS;
+	if (!known)
+		return;
+	ca = xcalloc((size_t)c->g->max_lid + 1, 1);
+	for (unsigned i = 0; i < c->ndr; i++)
+		ca[c->dr[i].lid] = c->dr[i].port != 0;
+	fresh = updn_broken(c, u, ca);
+	pos = xreallocarray(NULL, (size_t)n + 1, sizeof(*pos));
+	ord = xreallocarray(NULL, (size_t)n + 1, sizeof(*ord));
+	memcpy(pos, u->pos, n * sizeof(*pos));
+	memcpy(ord, u->ord, n * sizeof(*ord));
+	for (unsigned s = 0; s < n; s++) {
+		uint32_t p = c->g->hint[s].pos;
+
+		kd[s] = (struct keyed){ p != RT_NO_POS ? p : (int64_t)UINT32_MAX + 1 + u->rank[s],
+					c->g->sw[s].guid, (int32_t)s };
+	}
+	updn_search(c, u, kd, keypos, heap);
+	kept = updn_broken(c, u, ca);
+	if (fresh <= kept) {
+		memcpy(u->pos, pos, n * sizeof(*pos));
+		memcpy(u->ord, ord, n * sizeof(*ord));
+	}
+	log_debug("updn: a new order (%" PRIu64 " host and %" PRIu64 " switch routes to move) "
+		  "or the last one repaired (%" PRIu64 ", %" PRIu64 "): %s", fresh >> 32,
+		  fresh & 0xffffffffu, kept >> 32, kept & 0xffffffffu,
+		  fresh <= kept ? "new" : "repaired");
+	free(ca);
+	free(pos);
+	free(ord);
+}
+
 static int updn_prepare(struct rt_ctx *c, struct updn *u, const uint64_t *roots, size_t nroots)
 {
 	unsigned n = c->n, nroot = 0;
@@ -272,39 +384,13 @@ static int updn_prepare(struct rt_ctx *c, struct updn *u, const uint64_t *roots,
 		goto out;
 	}
 
-	/* the order: priority search by key */
+	/* a new order: by rank and GUID, independent of history */
 	for (unsigned s = 0; s < n; s++)
 		kd[s] = (struct keyed){ u->rank[s] < 0 ? INT32_MAX : u->rank[s], c->g->sw[s].guid,
 					(int32_t)s };
-	qsort(kd, n, sizeof(*kd), keyed_cmp);
-	for (unsigned k = 0; k < n; k++)
-		keypos[kd[k].idx] = k;
-	for (unsigned s = 0; s < n; s++)
-		u->pos[s] = UINT32_MAX;     /* also "not yet in the heap" */
-	unsigned next = 0;
-
-	for (unsigned k = 0; k < n; k++) {
-		unsigned hn = 0;
-
-		if (u->pos[kd[k].idx] != UINT32_MAX)
-			continue;
-		u->pos[kd[k].idx] = UINT32_MAX - 1;     /* queued */
-		heap_push(heap, &hn, k);
-		while (hn) {
-			int32_t x = kd[heap_pop(heap, &hn)].idx;
-
-			u->pos[x] = next;
-			u->ord[next++] = x;
-			for (uint32_t b = c->aoff[x]; b < c->aoff[x + 1]; b++) {
-				int32_t y = c->ato[b];
-
-				if (u->pos[y] == UINT32_MAX) {
-					u->pos[y] = UINT32_MAX - 1;
-					heap_push(heap, &hn, keypos[y]);
-				}
-			}
-		}
-	}
+	updn_search(c, u, kd, keypos, heap);
+	if (c->g->hint)
+		updn_repair(c, u, kd, keypos, heap);
 	ret = 0;
 out:
 	free(comp);

@@ -851,7 +851,9 @@ static void test_fattree_cable(void **state)
 
 /* Irregular fabrics: a ring with chords and a mesh. Every loss leaves the
  * tables complete and acyclic, every return moves only routes onto the
- * cable; the order survives most losses, so few other routes move. */
+ * cable. The order survives most losses, and where it cannot, the repair
+ * that breaks fewest routes in place is taken: under 5% of the entries
+ * that move belong to routes that did not cross the cable. */
 static void test_irregular_cable(void **state)
 {
 	static const unsigned chords[][2] = { { 0, 4 }, { 2, 7 }, { 5, 9 } };
@@ -863,11 +865,13 @@ static void test_irregular_cable(void **state)
 	moved = check_cables(&f, 0, NULL, &stray);
 	print_message("ring of 10 with 3 chords: %u entries moved over 13 cable losses, %u of "
 		      "routes that did not cross the cable\n", moved, stray);
+	assert_true(stray * 20 < moved);
 	fab_free(&f);
 	fab_mesh(&f, 4, 4);
 	moved = check_cables(&f, 0, NULL, &stray);
 	print_message("4x4 mesh: %u entries moved over 24 cable losses, %u of routes that did "
 		      "not cross the cable\n", moved, stray);
+	assert_true(stray * 20 < moved);
 	fab_free(&f);
 }
 
