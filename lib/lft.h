@@ -5,6 +5,7 @@
 #define SMD_LFT_H
 
 #include <stdint.h>
+#include <time.h>
 #include "fabric.h"
 #include "hmap.h"
 #include "route.h"
@@ -50,6 +51,15 @@ void lft_block_forget(struct lft_memory *m, uint64_t guid, unsigned b);
 void lft_top_forget(struct lft_memory *m, uint64_t guid);
 /* The port the switch forwards `lid` to, as programmed; -1 when unknown. */
 int lft_port_for(const struct lft_memory *m, uint64_t guid, uint16_t lid);
+
+/* The last re-route that changed or wrote something (smctl status). */
+struct lft_report {
+	time_t when;                    /* 0: none yet */
+	char why[160];                  /* "cable leaf2/6 - spine1/3 down", "rebalance" */
+	unsigned entries, switches;     /* entries that changed, on that many switches */
+	unsigned blocks, failed;        /* LFT blocks written, Sets that failed */
+	double ms;                      /* routing and writing, until the last reply */
+};
 
 /* The switches of f in the order of the graph (index = rt switch index). */
 struct lft_plan {

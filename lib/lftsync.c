@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 #include <infiniband/mad.h>
+#include "fabdiff.h"
 #include "lftsync.h"
 #include "log.h"
 #include "xalloc.h"
@@ -13,6 +14,10 @@ struct lftsync {
 	unsigned pending, sent, failed;
 	unsigned refused;             /* could not be sent (start's *failed) */
 	unsigned blocks;              /* LFT blocks sent */
+	unsigned moved, moved_sw;     /* entries that change, switches they are on */
+	struct timespec t0;
+	char why[160];
+	struct lft_report *report;
 	int canceled;
 	lftsync_trouble_fn trouble;
 	lftsync_done_fn done;
@@ -27,6 +32,31 @@ struct lft_req {                  /* one Set */
 	unsigned block;
 	uint8_t data[64];
 };
+
+/* One line per re-route that changed something, and smctl's copy of it. */
+static void lftsync_report(struct lftsync *s)
+{
+	double ms = log_ms_since(&s->t0);
+
+	if (!s->moved && !s->blocks)
+		return;
+	if (s->moved)
+		log_notice("routing: %s: %u entries on %u switches re-routed, %u LFT blocks "
+			   "written in %.0f ms%s", s->why, s->moved, s->moved_sw, s->blocks, ms,
+			   s->failed ? " (some Sets failed, sent again next sweep)" : "");
+	else
+		log_notice("routing: %s: %u LFT blocks written in %.0f ms%s", s->why, s->blocks, ms,
+			   s->failed ? " (some Sets failed, sent again next sweep)" : "");
+	if (s->report) {
+		s->report->when = time(NULL);
+		snprintf(s->report->why, sizeof(s->report->why), "%s", s->why);
+		s->report->entries = s->moved;
+		s->report->switches = s->moved_sw;
+		s->report->blocks = s->blocks;
+		s->report->failed = s->failed;
+		s->report->ms = ms;
+	}
+}
 
 static void lftsync_reply(void *arg, const struct mad_reply *r)
 {
@@ -48,8 +78,10 @@ static void lftsync_reply(void *arg, const struct mad_reply *r)
 	free(q);
 	if (--s->pending)
 		return;
-	if (!s->canceled)
+	if (!s->canceled) {
+		lftsync_report(s);
 		s->done(s->arg, s->sent, s->failed);
+	}
 	free(s);
 }
 
@@ -119,18 +151,45 @@ static void lftsync_switch(struct lftsync *s, const struct lft_plan *plan, unsig
 	}
 }
 
-/* Entries whose port differs from what the switch is known to hold. */
-static unsigned lftsync_moved(const struct lft_plan *plan)
+/* Entries whose port differs from what the switch is known to hold (the
+ * memory, before this plan touches it), and on how many switches. */
+static void lftsync_moved(struct lftsync *s, const struct lft_plan *plan)
 {
-	unsigned moved = 0;
+	for (unsigned i = 0; i < plan->g.nsw; i++) {
+		const struct lft_shadow *sh = hmap_get(&s->mem->by_guid, plan->sw[i]->guid);
+		const uint8_t *want = plan->t.lft[i];
+		unsigned before = s->moved;
 
-	for (unsigned s = 0; plan->hint && s < plan->g.nsw; s++) {
-		const struct rt_hint *h = &plan->hint[s];
-		for (uint32_t lid = 1; h->lft && lid < h->n && lid <= plan->t.max_lid; lid++)
-			if (h->lft[lid] != RT_NO_PORT && h->lft[lid] != plan->t.lft[s][lid])
-				moved++;
+		for (unsigned b = 0; sh && b < sh->nblocks; b++) {
+			const uint8_t *have = sh->data + (size_t)b * LFT_BLOCK;
+
+			if (!sh->valid[b])
+				continue;
+			for (unsigned k = 0; k < LFT_BLOCK; k++) {
+				unsigned lid = b * LFT_BLOCK + k;
+
+				if (lid && lid <= sh->top && have[k] != RT_NO_PORT &&
+				    have[k] != (lid <= plan->t.max_lid ? want[lid] : RT_NO_PORT))
+					s->moved++;
+			}
+		}
+		s->moved_sw += s->moved != before;
 	}
-	return moved;
+}
+
+/* Why this re-route: the topology's change since the last sweep. */
+static void lftsync_why(struct lftsync *s, const struct lftsync_params *p)
+{
+	struct fdiff d;
+
+	if (p->rebalance) {
+		snprintf(s->why, sizeof(s->why), "rebalance");
+	} else if (!p->prev) {
+		snprintf(s->why, sizeof(s->why), "first sweep");
+	} else {
+		fdiff_compare(p->prev, p->fab, &d);
+		fdiff_describe(&d, s->why, sizeof(s->why));
+	}
 }
 
 struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
@@ -145,7 +204,9 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 	s->trouble = p->trouble;
 	s->done = p->done;
 	s->arg = p->arg;
+	s->report = p->report;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s->t0 = t0;
 	if (lft_plan_build(&plan, p->fab, p->engine, p->roots, p->nroots,
 			   p->rebalance ? NULL : p->lfts) < 0) {
 		log_err("routing failed; forwarding tables left as they are");
@@ -156,14 +217,14 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 				lftsync_swinfo(s, n, (uint16_t)mad_get_field(n->swinfo, 0,
 									   IB_SW_LINEAR_FDB_TOP_F));
 	} else if (plan.g.nsw) {
-		unsigned moved = lftsync_moved(&plan);
-
+		lftsync_moved(s, &plan);
+		lftsync_why(s, p);
 		lft_order_remember(s->mem, &plan);
 		for (unsigned i = 0; i < plan.g.nsw; i++)
 			lftsync_switch(s, &plan, i, p->prev);
 		log_info("routing: %s for %u LIDs over %u switches in %.1f ms%s, %u entries changed, "
 			 "%u LFT blocks to write", rt_engine_name(plan.used), plan.g.ndest, plan.g.nsw,
-			 log_ms_since(&t0), p->rebalance ? " (rebalanced)" : "", moved, s->blocks);
+			 log_ms_since(&t0), p->rebalance ? " (rebalanced)" : "", s->moved, s->blocks);
 		lft_plan_free(&plan);
 	}
 	*failed = s->refused;

@@ -28,6 +28,7 @@ struct lftsync_params {
 	const uint64_t *roots;
 	unsigned nroots;
 	int rebalance;                  /* route from scratch, not keeping what stands */
+	struct lft_report *report;      /* filled when the writes are done (or NULL) */
 	lftsync_trouble_fn trouble;
 	lftsync_done_fn done;
 	void *arg;                      /* for trouble and done */

@@ -59,6 +59,14 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	}
 	unsigned nodes = sm->fab ? sm->fab->nnodes : 0, sws = sm->fab ? sm->fab->nswitches : 0;
+	const struct lft_report *r = &sm->last_route;
+	char rwhen[32] = "";
+
+	if (r->when) {
+		struct tm tm;
+		localtime_r(&r->when, &tm);
+		strftime(rwhen, sizeof(rwhen), "%Y-%m-%dT%H:%M:%S", &tm);
+	}
 	if (json) {
 		sb_printf(b, "{\"state\":\"%s\",\"priority\":%u,\"guid\":\"0x%016llx\",\"lid\":%u,"
 			  "\"master_guid\":\"0x%016llx\",\"master_lid\":%u,\"sm_key\":\"0x%016llx\","
@@ -77,6 +85,15 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 			sb_printf(b, "{\"time\":\"%s\",\"ms\":%.1f}", when, sm->last_sweep.ms);
 		else
 			sb_printf(b, "null");
+		sb_printf(b, ",\"last_reroute\":");
+		if (r->when) {
+			sb_printf(b, "{\"time\":\"%s\",\"why\":", rwhen);
+			sb_json_str(b, r->why);
+			sb_printf(b, ",\"entries\":%u,\"switches\":%u,\"blocks\":%u,\"failed\":%u,"
+				  "\"ms\":%.1f}", r->entries, r->switches, r->blocks, r->failed, r->ms);
+		} else {
+			sb_printf(b, "null");
+		}
 		sb_printf(b, ",\"trouble\":[");
 		for (unsigned i = 0; i < sm->trouble.n; i++) {
 			const struct trb_entry *e = &sm->trouble.v[i];
@@ -108,6 +125,12 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 			  sm->last_sweep.ms, sm->last_sweep.active, sm->last_sweep.linked);
 	else
 		sb_printf(b, "last sweep  none as master\n");
+	if (r->when)
+		sb_printf(b, "last re-route %s, %s: %u entries on %u switches, %u LFT blocks in "
+			  "%.0f ms%s\n", rwhen, r->why, r->entries, r->switches, r->blocks, r->ms,
+			  r->failed ? ", some Sets failed" : "");
+	else
+		sb_printf(b, "last re-route none\n");
 	for (unsigned i = 0; i < sm->trouble.n; i++)
 		sb_printf(b, "%s%s: %s\n", i ? "            " : "trouble     ",
 			  sm->trouble.v[i].name, sm->trouble.v[i].why);

@@ -52,6 +52,7 @@ struct sm {
 		double ms;
 		unsigned active, linked;
 	} last_sweep;
+	struct lft_report last_route;  /* the last re-route that wrote something */
 	/* SA */
 	struct mc_table mc;       /* multicast groups (served while MASTER) */
 	struct mft_memory mft;    /* multicast forwarding programmed per switch */

@@ -113,7 +113,7 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		.was_up = sm->subnet_up, .was_served = sm->served,
 		.skip_peer = mode == SWEEP_RECORD ? sm->el.master.info.guid : 0,
 		.engine = sm->cfg.route_engine, .roots = sm->cfg.roots, .nroots = sm->cfg.nroots,
-		.rebalance = sm->rebalance,
+		.rebalance = sm->rebalance, .route_report = &sm->last_route,
 		.decide = sm_sweep_decide, .done = sm_sweep_end, .arg = sm,
 	};
 	sm->rebalance = 0;

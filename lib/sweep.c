@@ -419,7 +419,7 @@ static void sw_stage_routes(struct sweep *sw)
 	struct lftsync_params lp = {
 		.mad = sw->p.mad, .lfts = sw->p.lfts, .mft = sw->p.mft, .fab = sw->fab,
 		.prev = sw->p.prev, .engine = sw->p.engine, .roots = sw->p.roots,
-		.nroots = sw->p.nroots, .rebalance = sw->p.rebalance,
+		.nroots = sw->p.nroots, .rebalance = sw->p.rebalance, .report = sw->p.route_report,
 		.trouble = sw_routes_trouble, .done = sw_routes_done, .arg = sw,
 	};
 	unsigned failed;

@@ -59,6 +59,7 @@ struct sweep_params {
 	const uint64_t *roots;
 	unsigned nroots;
 	int rebalance;            /* route from scratch rather than keep what stands */
+	struct lft_report *route_report; /* the re-route's summary when written (or NULL) */
 	/* After the survey; fab is the new model (our port is fab->local). */
 	enum sweep_go (*decide)(void *arg, struct sweep *sw, const struct fabric *fab,
 				struct sm_peer *peers, unsigned n);

@@ -19,6 +19,12 @@
  *       port 0), sorted, to compare LIDs across runs
  *   -D  print "lft <switch guid> <lid> <port>" for every LID of the fabric at
  *       every switch (port 255: not routed), sorted, to compare routes
+ *   -S  the CDG counts traffic from every switch too (an LFT entry that
+ *       only a switch's own packets follow), as smd's own check does
+ *   -X GUID/PORT
+ *       print "uses <switch guid> <lid>" for every switch and LID whose
+ *       route, walked from that switch, crosses the cable at node GUID's
+ *       port PORT (either way): the entries a loss of that cable may move
  *   -v  the first 10 routing failures in words, and one cycle of the CDG
  *   -t  timeout of one SMP in ms (default 1000)
  *   -m MLID=GUID[/PORT],...
@@ -688,6 +694,37 @@ static void print_lfts(void)
 	}
 }
 
+/* -X: the (switch, LID) routes that cross the cable at (ci, cp). */
+static void print_uses(int ci, int cp)
+{
+	int cj = nodes[ci].port[cp].peer, cq = nodes[ci].port[cp].peer_port;
+
+	for (int i = 0; i < nnodes; i++) {
+		if (nodes[i].type != IB_NODE_SWITCH)
+			continue;
+		for (int d = 0; d < ndests; d++) {
+			unsigned lid = dests[d].lid;
+			int cur = i;
+
+			walk_id++;
+			while (nodes[cur].type == IB_NODE_SWITCH && stamp[cur] != walk_id) {
+				const struct node *n = &nodes[cur];
+				unsigned e = lid <= n->top ? n->lft[lid] : NO_ROUTE;
+
+				stamp[cur] = walk_id;
+				if (e == 0 || (int)e > n->nports || n->port[e].peer < 0)
+					break;
+				if ((cur == ci && (int)e == cp) || (cur == cj && (int)e == cq)) {
+					printf("uses 0x%016llx %u\n", (unsigned long long)nodes[i].guid,
+					       lid);
+					break;
+				}
+				cur = n->port[e].peer;
+			}
+		}
+	}
+}
+
 static void print_lids(void)
 {
 	struct line *l = xcalloc((size_t)ndests, sizeof(*l));
@@ -834,19 +871,22 @@ static int mft_check(const char *spec)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: lftcheck [-lLDv] [-t TIMEOUT_MS] [-m MLID=GUID[/PORT],...]\n");
+	fprintf(stderr, "usage: lftcheck [-lLDSv] [-t TIMEOUT_MS] [-X GUID/PORT] "
+		"[-m MLID=GUID[/PORT],...]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	int mgmt[] = { IB_SMI_CLASS, IB_SMI_DIRECT_CLASS };
-	int loads = 0, lids = 0, dump = 0, c;
-	const char *mcast = NULL;
+	int loads = 0, lids = 0, dump = 0, all_sw = 0, c;
+	const char *mcast = NULL, *cable = NULL;
 
-	while ((c = getopt(argc, argv, "lLDvt:m:h")) != -1) {
+	while ((c = getopt(argc, argv, "lLDSvt:m:X:h")) != -1) {
 		switch (c) {
 		case 'm': mcast = optarg; break;
+		case 'S': all_sw = 1; break;
+		case 'X': cable = optarg; break;
 		case 'l': loads = 1; break;
 		case 'L': lids = 1; break;
 		case 'D': dump = 1; break;
@@ -934,10 +974,13 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	/* switches with a CA port attached: where traffic enters the fabric */
+	/* switches with a CA port attached: where traffic enters the fabric
+	 * (with -S: every switch) */
 	uint8_t *has_ca = xcalloc((size_t)nnodes, 1);
 	for (int i = 0; i < nnodes; i++)
-		if (nodes[i].type != IB_NODE_SWITCH)
+		if (all_sw && nodes[i].type == IB_NODE_SWITCH)
+			has_ca[i] = 1;
+		else if (nodes[i].type != IB_NODE_SWITCH)
 			for (int p = 1; p <= nodes[i].nports; p++)
 				if (nodes[i].port[p].peer >= 0 && nodes[i].port[p].read &&
 				    nodes[nodes[i].port[p].peer].type == IB_NODE_SWITCH)
@@ -951,6 +994,17 @@ int main(int argc, char **argv)
 		print_lids();
 	if (dump)
 		print_lfts();
+	if (cable) {
+		unsigned long long g;
+		int cp, ci;
+
+		if (sscanf(cable, "%lli/%d", &g, &cp) != 2 || (ci = guid_find(g)) < 0 ||
+		    cp < 1 || cp > nodes[ci].nports || nodes[ci].port[cp].peer < 0) {
+			fprintf(stderr, "lftcheck: -X %s: no such cable\n", cable);
+			return 2;
+		}
+		print_uses(ci, cp);
+	}
 	printf("lftcheck: switches %d cas %d lids %d badlids %d links %d active %d pairs %ld "
 	       "routed %ld unreachable %ld loops %ld maxhops %d cdg %s\n",
 	       nswitches, ncas, ndests, badlids, nlinks, nactive, pairs, routed, unreachable,
