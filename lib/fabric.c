@@ -105,6 +105,83 @@ void fab_link(struct fab_port *a, struct fab_port *b)
 	b->remote = a;
 }
 
+static int fab_is_cut(const struct fab_port *p, const struct fab_port *const *cut, unsigned ncut)
+{
+	for (unsigned i = 0; i < ncut; i++)
+		if (cut[i] == p || cut[i] == p->remote)
+			return 1;
+	return 0;
+}
+
+static struct fab_node *fab_copy_node(struct fabric *c, const struct fab_node *n)
+{
+	struct fab_node *m = fab_add_node(c, n->ninfo);
+
+	memcpy(m->desc, n->desc, sizeof(m->desc));
+	m->have_swinfo = n->have_swinfo;
+	memcpy(m->swinfo, n->swinfo, sizeof(m->swinfo));
+	for (unsigned i = 0; i <= n->nports && i <= m->nports; i++) {
+		const struct fab_port *p = &n->ports[i];
+		struct fab_port *q = &m->ports[i];
+
+		q->guid = p->guid;
+		q->have_info = p->have_info;
+		memcpy(q->info, p->info, sizeof(q->info));
+		q->path = p->path;
+		q->is_sm = p->is_sm;
+	}
+	return m;
+}
+
+struct fabric *fab_copy(const struct fabric *f, const struct fab_port *const *cut, unsigned ncut)
+{
+	struct fabric *c;
+	const struct fab_node **queue;
+	unsigned head = 0, tail = 0;
+
+	if (!f->local)
+		return NULL;
+	c = fab_new();
+	queue = xcalloc((size_t)f->nnodes + 1, sizeof(*queue));
+	queue[tail++] = f->local->node;
+	fab_copy_node(c, f->local->node);
+	while (head < tail) {
+		const struct fab_node *n = queue[head++];
+		struct fab_node *m = fab_node_by_guid(c, n->guid);
+
+		for (unsigned i = 1; i <= n->nports; i++) {
+			const struct fab_port *p = &n->ports[i], *r = p->remote;
+			struct fab_node *rm;
+
+			if (!r || fab_is_cut(p, cut, ncut))
+				continue;
+			if (!(rm = fab_node_by_guid(c, r->node->guid))) {
+				rm = fab_copy_node(c, r->node);
+				queue[tail++] = r->node;
+			}
+			if (r->num <= rm->nports)
+				fab_link(&m->ports[i], &rm->ports[r->num]);
+		}
+	}
+	free(queue);
+	/* LIDs, CA port GUIDs and the local port, as the original has them */
+	for (struct fab_node *m = c->nodes; m; m = m->next) {
+		const struct fab_node *n = fab_node_by_guid(f, m->guid);
+
+		for (unsigned i = 0; i <= m->nports; i++) {
+			const struct fab_port *p = &n->ports[i];
+
+			if (p->lid)
+				fab_set_lid(c, &m->ports[i], p->lid);
+			if (!fab_is_switch(m) && p->guid && fab_port_by_guid(f, p->guid) == p)
+				fab_index_port(c, &m->ports[i]);
+			if (p == f->local)
+				c->local = &m->ports[i];
+		}
+	}
+	return c;
+}
+
 unsigned fab_port_state(const struct fab_port *p)
 {
 	return p->have_info ? mad_get_field(smp_ro(p->info), 0, IB_PORT_STATE_F) : 0;

@@ -9,19 +9,19 @@
 
 struct fab_node;
 
-struct fab_port {
+struct fab_port {               /* ~160 bytes: 8,000 nodes hold 40,000 of them */
 	struct fab_node *node;
-	uint8_t num;
-	uint64_t guid;            /* port GUID; a switch's ports share port 0's */
-	int have_info;            /* info[] holds a fresh PortInfo Get */
-	uint8_t info[64];
 	struct fab_port *remote;  /* the port at the other end of the link */
-	struct dr_path path;      /* route to this port (CA) or to its switch */
+	uint64_t guid;            /* port GUID; a switch's ports share port 0's */
 	uint16_t lid;             /* assigned LID (switch external ports: 0) */
-	int is_sm;                /* CapabilityMask IsSM */
-	int queried;              /* discovery asked for its PortInfo */
-	int activating;           /* the sweep has sent it to Active */
-	int set_pending;          /* a configuring/arming Set is in flight */
+	uint8_t num;
+	uint8_t have_info;        /* info[] holds a fresh PortInfo Get */
+	uint8_t is_sm;            /* CapabilityMask IsSM */
+	uint8_t queried;          /* discovery asked for its PortInfo */
+	uint8_t activating;       /* the sweep has sent it to Active */
+	uint8_t set_pending;      /* a configuring/arming Set is in flight */
+	uint8_t info[64];
+	struct dr_path path;      /* route to this port (CA) or to its switch */
 };
 
 struct fab_node {
@@ -56,6 +56,12 @@ void fab_index_port(struct fabric *f, struct fab_port *p);
 void fab_set_lid(struct fabric *f, struct fab_port *p, uint16_t lid);
 /* Cable a to b (both ways); a former partner of either is unlinked. */
 void fab_link(struct fab_port *a, struct fab_port *b);
+/* A copy of f as a discovery would find it with the cables at the ports
+ * cut[0..ncut) gone: the nodes still reachable from the local port, in
+ * breadth-first order, with their LIDs, PortInfo and port GUIDs; nothing of
+ * a sweep in progress (queried, activating, set_pending) is copied. NULL
+ * when f has no local port. */
+struct fabric *fab_copy(const struct fabric *f, const struct fab_port *const *cut, unsigned ncut);
 
 static inline int fab_is_switch(const struct fab_node *n) { return n->type == 2; }
 

@@ -255,11 +255,18 @@ void lft_block(const struct lft_plan *p, unsigned s, uint16_t top, unsigned b,
 	}
 }
 
-void lft_plan_free(struct lft_plan *p)
+void lft_plan_drop_hints(struct lft_plan *p)
 {
 	for (unsigned s = 0; p->hint && s < p->g.nsw; s++)
 		free((void *)p->hint[s].lft);
 	free(p->hint);
+	p->hint = NULL;
+	p->g.hint = NULL;
+}
+
+void lft_plan_free(struct lft_plan *p)
+{
+	lft_plan_drop_hints(p);
 	rt_tables_free(&p->t);
 	rt_graph_free(&p->g);
 	free(p->sw);

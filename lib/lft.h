@@ -79,6 +79,8 @@ struct lft_plan {
 int lft_plan_build(struct lft_plan *p, struct fabric *f, enum rt_engine engine,
 		   const uint64_t *roots, unsigned nroots, const struct lft_memory *keep);
 void lft_plan_free(struct lft_plan *p);
+/* The hints are no longer needed once routed: their memory goes. */
+void lft_plan_drop_hints(struct lft_plan *p);
 /* The plan is being programmed: its up/down order is the one to keep. */
 void lft_order_remember(struct lft_memory *m, const struct lft_plan *p);
 /* Block b of switch s as the plan routes it; LIDs above top: not routed. */

@@ -7,6 +7,10 @@
 #include "log.h"
 #include "xalloc.h"
 
+/* Sets handed to the engine at a time: it queues what its window cannot
+ * send yet, and 25,000 queued blocks (8,000 nodes) would cost 7 MB. */
+#define LFTSYNC_AHEAD 256
+
 struct lftsync {
 	struct mad_engine *mad;
 	struct lft_memory *mem;
@@ -18,6 +22,9 @@ struct lftsync {
 	struct timespec t0;
 	char why[160];
 	struct lft_report *report;
+	struct lft_plan plan;         /* what is being written */
+	uint8_t *swinfo_due;          /* [plan.g.nsw] SwitchInfo not sent yet */
+	unsigned next_sw, next_block; /* where the pump goes on */
 	int canceled;
 	lftsync_trouble_fn trouble;
 	lftsync_done_fn done;
@@ -58,6 +65,15 @@ static void lftsync_report(struct lftsync *s)
 	}
 }
 
+static void lftsync_pump(struct lftsync *s);
+
+static void lftsync_free(struct lftsync *s)
+{
+	lft_plan_free(&s->plan);
+	free(s->swinfo_due);
+	free(s);
+}
+
 static void lftsync_reply(void *arg, const struct mad_reply *r)
 {
 	struct lft_req *q = arg;
@@ -76,13 +92,16 @@ static void lftsync_reply(void *arg, const struct mad_reply *r)
 		lft_block_done(s->mem, q->guid, q->block, q->data);
 	}
 	free(q);
-	if (--s->pending)
+	s->pending--;
+	if (!s->canceled)
+		lftsync_pump(s);
+	if (s->pending)
 		return;
 	if (!s->canceled) {
 		lftsync_report(s);
 		s->done(s->arg, s->sent, s->failed);
 	}
-	free(s);
+	lftsync_free(s);
 }
 
 /* A -1 from the engine (closing) leaves the switch as the shadow says. */
@@ -106,6 +125,7 @@ static int lftsync_send(struct lftsync *s, struct fab_node *n, uint16_t attr, un
 	}
 	s->pending++;
 	s->sent++;
+	s->blocks += !q->swinfo;
 	return 0;
 }
 
@@ -128,9 +148,11 @@ static void lftsync_swinfo(struct lftsync *s, struct fab_node *n, uint16_t top)
 	lftsync_send(s, n, IB_ATTR_SWITCH_INFO, 0, si);
 }
 
-static void lftsync_switch(struct lftsync *s, const struct lft_plan *plan, unsigned i,
-			   const struct fabric *prev)
+/* Readies switch i's shadow and counts the blocks it needs (s->blocks);
+ * lftsync_pump sends them. */
+static void lftsync_switch(struct lftsync *s, unsigned i, const struct fabric *prev)
 {
+	const struct lft_plan *plan = &s->plan;
 	struct fab_node *n = plan->sw[i];
 	uint8_t blk[LFT_BLOCK];
 
@@ -142,12 +164,42 @@ static void lftsync_switch(struct lftsync *s, const struct lft_plan *plan, unsig
 	uint16_t cur = (uint16_t)mad_get_field(n->swinfo, 0, IB_SW_LINEAR_FDB_TOP_F);
 	struct lft_shadow *sh = lft_shadow_prepare(s->mem, n->guid, top, cur,
 						   prev && fab_node_by_guid(prev, n->guid));
-	lftsync_swinfo(s, n, top);
+	s->swinfo_due[i] = 1;
 	for (unsigned b = 0; b <= top / LFT_BLOCK; b++) {
 		lft_block(plan, i, top, b, blk);
-		if (lft_block_differs(sh, b, blk) &&
-		    lftsync_send(s, n, IB_ATTR_LINEARFORWTBL, b, blk) == 0)
-			s->blocks++;
+		s->blocks += lft_block_differs(sh, b, blk);
+	}
+}
+
+/* Keeps up to LFTSYNC_AHEAD Sets with the engine: per switch its
+ * SwitchInfo, then the blocks that differ from its shadow (a block written
+ * by this very sync no longer differs: each goes once). */
+static void lftsync_pump(struct lftsync *s)
+{
+	const struct lft_plan *plan = &s->plan;
+	uint8_t blk[LFT_BLOCK];
+
+	while (s->pending < LFTSYNC_AHEAD && s->next_sw < plan->g.nsw) {
+		unsigned i = s->next_sw, b = s->next_block;
+		struct fab_node *n = plan->sw[i];
+		uint16_t top = lft_top(n, plan->g.max_lid);
+		struct lft_shadow *sh;
+
+		if (s->swinfo_due[i]) {
+			s->swinfo_due[i] = 0;
+			lftsync_swinfo(s, n, top);
+			continue;
+		}
+		if (!n->have_swinfo || b > top / LFT_BLOCK) {
+			s->next_sw++;
+			s->next_block = 0;
+			continue;
+		}
+		s->next_block++;
+		sh = lft_shadow_get(s->mem, n->guid, (uint16_t)(top / LFT_BLOCK + 1));
+		lft_block(plan, i, top, b, blk);
+		if (lft_block_differs(sh, b, blk))
+			lftsync_send(s, n, IB_ATTR_LINEARFORWTBL, b, blk);
 	}
 }
 
@@ -195,7 +247,6 @@ static void lftsync_why(struct lftsync *s, const struct lftsync_params *p)
 struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 {
 	struct lftsync *s = xcalloc(1, sizeof(*s));
-	struct lft_plan plan;
 	struct timespec t0;
 
 	s->mad = p->mad;
@@ -207,7 +258,7 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 	s->report = p->report;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	s->t0 = t0;
-	if (lft_plan_build(&plan, p->fab, p->engine, p->roots, p->nroots,
+	if (lft_plan_build(&s->plan, p->fab, p->engine, p->roots, p->nroots,
 			   p->rebalance ? NULL : p->lfts) < 0) {
 		log_err("routing failed; forwarding tables left as they are");
 		s->refused++;
@@ -216,20 +267,24 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 			if (fab_is_switch(n) && n->have_swinfo)
 				lftsync_swinfo(s, n, (uint16_t)mad_get_field(n->swinfo, 0,
 									   IB_SW_LINEAR_FDB_TOP_F));
-	} else if (plan.g.nsw) {
-		lftsync_moved(s, &plan);
+	} else if (s->plan.g.nsw) {
+		lftsync_moved(s, &s->plan);
 		lftsync_why(s, p);
-		lft_order_remember(s->mem, &plan);
-		for (unsigned i = 0; i < plan.g.nsw; i++)
-			lftsync_switch(s, &plan, i, p->prev);
+		lft_order_remember(s->mem, &s->plan);
+		lft_plan_drop_hints(&s->plan);
+		s->swinfo_due = xcalloc(s->plan.g.nsw, 1);
+		for (unsigned i = 0; i < s->plan.g.nsw; i++)
+			lftsync_switch(s, i, p->prev);
 		log_info("routing: %s for %u LIDs over %u switches in %.1f ms%s, %u entries changed, "
-			 "%u LFT blocks to write", rt_engine_name(plan.used), plan.g.ndest, plan.g.nsw,
-			 log_ms_since(&t0), p->rebalance ? " (rebalanced)" : "", s->moved, s->blocks);
-		lft_plan_free(&plan);
+			 "%u LFT blocks to write", rt_engine_name(s->plan.used), s->plan.g.ndest,
+			 s->plan.g.nsw, log_ms_since(&t0), p->rebalance ? " (rebalanced)" : "",
+			 s->moved, s->blocks);
+		s->blocks = 0;          /* from now on: sent */
+		lftsync_pump(s);
 	}
 	*failed = s->refused;
 	if (!s->pending) {
-		free(s);
+		lftsync_free(s);
 		return NULL;
 	}
 	return s;

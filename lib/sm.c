@@ -283,9 +283,10 @@ static void sm_watch_changed(void *arg, const uint8_t pi[64])
 		return;
 	}
 	/* A replugged cable comes back in Init: configure it now rather than
-	 * at the next sweep. An unfinished subnet is retried by the back-off
-	 * in sm_sweep_done(). */
-	if (sm->el.state == SM_MASTER && state != PORT_ACTIVE)
+	 * at the next sweep. A sweep under way configures it itself (the port
+	 * passing Armed is its work), and what it leaves unfinished is
+	 * retried by the back-off in sm_sweep_done(). */
+	if (sm->el.state == SM_MASTER && state != PORT_ACTIVE && !sm->sweep)
 		sm_request_sweep(sm, "own port is not Active");
 }
 

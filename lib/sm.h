@@ -17,6 +17,7 @@
 #include "mft.h"
 #include "mftsync.h"
 #include "mwatch.h"
+#include "quick.h"
 #include "sweep.h"
 #include "trouble.h"
 #include "smpeer.h"
@@ -34,6 +35,11 @@ struct sm {
 	struct sweep *sweep;      /* heavy sweep in progress */
 	int resweep;              /* a heavy sweep is wanted when this one ends */
 	int rebalance;            /* the next master sweep routes from scratch */
+	/* switches that sent trap 128 since the last sweep began; full_due: a
+	 * reason for a full discovery came too (anything but those traps) */
+	uint16_t quick_lids[QUICK_MAX_LIDS];
+	unsigned nquick;
+	int full_due;
 	enum elect_verdict verdict; /* the sweep's verdict, carried out at its end */
 	struct sm_peer verdict_to;  /* whom it follows or hands over to */
 	int mastered_once;        /* first sweep as master done (ClientReregister) */
@@ -102,6 +108,8 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
 void sm_stop_sweep(struct sm *sm);
 /* Log why, and start the heavy sweep the state calls for. */
 void sm_request_sweep(struct sm *sm, const char *why);
+/* Trap 128 from switch LID lid: a quick update when nothing else is due. */
+void sm_request_quick(struct sm *sm, uint16_t lid);
 void sm_kick_cb(evutil_socket_t fd, short what, void *arg);   /* a re-sweep due */
 /* smctl rebalance: the next heavy sweep routes from scratch; -1 unless MASTER. */
 int sm_rebalance(struct sm *sm);

@@ -58,7 +58,7 @@ static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_fr
 	if (sm->el.state != SM_MASTER || sm->el.leaving)
 		return;
 	if (trap == 128)
-		sm_request_sweep(sm, "trap 128 (link state change)");
+		sm_request_quick(sm, (uint16_t)lid);
 	else if (trap == 144 && (flags & TRAP144_SM_PRIORITY)) {
 		log_debug("trap 144 (SM priority) from LID %u", lid);
 		elect_priority_trap(&sm->el);

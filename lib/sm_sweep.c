@@ -59,6 +59,7 @@ static enum sweep_go sm_sweep_decide(void *arg, struct sweep *sw, const struct f
 		return sweep_mode(sw) == SWEEP_MASTER ? SWEEP_CONFIGURE : SWEEP_END;
 	case ELECT_RESWEEP:
 		sm->resweep = 1;
+		sm->full_due = 1;
 		return SWEEP_CONFIGURE;
 	case ELECT_FOLLOW:
 		return SWEEP_END_RECORD;
@@ -107,6 +108,10 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 	}
 	sm->el.act_count++;
 	sm_mcast_cancel(sm);  /* a SwitchInfo read now may be stale when written */
+	/* Only traps 128 since the last sweep, which left the fabric whole:
+	 * their switches are read first, and maybe nothing else (quick.h). */
+	int quick = mode == SWEEP_MASTER && sm->nquick && !sm->full_due && !sm->rebalance &&
+		    sm->fab && sm->subnet_up && sm->served && !sm->trouble.n;
 	struct sweep_params p = {
 		.mad = sm->mad, .mode = mode, .lids = sm->lids, .lfts = &sm->lfts, .mft = &sm->mft,
 		.trouble = &sm->trouble, .prev = sm->fab, .rereg_all = !sm->mastered_once,
@@ -114,10 +119,13 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		.skip_peer = mode == SWEEP_RECORD ? sm->el.master.info.guid : 0,
 		.engine = sm->cfg.route_engine, .roots = sm->cfg.roots, .nroots = sm->cfg.nroots,
 		.rebalance = sm->rebalance, .route_report = &sm->last_route,
+		.quick_lids = quick ? sm->quick_lids : NULL, .nquick = quick ? sm->nquick : 0,
 		.decide = sm_sweep_decide, .done = sm_sweep_end, .arg = sm,
 	};
 	sm->rebalance = 0;
 	sm->sweep = sweep_start(&p);
+	sm->nquick = 0;
+	sm->full_due = 0;
 	if (!sm->sweep) {
 		log_warnx("cannot start a sweep; retrying");
 		sm_timer(sm, sm->kick_ev, 1000);
@@ -138,6 +146,23 @@ static void sm_sweep_for_state(struct sm *sm)
 void sm_request_sweep(struct sm *sm, const char *why)
 {
 	log_info("heavy sweep: %s", why);
+	sm->full_due = 1;
+	sm_sweep_for_state(sm);
+}
+
+void sm_request_quick(struct sm *sm, uint16_t lid)
+{
+	unsigned i;
+
+	log_info("sweep: trap 128 (link state change) from LID %u", lid);
+	for (i = 0; i < sm->nquick && sm->quick_lids[i] != lid; i++)
+		;
+	if (i == sm->nquick) {
+		if (sm->nquick < QUICK_MAX_LIDS && lid)
+			sm->quick_lids[sm->nquick++] = lid;
+		else
+			sm->full_due = 1;
+	}
 	sm_sweep_for_state(sm);
 }
 
@@ -192,6 +217,7 @@ static void sm_sweep_done(struct sm *sm, int all_active, int served)
 			sm->retry_ms = RESWEEP_DELAY_MS;
 		delay = sm->retry_ms;
 		sm->resweep = 1;
+		sm->full_due = 1;
 	}
 	if (sm->resweep) {
 		sm->resweep = 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <infiniband/mad.h>
 #include "discover.h"
+#include "quick.h"
 #include "lftsync.h"
 #include "lid.h"
 #include "link.h"
@@ -29,6 +30,9 @@ struct sweep {
 	unsigned pending;
 	int aborted;
 	struct disc *disc;
+	struct quick *quick;      /* the quick update in flight (sweep_params.quick_lids) */
+	int quick_done;           /* the model came from it: no ports to configure */
+	uint16_t quick_lids[QUICK_MAX_LIDS];
 	struct fabric *fab;
 	struct timespec t0;
 	struct peer_op *peer_op;  /* the PEERS stage's SMInfo queries */
@@ -37,7 +41,16 @@ struct sweep {
 	unsigned mads, sets, errors;
 	struct lftsync *lft;      /* routing Sets in flight: no early activation */
 	unsigned unanswered;      /* discovery requests that got no answer */
+	/* the ports still to configure, and to look at for activation: a
+	 * few at a time, as replies come (sw_pump) */
+	struct fab_node *cfg_node, *act_node;
+	unsigned cfg_port, act_port;
 };
+
+/* SMPs of a sweep handed to the engine at a time by the configuration and
+ * activation passes: the engine queues what its window cannot send yet, and
+ * a pass over 30,000 ports queued at once costs megabytes. */
+#define SW_AHEAD 256
 
 struct swq;
 typedef void (*swq_fn)(struct sweep *sw, struct swq *q, const struct mad_reply *r);
@@ -45,10 +58,10 @@ struct swq {
 	struct sweep *sw;
 	swq_fn fn;
 	struct fab_port *port;
-	uint8_t data[64];
 };
 
 static void sw_advance(struct sweep *sw);
+static void sw_pump(struct sweep *sw);
 
 static void sw_free(struct sweep *sw)
 {
@@ -64,8 +77,10 @@ static void sw_reply(void *arg, const struct mad_reply *r)
 	struct sweep *sw = q->sw;
 
 	sw->pending--;
-	if (!sw->aborted)
+	if (!sw->aborted) {
 		q->fn(sw, q, r);
+		sw_pump(sw);
+	}
 	free(q);
 	if (!sw->pending)
 		sw_advance(sw);
@@ -81,10 +96,9 @@ static int sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method,
 	q->sw = sw;
 	q->fn = fn;
 	q->port = port;
-	if (data)
-		memcpy(q->data, data, 64);
+	/* the engine keeps its own copy of data */
 	struct smp_req req = { .dr = path, .method = method, .attr = attr, .mod = mod,
-			       .data = data ? q->data : NULL, .timeout_ms = -1, .retries = -1 };
+			       .data = data, .timeout_ms = -1, .retries = -1 };
 	if (mad_smp(sw->p.mad, &req, sw_reply, q) < 0) {
 		free(q);
 		sw->errors++;
@@ -309,15 +323,13 @@ static void sw_portinfo_set_reply(struct sweep *sw, struct swq *q, const struct 
 		sw_link_armed(sw, q->port);
 }
 
-/* Every link whose ends are ready goes Active (those not sent already). */
+/* Every link whose ends are ready goes Active (those not sent already),
+ * through the pump. */
 static void sw_activate_ready(struct sweep *sw)
 {
-	for (struct fab_node *n = sw->fab->nodes; n; n = n->next)
-		for (unsigned i = 1; i <= n->nports; i++) {
-			struct fab_port *p = &n->ports[i];
-			if (p->have_info && fab_port_linked(p) && !p->set_pending && !p->activating)
-				sw_link_armed(sw, p);
-		}
+	sw->act_node = sw->fab->nodes;
+	sw->act_port = 1;
+	sw_pump(sw);
 }
 
 static void sw_pkey_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
@@ -430,24 +442,50 @@ static void sw_stage_routes(struct sweep *sw)
 		sw->pending++;
 }
 
+/* Configures the next ports in discovery order (switch port 0 and linked
+ * external ports, CA ports), then looks at the next ports for activation,
+ * while fewer than SW_AHEAD SMPs are with the engine. */
+static void sw_pump(struct sweep *sw)
+{
+	while (sw->cfg_node && sw->pending < SW_AHEAD) {
+		struct fab_node *n = sw->cfg_node;
+		unsigned i = sw->cfg_port++;
+		struct fab_port *p = &n->ports[i];
+
+		if (i > n->nports) {
+			sw->cfg_node = n->next;
+			sw->cfg_port = 0;
+		} else if (fab_is_switch(n)) {
+			if (p->have_info && (i == 0 || fab_port_linked(p)))
+				sw_config_port(sw, p, i != 0);
+		} else if (i > 0 && p->have_info && p->guid) {
+			sw_config_port(sw, p, 0);
+		}
+	}
+	while (sw->act_node && sw->pending < SW_AHEAD) {
+		struct fab_node *n = sw->act_node;
+		unsigned i = sw->act_port++;
+		struct fab_port *p = &n->ports[i];
+
+		if (i > n->nports) {
+			sw->act_node = n->next;
+			sw->act_port = 1;
+		} else if (p->have_info && fab_port_linked(p) && !p->set_pending && !p->activating) {
+			sw_link_armed(sw, p);
+		}
+	}
+}
+
 static void sw_stage_config(struct sweep *sw)
 {
 	trb_begin(sw->p.trouble);
 	sw_assign_lids(sw);
 	sw_stage_routes(sw);
-	for (struct fab_node *n = sw->fab->nodes; n; n = n->next) {
-		if (fab_is_switch(n)) {
-			if (n->ports[0].have_info)
-				sw_config_port(sw, &n->ports[0], 0);
-			for (unsigned i = 1; i <= n->nports; i++)
-				if (n->ports[i].have_info && fab_port_linked(&n->ports[i]))
-					sw_config_port(sw, &n->ports[i], 1);
-			continue;
-		}
-		for (unsigned i = 1; i <= n->nports; i++)
-			if (n->ports[i].have_info && n->ports[i].guid)
-				sw_config_port(sw, &n->ports[i], 0);
+	if (!sw->quick_done) {       /* after a quick update nothing else changed */
+		sw->cfg_node = sw->fab->nodes;
+		sw->cfg_port = 0;
 	}
+	sw_pump(sw);
 }
 
 static void sw_trouble_fixed(void *arg, const struct trb_entry *e)
@@ -496,8 +534,9 @@ static void sw_stage_done(struct sweep *sw)
 		log_warnx("subnet not fully up: %u of %u linked ports Active after %.0f ms "
 			  "(%u requests failed, %u ports not read, %u ports in trouble)", active,
 			  linked, ms, sw->errors + sw->unanswered, unknown, sw->p.trouble->n);
-	log_debug("sweep: %u SMPs (%u Sets), %u failed, %u of %u linked ports Active, %.1f ms",
-		  sw->mads, sw->sets, sw->errors, active, linked, ms);
+	log_debug("sweep%s: %u SMPs (%u Sets), %u failed, %u of %u linked ports Active, %.1f ms",
+		  sw->quick_done ? " (quick)" : "", sw->mads, sw->sets, sw->errors, active, linked,
+		  ms);
 	struct sweep_result r = { .configured = 1, .all_active = all, .ms = ms, .active = active,
 				  .linked = linked };
 	sw_finish(sw, SWEEP_END_KEEP, &r);
@@ -531,7 +570,8 @@ static void sw_advance(struct sweep *sw)
 		case ST_ACTIVE:
 			sw->stage = ST_DONE;
 			/* links whose ends were not both armed by this sweep's Sets */
-			sw_activate_ready(sw);
+			if (!sw->quick_done)
+				sw_activate_ready(sw);
 			break;
 		case ST_DONE:
 			sw_stage_done(sw);
@@ -559,6 +599,27 @@ static void sw_disc_done(void *arg, struct disc_result *res)
 	sw_advance(sw);
 }
 
+static void sw_quick_done(void *arg, struct fabric *fab, unsigned mads, const char *why)
+{
+	struct sweep *sw = arg;
+
+	sw->quick = NULL;
+	sw->mads += mads;
+	if (!fab) {
+		log_info("sweep: full discovery (%s)", why);
+		sw->disc = disc_start(sw->p.mad, sw_disc_done, sw);
+		if (!sw->disc) {
+			log_warnx("sweep failed: discovery could not start");
+			sw_finish(sw, SWEEP_END, &(struct sweep_result){ .failed = 1 });
+		}
+		return;
+	}
+	sw->quick_done = 1;
+	sw->fab = fab;
+	sw->stage = ST_PEERS;
+	sw_advance(sw);
+}
+
 struct sweep *sweep_start(const struct sweep_params *p)
 {
 	struct sweep *sw = xcalloc(1, sizeof(*sw));
@@ -571,6 +632,16 @@ struct sweep *sweep_start(const struct sweep_params *p)
 	sw->p.roots = roots;
 	sw->stage = ST_DISCOVER;
 	clock_gettime(CLOCK_MONOTONIC, &sw->t0);
+	if (p->nquick && p->nquick <= QUICK_MAX_LIDS && p->prev && p->mode == SWEEP_MASTER) {
+		memcpy(sw->quick_lids, p->quick_lids, p->nquick * sizeof(*p->quick_lids));
+		sw->p.quick_lids = sw->quick_lids;
+		sw->quick = quick_start(p->mad, p->prev, sw->quick_lids, p->nquick, sw_quick_done,
+					sw);
+		if (sw->quick)
+			return sw;
+	}
+	sw->p.quick_lids = NULL;
+	sw->p.nquick = 0;
 	sw->disc = disc_start(p->mad, sw_disc_done, sw);
 	if (!sw->disc) {
 		sw_free(sw);
@@ -581,6 +652,11 @@ struct sweep *sweep_start(const struct sweep_params *p)
 
 void sweep_abort(struct sweep *sw)
 {
+	if (sw->quick) {
+		quick_abort(sw->quick);
+		sw_free(sw);
+		return;
+	}
 	if (sw->disc) {
 		disc_abort(sw->disc);
 		sw_free(sw);

@@ -60,6 +60,11 @@ struct sweep_params {
 	unsigned nroots;
 	int rebalance;            /* route from scratch rather than keep what stands */
 	struct lft_report *route_report; /* the re-route's summary when written (or NULL) */
+	/* Trap 128 from these switch LIDs only, and prev was whole: try the
+	 * quick update (quick.h) before a full discovery; the ports are then
+	 * not configured again (nothing but cables gone changed). */
+	const uint16_t *quick_lids;
+	unsigned nquick;
 	/* After the survey; fab is the new model (our port is fab->local). */
 	enum sweep_go (*decide)(void *arg, struct sweep *sw, const struct fabric *fab,
 				struct sm_peer *peers, unsigned n);
