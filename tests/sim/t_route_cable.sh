@@ -75,6 +75,8 @@ run_fabric() {
 	[ -z "$stray" ] || note "not crossing: $(head -n 5 <<<"$stray" | tr '\n' ';')"
 	check "$name: 2. the log names the cable" \
 		log_has "$SMD_LOG" "routing: .*cable .* down.* entries on .* switches"
+	check "$name: 2. answered without rediscovering the fabric (quick)" \
+		log_has "$SMD_LOG" "quick: 2 port\\(s\\) lost their cable"
 
 	r=$(log_count "$SMD_LOG" 'routing: ')
 	sim_console "ReLink \"$sw\"[$port]"

@@ -88,10 +88,55 @@ static void test_fabdiff(void **st)
 	fab_free(same);
 }
 
+/* fab_copy: the last model without some cables, as a discovery would find
+ * it: what only those cables reached is gone, LIDs and the local port kept. */
+static void test_copy(void **st)
+{
+	struct fabric *full = build(1, 1, 1), *c;
+	const struct fab_port *cut[1];
+	struct fdiff d;
+	char buf[160];
+
+	(void)st;
+	full->local = &fab_node_by_guid(full, 0x1)->ports[1];
+	fab_set_lid(full, &fab_node_by_guid(full, 0x2)->ports[1], 7);
+	fab_set_lid(full, &fab_node_by_guid(full, 0x11)->ports[0], 3);
+	fab_node_by_guid(full, 0x2)->ports[1].guid = 0x2;
+	fab_index_port(full, &fab_node_by_guid(full, 0x2)->ports[1]);
+	/* nothing cut: the same fabric */
+	c = fab_copy(full, NULL, 0);
+	assert_non_null(c);
+	fdiff_compare(full, c, &d);
+	fdiff_describe(&d, buf, sizeof(buf));
+	assert_string_equal(buf, "no change in the topology");
+	assert_int_equal(c->nnodes, 5);
+	assert_ptr_equal(c->local, &fab_node_by_guid(c, 0x1)->ports[1]);
+	assert_ptr_equal(fab_port_by_lid(c, 7), &fab_node_by_guid(c, 0x2)->ports[1]);
+	assert_ptr_equal(fab_port_by_guid(c, 0x2), &fab_node_by_guid(c, 0x2)->ports[1]);
+	fab_free(c);
+	/* the spine's cable to leaf1, named from either end: leaf1 and h1
+	 * are no longer reached */
+	cut[0] = &fab_node_by_guid(full, 0x20)->ports[2];
+	c = fab_copy(full, cut, 1);
+	assert_int_equal(c->nnodes, 3);
+	assert_int_equal(c->nswitches, 2);
+	assert_null(fab_node_by_guid(c, 0x11));
+	assert_null(fab_port_by_lid(c, 7));
+	assert_null(fab_node_by_guid(c, 0x20)->ports[2].remote);
+	fdiff_compare(full, c, &d);
+	assert_int_equal(d.nodes_gone, 2);
+	fab_free(c);
+	/* no local port: nothing to copy from */
+	full->local = NULL;
+	assert_null(fab_copy(full, NULL, 0));
+	fab_free(full);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fabdiff),
+		cmocka_unit_test(test_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
