@@ -153,7 +153,8 @@ struct fabric *fab_copy(const struct fabric *f, const struct fab_port *const *cu
 			const struct fab_port *p = &n->ports[i], *r = p->remote;
 			struct fab_node *rm;
 
-			if (!r || fab_is_cut(p, cut, ncut))
+			/* as discovery: out of a switch, or of our own port */
+			if (!r || fab_is_cut(p, cut, ncut) || (!fab_is_switch(n) && p != f->local))
 				continue;
 			if (!(rm = fab_node_by_guid(c, r->node->guid))) {
 				rm = fab_copy_node(c, r->node);

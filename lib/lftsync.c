@@ -79,17 +79,26 @@ static void lftsync_reply(void *arg, const struct mad_reply *r)
 	struct lft_req *q = arg;
 	struct lftsync *s = q->s;
 
-	if (!s->canceled && r->err != MAD_OK) {
-		s->failed++;
+	/* The memory follows what the switch holds even after a cancel (the
+	 * SM outlives its syncs); the model and the callbacks only before. */
+	if (r->err != MAD_OK) {
 		/* Unknown now: rewritten next time. */
 		if (q->swinfo)
 			lft_top_forget(s->mem, q->guid);
 		else
 			lft_block_forget(s->mem, q->guid, q->block);
-		s->trouble(s->arg, q->port,
-			   q->swinfo ? "SwitchInfo Set failed" : "forwarding table Set failed");
-	} else if (!s->canceled && !q->swinfo) {
+		if (!s->canceled) {
+			s->failed++;
+			s->trouble(s->arg, q->port, q->swinfo ? "SwitchInfo Set failed" :
+								"forwarding table Set failed");
+		}
+	} else if (!q->swinfo) {
 		lft_block_done(s->mem, q->guid, q->block, q->data);
+	} else if (!s->canceled && r->data) {
+		/* The model holds what the switch now has (top written,
+		 * PortStateChange cleared): a model copied for a quick sweep
+		 * must not carry the values read before this Set. */
+		memcpy(q->port->node->swinfo, r->data, 64);
 	}
 	free(q);
 	s->pending--;

@@ -309,6 +309,11 @@ static void sw_link_armed(struct sweep *sw, struct fab_port *p)
 	if (sw->lft || !r || r->set_pending || fab_port_state(p) != PORT_ARMED ||
 	    !sw_armed_or_active(r))
 		return;
+	/* Nor while the configuration pass is still handing out Sets: r may
+	 * be one it has not reached (an Active Set echoing r's old LID and SM
+	 * LID could land after it). The activation pass comes after it. */
+	if (sw->cfg_node)
+		return;
 	if (!p->activating)
 		sw_activate(sw, p);
 	if (fab_port_state(r) == PORT_ARMED && !r->activating)

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # sim.route_cable: routes stay put when cables go and come back, on a
-# fat-tree (4 leaves x 4 hosts, 2 spines) and on an irregular fabric (a ring
+# fat-tree (4 leaves x 20 hosts, 2 spines: 86 LIDs, two LFT blocks per
+# switch) and on an irregular fabric (a ring
 # of 7 switches with 2 random chords, 2 hosts each: every min-hop routing of
 # it has a credit loop). smd runs on h0; every LFT entry of every switch is
 # read by SMP (lftcheck -D) before and after each event, and lftcheck -S
 # judges the tables with traffic from every switch in the channel
 # dependency graph (as smd's own engine is built to):
-#  1. a host's cable pulled: only that host's entries change;
+#  1. a host's cable pulled: only that host's entries change, and one LFT
+#     block per switch is written (smd's log says how many);
 #  2. a switch-to-switch cable pulled: every pair still routed, the CDG
 #     acyclic, and every entry that changed belongs to a route that crossed
 #     that cable (lftcheck -X lists them before the pull);
@@ -50,6 +52,12 @@ run_fabric() {
 		"$(comm -13 <(echo "$d0") <(echo "$d1") | grep -c .)" 0
 	is "$name: 1. the entries gone are $host's" \
 		"$(comm -23 <(echo "$d0") <(echo "$d1") | lids_of | tr '\n' ' ')" "$lid "
+	local line sws blocks
+	line=$(grep "routing: node $host .*gone: " "$SMD_LOG" | tail -n 1)
+	sws=$(sed -n 's/.* entries on \([0-9]*\) switches re-routed.*/\1/p' <<<"$line")
+	blocks=$(sed -n 's/.*re-routed, \([0-9]*\) LFT blocks written.*/\1/p' <<<"$line")
+	check "$name: 1. the log counts the switches ($sws)" [ -n "$sws" ]
+	is "$name: 1. LFT blocks written: one per switch re-routed" "$blocks" "$sws"
 	sim_console "ReLink \"$host\"[1]"
 	must "$name: $host Active again" wait_until 30 port_is "$host" 0 1 Active
 	must "$name: $host routed again" wait_until 30 lft h0 -S -D
@@ -97,10 +105,11 @@ run_fabric() {
 	sim_stop
 }
 
-# fat-tree: leaf i port 4+1+s goes to spine s; from h0: leaf0 = 0,1, spine0
-# = 0,1,5, leaf2 = 0,1,5,3. The cable leaf2 - spine1 (leaf2 port 6).
-gen_net fattree gen-fattree.sh 4 4 2 36
-run_fabric fat-tree h5 leaf2 0,1,5,3 6
+# fat-tree: leaf i port 20+1+s goes to spine s; from h0: leaf0 = 0,1,
+# spine0 = 0,1,21, leaf2 = 0,1,21,3. The cable leaf2 - spine1 (leaf2 port
+# 22); h45 is on leaf2.
+gen_net fattree gen-fattree.sh 4 20 2 36
+run_fabric fat-tree h45 leaf2 0,1,21,3 22
 
 # ring: sw<i> port 2+1 to the next switch; from h0 (on sw0) sw1 = 0,1,3.
 # The cable sw1 - sw2 (sw1 port 3).
