@@ -8,10 +8,25 @@
 #include "xalloc.h"
 
 
+/* Requests with the engine at a time. A switch found sends ~260 (NodeInfo
+ * through every port, PortInfo of every port): 64 spines found at once
+ * would queue 16,000 full requests (~5 MB); the rest wait here, 24 bytes
+ * each, their route worked out when sent. */
+#define DISC_AHEAD 512
+
+struct dwait {
+	struct fab_node *node;    /* PortInfo/NodeDesc/SwitchInfo: the node asked */
+	struct fab_port *from;    /* NodeInfo: the port to leave by */
+	uint16_t attr;
+	uint8_t portnum;
+};
+
 struct disc {
 	struct mad_engine *e;
 	struct disc_result res;
-	unsigned pending;
+	unsigned pending;         /* with the engine */
+	struct dwait *wait;       /* FIFO [whead, wtail) of wcap */
+	size_t whead, wtail, wcap;
 	int aborted;
 	disc_done_fn cb;
 	void *arg;
@@ -30,8 +45,8 @@ struct dq {
 
 static void disc_reply(void *arg, const struct mad_reply *r);
 
-static void disc_send(struct disc *d, uint16_t attr, const struct dr_path *path,
-		      struct fab_node *node, uint8_t portnum, struct fab_port *from)
+static void disc_send_now(struct disc *d, uint16_t attr, const struct dr_path *path,
+			  struct fab_node *node, uint8_t portnum, struct fab_port *from)
 {
 	struct dq *q = xmalloc(sizeof(*q));
 
@@ -49,6 +64,48 @@ static void disc_send(struct disc *d, uint16_t attr, const struct dr_path *path,
 	}
 	d->pending++;
 	d->res.mads++;
+}
+
+/* Sends now, or queues while DISC_AHEAD are with the engine. The route is
+ * the node's (port 0 holds the one it was found by) or one hop past from. */
+static void disc_send(struct disc *d, uint16_t attr, const struct dr_path *path,
+		      struct fab_node *node, uint8_t portnum, struct fab_port *from)
+{
+	if (d->pending < DISC_AHEAD && d->whead == d->wtail) {
+		disc_send_now(d, attr, path, node, portnum, from);
+		return;
+	}
+	if (d->wtail == d->wcap) {
+		size_t n = d->wtail - d->whead;
+
+		if (n)
+			memmove(d->wait, d->wait + d->whead, n * sizeof(*d->wait));
+		d->whead = 0;
+		d->wtail = n;
+		if (n * 2 >= d->wcap) {
+			d->wcap = d->wcap ? d->wcap * 2 : 1024;
+			d->wait = xreallocarray(d->wait, d->wcap, sizeof(*d->wait));
+		}
+	}
+	d->wait[d->wtail++] = (struct dwait){ node, from, attr, portnum };
+}
+
+static void disc_send_waiting(struct disc *d)
+{
+	while (d->pending < DISC_AHEAD && d->whead < d->wtail) {
+		struct dwait w = d->wait[d->whead++];
+		struct dr_path next;
+
+		if (w.from) {
+			if (dr_path_extend(&next, &w.from->path, w.from->num) < 0)
+				continue;      /* checked when queued */
+			disc_send_now(d, w.attr, &next, NULL, 0, w.from);
+		} else {
+			disc_send_now(d, w.attr, &w.node->ports[w.attr == IB_ATTR_PORT_INFO ?
+								w.portnum : 0].path,
+				      w.node, w.portnum, NULL);
+		}
+	}
 }
 
 static void disc_explore(struct disc *d, struct fab_port *p)
@@ -156,6 +213,7 @@ static void disc_portinfo(struct disc *d, struct dq *q, const uint8_t *data)
 
 static void disc_finish(struct disc *d)
 {
+	free(d->wait);
 	if (d->aborted) {
 		fab_free(d->res.fab);
 		free(d);
@@ -207,6 +265,10 @@ static void disc_reply(void *arg, const struct mad_reply *r)
 		}
 	}
 	free(q);
+	if (d->aborted)
+		d->whead = d->wtail;       /* what waits is never sent */
+	else
+		disc_send_waiting(d);
 	if (!d->pending)
 		disc_finish(d);
 }
@@ -224,6 +286,7 @@ struct disc *disc_start(struct mad_engine *e, disc_done_fn cb, void *arg)
 	disc_send(d, IB_ATTR_NODE_INFO, &local, NULL, 0, NULL);
 	if (!d->pending) {
 		fab_free(d->res.fab);
+		free(d->wait);
 		free(d);
 		return NULL;
 	}
