@@ -9,6 +9,7 @@
 #include <string.h>
 #include <infiniband/mad.h>
 #include "discover.h"
+#include "fablid.h"
 #include "quick.h"
 #include "lftsync.h"
 #include "lid.h"
@@ -147,67 +148,6 @@ static void sw_finish(struct sweep *sw, enum sweep_go how, struct sweep_result *
 	done(arg, r);
 }
 
-/* ---- LIDs ---------------------------------------------------------------- */
-
-/* A standby (and a master before it assigns) records the LIDs it sees. */
-static void sw_record_lids(struct sweep *sw)
-{
-	struct fabric *f = sw->fab;
-	struct lidmap *m = sw->p.lids;
-	struct hmap seen;
-
-	hmap_init(&seen);
-	/* First pass finds duplicates: a LID held twice is not recorded. */
-	FOR_LID_PORTS(f, n, p) {
-		uint16_t lid = fab_port_cur_lid(p);
-		if (lid_is_ucast(lid))
-			hmap_put(&seen, lid, hmap_get(&seen, lid) ? (void *)2 : (void *)1);
-	}
-	FOR_LID_PORTS(f, n, p) {
-		uint16_t lid = fab_port_cur_lid(p);
-		if (lid_is_ucast(lid) && hmap_get(&seen, lid) == (void *)1)
-			lidmap_set(m, p->guid, lid);
-	}
-	hmap_free(&seen);
-	lidmap_save(m);
-}
-
-static void sw_assign_lids(struct sweep *sw)
-{
-	struct fabric *f = sw->fab;
-	size_t n = 0, i = 0;
-	struct lid_req *reqs;
-	int rc;
-
-	FOR_LID_PORTS(f, nd, p)
-		n++;
-	reqs = xcalloc(n, sizeof(*reqs));
-	FOR_LID_PORTS(f, nd, p)
-		reqs[i++] = (struct lid_req){ .guid = p->guid, .cur = fab_port_cur_lid(p) };
-	rc = lid_assign(reqs, n, sw->p.lids);
-	if (rc < 0)
-		log_err("out of LIDs: some ports get none");
-	i = 0;
-	unsigned changed = 0;
-	FOR_LID_PORTS(f, nd, p) {
-		uint16_t lid = reqs[i++].assigned;
-		if (lid && lid != fab_port_cur_lid(p)) {
-			changed++;
-			log_debug("LID %u for 0x%016llx (%s port %u)", lid,
-				  (unsigned long long)p->guid, nd->desc, p->num);
-		}
-		fab_set_lid(f, p, lid);
-		if (lid)
-			lidmap_set(sw->p.lids, p->guid, lid);
-	}
-	free(reqs);
-	if (changed)
-		log_info("assigned %u LIDs (%zu ports carry one)", changed, n);
-	lidmap_save(sw->p.lids);
-	if (f->local)
-		sw->own_lid = fab_lid_port(f->local)->lid;
-}
-
 /* ---- peers and the election -------------------------------------------- */
 
 static void sw_peers_found(void *arg, struct sm_peer *peers, unsigned n)
@@ -249,7 +189,7 @@ static int sw_decide(struct sweep *sw)
 	if (go == SWEEP_CONFIGURE)
 		go = SWEEP_END;  /* the election went elsewhere meanwhile */
 	if (go == SWEEP_END_RECORD)
-		sw_record_lids(sw);
+		fablid_record(sw->fab, sw->p.lids);
 	sw_finish(sw, go, &r);
 	return 1;
 }
@@ -484,7 +424,9 @@ static void sw_pump(struct sweep *sw)
 static void sw_stage_config(struct sweep *sw)
 {
 	trb_begin(sw->p.trouble);
-	sw_assign_lids(sw);
+	fablid_assign(sw->fab, sw->p.lids);
+	if (sw->fab->local)
+		sw->own_lid = fab_lid_port(sw->fab->local)->lid;
 	sw_stage_routes(sw);
 	if (!sw->quick_done) {       /* after a quick update nothing else changed */
 		sw->cfg_node = sw->fab->nodes;
