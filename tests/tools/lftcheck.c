@@ -19,6 +19,9 @@
  *       port 0), sorted, to compare LIDs across runs
  *   -D  print "lft <switch guid> <lid> <port>" for every LID of the fabric at
  *       every switch (port 255: not routed), sorted, to compare routes
+ *   -A  the same for every entry a switch holds, LID 1 to its LinearFDBTop,
+ *       whoever owns the LID (a LID that left the fabric keeps what its
+ *       entries were set to), switches by GUID: what was written where
  *   -S  the CDG counts traffic from every switch too (an LFT entry that
  *       only a switch's own packets follow), as smd's own check does
  *   -X GUID/PORT
@@ -725,6 +728,30 @@ static void print_uses(int ci, int cp)
 	}
 }
 
+static int node_guid_cmp(const void *a, const void *b)
+{
+	uint64_t x = nodes[*(const int *)a].guid, y = nodes[*(const int *)b].guid;
+
+	return x < y ? -1 : x > y;
+}
+
+static void print_all_lfts(void)
+{
+	int *sw = xcalloc((size_t)nnodes, sizeof(int)), k = 0;
+
+	for (int i = 0; i < nnodes; i++)
+		if (nodes[i].type == IB_NODE_SWITCH)
+			sw[k++] = i;
+	qsort(sw, (size_t)k, sizeof(int), node_guid_cmp);
+	for (int j = 0; j < k; j++) {
+		const struct node *s = &nodes[sw[j]];
+		for (unsigned lid = 1; lid <= s->top; lid++)
+			printf("lft 0x%016llx %u %u\n", (unsigned long long)s->guid, lid,
+			       (unsigned)s->lft[lid]);
+	}
+	free(sw);
+}
+
 static void print_lids(void)
 {
 	struct line *l = xcalloc((size_t)ndests, sizeof(*l));
@@ -871,7 +898,7 @@ static int mft_check(const char *spec)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: lftcheck [-lLDSv] [-t TIMEOUT_MS] [-X GUID/PORT] "
+	fprintf(stderr, "usage: lftcheck [-lLDASv] [-t TIMEOUT_MS] [-X GUID/PORT] "
 		"[-m MLID=GUID[/PORT],...]\n");
 	exit(2);
 }
@@ -879,10 +906,10 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	int mgmt[] = { IB_SMI_CLASS, IB_SMI_DIRECT_CLASS };
-	int loads = 0, lids = 0, dump = 0, all_sw = 0, c;
+	int loads = 0, lids = 0, dump = 0, dump_all = 0, all_sw = 0, c;
 	const char *mcast = NULL, *cable = NULL;
 
-	while ((c = getopt(argc, argv, "lLDSvt:m:X:h")) != -1) {
+	while ((c = getopt(argc, argv, "lLDASvt:m:X:h")) != -1) {
 		switch (c) {
 		case 'm': mcast = optarg; break;
 		case 'S': all_sw = 1; break;
@@ -890,6 +917,7 @@ int main(int argc, char **argv)
 		case 'l': loads = 1; break;
 		case 'L': lids = 1; break;
 		case 'D': dump = 1; break;
+		case 'A': dump_all = 1; break;
 		case 'v': verbose = 1; break;
 		case 't':
 			timeout_ms = atoi(optarg);
@@ -994,6 +1022,8 @@ int main(int argc, char **argv)
 		print_lids();
 	if (dump)
 		print_lfts();
+	if (dump_all)
+		print_all_lfts();
 	if (cable) {
 		unsigned long long g;
 		int cp, ci;
