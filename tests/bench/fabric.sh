@@ -30,15 +30,22 @@
 # bound under smd's own ratio.
 # Not a CTest test: it prints figures, it does not judge them.
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel
-#   SMD_BIN=build-rel/smd bash tests/bench/fabric.sh [FABRIC...]
-# FABRIC: fattree-4x4 fattree-36x18 fattree-64x32 ring-16 (default: all).
+#   SMD_BIN=$PWD/build-rel/smd bash tests/bench/fabric.sh [FABRIC...]
+# FABRIC: fattree-4x4 fattree-36x18 fattree-64x32 fattree-128x64 ring-16
+# (default, or "all": these), fattree3-8x32x80 (20,928 nodes: about 35 s a
+# run of each SM with its check), fattree3-16x32x88 (45,888 nodes, near
+# the 49,151 unicast LIDs of a subnet: minutes a run). tests/bench/common.sh
+# describes them and the ibsim options each needs.
 # Needs /usr/bin/time (Debian package "time") and strace. LFTCHECK and
 # SMPFLOOD default to the ones next to SMD_BIN.
-# An SM run and a check of the biggest fabric take seconds; lib.sh's default
-# bound for a --once run is a minute.
-SMD_ONCE_TIMEOUT=${SMD_ONCE_TIMEOUT:-120}
-# shellcheck source=tests/sim/lib.sh
-. "$(dirname "$0")/../sim/lib.sh"
+# Bounds, not targets: an SM run (SMD_ONCE_TIMEOUT, s), a check
+# (BENCH_CHECK_TIMEOUT, s), the life of an ibsim (SIM_MAX_LIFE, s). The
+# largest fabrics need minutes; lib.sh's defaults are for the tests.
+SMD_ONCE_TIMEOUT=${SMD_ONCE_TIMEOUT:-900}
+SIM_MAX_LIFE=${SIM_MAX_LIFE:-3600}
+CHECK_TIMEOUT=${BENCH_CHECK_TIMEOUT:-1800}
+# shellcheck source=tests/bench/common.sh
+. "$(dirname "$0")/common.sh"
 
 LFTCHECK=${LFTCHECK:-$(dirname "$SMD_BIN")/lftcheck}
 SMPFLOOD=${SMPFLOOD:-$(dirname "$SMD_BIN")/smpflood}
@@ -58,44 +65,14 @@ need_lftcheck
 SMD_LOG_LEVEL=${SMD_LOG_LEVEL:-info}
 SMD_WINDOW=32  # smd's default [mad] window, which the bench's runs use
 
-ALL_FABRICS="fattree-4x4 fattree-36x18 fattree-64x32 ring-16"
-
-# fabric NAME: write $WORK/NAME.net (gen_net: sets NET, NET_LINKS), set
-# NET_NODES (switches and HCAs in it), FAB_DESC, FAB_SIMARGS and
-# FAB_FLOOR_PATH (from h0, three hops: to a switch two switches away, about
-# the mean depth of a sweep's SMPs; ibsim's cost grows a little with it).
-fabric() {
-	local gen
-	FAB_SIMARGS=()
-	case $1 in
-	fattree-4x4)
-		FAB_DESC="fat-tree 4 leaves x 4 hosts, 2 spines, 36-port switches"
-		FAB_FLOOR_PATH=1,5,2
-		gen=(gen-fattree.sh 4 4 2 36) ;;
-	fattree-36x18)
-		FAB_DESC="fat-tree 36 leaves x 18 hosts, 18 spines, 36-port switches"
-		FAB_FLOOR_PATH=1,19,2
-		gen=(gen-fattree.sh 36 18 18 36) ;;
-	fattree-64x32)
-		FAB_DESC="fat-tree 64 leaves x 32 hosts, 32 spines, 64-port switches"
-		FAB_FLOOR_PATH=1,33,2
-		# ibsim's default limits: 2048 nodes, 256 switches, 13312 ports
-		FAB_SIMARGS=(-N 4096 -S 512 -P 32768)
-		gen=(gen-fattree.sh 64 32 32 64) ;;
-	ring-16)
-		FAB_DESC="ring of 16 switches + 8 chords (seed 1), 8 hosts each, 36-port switches"
-		FAB_FLOOR_PATH=1,9,9
-		gen=(gen-ring.sh 16 8 1 8 36) ;;
-	*) fail "unknown fabric '$1' (known: $ALL_FABRICS)" ;;
-	esac
-	gen_net "$1" "${gen[@]}"
-	NET_NODES=$(grep -cE '^(Switch|Hca)' "$NET")
+# sim_load KEY: a fresh ibsim of the fabric; R[KEY.load] = ms until it
+# answers (reading its net file, most of it).
+sim_load() {
+	local t0
+	t0=$(now_ms)
+	sim_start "$NET" "${FAB_SIMARGS[@]}"
+	R[$1.load]=$(($(now_ms) - t0))
 }
-
-# ibsim_pid: the ibsim process itself (lib.sh records its timeout wrapper).
-ibsim_pid() { pgrep -P "$_SIM_PID" -x ibsim | head -n 1; }
-# CPU time of every thread of a process in ns (schedstat: finer than ticks).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'; }
 
 # timed NAME LOG CMD...: run CMD (with its own LD_PRELOAD via env) under GNU
 # time and a timeout; sets R[NAME.wall] (ms), R[NAME.rss] (KiB),
@@ -127,7 +104,7 @@ since_t0() { if [ -n "$2" ]; then echo $(($2 - ${R[$1.t0]})); else echo -; fi; }
 # pairs routed, links Active and the CDG verdict.
 verify() {
 	local out=$WORK/lftcheck-$1.txt sum
-	timeout -k 2 300 env LD_PRELOAD="$LFT_PRELOAD" SIM_HOST=h0 "$LFTCHECK" >"$out" 2>&1
+	timeout -k 2 "$CHECK_TIMEOUT" env LD_PRELOAD="$LFT_PRELOAD" SIM_HOST=h0 "$LFTCHECK" >"$out" 2>&1
 	sum=$(grep '^lftcheck: switches' "$out")
 	sumf() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$sum"; }
 	if [ -z "$sum" ]; then
@@ -140,7 +117,7 @@ verify() {
 # run_smd NAME RUN: one smd --once run on a fresh ibsim, into R[NAME.smd.RUN.*].
 run_smd() {
 	local name=$1 run=$2 conf key=$1.smd.$2 log=$WORK/smd-$1-$2.log
-	sim_start "$NET" "${FAB_SIMARGS[@]}"
+	sim_load "$key"
 	conf=$(SM_STATE_DIR=$WORK/state-$name-$run smd_conf "bench-$name-$run")
 	timed "$key" "$log" env LD_PRELOAD="$SMD_PRELOAD" SIM_HOST=h0 "$SMD_BIN" -f -c "$conf" --once
 	R[$key.mads]=$(sed -n 's/.*MADs: \([0-9]*\) sent, \([0-9]*\) resent, \([0-9]*\) timed out.*/\1/p' \
@@ -171,7 +148,7 @@ osm_cmd() {
 # run_osm NAME RUN: one OpenSM --once run on a fresh ibsim.
 run_osm() {
 	local name=$1 run=$2 key=$1.osm.$2
-	sim_start "$NET" "${FAB_SIMARGS[@]}"
+	sim_load "$key"
 	osm_cmd "$name-$run"
 	timed "$key" "$WORK/opensm-$name-$run.out" "${OSM_CMD[@]}"
 	# "Nov 26 17:42:27 422337 [741146C0] 0x02 -> SUBNET UP"
@@ -213,21 +190,11 @@ run_floor() {
 	sim_stop
 }
 
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "-" }'
-}
-# median V...: of the numeric values ("-" when there is none); for an even
-# number, the lower middle one (a value a run really gave).
-median() {
-	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (!NR) print "-"; else print v[int((NR + 1) / 2)] }'
-}
 # summarize NAME.SM: R[NAME.SM.FIG] = the median over the runs; per-run
 # ratios to ibsim's CPU (wall, sweep) are taken run by run, then the median.
 summarize() {
 	local k=$1 fig i vals
-	for fig in active wall rss cpu ibsim mads sweep; do
+	for fig in active wall rss cpu ibsim mads sweep load; do
 		vals=()
 		for ((i = 1; i <= RUNS; i++)); do vals+=("${R[$k.$i.$fig]:--}"); done
 		R[$k.$fig]=$(median "${vals[@]}")
@@ -262,6 +229,7 @@ table() {
 	echo
 	echo "$name: $FAB_DESC ($NET_NODES nodes, $NET_LINKS links)${FAB_SIMARGS[*]:+, ibsim ${FAB_SIMARGS[*]}}"
 	echo "median of $RUNS runs of each (smd wall times: ${R[$name.smd.walls]} ms; OpenSM: ${R[$name.osm.walls]} ms)"
+	echo "ibsim start, reading the net file: ${R[$name.smd.load]} ms (median, smd's runs)"
 	printf '| %-30s | %9s | %9s | %6s |\n' "figure" "smd" "OpenSM" "ratio"
 	printf '|%s|%s|%s|%s|\n' "--------------------------------" "-----------" "-----------" "--------"
 	row "$name" "time to all ports Active (ms)" active
