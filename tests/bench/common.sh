@@ -23,7 +23,7 @@ _sim_ready() {
 
 # Every fabric the benchmarks know, the default list of fabric.sh first.
 ALL_FABRICS="fattree-4x4 fattree-36x18 fattree-64x32 fattree-128x64 ring-16"
-MORE_FABRICS="fattree3-8x32x80 fattree3-16x32x88"
+MORE_FABRICS="fattree3-4x4x8 fattree3-8x32x80 fattree3-16x32x88"
 
 # fabric NAME: write $WORK/NAME.net (gen_net: sets NET, NET_LINKS), set
 # NET_NODES (switches and HCAs in it), NET_SWITCHES, FAB_DESC, FAB_SIMARGS
@@ -61,9 +61,10 @@ fabric() {
 		gen=(gen-fattree.sh "$l" "$h" "$s" "$p") ;;
 	fattree3-*)
 		# fattree3-PODSxLEAVESxHOSTS: three-level fat-trees of
-		# gen-fattree3.sh, 16 aggregation switches per pod, 64 cores
+		# gen-fattree3.sh
 		local d l h a=16 c=64 p
 		case $1 in
+		fattree3-4x4x8) d=4 l=4 h=8 a=4 c=8 p=16 ;;
 		fattree3-8x32x80) d=8 l=32 h=80 p=96
 			FAB_SIMARGS=(-N 32768 -S 1024 -P 131072) ;;
 		fattree3-16x32x88) d=16 l=32 h=88 p=104

@@ -81,7 +81,8 @@
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel
 #   SMD_BIN=$PWD/build-rel/smd bash tests/bench/events.sh [FABRIC...]
 # FABRIC: the fat-trees of tests/bench/common.sh; default fattree-128x64
-# (8,384 nodes: about 4 minutes); fattree-4x4 for a quick run (20 s).
+# (8,384 nodes: about 2 minutes); fattree-4x4 or fattree3-4x4x8 for a quick
+# run (20 s).
 # BENCH_SMS="smd" (or "osm") runs only that SM. LFTCHECK defaults to the one
 # next to SMD_BIN. Bounds, not targets: the wait for bring-up or for one
 # event to settle (BENCH_SETTLE_S, default 300), the life of an ibsim and of

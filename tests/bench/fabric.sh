@@ -32,10 +32,11 @@
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel
 #   SMD_BIN=$PWD/build-rel/smd bash tests/bench/fabric.sh [FABRIC...]
 # FABRIC: fattree-4x4 fattree-36x18 fattree-64x32 fattree-128x64 ring-16
-# (default, or "all": these), fattree3-8x32x80 (20,928 nodes: about 35 s a
-# run of each SM with its check), fattree3-16x32x88 (45,888 nodes, near
-# the 49,151 unicast LIDs of a subnet: minutes a run). tests/bench/common.sh
-# describes them and the ibsim options each needs.
+# (default, or "all": these), and three-level fat-trees: fattree3-4x4x8 (168
+# nodes), fattree3-8x32x80 (20,928 nodes: about 2.5 minutes a run of both
+# SMs, their checks, the MAD count and the floor), fattree3-16x32x88 (45,888
+# nodes, near the 49,151 unicast LIDs of a subnet: about 5 minutes a run).
+# tests/bench/common.sh describes them and the ibsim options each needs.
 # Needs /usr/bin/time (Debian package "time") and strace. LFTCHECK and
 # SMPFLOOD default to the ones next to SMD_BIN.
 # Bounds, not targets: an SM run (SMD_ONCE_TIMEOUT, s), a check
