@@ -9,17 +9,8 @@
 
 # ibsim reads its net file with a linear search per node and per cable: the
 # largest fabrics take seconds to load (about 11 s for 45,888 nodes), more
-# than the 10 s sim_start waits for the banner. Its readiness check is polled
-# here until BENCH_SIM_READY_S (default 120) seconds have passed instead.
-BENCH_SIM_READY_S=${BENCH_SIM_READY_S:-120}
-eval "_lib_sim_ready() $(declare -f _sim_ready | tail -n +2)"
-_sim_ready() {
-	local end=$((SECONDS + BENCH_SIM_READY_S))
-	until _lib_sim_ready; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
+# than the 10 s sim_start waits for the banner by default.
+SIM_READY_S=${BENCH_SIM_READY_S:-120}
 
 # Every fabric the benchmarks know, the default list of fabric.sh first.
 ALL_FABRICS="fattree-4x4 fattree-36x18 fattree-64x32 fattree-128x64 ring-16"

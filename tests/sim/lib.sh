@@ -185,7 +185,8 @@ gen_net() {
 }
 
 # sim_start NETFILE [ibsim args]: start a fresh ibsim with a console fifo and
-# wait until it answers. Each call uses a new socket name.
+# wait until it answers (up to SIM_READY_S seconds, default 10). Each call
+# uses a new socket name.
 sim_start() {
 	local net=$1; shift
 	[ -f "$net" ] || fail "no fabric file $net"
@@ -204,7 +205,7 @@ sim_start() {
 	timeout -k 5 "$SIM_MAX_LIFE" ibsim -s "$@" "$net" <"$_SIM_CTL" >"$SIM_LOG" 2>&1 &
 	_SIM_PID=$!
 	# The first node of every fabric file answers NodeInfo by directed route.
-	if ! wait_until 10 _sim_ready; then
+	if ! wait_until "${SIM_READY_S:-10}" _sim_ready; then
 		fail "ibsim did not become ready (socket $IBSIM_SOCKNAME, log $SIM_LOG)"
 	fi
 }
