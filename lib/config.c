@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include <ini.h>
@@ -360,6 +361,8 @@ static void cfg_check_section(struct cfg_parse *ps, const char *s)
  * inih's multi-line values (an indented "key = v" would otherwise become
  * the value of the key above). Returning NULL after an error stops inih.
  */
+#define CFG_MAX_BYTES (1 << 20)
+
 static char *cfg_reader(char *str, int num, void *user)
 {
 	struct cfg_parse *ps = user;
@@ -373,6 +376,12 @@ static char *cfg_reader(char *str, int num, void *user)
 	}
 	ps->lineno++;
 	char *s = ps->line;
+	/* A NUL would end the line early for inih ("priority = 5\0junk"
+	 * read as 5): a text file has none. */
+	if (strlen(s) != (size_t)n) {
+		cfg_fail(ps, "line has a NUL byte (not a text file?)");
+		return NULL;
+	}
 	if (ps->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
 		s += 3; /* UTF-8 BOM */
 	s += strspn(s, " \t");
@@ -405,6 +414,21 @@ int cfg_load(const char *path, struct smd_config *cfg, char *err, size_t errlen)
 	ps.fp = fopen(path, "re");
 	if (!ps.fp) {
 		cfg_errmsg(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	/* A device or a pipe could be read forever (/dev/zero has no end and
+	 * no newline): only a regular file of sane size is a configuration. */
+	struct stat st;
+	const char *why = NULL;
+	if (fstat(fileno(ps.fp), &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_size > CFG_MAX_BYTES)
+		why = "larger than 1 MiB";
+	if (why) {
+		cfg_errmsg(err, errlen, "%s: %s", path, why);
+		fclose(ps.fp);
 		return -1;
 	}
 	int bad = ini_parse_stream(cfg_reader, &ps, cfg_handler, &ps);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sim.config: command line and configuration errors, no fabric needed.
 # Bad config -> exit 2 with "FILE:LINE: key 'KEY'" on stderr and nothing
-# started; usage errors -> 2; --check-config on a good file -> 0; -V -> 0.
+# started (a device or a NUL byte too); usage errors -> 2; --check-config
+# on a good file -> 0; -V -> 0.
 # shellcheck disable=SC2034 # read by lib.sh
 SIM_NO_FABRIC=1
 # shellcheck source=tests/sim/lib.sh
@@ -115,6 +116,16 @@ stderr_has "unknown section: names the section" "bogus"
 expect 2 "unknown section: daemon refuses to start" -f -c "$f"
 
 check "no bad config created the state_dir" test ! -e "$state"
+
+# not a configuration: a device with no end (this hung), a NUL byte in a
+# line (read as if the line ended there: priority 5 accepted)
+expect 2 "-c /dev/zero: refused, not read forever" --check-config -c /dev/zero
+stderr_has "-c /dev/zero: says why" "/dev/zero: not a regular file"
+f=$WORK/nul.conf
+printf '[sm]\npriority = 5\0junk\n' >"$f"
+expect 2 "a NUL byte in a line: --check-config" --check-config -c "$f"
+stderr_has "a NUL byte: names file and line" "$f:2: line has a NUL byte"
+expect 2 "a NUL byte in a line: daemon refuses to start" -f -c "$f"
 
 expect 2 "-c missing file" --check-config -c "$WORK/no-such.conf"
 stderr_has "-c missing file: names the file" "$WORK/no-such.conf"
