@@ -21,6 +21,8 @@ enum { MC_JOIN_FULL = 1, MC_JOIN_NON = 2, MC_JOIN_SENDONLY_NON = 4, MC_JOIN_SEND
 struct mc_member {
 	uint64_t guid;            /* interface id of the port GID */
 	uint8_t join_state;
+	uint8_t proxy;            /* joined by another port on its behalf: any
+				   * port may change it (IBA o15-0.2.1) */
 };
 
 struct mc_group {

@@ -82,7 +82,7 @@ int sa_answer(struct sa_ctx *c, const uint8_t *req, size_t len, uint16_t slid, s
 		sa_path(c, req, slid, r);
 		break;
 	case ATTR_MCMEMBER_RECORD:
-		sa_mcmember(c, req, r);
+		sa_mcmember(c, req, slid, r);
 		break;
 	default:
 		sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);

@@ -142,6 +142,12 @@ static void mcm_create_params(struct sa_ctx *c, const uint8_t *q, uint64_t mask,
 	g->scope = (uint8_t)(mask & M(MC_SCOPE) ? sf_get(q, MCM_SCOPE) : (g->mgid[1] & 0xf));
 }
 
+/* The requester (LID slid) is port p itself. */
+static int mcm_requester_is(const struct sa_ctx *c, const struct fab_port *p, uint16_t slid)
+{
+	return slid && fab_port_by_lid(c->fab, slid) == p;
+}
+
 /* Join and leave name the group, the port and the join state: the port,
  * or NULL with the error answer made. */
 static struct fab_port *mcm_port(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
@@ -190,7 +196,18 @@ static struct mc_group *mcm_join_group(struct sa_ctx *c, const uint8_t *q, uint6
 	return g;
 }
 
-static void mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
+/* IBA o15-0.2.1 (as OpenSM): a membership the port made itself changes only
+ * at the port's own request; one a proxy made, at anyone's. A new one may
+ * be made by anyone (it is then a proxy's). */
+static int mcm_may_change(const struct sa_ctx *c, const struct mc_group *g,
+			  const struct fab_port *p, uint16_t slid)
+{
+	const struct mc_member *m = mc_member(g, p->guid);
+
+	return !m || m->proxy || mcm_requester_is(c, p, slid);
+}
+
+static void mcm_join(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r)
 {
 	const uint8_t *q = sa_req_rec(req);
 	uint64_t mask = sa_req_mask(req);
@@ -211,14 +228,21 @@ static void mcm_join(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 		sa_reply(req, st, NULL, 0, r);
 		return;
 	}
+	if (!mcm_may_change(c, g, p, slid)) {
+		sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
+		return;
+	}
+	int is_new = !mc_member(g, p->guid);
 	uint8_t state = mc_join(c->mc, g, p->guid, (uint8_t)join);
+	if (is_new && !mcm_requester_is(c, p, slid))
+		mc_member(g, p->guid)->proxy = 1;
 	log_debug("port 0x%016llx joined %s (state 0x%x)", (unsigned long long)p->guid,
 		  mc_gid_str(g->mgid, gs, sizeof(gs)), state);
 	mcm_fill(c, rec, g, p->guid, state);
 	sa_reply(req, 0, rec, MCM_SIZE, r);
 }
 
-static void mcm_leave(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
+static void mcm_leave(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r)
 {
 	const uint8_t *q = sa_req_rec(req);
 	unsigned join = mcm_get(q, IB_SA_MCM_JOIN_STATE_F);
@@ -230,7 +254,7 @@ static void mcm_leave(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 		return;
 	mad_get_array(smp_ro(q), 0, IB_SA_MCM_MGID_F, mgid);
 	struct mc_group *g = mc_find(c->mc, mgid);
-	if (!g || !join) {
+	if (!g || !join || !mcm_may_change(c, g, p, slid)) {
 		sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
 		return;
 	}
@@ -281,7 +305,7 @@ static void mcm_query(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 	sa_finish(req, &rs, mcm_comps, NCOMPS(mcm_comps), r);
 }
 
-void sa_mcmember(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
+void sa_mcmember(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r)
 {
 	unsigned st = sa_mask_check(sa_req_mask(req), mcm_comps, NCOMPS(mcm_comps));
 
@@ -291,10 +315,10 @@ void sa_mcmember(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 	}
 	switch (sa_req_method(req)) {
 	case IB_MAD_METHOD_SET:
-		mcm_join(c, req, r);
+		mcm_join(c, req, slid, r);
 		break;
 	case IB_MAD_METHOD_DELETE:
-		mcm_leave(c, req, r);
+		mcm_leave(c, req, slid, r);
 		break;
 	case IB_MAD_METHOD_GET:
 	case IB_MAD_METHOD_GET_TABLE:

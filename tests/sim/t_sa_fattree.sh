@@ -4,7 +4,9 @@
 # does (saclient); every switch's MulticastForwardingTable is read back by
 # SMP (lftcheck -m) and a packet flooded from each member must reach every
 # other member exactly once and no other host:
-#  1. the broadcast group with five members on all four leaves;
+#  1. the broadcast group with five members on all four leaves; a leave
+#     for another port's membership is refused (IBA o15-0.2.1), one a proxy
+#     made may be undone by anyone;
 #  2. a second group (full-mask join) on two leaves, the broadcast group
 #     unchanged; PathRecords across leaves: three switches' worth of links,
 #     MTU and rate of the fabric;
@@ -45,6 +47,20 @@ done
 check "forwarding of 0xc000: each member reaches the 4 others once, nobody else" \
 	wait_until 10 mcast_ok bcast 0xc000 "${B[@]}"
 check "the check can fail: h4, no member, is not reached" eval '! mcast_ok bcast 0xc000 "${B[@]}" h4'
+
+note "1b. who may change a membership (IBA o15-0.2.1)"
+# h4 asks h5's broadcast membership away: refused, h5 still gets the packets
+SACLIENT_PORT_GID=$(port_gid6 h5) sac h4 leave ff12:401b:ffff::ffff:ffff
+is "a leave on another port's behalf: ERR_REQ_INVALID" "$(sac_f status)" 0x0200
+check "h5 still a member: the forwarding still reaches it" \
+	wait_until 10 mcast_ok bcast 0xc000 "${B[@]}"
+# a membership a proxy made (h4 for h6) may be undone by others
+SACLIENT_PORT_GID=$(port_gid6 h6) sac h4 bcast-join
+is "a join on h6's behalf (a new member): accepted" "$(sac_f status)" 0x0000
+check "h6 is a member now" wait_until 10 mcast_ok bcast 0xc000 "${B[@]}" h6
+SACLIENT_PORT_GID=$(port_gid6 h6) sac h7 leave ff12:401b:ffff::ffff:ffff
+is "the proxy's membership left by another port: accepted" "$(sac_f status)" 0x0000
+check "h6 no longer a member" wait_until 10 mcast_ok bcast 0xc000 "${B[@]}"
 
 note "2. a second group"
 G=ff12:601b:ffff:0000:0000:0001:ff00:0042

@@ -7,6 +7,9 @@
  *                                   broadcast group's Q_Key, MTU, rate, SL ...
  *   saclient partial-join MGID      MGID|PortGID|P_Key|JoinState only
  *   saclient leave MGID [STATE]     MCMemberRecord Delete
+ *   SACLIENT_PORT_GID=GID saclient ...
+ *                                   join or leave for that port GID instead
+ *                                   of our own (on another port's behalf)
  *   saclient path DGID              PathRecord Get: DGID|SGID|TClass|NumbPath|P_Key
  *   saclient raw METHOD ATTR MASK [LEN]
  *                                   any SA MAD with a zero record, LEN bytes long
@@ -181,6 +184,9 @@ int main(int argc, char **argv)
 		port_gid[8 + i] = (uint8_t)(guid >> (56 - 8 * i));
 	memset(&sa_id, 0, sizeof(sa_id));
 	sa_id.lid = (int)mad_get_field(pi, 0, IB_PORT_SMLID_F);
+	const char *other = getenv("SACLIENT_PORT_GID");
+	if (other && parse_gid(other, port_gid) < 0)
+		goto usage;
 
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "bcast-join"))

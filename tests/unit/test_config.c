@@ -283,7 +283,10 @@ static void test_err_files(void **state)
 	assert_int_equal(cfg_load("/nonexistent/smd.conf", &c, err, sizeof(err)), -1);
 	assert_string_equal(err, "/nonexistent/smd.conf: cannot open: No such file or directory");
 	assert_int_equal(cfg_load("/tmp", &c, err, sizeof(err)), -1);
-	assert_string_equal(err, "/tmp: cannot read: Is a directory");
+	assert_string_equal(err, "/tmp: not a regular file");
+	/* a device is never read (/dev/zero has no end) */
+	assert_int_equal(cfg_load("/dev/zero", &c, err, sizeof(err)), -1);
+	assert_string_equal(err, "/dev/zero: not a regular file");
 }
 
 static void test_err_buffer(void **state)
