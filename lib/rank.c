@@ -11,7 +11,10 @@ int rank_cmp(uint8_t prio_a, uint64_t guid_a, uint8_t prio_b, uint64_t guid_b)
 
 int rank_key_trusted(uint64_t ours, uint64_t theirs)
 {
-	return theirs == 0 || theirs == ours;
+	/* Not OpenSM's rule (a key of 0 trusted as "no key"): any node can
+	 * claim 0, so two Sets with it disabled every SM, and a fake SM
+	 * with it was handed the fabric. */
+	return theirs == ours;
 }
 
 struct sm_peer *rank_best(struct sm_peer *peers, unsigned n, unsigned states,

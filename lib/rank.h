@@ -29,7 +29,8 @@ struct sm_peer {
 
 /* > 0 when a outranks b: higher priority, then the numerically lower GUID. */
 int rank_cmp(uint8_t prio_a, uint64_t guid_a, uint8_t prio_b, uint64_t guid_b);
-/* OpenSM's rule: an SM with a non-zero key different from ours is not trusted. */
+/* An SM is trusted only with our very SM_Key: 0 is no wildcard (unless
+ * ours is 0 too). Stricter than OpenSM, which trusts 0. */
 int rank_key_trusted(uint64_t ours, uint64_t theirs);
 
 /* Who "we" are when ranking peers. */

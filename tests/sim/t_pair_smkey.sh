@@ -4,7 +4,8 @@
 # handover target. node2 (priority 9) MASTER, node1 (priority 3) STANDBY;
 # smiset, attached to node2, sends Sets to node1's SM by directed route:
 #  - HANDOVER with SM_Key 0x2 (ours is 0x1): refused (status 0x001c), node1
-#    stays STANDBY; the same for DISABLE;
+#    stays STANDBY; the same for DISABLE, and for DISABLE with SM_Key 0
+#    sent to the standby and to the master (0 is no wildcard);
 #  - HANDOVER from an SM claiming STANDBY: refused;
 #  - HANDOVER with key 0x1 from a MASTER: accepted, node1 MASTER; the two
 #    masters then resolve to one (node1 hands back to the better node2).
@@ -29,6 +30,12 @@ must "node2 MASTER, node1 STANDBY" wait_until 30 elected node2 node1
 must "HANDOVER with a foreign SM_Key answered" smiset node2 0,1 1 "$g2" 0x2 9 3
 is "refused with status 0x001c" "$SMISET_STATUS" 0x001c
 must "DISABLE with a foreign SM_Key answered" smiset node2 0,1 3 "$g2" 0x2 9 3
+is "refused with status 0x001c" "$SMISET_STATUS" 0x001c
+# SM_Key 0 is no wildcard: any node can send it (two such DISABLEs, to the
+# standby and to the master, left the fabric with no SM at all)
+must "DISABLE with SM_Key 0 to the standby answered" smiset node2 0,1 3 "$g2" 0x0 9 3
+is "refused with status 0x001c" "$SMISET_STATUS" 0x001c
+must "DISABLE with SM_Key 0 to the master answered" smiset node1 0,1 3 "$(port_guid node1)" 0x0 9 3
 is "refused with status 0x001c" "$SMISET_STATUS" 0x001c
 must "HANDOVER from an SM claiming STANDBY answered" smiset node2 0,1 1 "$g2" 0x1 9 2
 is "refused with status 0x001c" "$SMISET_STATUS" 0x001c

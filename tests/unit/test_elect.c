@@ -448,7 +448,15 @@ static void test_sminfo_set_trust(void **st)
 	assert_int_equal(E.state, SM_STANDBY);
 	assert_int_equal(elect_sminfo_set(&E, SMINFO_ACKNOWLEDGE, &standby, NULL, &locate), 0);
 	struct sm_info m = I(MGUID, 9, SM_MASTER);
-	m.key = 0;                             /* key 0 is trusted (OpenSM's rule) */
+	/* key 0 is no wildcard: any node can send it (two such DISABLEs
+	 * left a fabric without any SM) */
+	m.key = 0;
+	assert_int_equal(elect_sminfo_set(&E, SMINFO_DISABLE, &m, NULL, &locate),
+			 ELECT_STATUS_REFUSED);
+	assert_int_equal(elect_sminfo_set(&E, SMINFO_HANDOVER, &m, NULL, &locate),
+			 ELECT_STATUS_REFUSED);
+	assert_int_equal(E.state, SM_STANDBY);
+	m.key = E.cfg.key;
 	assert_int_equal(elect_sminfo_set(&E, SMINFO_HANDOVER, &m, NULL, &locate), 0);
 	assert_int_equal(E.state, SM_MASTER);
 	assert_int_equal(last_act(), ACT_BECOME_MASTER);

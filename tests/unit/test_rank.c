@@ -30,9 +30,10 @@ static void test_key_trust(void **st)
 {
 	(void)st;
 	assert_true(rank_key_trusted(1, 1));
-	assert_true(rank_key_trusted(1, 0));
+	assert_false(rank_key_trusted(1, 0));   /* 0 is no wildcard */
 	assert_false(rank_key_trusted(1, 2));
 	assert_false(rank_key_trusted(0, 7));
+	assert_true(rank_key_trusted(0, 0));
 }
 
 static void test_best_outranking(void **st)
@@ -53,9 +54,9 @@ static void test_best_outranking(void **st)
 	assert_true(b && b->info.guid == 0x10);
 	/* a state filter that matches none */
 	assert_null(rank_best(v, 4, ST(SM_MASTER), &me, 0, 0));
-	/* key 0 is trusted (OpenSM's rule) */
+	/* key 0 is not trusted when ours is not 0 (OpenSM would) */
 	struct sm_peer z[] = { P(0x50, 15, SM_STANDBY, 0) };
-	assert_non_null(rank_best(z, 1, ST(SM_STANDBY), &me, 0, 0));
+	assert_null(rank_best(z, 1, ST(SM_STANDBY), &me, 0, 0));
 }
 
 static void test_best_any_rank(void **st)
