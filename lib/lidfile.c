@@ -198,7 +198,7 @@ static void lidfile_set_dir(struct lidmap *m, const char *dir)
 /* Load one smd-format file into the empty map: 0 loaded or absent (*found
  * says which), 1 corrupt (set aside), -1 I/O error. A file that cannot be set
  * aside yields -1, not 1: the caller must not go on and save over it. */
-static int lidfile_load_one(struct lidmap *m, const char *path, int *found)
+static int lidfile_load_one(struct lidmap *m, const char *path, int *found, int quiet)
 {
 	FILE *f;
 	unsigned bad_line = 0;
@@ -210,12 +210,13 @@ static int lidfile_load_one(struct lidmap *m, const char *path, int *found)
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;
-		log_warn("%s: cannot open", path);
+		if (!quiet)
+			log_warn("%s: cannot open", path);
 		return -1;
 	}
 	*found = 1;
 	rc = lidfile_parse(m, f, &bad_line, why, sizeof(why));
-	if (rc < 0)
+	if (rc < 0 && !quiet)
 		log_warn("%s: read error", path);
 	fclose(f);
 	if (rc == 1) {
@@ -254,7 +255,7 @@ static int lidfile_migrate(struct lidmap *m, const char *old, int own_found)
 				   old, LIDMAP_FILE, dst);
 		return 0;
 	}
-	rc = lidfile_load_one(m, old, &found);
+	rc = lidfile_load_one(m, old, &found, 0);
 	if (rc != 0)
 		return rc; /* corrupt (set aside: it is ours) or unreadable */
 	m->dirty = 1;      /* written even when empty: the migration is done */
@@ -267,6 +268,11 @@ static int lidfile_migrate(struct lidmap *m, const char *old, int own_found)
 		log_notice("%s: an older smd's LID map: %zu entries moved to %s; the old file is kept as %s",
 			   old, lidmap_count(m), LIDMAP_FILE, dst);
 	return 0;
+}
+
+const char *lidmap_unsaved(const struct lidmap *m)
+{
+	return m && (m->blocked || m->failing) ? m->why : NULL;
 }
 
 int lidmap_load(struct lidmap *m, const char *dir)
@@ -283,7 +289,7 @@ int lidmap_load(struct lidmap *m, const char *dir)
 	lidfile_set_dir(m, dir);
 	own = lidfile_path(dir, LIDMAP_FILE);
 	old = lidfile_path(dir, LIDMAP_OLD_FILE);
-	rc = lidfile_load_one(m, own, &own_found);
+	rc = lidfile_load_one(m, own, &own_found, 0);
 	m->dirty = 0;
 	if (rc >= 0 && (f = fopen(old, "re")) != NULL) {
 		int smd = lidfile_is_smd(f);
@@ -298,9 +304,40 @@ int lidmap_load(struct lidmap *m, const char *dir)
 	} else if (rc >= 0 && errno != ENOENT) {
 		log_warn("%s: cannot open", old);
 	}
+	m->blocked = rc < 0;
+	m->failing = 0;
+	if (rc < 0) {
+		snprintf(m->why, sizeof(m->why), "%s cannot be read or set aside", own);
+		log_err("LIDs are not being saved: %s; running without it, retrying at each save",
+			m->why);
+	}
 	free(own);
 	free(old);
 	return rc;
+}
+
+/* A blocked map: read the file again. Loaded (its entries the map lacks
+ * merged in, where their LIDs are free) or set aside: unblocked. */
+static void lidfile_unblock(struct lidmap *m)
+{
+	struct lidmap *t = lidmap_new();
+	char *own = lidfile_path(m->dir, LIDMAP_FILE);
+	int found;
+
+	/* quiet: the trouble was logged when it began */
+	if (lidfile_load_one(t, own, &found, 1) >= 0) {
+		struct lidmap_ent *v = lidmap_sorted(t);
+
+		for (size_t i = 0; v && i < lidmap_count(t); i++)
+			if (!lidmap_get(m, v[i].guid) && !lidmap_owner(m, v[i].lid))
+				lidmap_set(m, v[i].guid, v[i].lid);
+		free(v);
+		m->blocked = 0;
+		m->dirty = 1;
+		log_notice("%s: readable again; LIDs are being saved", own);
+	}
+	lidmap_free(t);
+	free(own);
 }
 
 /* ---- import OpenSM's guid2lid ---- */
@@ -494,26 +531,45 @@ static int lidfile_fsync_dir(const char *dir)
 }
 
 /* Write tmp fully and durably; on failure it is removed. */
-static int lidfile_write_tmp(const char *tmp, const char *buf, size_t len)
+/* -1 with *what saying which step failed (errno kept). */
+static int lidfile_write_tmp(const char *tmp, const char *buf, size_t len, const char **what)
 {
 	int fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+	int err;
 
-	if (fd < 0) {
-		log_warn("%s: cannot create", tmp);
+	*what = "cannot create";
+	if (fd < 0)
 		return -1;
-	}
+	*what = "cannot write";
 	if (lidfile_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
-		log_warn("%s: cannot write", tmp);
+		err = errno;
 		close(fd);
 		unlink(tmp);
+		errno = err;
 		return -1;
 	}
+	*what = "cannot close";
 	if (close(fd) < 0) {
-		log_warn("%s: cannot close", tmp);
+		err = errno;
 		unlink(tmp);
+		errno = err;
 		return -1;
 	}
 	return 0;
+}
+
+/* A save failed: say so once (and smctl status says it until one works). */
+static void lidfile_fail(struct lidmap *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void lidfile_fail(struct lidmap *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->why, sizeof(m->why), fmt, ap);
+	va_end(ap);
+	if (!m->failing)
+		log_err("LIDs are not being saved: %s; retrying at each save", m->why);
+	m->failing = 1;
 }
 
 int lidmap_save(struct lidmap *m)
@@ -522,14 +578,18 @@ int lidmap_save(struct lidmap *m)
 	size_t len = 0;
 	int rc = -1;
 
-	if (!m || !m->dirty)
+	if (m && m->blocked && m->dir)
+		lidfile_unblock(m);
+	if (!m || m->blocked)
+		return -1;
+	if (!m->dirty)
 		return 0;
 	if (!m->dir) {
 		log_warnx("lidmap: no state directory to save to");
 		return -1;
 	}
 	if (lidfile_mkdirs(m->dir) < 0) {
-		log_warn("%s: cannot create directory", m->dir);
+		lidfile_fail(m, "%s: cannot create the directory: %s", m->dir, strerror(errno));
 		return -1;
 	}
 	path = lidfile_path(m->dir, LIDMAP_FILE);
@@ -537,19 +597,25 @@ int lidmap_save(struct lidmap *m)
 	tmp = xmalloc(tlen);
 	snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
 	buf = lidfile_render(m, &len);
-	if (lidfile_write_tmp(tmp, buf, len) < 0)
+	const char *what;
+	if (lidfile_write_tmp(tmp, buf, len, &what) < 0) {
+		lidfile_fail(m, "%s: %s: %s", tmp, what, strerror(errno));
 		goto out;
+	}
 	if (rename(tmp, path) < 0) {
-		log_warn("%s: cannot rename to %s", tmp, path);
+		lidfile_fail(m, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
 	/* Without this the rename itself may not survive a crash. */
 	if (lidfile_fsync_dir(m->dir) < 0) {
-		log_warn("%s: cannot fsync directory", m->dir);
+		lidfile_fail(m, "%s: cannot fsync directory: %s", m->dir, strerror(errno));
 		goto out;
 	}
 	m->dirty = 0;
+	if (m->failing)
+		log_notice("%s: LIDs are being saved again", path);
+	m->failing = 0;
 	log_debug("%s: saved %zu entries", path, lidmap_count(m));
 	rc = 0;
 out:

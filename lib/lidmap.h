@@ -72,7 +72,12 @@ int lidmap_import(struct lidmap *m, const char *path);
 
 /* Write atomically (temp file, fsync, rename, fsync dir) only when changed
  * since the last load/save. Creates the directory (0755) if missing.
- * Returns 0 (written or nothing to do), -1 on error (logged). */
+ * Returns 0 (written or nothing to do), -1 on error (logged once until a
+ * save succeeds again). After a load that returned -1 the file is read
+ * again first: once it loads (its entries the map lacks are merged in) or
+ * is set aside, saving resumes; until then nothing is written over it. */
 int lidmap_save(struct lidmap *m);
+/* NULL while LIDs are being saved, else why not (for smctl status). */
+const char *lidmap_unsaved(const struct lidmap *m);
 
 #endif

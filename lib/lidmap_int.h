@@ -22,6 +22,11 @@ struct lidmap {
 	char *dir;
 	struct { dev_t dev; ino_t ino; } imported[LIDMAP_MAX_IMPORTS];
 	int nimported;
+	/* Persistence trouble (the SM runs on regardless): blocked, the file
+	 * could not be read nor set aside, so it is never written over until
+	 * it can be; failing, the last save failed. Each logged once. */
+	int blocked, failing;
+	char why[160];
 };
 
 struct lidmap_ent {

@@ -85,6 +85,11 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 			sb_printf(b, "{\"time\":\"%s\",\"ms\":%.1f}", when, sm->last_sweep.ms);
 		else
 			sb_printf(b, "null");
+		sb_printf(b, ",\"lids_saved\":%s", lidmap_unsaved(sm->lids) ? "false" : "true");
+		if (lidmap_unsaved(sm->lids)) {
+			sb_printf(b, ",\"lids_unsaved_why\":");
+			sb_json_str(b, lidmap_unsaved(sm->lids));
+		}
 		sb_printf(b, ",\"last_reroute\":");
 		if (r->when) {
 			sb_printf(b, "{\"time\":\"%s\",\"why\":", rwhen);
@@ -125,6 +130,8 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 			  sm->last_sweep.ms, sm->last_sweep.active, sm->last_sweep.linked);
 	else
 		sb_printf(b, "last sweep  none as master\n");
+	if (lidmap_unsaved(sm->lids))
+		sb_printf(b, "LIDs        NOT SAVED: %s\n", lidmap_unsaved(sm->lids));
 	if (r->when)
 		sb_printf(b, "last re-route %s, %s: %u entries on %u switches, %u LFT blocks in "
 			  "%.0f ms%s\n", rwhen, r->why, r->entries, r->switches, r->blocks, r->ms,

@@ -334,8 +334,10 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	if (!sm->sweep_ev || !sm->poll_ev || !sm->kick_ev ||
 	    !sm->leave_ev)
 		goto fail;
-	if (lidmap_load(sm->lids, cfg->state_dir) < 0)
-		goto fail;
+	/* Persistence is a nicety, bringing the fabric up the job: a map
+	 * that cannot be read runs unsaved (logged, in smctl status) and is
+	 * tried again at each save, never written over. */
+	lidmap_load(sm->lids, cfg->state_dir);
 	if (cfg->import_guid2lid[0])  /* OpenSM's LIDs: a failure only costs them */
 		lidmap_import(sm->lids, cfg->import_guid2lid);
 	if (sm_open_port(sm) < 0)
