@@ -564,11 +564,8 @@ unsigned elect_sminfo_set(struct elect *e, uint32_t mod, const struct sm_info *t
 	case SMINFO_ACKNOWLEDGE: ev = EV_NEVENTS; break;
 	default: ok = 0; ev = EV_NEVENTS; break;
 	}
-	if (!ok) {
-		log_warnx("refusing SMInfo Set %u from SM %s in state %s", mod,
-			  rank_guid_str(them->guid, g), elect_state_name(them->state));
-		return ELECT_STATUS_REFUSED;
-	}
+	if (!ok)
+		return ELECT_STATUS_REFUSED;   /* logged by the caller, rate-limited */
 	if (ev == EV_HANDOVER)
 		log_notice("handover from SM %s", rank_guid_str(them->guid, g));
 	if (ev != EV_NEVENTS && ev != EV_HANDOVER) {

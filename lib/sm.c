@@ -324,6 +324,8 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	elect_init(&sm->el, &sm_elect_ops, sm, &ec);
 	clock_gettime(CLOCK_MONOTONIC, &sm->once_t0);
 	sm->lids = lidmap_new();
+	rl_init(&sm->rl_act, 10.0, 3);     /* traps a source may make us act on per 10 s */
+	rl_init(&sm->rl_log, 10.0, 1);     /* one log line per kind and source per 10 s */
 	lft_memory_init(&sm->lfts);
 	mc_init(&sm->mc);
 	mft_memory_init(&sm->mft);

@@ -18,6 +18,7 @@
 #include "mftsync.h"
 #include "mwatch.h"
 #include "quick.h"
+#include "ratelim.h"
 #include "sweep.h"
 #include "trouble.h"
 #include "smpeer.h"
@@ -40,6 +41,9 @@ struct sm {
 	uint16_t quick_lids[QUICK_MAX_LIDS];
 	unsigned nquick;
 	int full_due;
+	/* unsolicited input per source: what is acted on (traps), what is
+	 * logged (a line a window, counting the rest) */
+	struct ratelim rl_act, rl_log;
 	enum elect_verdict verdict; /* the sweep's verdict, carried out at its end */
 	struct sm_peer verdict_to;  /* whom it follows or hands over to */
 	int mastered_once;        /* first sweep as master done (ClientReregister) */

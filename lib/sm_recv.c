@@ -1,9 +1,12 @@
 /* sm_recv: what other nodes send the SM unasked: SMInfo Gets and Sets (the
  * election decides, elect.c), traps, SA requests (sa.c), and a status for
  * what is not served. */
+#include <stdio.h>
+#include <time.h>
 #include <infiniband/mad.h>
 #include "link.h"
 #include "log.h"
+#include "rank.h"
 #include "sa.h"
 #include "sm.h"
 
@@ -27,10 +30,31 @@ static void sm_respond_sminfo(struct sm *sm, uint8_t *mad, size_t len,
 	sm_respond(sm, mad, len, from, status, data);
 }
 
+/* Kinds of unsolicited input the rate limiter tells apart. */
+enum { RL_SMINFO_REFUSED = 1, RL_TRAP128, RL_TRAP128_NOT_SWITCH, RL_TRAP144, RL_TRAP_OTHER };
+
+static double sm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* " (and N more in the last T s)" when the window's line follows a flood. */
+static const char *sm_more(const struct rl_verdict *v, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (v->unsaid)
+		snprintf(buf, len, " (and %u more like it before this line)", v->unsaid);
+	return buf;
+}
+
 static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
 {
 	struct sm_info them;
 	int locate;
+	char g[24], more[64];
 
 	peer_sminfo_decode(smp_data(mad), &them);
 	/* The commanding master's route, as the model has it. */
@@ -42,30 +66,88 @@ static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct 
 	}
 	unsigned status = elect_sminfo_set(&sm->el, smp_hdr_mod(mad), &them, mp ? &where : NULL,
 					   &locate);
+	if (status) {
+		/* one line per sending LID (the permissive LID for all directed
+		 * routes: a GUID in the Set is the sender's to choose) and 10 s */
+		struct rl_verdict v = rl_event(&sm->rl_log, RL_SMINFO_REFUSED, mad_from_lid(from),
+					       sm_now());
+		if (v.log)
+			log_warnx("refusing SMInfo Set %u from SM %s in state %s, LID %u: %s%s",
+				  smp_hdr_mod(mad), rank_guid_str(them.guid, g),
+				  elect_state_name(them.state), mad_from_lid(from),
+				  them.key != sm->el.cfg.key ? "its SM_Key is not ours" :
+							       "not from the right state",
+				  sm_more(&v, more, sizeof(more)));
+	}
 	if (locate && sm->el.state == SM_STANDBY)
 		sm_force_sweep(sm);  /* a standby's look finds the master's route */
 	sm_respond_sminfo(sm, mad, len, from, status);
+}
+
+/* Trap 128 comes from switches only (a port's state changed there): from
+ * anything else it is ignored, and no switch may keep the master sweeping. */
+static void sm_trap128(struct sm *sm, uint16_t src)
+{
+	const struct fab_port *p = sm->fab ? fab_port_by_lid(sm->fab, src) : NULL;
+	struct rl_verdict v;
+	char more[64];
+
+	if (!p || !fab_is_switch(p->node) || p->num != 0) {
+		v = rl_event(&sm->rl_log, RL_TRAP128_NOT_SWITCH, src, sm_now());
+		if (v.log)
+			log_warnx("ignoring trap 128 from LID %u: only a switch sends it%s", src,
+				  sm_more(&v, more, sizeof(more)));
+		return;
+	}
+	v = rl_event(&sm->rl_act, RL_TRAP128, src, sm_now());
+	if (!v.act) {
+		if (rl_event(&sm->rl_log, RL_TRAP128, src, sm_now()).log)
+			log_warnx("ignoring traps 128 from %s (LID %u) for now: more than %u in %.0f s",
+				  p->node->desc, src, sm->rl_act.cap, sm->rl_act.interval);
+		return;
+	}
+	sm_request_quick(sm, src);
 }
 
 static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
 {
 	unsigned trap = mad_get_field(smp_data(mad), 0, IB_NOTICE_TRAP_NUMBER_F);
 	unsigned lid = mad_get_field(smp_data(mad), 0, IB_NOTICE_ISSUER_LID_F);
+	uint16_t src = mad_from_lid(from);
+	struct rl_verdict v;
+	char more[64];
 
 	unsigned flags = trap == 144 ? peer_trap144_flags(smp_data(mad)) : 0;
 
 	sm_respond(sm, mad, len, from, 0, NULL);  /* TrapRepress: stop repeating */
 	if (sm->el.state != SM_MASTER || sm->el.leaving)
 		return;
-	if (trap == 128)
-		sm_request_quick(sm, (uint16_t)lid);
-	else if (trap == 144 && (flags & TRAP144_SM_PRIORITY)) {
+	if (trap == 128) {
+		sm_trap128(sm, src);
+		return;
+	}
+	if (trap != 144) {
+		v = rl_event(&sm->rl_log, RL_TRAP_OTHER, src, sm_now());
+		if (v.log)
+			log_info("trap %u from LID %u ignored%s", trap, lid, sm_more(&v, more,
+										      sizeof(more)));
+		return;
+	}
+	/* 144 (an SM's priority, a port's capabilities): acted on a few times
+	 * a window per source */
+	v = rl_event(&sm->rl_act, RL_TRAP144, src, sm_now());
+	if (!v.act) {
+		if (rl_event(&sm->rl_log, RL_TRAP144, src, sm_now()).log)
+			log_warnx("ignoring traps 144 from LID %u for now: more than %u in %.0f s", src,
+				  sm->rl_act.cap, sm->rl_act.interval);
+		return;
+	}
+	if (flags & TRAP144_SM_PRIORITY) {
 		log_debug("trap 144 (SM priority) from LID %u", lid);
 		elect_priority_trap(&sm->el);
-	} else if (trap == 144)
+	} else {
 		sm_request_sweep(sm, "trap 144 (capability change)");
-	else
-		log_info("trap %u from LID %u ignored", trap, lid);
+	}
 }
 
 /* The SA answers only while MASTER (a standby says BUSY). */
