@@ -48,6 +48,10 @@ static const struct {
 	{ S(SM_MASTER) | S(SM_DISCOVERING),  EV_CMD_STANDBY,  ACT_FOLLOW,        SM_STANDBY },
 	{ ANY & ~S(SM_NOTACTIVE),            EV_CMD_DISABLE,  ACT_STOP,          SM_NOTACTIVE },
 	{ S(SM_NOTACTIVE) | S(SM_STANDBY),   EV_CMD_DISCOVER, ACT_SWEEP,         SM_DISCOVERING },
+	/* Not in the spec's figure: told to disable, an SM stays out only
+	 * while the master that told it lives (it polls it as a standby
+	 * would), or an SM on every node could end in a fabric with none. */
+	{ S(SM_NOTACTIVE),                   EV_MASTER_LOST,  ACT_SWEEP,         SM_DISCOVERING },
 	/* Not in the spec's figure: leaving, we answer NOTACTIVE so that no SM
 	 * hands mastership back to us. */
 	{ ANY & ~S(SM_NOTACTIVE),            EV_LEAVE,        ACT_STOP,          SM_NOTACTIVE },
@@ -219,6 +223,13 @@ void elect_event(struct elect *e, enum elect_event ev)
 		break;
 	case ACT_STOP:
 		e->ops->timer_stop(e->arg, ET_POLL);
+		if (ev == EV_CMD_DISABLE && !e->leaving) {
+			mw_reset(&e->mw);
+			e->epoch++;
+			log_notice("disabled by master SM %s: back when it is gone",
+				   rank_guid_str(e->master.info.guid, g));
+			e->ops->timer(e->arg, ET_POLL, standby_poll_period(e));
+		}
 		break;
 	}
 	if (act != ACT_NONE || e->state != was)
@@ -488,7 +499,7 @@ void elect_on_timer(struct elect *e, enum elect_timer t)
 	}
 	if (e->state == SM_MASTER)
 		former_tick(e);
-	else if (e->state == SM_STANDBY)
+	else if (standby_watching(e))
 		standby_tick(e);
 }
 

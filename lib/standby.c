@@ -161,10 +161,15 @@ static int poll_judge(struct elect *e, enum mw_outcome o)
 	return poll_act(e, a);
 }
 
+int standby_watching(const struct elect *e)
+{
+	return e->state == SM_STANDBY || (e->state == SM_NOTACTIVE && !e->leaving);
+}
+
 int standby_on_poll(struct elect *e, enum mw_outcome o, const struct sm_info *si)
 {
 	e->poll_busy = 0;
-	if (e->state != SM_STANDBY)
+	if (!standby_watching(e))
 		return 0;
 	if (e->poll_epoch != e->epoch) {  /* about a master of before */
 		e->ops->timer(e->arg, ET_POLL, standby_poll_period(e));
@@ -177,7 +182,7 @@ int standby_on_poll(struct elect *e, enum mw_outcome o, const struct sm_info *si
 			if (si->priority != e->master.info.priority)
 				e->trap144_due = 1;
 			e->master.info = *si;
-			if (si->state == SM_MASTER)
+			if (si->state == SM_MASTER && e->state == SM_STANDBY)
 				standby_announce(e);
 			return poll_judge(e, MW_ANSWERED);
 		}
@@ -189,7 +194,7 @@ int standby_on_poll(struct elect *e, enum mw_outcome o, const struct sm_info *si
 int standby_on_probe(struct elect *e, uint64_t port_guid)
 {
 	e->probe_busy = 0;
-	if (e->state != SM_STANDBY)
+	if (!standby_watching(e))
 		return 0;
 	if (e->probe_epoch != e->epoch) {
 		e->ops->timer(e->arg, ET_POLL, standby_poll_period(e));

@@ -11,7 +11,10 @@ unsigned standby_poll_period(const struct elect *e);
 void standby_set_line(struct elect *e, const struct sm_peer *peers, unsigned n);
 /* Trap 144 to a master we outrank (repeated every 10 s at most). */
 void standby_announce(struct elect *e);
-/* ET_POLL fired while STANDBY: poll, check the port, or wait. */
+/* Watching a master: STANDBY, or NOTACTIVE after its DISABLE (back when it
+ * is gone), but never while leaving. */
+int standby_watching(const struct elect *e);
+/* ET_POLL fired while watching: poll, check the port, or wait. */
 void standby_tick(struct elect *e);
 /* Answers; 1 when the master is to be taken over. */
 int standby_on_poll(struct elect *e, enum mw_outcome o, const struct sm_info *si);

@@ -475,9 +475,50 @@ static void test_sminfo_set_standby(void **st)
 	assert_true(locate);
 	assert_int_equal(elect_sminfo_set(&E, SMINFO_DISABLE, &m, NULL, &locate), 0);
 	assert_int_equal(E.state, SM_NOTACTIVE);
-	assert_false(F.timer_on[ET_POLL]);
+	assert_true(F.timer_on[ET_POLL]);          /* it watches the master */
 	assert_int_equal(elect_sminfo_set(&E, SMINFO_DISCOVER, &m, NULL, &locate), 0);
 	assert_int_equal(E.state, SM_DISCOVERING);
+}
+
+/* Disabled by a master that then dies: back, or an SM on every node could
+ * end in a fabric with none. While it lives, disabled it stays. */
+static void test_disabled_until_master_gone(void **st)
+{
+	(void)st;
+	int locate;
+	become_standby();
+	struct sm_info m = I(MGUID, 9, SM_MASTER);
+	m.key = E.cfg.key;
+	assert_int_equal(elect_sminfo_set(&E, SMINFO_DISABLE, &m, NULL, &locate), 0);
+	assert_int_equal(E.state, SM_NOTACTIVE);
+	assert_int_equal(last_act(), ACT_STOP);
+	poll_once(MW_ANSWERED);
+	poll_once(MW_ANSWERED);
+	assert_int_equal(E.state, SM_NOTACTIVE);
+	assert_int_equal(F.traps, 0);              /* no announcing while disabled */
+	poll_once(MW_ERROR);
+	poll_once(MW_ERROR);
+	poll_once(MW_ERROR);
+	assert_int_equal(E.state, SM_DISCOVERING);
+	assert_int_equal(last_act(), ACT_SWEEP);
+}
+
+/* Leaving is NOTACTIVE for good: nobody is watched, a poll timer left
+ * over does nothing. */
+static void test_leaving_not_watching(void **st)
+{
+	(void)st;
+	become_master();
+	elect_leave(&E);
+	struct sm_peer v[] = { P(0x30, 3, SM_STANDBY, 1) };
+	elect_on_peers(&E, v, 1);
+	elect_on_handover(&E, HO_OK);
+	assert_int_equal(E.state, SM_NOTACTIVE);
+	assert_false(F.timer_on[ET_POLL]);
+	int polls = F.polls;
+	elect_on_timer(&E, ET_POLL);
+	assert_int_equal(F.polls, polls);
+	assert_int_equal(E.state, SM_NOTACTIVE);
 }
 
 static void test_preempt_yes_hands_over(void **st)
@@ -659,6 +700,8 @@ int main(void)
 		T(test_former_worse_or_following_kept),
 		T(test_sminfo_set_trust),
 		T(test_sminfo_set_standby),
+		T(test_disabled_until_master_gone),
+		T(test_leaving_not_watching),
 		T(test_preempt_yes_hands_over),
 		T(test_preempt_no_keeps_mastership),
 		T(test_refused_handover_held_off),
