@@ -55,13 +55,19 @@ struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t 
 {
 	if (t->ngroups >= MC_MAX_GROUPS)
 		return NULL;
-	if (mlid < MC_MLID_FIRST || mlid > MC_MLID_LAST || mc_find_mlid(t, mlid)) {
+	/* Beyond what the switches forward a group would be joined and never
+	 * delivered: refused instead (OpenSM caps MLIDs the same way). */
+	unsigned last = t->mlid_cap && t->mlid_cap < MC_MAX_GROUPS ?
+				MC_MLID_FIRST + t->mlid_cap - 1 : MC_MLID_LAST;
+	if (mlid < MC_MLID_FIRST || mlid > last || mc_find_mlid(t, mlid)) {
 		/* The lowest free one: the same MLID for the same group after a
 		 * restart or failover, as long as groups come in the same order. */
 		mlid = MC_MLID_FIRST;  /* the list is sorted by MLID: one walk */
 		for (const struct mc_group *o = t->groups; o && o->mlid <= mlid; o = o->next)
 			if (o->mlid == mlid)
 				mlid++;
+		if (mlid > last)
+			return NULL;
 	}
 	struct mc_group *g = xcalloc(1, sizeof(*g));
 	memcpy(g->mgid, mgid, 16);

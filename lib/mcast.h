@@ -44,6 +44,8 @@ struct mc_group {
 struct mc_table {
 	struct mc_group *groups;
 	unsigned ngroups;
+	unsigned mlid_cap;        /* MLIDs every switch can forward (the least
+				   * MulticastFDBCap); 0: no switch known, no cap */
 	unsigned changes;         /* bumped at every membership change */
 };
 

@@ -7,6 +7,7 @@ void mft_memory_init(struct mft_memory *m)
 {
 	hmap_init(&m->by_guid);
 	hmap_init(&m->tops);
+	hmap_init(&m->small);
 }
 
 static void shadow_free(void *p)
@@ -23,6 +24,7 @@ void mft_memory_clear(struct mft_memory *m)
 {
 	hmap_free_values(&m->by_guid, shadow_free);
 	hmap_free(&m->tops);
+	hmap_free(&m->small);
 }
 
 uint16_t mft_top(unsigned nblocks)

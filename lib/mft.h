@@ -35,6 +35,8 @@ struct mft_shadow {
 struct mft_memory {
 	struct hmap by_guid;          /* -> struct mft_shadow */
 	struct hmap tops;             /* -> MulticastFDBTop written, as (void *)(uintptr_t) */
+	struct hmap small;            /* -> the MulticastFDBCap already said to be too
+				       * small, + 1: said once per switch and cap */
 };
 
 void mft_memory_init(struct mft_memory *m);

@@ -137,8 +137,11 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 		unsigned nblocks = mft_nblocks(mem, &plan, i), npos = mft_npos(n->nports);
 		unsigned used = (plan.nmlid + MFT_BLOCK - 1) / MFT_BLOCK;
 		if (cap && nblocks > (cap + MFT_BLOCK - 1) / MFT_BLOCK) {
-			log_warnx("switch 0x%016llx holds %u multicast LIDs, fewer than the groups need",
-				  (unsigned long long)n->guid, cap);
+			if ((uintptr_t)hmap_get(&mem->small, n->guid) != cap + 1u) {
+				log_warnx("switch %s (0x%016llx) holds %u multicast LIDs, fewer than "
+					  "the groups need", n->desc, (unsigned long long)n->guid, cap);
+				hmap_put(&mem->small, n->guid, (void *)(uintptr_t)(cap + 1u));
+			}
 			nblocks = (cap + MFT_BLOCK - 1) / MFT_BLOCK;
 		}
 		mftsync_top(s, n, used < nblocks ? used : nblocks);

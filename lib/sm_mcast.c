@@ -1,6 +1,7 @@
 /* sm_mcast: the master's multicast glue: the IPoIB broadcast group after a
  * sweep, groups of ports that left, and the multicast forwarding tables
  * following the groups (mftsync.c), never beside a heavy sweep. */
+#include <infiniband/mad.h>
 #include "log.h"
 #include "rate.h"
 #include "sa.h"
@@ -24,8 +25,28 @@ void sm_mcast_ipoib_params(const struct sm *sm, unsigned *mtu, unsigned *rate)
 
 /* The SA's groups after a master sweep: IPoIB's broadcast group exists as
  * soon as the subnet is up; ports gone from the fabric leave their groups. */
+/* The least MulticastFDBCap of the switches (0: none known). */
+static unsigned sm_mlid_cap(const struct fabric *f)
+{
+	unsigned cap = 0;
+
+	for (const struct fab_node *n = f ? f->nodes : NULL; n; n = n->next) {
+		if (!fab_is_switch(n) || !n->have_swinfo)
+			continue;
+		unsigned c = mad_get_field(smp_ro(n->swinfo), 0, IB_SW_MCAST_FDB_CAP_F);
+		if (c && (!cap || c < cap))
+			cap = c;
+	}
+	return cap;
+}
+
 void sm_mcast_groups(struct sm *sm)
 {
+	unsigned cap = sm_mlid_cap(sm->fab);
+
+	if (cap != sm->mc.mlid_cap && cap)
+		log_info("multicast: the switches forward %u MLIDs; groups beyond are refused", cap);
+	sm->mc.mlid_cap = cap;
 	if (!mc_ipoib_broadcast(&sm->mc)) {
 		unsigned mtu, rate;
 		sm_mcast_ipoib_params(sm, &mtu, &rate);

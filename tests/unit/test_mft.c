@@ -191,12 +191,45 @@ static void test_top(void **st)
 	mft_memory_clear(&m);
 }
 
+/* MLIDs stop at what the switches forward: a group beyond is refused, not
+ * made to be joined and never delivered; one that leaves makes room. */
+static void test_mlid_cap(void **st)
+{
+	(void)st;
+	struct mc_table mc;
+	uint8_t g[16] = { 0xff, 0x12 };
+
+	mc_init(&mc);
+	mc.mlid_cap = 3;
+	for (unsigned i = 0; i < 3; i++) {
+		g[15] = (uint8_t)i;
+		struct mc_group *x = mc_create(&mc, g, 0);
+		assert_non_null(x);
+		assert_int_equal(x->mlid, MC_MLID_FIRST + i);
+	}
+	g[15] = 3;
+	assert_null(mc_create(&mc, g, 0));
+	assert_null(mc_create(&mc, g, MC_MLID_FIRST + 5));   /* asked beyond: no */
+	g[15] = 1;
+	struct mc_group *one = mc_find(&mc, g);
+	int gone;
+	assert_int_equal(mc_join(&mc, one, 0x10, MC_JOIN_FULL), MC_JOIN_FULL);
+	assert_int_equal(mc_leave(&mc, one, 0x10, MC_JOIN_FULL, &gone), 0);
+	assert_true(gone);
+	g[15] = 3;
+	struct mc_group *x = mc_create(&mc, g, 0);
+	assert_non_null(x);
+	assert_int_equal(x->mlid, MC_MLID_FIRST + 1);
+	mc_clear(&mc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_memory_diff),
 		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_mlid_cap),
 	};
 	log_init("test", 1, LOG_LVL_ERR);
 	return cmocka_run_group_tests(tests, setup, teardown);
