@@ -211,6 +211,14 @@ static void test_path_errors(void **st)
 	sf_set(q, SF(42, 0, 16), 2);
 	assert_int_equal(ask(2), 0);
 	assert_int_equal(resp.len, SA_HDR_SIZE + 4 * 64);
+	/* no source: the requester's port, one row of paths ... */
+	mkreq(IB_MAD_METHOD_GET_TABLE, 0x35, 0);
+	assert_int_equal(ask(2), 0);
+	assert_int_equal(resp.len, SA_HDR_SIZE + 4 * 64);
+	/* ... and from a LID the SA does not know, nothing: never every
+	 * source times every destination */
+	mkreq(IB_MAD_METHOD_GET_TABLE, 0x35, 0);
+	assert_int_equal(ask(999), SA_ST_INSUFFICIENT_COMPS);
 }
 
 /* ---- NodeRecord, PortInfoRecord, ClassPortInfo, RMPP -------------------- */
