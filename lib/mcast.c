@@ -84,6 +84,18 @@ struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t 
 	return g;
 }
 
+int mc_may_create(const struct mc_table *t, uint64_t creator)
+{
+	unsigned cap = t->mlid_cap && t->mlid_cap < MC_MAX_GROUPS ? t->mlid_cap : MC_MAX_GROUPS;
+	unsigned mine = 0;
+
+	if (t->ngroups + cap / 8 < cap)
+		return 1;                      /* not into the reserve */
+	for (const struct mc_group *g = t->groups; g && mine < MC_LIGHT; g = g->next)
+		mine += creator && g->creator == creator;
+	return mine < MC_LIGHT;
+}
+
 struct mc_member *mc_member(const struct mc_group *g, uint64_t guid)
 {
 	return guid ? hmap_get(&g->members, guid) : NULL;

@@ -36,6 +36,7 @@ struct mc_group {
 	uint8_t sl, tclass, hop_limit, scope;
 	uint32_t flow_label;
 	int permanent;            /* kept with no members (IPoIB broadcast) */
+	uint64_t creator;         /* the port whose join made it (0: the SM) */
 	struct hmap members;      /* guid -> struct mc_member */
 	unsigned nmembers;
 	struct mc_group *next;
@@ -58,6 +59,11 @@ struct mc_group *mc_find_mlid(const struct mc_table *t, uint16_t mlid);
 /* A new group with the lowest free MLID (or `mlid` when free and valid);
  * NULL when the MLIDs are exhausted. The caller fills in its parameters. */
 struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t mlid);
+/* May port `creator` make one more group? The last eighth of the MLIDs the
+ * switches forward is kept for ports that made fewer than MC_LIGHT groups,
+ * so one port cannot take them all and starve the others. */
+#define MC_LIGHT 16
+int mc_may_create(const struct mc_table *t, uint64_t creator);
 /* Add join state bits for a port (guid != 0); returns the port's resulting
  * state, 0 for GUID 0. */
 uint8_t mc_join(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join_state);

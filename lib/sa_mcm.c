@@ -166,7 +166,8 @@ static struct fab_port *mcm_port(struct sa_ctx *c, const uint8_t *req, struct sa
 /* The group a join names, made when it is new: NULL with *st set when the
  * join cannot have it. */
 static struct mc_group *mcm_join_group(struct sa_ctx *c, const uint8_t *q, uint64_t mask,
-				       const uint8_t mgid[16], unsigned join, unsigned *st)
+				       const uint8_t mgid[16], unsigned join, uint64_t creator,
+				       unsigned *st)
 {
 	struct mc_group *g = mc_find(c->mc, mgid);
 	unsigned mtu, rate;
@@ -185,11 +186,13 @@ static struct mc_group *mcm_join_group(struct sa_ctx *c, const uint8_t *q, uint6
 	    (mcm_get(q, IB_SA_MCM_PKEY_F) & 0x7fff) != 0x7fff ||
 	    !mcm_create_mtu_rate(c, q, mask, &mtu, &rate))
 		return NULL;
-	g = mc_create(c->mc, mgid, 0);
+	/* every MLID taken, or the last ones kept for ports making few */
+	g = mc_may_create(c->mc, creator) ? mc_create(c->mc, mgid, 0) : NULL;
 	if (!g) {
-		*st = SA_ST_NO_RESOURCES;  /* every MLID taken */
+		*st = SA_ST_NO_RESOURCES;
 		return NULL;
 	}
+	g->creator = creator;
 	mcm_create_params(c, q, mask, mtu, rate, g);
 	log_info("multicast group %s created (MLID 0x%04x)", mc_gid_str(g->mgid, gs, sizeof(gs)),
 		 g->mlid);
@@ -223,7 +226,10 @@ static void mcm_join(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct
 		sa_reply(req, SA_ST_REQ_INVALID, NULL, 0, r);
 		return;
 	}
-	struct mc_group *g = mcm_join_group(c, q, mask, mgid, join, &st);
+	/* counted against the asker (a proxy's joins are its own) */
+	const struct fab_port *asker = slid ? fab_port_by_lid(c->fab, slid) : NULL;
+	struct mc_group *g = mcm_join_group(c, q, mask, mgid, join, asker ? asker->guid : p->guid,
+					    &st);
 	if (!g) {
 		sa_reply(req, st, NULL, 0, r);
 		return;

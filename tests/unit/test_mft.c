@@ -221,6 +221,23 @@ static void test_mlid_cap(void **st)
 	assert_non_null(x);
 	assert_int_equal(x->mlid, MC_MLID_FIRST + 1);
 	mc_clear(&mc);
+
+	/* the last eighth is kept for ports that made fewer than MC_LIGHT */
+	mc_init(&mc);
+	mc.mlid_cap = 64;
+	unsigned made = 0;
+	for (unsigned i = 0; i < 64; i++) {
+		g[14] = 1;
+		g[15] = (uint8_t)i;
+		if (!mc_may_create(&mc, 0xbad))
+			break;
+		assert_non_null(x = mc_create(&mc, g, 0));
+		x->creator = 0xbad;
+		made++;
+	}
+	assert_int_equal(made, 64 - 64 / 8);
+	assert_true(mc_may_create(&mc, 0x600d));   /* a light one still may */
+	mc_clear(&mc);
 }
 
 int main(void)
