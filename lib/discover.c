@@ -161,6 +161,20 @@ static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 		return;
 	}
 	struct fab_port *p = &n->ports[lport];
+	/* The same GUID, yet not the same node: the port we arrive at is the
+	 * one we left by, or already cabled elsewhere, or the node is of
+	 * another kind. Two nodes with one GUID cannot both be in the model
+	 * (LIDs, routes and the SA go by GUID): the first stays, the other is
+	 * left out and reported. */
+	if ((!is_new && (p == q->from || (p->remote && p->remote != q->from) ||
+			 n->type != mad_get_field(smp_ro(data), 0, IB_NODE_TYPE_F) ||
+			 n->nports != mad_get_field(smp_ro(data), 0, IB_NODE_NPORTS_F))) ||
+	    (q->from && q->from->remote && q->from->remote != p)) {
+		if (d->res.ndup < DISC_MAX_DUPS)
+			d->res.dup[d->res.ndup] = (struct disc_dup){ p, q->path };
+		d->res.ndup++;
+		return;
+	}
 	if (q->from)
 		fab_link(q->from, p);
 	else

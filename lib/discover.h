@@ -9,11 +9,22 @@
 #include "fabric.h"
 #include "mad.h"
 
+#define DISC_MAX_DUPS 16
+
+/* A node that answered with the GUID of another one already found: left
+ * out of the model (its links, and what only it reaches). */
+struct disc_dup {
+	struct fab_port *first;  /* the port of the node found first it collides with */
+	struct dr_path path;     /* where the other one answered */
+};
+
 struct disc_result {
 	struct fabric *fab;      /* owned by the caller from now on */
 	unsigned mads;           /* SMPs this sweep sent */
 	unsigned failed;         /* requests that got no usable answer */
 	int local_ok;            /* the local node answered */
+	struct disc_dup dup[DISC_MAX_DUPS];
+	unsigned ndup;           /* may exceed DISC_MAX_DUPS: only those are kept */
 };
 
 typedef void (*disc_done_fn)(void *arg, struct disc_result *res);

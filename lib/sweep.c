@@ -42,6 +42,8 @@ struct sweep {
 	unsigned mads, sets, errors;
 	struct lftsync *lft;      /* routing Sets in flight: no early activation */
 	unsigned unanswered;      /* discovery requests that got no answer */
+	struct disc_dup dup[DISC_MAX_DUPS];   /* nodes left out: a GUID seen twice */
+	unsigned ndup;
 	/* the ports still to configure, and to look at for activation: a
 	 * few at a time, as replies come (sw_pump) */
 	struct fab_node *cfg_node, *act_node;
@@ -424,6 +426,13 @@ static void sw_pump(struct sweep *sw)
 static void sw_stage_config(struct sweep *sw)
 {
 	trb_begin(sw->p.trouble);
+	for (unsigned i = 0; i < sw->ndup; i++) {
+		char why[80], path[48];
+
+		snprintf(why, sizeof(why), "duplicate GUID: another node answers with it at %s",
+			 dr_path_str(&sw->dup[i].path, path, sizeof(path)));
+		sw_trouble(sw, sw->dup[i].first, TRB_FAILED, why, NULL);
+	}
 	fablid_assign(sw->fab, sw->p.lids);
 	if (sw->fab->local)
 		sw->own_lid = fab_lid_port(sw->fab->local)->lid;
@@ -534,6 +543,8 @@ static void sw_disc_done(void *arg, struct disc_result *res)
 	sw->disc = NULL;
 	sw->fab = res->fab;
 	sw->mads += res->mads;
+	sw->ndup = res->ndup < DISC_MAX_DUPS ? res->ndup : DISC_MAX_DUPS;
+	memcpy(sw->dup, res->dup, sw->ndup * sizeof(*sw->dup));
 	sw->unanswered = res->failed;
 	if (!res->local_ok || !sw->fab->local) {
 		log_warnx("sweep failed: the local port does not answer");
