@@ -11,6 +11,7 @@ void lft_memory_init(struct lft_memory *m)
 	hmap_init(&m->by_guid);
 	hmap_init(&m->order);
 	m->order_key = 0;
+	m->rewrite = 0;
 }
 
 static void lft_shadow_free(void *p)

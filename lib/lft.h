@@ -26,6 +26,9 @@ struct lft_memory {
 	struct hmap by_guid;
 	struct hmap order;        /* switch GUID -> place in the order + 1 */
 	uint64_t order_key;       /* engine and roots the order was made with */
+	int rewrite;              /* the next sync writes every block: what the
+				   * switches hold may have been changed behind
+				   * our back (a forced sweep); routes stay */
 };
 
 void lft_memory_init(struct lft_memory *m);

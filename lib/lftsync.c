@@ -25,6 +25,7 @@ struct lftsync {
 	struct lft_plan plan;         /* what is being written */
 	uint8_t *swinfo_due;          /* [plan.g.nsw] SwitchInfo not sent yet */
 	unsigned next_sw, next_block; /* where the pump goes on */
+	int all;                      /* every block, whatever the shadow says */
 	int canceled;
 	lftsync_trouble_fn trouble;
 	lftsync_done_fn done;
@@ -176,7 +177,7 @@ static void lftsync_switch(struct lftsync *s, unsigned i, const struct fabric *p
 	s->swinfo_due[i] = 1;
 	for (unsigned b = 0; b <= top / LFT_BLOCK; b++) {
 		lft_block(plan, i, top, b, blk);
-		s->blocks += lft_block_differs(sh, b, blk);
+		s->blocks += s->all || lft_block_differs(sh, b, blk);
 	}
 }
 
@@ -207,7 +208,7 @@ static void lftsync_pump(struct lftsync *s)
 		s->next_block++;
 		sh = lft_shadow_get(s->mem, n->guid, (uint16_t)(top / LFT_BLOCK + 1));
 		lft_block(plan, i, top, b, blk);
-		if (lft_block_differs(sh, b, blk))
+		if (s->all || lft_block_differs(sh, b, blk))
 			lftsync_send(s, n, IB_ATTR_LINEARFORWTBL, b, blk);
 	}
 }
@@ -265,6 +266,8 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 	s->done = p->done;
 	s->arg = p->arg;
 	s->report = p->report;
+	s->all = p->lfts->rewrite;
+	p->lfts->rewrite = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	s->t0 = t0;
 	if (lft_plan_build(&s->plan, p->fab, p->engine, p->roots, p->nroots,
@@ -279,6 +282,11 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 	} else if (s->plan.g.nsw) {
 		lftsync_moved(s, &s->plan);
 		lftsync_why(s, p);
+		if (s->all) {
+			size_t n = strlen(s->why);
+			snprintf(s->why + n, sizeof(s->why) - n, "%s",
+				 n + 40 < sizeof(s->why) ? " (forced: every block written again)" : "");
+		}
 		lft_order_remember(s->mem, &s->plan);
 		lft_plan_drop_hints(&s->plan);
 		s->swinfo_due = xcalloc(s->plan.g.nsw, 1);

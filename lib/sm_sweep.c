@@ -284,8 +284,12 @@ void sm_sweep_cb(evutil_socket_t fd, short what, void *arg)
 /* smctl sweep, or a standby that must find its master's route: now. */
 void sm_force_sweep(struct sm *sm)
 {
-	if (sm->el.state == SM_MASTER || sm->el.state == SM_DISCOVERING)
+	if (sm->el.state == SM_MASTER || sm->el.state == SM_DISCOVERING) {
+		/* an operator asking suspects the fabric: the forwarding tables
+		 * are written again whole, whatever we remember writing */
+		sm->lfts.rewrite = 1;
 		sm_request_sweep(sm, "asked by smctl");
+	}
 	else
 		sm_standby_look(sm);
 }
