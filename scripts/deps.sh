@@ -3,7 +3,7 @@
 # Runs apt-get update only when something is missing; skips what is present.
 set -eu
 
-PKGS="build-essential cmake pkg-config time strace
+PKGS="build-essential cmake pkg-config time strace clang
 libibumad-dev libibmad-dev libevent-dev libinih-dev libcmocka-dev
 libsystemd-dev systemd groff-base
 ibsim-utils libumad2sim0 infiniband-diags opensm"
