@@ -575,6 +575,11 @@ unsigned elect_sminfo_set(struct elect *e, uint32_t mod, const struct sm_info *t
 	case SMINFO_ACKNOWLEDGE: ev = EV_NEVENTS; break;
 	default: ok = 0; ev = EV_NEVENTS; break;
 	}
+	/* Nobody commands an SM on its way out (a HANDOVER then made a
+	 * leaving SM master again: found by fuzz_elect), and no SM is
+	 * commanded by one claiming its own GUID. */
+	if (e->leaving || them->guid == e->guid)
+		ok = 0;
 	if (!ok)
 		return ELECT_STATUS_REFUSED;   /* logged by the caller, rate-limited */
 	if (ev == EV_HANDOVER)

@@ -503,6 +503,29 @@ static void test_disabled_until_master_gone(void **st)
 	assert_int_equal(last_act(), ACT_SWEEP);
 }
 
+/* Nobody commands a leaving SM, nor one claiming our own GUID (fuzz_elect
+ * found a leaving SM made master again by a HANDOVER). */
+static void test_no_commands_while_leaving(void **st)
+{
+	int locate;
+	struct sm_info self = I(OURS, 15, SM_MASTER), m = I(MGUID, 9, SM_MASTER);
+
+	become_standby();
+	self.key = m.key = E.cfg.key;
+	assert_int_equal(elect_sminfo_set(&E, SMINFO_HANDOVER, &self, NULL, &locate),
+			 ELECT_STATUS_REFUSED);
+	assert_int_equal(E.state, SM_STANDBY);
+	teardown(st);
+	setup(st);
+	become_master();
+	assert_int_equal(elect_leave(&E), 1);          /* handing over, on its way out */
+	assert_int_equal(elect_sminfo_set(&E, SMINFO_STANDBY, &m, NULL, &locate),
+			 ELECT_STATUS_REFUSED);
+	assert_int_equal(elect_sminfo_set(&E, SMINFO_HANDOVER, &m, NULL, &locate),
+			 ELECT_STATUS_REFUSED);
+	assert_int_equal(E.state, SM_MASTER);
+}
+
 /* Leaving is NOTACTIVE for good: nobody is watched, a poll timer left
  * over does nothing. */
 static void test_leaving_not_watching(void **st)
@@ -702,6 +725,7 @@ int main(void)
 		T(test_sminfo_set_standby),
 		T(test_disabled_until_master_gone),
 		T(test_leaving_not_watching),
+		T(test_no_commands_while_leaving),
 		T(test_preempt_yes_hands_over),
 		T(test_preempt_no_keeps_mastership),
 		T(test_refused_handover_held_off),
