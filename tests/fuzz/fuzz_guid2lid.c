@@ -1,22 +1,15 @@
 /* fuzz_guid2lid: any bytes as OpenSM's guid2lid (read only, imported into
- * the LID map; bad lines named and skipped) and as smd's own state file
- * (parsed; a corrupt one would be set aside): never a crash or a leak, and
- * the map never holds a LID twice. */
+ * the LID map; bad lines named and skipped): never a crash or a leak, the
+ * map never holds a LID twice and keeps the entry it had. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
 #include "lidmap.h"
 #include "log.h"
-
-static char path[4096];
-
-static void gone(void)
-{
-	unlink(path);
-}
 
 /* Every entry's LID is owned by its GUID: no LID held twice. */
 static int check(void *arg, uint64_t guid, uint16_t lid)
@@ -28,17 +21,15 @@ static int check(void *arg, uint64_t guid, uint16_t lid)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!path[0]) {
+	static int ready;
+
+	if (!ready) {
 		log_init("fuzz_guid2lid", 1, LOG_LVL_ERR);
-		const char *tmp = getenv("TMPDIR");
-		snprintf(path, sizeof(path), "%s/fuzz_guid2lid.%ld", tmp ? tmp : "/tmp", (long)getpid());
-		atexit(gone);
+		ready = 1;
 	}
-	FILE *f = fopen(path, "w");
-	if (!f)
+	const char *path = fuzz_file("fuzz_guid2lid", data, size);
+	if (!path)
 		return 0;
-	fwrite(data, 1, size, f);
-	fclose(f);
 	struct lidmap *m = lidmap_new();
 	lidmap_set(m, 0x1001, 1);            /* the map wins over the import */
 	lidmap_import(m, path);
