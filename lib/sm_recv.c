@@ -41,12 +41,17 @@ static double sm_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* " (and N more in the last T s)" when the window's line follows a flood. */
-static const char *sm_more(const struct rl_verdict *v, char *buf, size_t len)
+/* Whether to log an event of this kind and source now (one line a
+ * window): NULL not, else " (and N more like it before this line)" or "". */
+static const char *sm_say(struct sm *sm, unsigned kind, uint64_t src, char *buf, size_t len)
 {
+	struct rl_verdict v = rl_event(&sm->rl_log, kind, src, sm_now());
+
+	if (!v.log)
+		return NULL;
 	buf[0] = 0;
-	if (v->unsaid)
-		snprintf(buf, len, " (and %u more like it before this line)", v->unsaid);
+	if (v.unsaid)
+		snprintf(buf, len, " (and %u more like it before this line)", v.unsaid);
 	return buf;
 }
 
@@ -69,15 +74,14 @@ static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct 
 	if (status) {
 		/* one line per sending LID (the permissive LID for all directed
 		 * routes: a GUID in the Set is the sender's to choose) and 10 s */
-		struct rl_verdict v = rl_event(&sm->rl_log, RL_SMINFO_REFUSED, mad_from_lid(from),
-					       sm_now());
-		if (v.log)
+		const char *m = sm_say(sm, RL_SMINFO_REFUSED, mad_from_lid(from), more,
+				       sizeof(more));
+		if (m)
 			log_warnx("refusing SMInfo Set %u from SM %s in state %s, LID %u: %s%s",
 				  smp_hdr_mod(mad), rank_guid_str(them.guid, g),
 				  elect_state_name(them.state), mad_from_lid(from),
 				  them.key != sm->el.cfg.key ? "its SM_Key is not ours" :
-							       "not from the right state",
-				  sm_more(&v, more, sizeof(more)));
+							       "not from the right state", m);
 	}
 	if (locate && sm->el.state == SM_STANDBY)
 		sm_force_sweep(sm);  /* a standby's look finds the master's route */
@@ -89,19 +93,16 @@ static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct 
 static void sm_trap128(struct sm *sm, uint16_t src)
 {
 	const struct fab_port *p = sm->fab ? fab_port_by_lid(sm->fab, src) : NULL;
-	struct rl_verdict v;
+	const char *m;
 	char more[64];
 
 	if (!p || !fab_is_switch(p->node) || p->num != 0) {
-		v = rl_event(&sm->rl_log, RL_TRAP128_NOT_SWITCH, src, sm_now());
-		if (v.log)
-			log_warnx("ignoring trap 128 from LID %u: only a switch sends it%s", src,
-				  sm_more(&v, more, sizeof(more)));
+		if ((m = sm_say(sm, RL_TRAP128_NOT_SWITCH, src, more, sizeof(more))))
+			log_warnx("ignoring trap 128 from LID %u: only a switch sends it%s", src, m);
 		return;
 	}
-	v = rl_event(&sm->rl_act, RL_TRAP128, src, sm_now());
-	if (!v.act) {
-		if (rl_event(&sm->rl_log, RL_TRAP128, src, sm_now()).log)
+	if (!rl_event(&sm->rl_act, RL_TRAP128, src, sm_now()).act) {
+		if (sm_say(sm, RL_TRAP128, src, more, sizeof(more)))
 			log_warnx("ignoring traps 128 from %s (LID %u) for now: more than %u in %.0f s",
 				  p->node->desc, src, sm->rl_act.cap, sm->rl_act.interval);
 		return;
@@ -114,7 +115,7 @@ static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_fr
 	unsigned trap = mad_get_field(smp_data(mad), 0, IB_NOTICE_TRAP_NUMBER_F);
 	unsigned lid = mad_get_field(smp_data(mad), 0, IB_NOTICE_ISSUER_LID_F);
 	uint16_t src = mad_from_lid(from);
-	struct rl_verdict v;
+	const char *m;
 	char more[64];
 
 	unsigned flags = trap == 144 ? peer_trap144_flags(smp_data(mad)) : 0;
@@ -127,17 +128,14 @@ static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_fr
 		return;
 	}
 	if (trap != 144) {
-		v = rl_event(&sm->rl_log, RL_TRAP_OTHER, src, sm_now());
-		if (v.log)
-			log_info("trap %u from LID %u ignored%s", trap, lid, sm_more(&v, more,
-										      sizeof(more)));
+		if ((m = sm_say(sm, RL_TRAP_OTHER, src, more, sizeof(more))))
+			log_info("trap %u from LID %u ignored%s", trap, lid, m);
 		return;
 	}
 	/* 144 (an SM's priority, a port's capabilities): acted on a few times
 	 * a window per source */
-	v = rl_event(&sm->rl_act, RL_TRAP144, src, sm_now());
-	if (!v.act) {
-		if (rl_event(&sm->rl_log, RL_TRAP144, src, sm_now()).log)
+	if (!rl_event(&sm->rl_act, RL_TRAP144, src, sm_now()).act) {
+		if (sm_say(sm, RL_TRAP144, src, more, sizeof(more)))
 			log_warnx("ignoring traps 144 from LID %u for now: more than %u in %.0f s", src,
 				  sm->rl_act.cap, sm->rl_act.interval);
 		return;
