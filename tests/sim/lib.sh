@@ -365,6 +365,21 @@ sm_state_is() {
 # own port) answers MASTER, the one on the second STANDBY.
 elected() { sm_state_is "$1" MASTER -D 0 && sm_state_is "$2" STANDBY -D 0; }
 
+# pair_elected: on a fresh pair, node2 (priority 9) MASTER first, then
+# node1 (priority 3) STANDBY; sets PID1 LOG1 PID2 LOG2 and G2 (node2's GUID).
+pair_elected() {
+	sim_start "$SIM_FABRICS/pair.net"
+	G2=$(port_guid node2)
+	smd_conf node1 "priority = 3" >/dev/null
+	smd_conf node2 "priority = 9" >/dev/null
+	smd_start node2
+	PID2=$SMD_PID LOG2=$SMD_LOG
+	must "node2 MASTER" wait_until 30 sm_state_is node2 MASTER -D 0
+	smd_start node1
+	PID1=$SMD_PID LOG1=$SMD_LOG
+	must "node2 MASTER, node1 STANDBY" wait_until 30 elected node2 node1
+}
+
 # guid_eq A B: two GUIDs in any hex spelling are equal.
 guid_eq() { [ -n "$1" ] && [ -n "$2" ] && [ "$(printf '%x' "$(($1))")" = "$(printf '%x' "$(($2))")" ]; }
 

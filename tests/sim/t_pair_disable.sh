@@ -10,16 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 smd_only
 
-sim_start "$SIM_FABRICS/pair.net"
-g2=$(port_guid node2)
-smd_conf node1 "priority = 3" >/dev/null
-smd_conf node2 "priority = 9" >/dev/null
-smd_start node2
-pid2=$SMD_PID
-must "node2 MASTER" wait_until 30 sm_state_is node2 MASTER -D 0
-smd_start node1
-log1=$SMD_LOG
-must "node2 MASTER, node1 STANDBY" wait_until 30 elected node2 node1
+pair_elected
+g2=$G2 pid2=$PID2 log1=$LOG1
 
 must "DISABLE from the master answered" smiset node2 0,1 3 "$g2" 0x1 9 3
 is "accepted" "$SMISET_STATUS" 0x0000

@@ -14,17 +14,8 @@
 . "$(dirname "$0")/lib.sh"
 smd_only
 
-sim_start "$SIM_FABRICS/pair.net"
-g2=$(port_guid node2)
-smd_conf node1 "priority = 3" >/dev/null
-smd_conf node2 "priority = 9" >/dev/null
-smd_start node2
-pid2=$SMD_PID
-log2=$SMD_LOG
-must "node2 MASTER" wait_until 30 sm_state_is node2 MASTER -D 0
-smd_start node1
-pid1=$SMD_PID
-must "node2 MASTER, node1 STANDBY" wait_until 30 elected node2 node1
+pair_elected
+g2=$G2 pid1=$PID1 pid2=$PID2 log2=$LOG2
 
 # smiset DRPATH MOD GUID KEY PRIORITY STATE (MOD 1 HANDOVER, 3 DISABLE)
 must "HANDOVER with a foreign SM_Key answered" smiset node2 0,1 1 "$g2" 0x2 9 3
