@@ -9,6 +9,44 @@ void mc_init(struct mc_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static void mc_set(uint64_t *w, unsigned i, int on)
+{
+	if (on)
+		w[i / 64] |= 1ull << (i % 64);
+	else
+		w[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* A group's forwarding must be recomputed. */
+static void mc_mark(struct mc_table *t, const struct mc_group *g)
+{
+	mc_set(t->dirty, g->mlid - MC_MLID_FIRST, 1);
+	t->changes++;
+}
+
+void mc_dirty_clear(struct mc_table *t)
+{
+	memset(t->dirty, 0, sizeof(t->dirty));
+	t->dirty_all = 0;
+}
+
+unsigned mc_mlid_end(const struct mc_table *t)
+{
+	for (unsigned w = MC_WORDS; w-- > 0;)
+		if (t->used[w])
+			return w * 64 + 64 - (unsigned)__builtin_clzll(t->used[w]);
+	return 0;
+}
+
+/* FNV-1a of the MGID; never 0 (the map's empty key). */
+static uint64_t mc_hash(const uint8_t mgid[16])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ mgid[i]) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
 static void mc_group_free(struct mc_group *g)
 {
 	hmap_free_values(&g->members, free);
@@ -22,14 +60,19 @@ void mc_clear(struct mc_table *t)
 		n = g->next;
 		mc_group_free(g);
 	}
-	t->groups = NULL;
-	t->ngroups = 0;
-	t->changes++;
+	unsigned changes = t->changes, cap = t->mlid_cap;
+	free(t->by_mlid);
+	hmap_free(&t->by_mgid);
+	hmap_free(&t->made);
+	mc_init(t);
+	t->mlid_cap = cap;
+	t->changes = changes + 1;
+	t->dirty_all = 1;
 }
 
 struct mc_group *mc_find(const struct mc_table *t, const uint8_t mgid[16])
 {
-	for (struct mc_group *g = t->groups; g; g = g->next)
+	for (struct mc_group *g = hmap_get(&t->by_mgid, mc_hash(mgid)); g; g = g->hnext)
 		if (!memcmp(g->mgid, mgid, 16))
 			return g;
 	return NULL;
@@ -37,10 +80,20 @@ struct mc_group *mc_find(const struct mc_table *t, const uint8_t mgid[16])
 
 struct mc_group *mc_find_mlid(const struct mc_table *t, uint16_t mlid)
 {
-	for (struct mc_group *g = t->groups; g; g = g->next)
-		if (g->mlid == mlid)
-			return g;
-	return NULL;
+	if (!t->by_mlid || mlid < MC_MLID_FIRST || mlid > MC_MLID_LAST)
+		return NULL;
+	return t->by_mlid[mlid - MC_MLID_FIRST];
+}
+
+/* The lowest MLID offset not taken, below end; end if none. */
+static unsigned mc_lowest_free(const struct mc_table *t, unsigned end)
+{
+	for (unsigned w = 0; w < MC_WORDS && w * 64 < end; w++)
+		if (~t->used[w]) {
+			unsigned i = w * 64 + (unsigned)__builtin_ctzll(~t->used[w]);
+			return i < end ? i : end;
+		}
+	return end;
 }
 
 char *mc_gid_str(const uint8_t g[16], char *buf, size_t len)
@@ -62,26 +115,53 @@ struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t 
 	if (mlid < MC_MLID_FIRST || mlid > last || mc_find_mlid(t, mlid)) {
 		/* The lowest free one: the same MLID for the same group after a
 		 * restart or failover, as long as groups come in the same order. */
-		mlid = MC_MLID_FIRST;  /* the list is sorted by MLID: one walk */
-		for (const struct mc_group *o = t->groups; o && o->mlid <= mlid; o = o->next)
-			if (o->mlid == mlid)
-				mlid++;
-		if (mlid > last)
+		unsigned i = mc_lowest_free(t, last - MC_MLID_FIRST + 1);
+		if (i > last - MC_MLID_FIRST)
 			return NULL;
+		mlid = (uint16_t)(MC_MLID_FIRST + i);
 	}
+	if (!t->by_mlid)
+		t->by_mlid = xcalloc(MC_MAX_GROUPS, sizeof(*t->by_mlid));
 	struct mc_group *g = xcalloc(1, sizeof(*g));
 	memcpy(g->mgid, mgid, 16);
 	g->mlid = mlid;
 	hmap_init(&g->members);
-	/* Sorted by MLID: listings come out in a stable order. */
-	struct mc_group **pp = &t->groups;
-	while (*pp && (*pp)->mlid < mlid)
-		pp = &(*pp)->next;
-	g->next = *pp;
-	*pp = g;
+	/* Sorted by MLID: listings come out in a stable order. The group
+	 * before it is usually the MLID just below (lowest free). */
+	unsigned i = mlid - MC_MLID_FIRST;
+	struct mc_group *prev = NULL;
+	for (unsigned j = i; j-- > 0 && !prev;)
+		prev = t->by_mlid[j];
+	g->prev = prev;
+	g->next = prev ? prev->next : t->groups;
+	if (g->next)
+		g->next->prev = g;
+	if (prev)
+		prev->next = g;
+	else
+		t->groups = g;
+	t->by_mlid[i] = g;
+	mc_set(t->used, i, 1);
+	uint64_t h = mc_hash(mgid);
+	g->hnext = hmap_get(&t->by_mgid, h);
+	hmap_put(&t->by_mgid, h, g);
 	t->ngroups++;
-	t->changes++;
+	mc_mark(t, g);
 	return g;
+}
+
+void mc_set_creator(struct mc_table *t, struct mc_group *g, uint64_t creator)
+{
+	if (g->creator) {
+		uintptr_t n = (uintptr_t)hmap_get(&t->made, g->creator);
+		if (n > 1)
+			hmap_put(&t->made, g->creator, (void *)(n - 1));
+		else
+			hmap_del(&t->made, g->creator);
+	}
+	g->creator = creator;
+	if (creator)
+		hmap_put(&t->made, creator, (void *)((uintptr_t)hmap_get(&t->made, creator) + 1));
 }
 
 int mc_may_create(const struct mc_table *t, uint64_t creator)
@@ -91,8 +171,8 @@ int mc_may_create(const struct mc_table *t, uint64_t creator)
 
 	if (t->ngroups + cap / 8 < cap)
 		return 1;                      /* not into the reserve */
-	for (const struct mc_group *g = t->groups; g && mine < MC_LIGHT; g = g->next)
-		mine += creator && g->creator == creator;
+	if (creator)
+		mine = (unsigned)(uintptr_t)hmap_get(&t->made, creator);
 	return mine < MC_LIGHT;
 }
 
@@ -113,20 +193,39 @@ uint8_t mc_join(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t j
 		g->nmembers++;
 	}
 	if ((m->join_state | join_state) != m->join_state)
-		t->changes++;
+		mc_mark(t, g);
 	m->join_state |= join_state;
 	return m->join_state;
 }
 
 static void mc_unlink(struct mc_table *t, struct mc_group *g)
 {
-	for (struct mc_group **pp = &t->groups; *pp; pp = &(*pp)->next)
-		if (*pp == g) {
-			*pp = g->next;
-			t->ngroups--;
-			mc_group_free(g);
-			return;
-		}
+	if (g->prev)
+		g->prev->next = g->next;
+	else
+		t->groups = g->next;
+	if (g->next)
+		g->next->prev = g->prev;
+	unsigned i = g->mlid - MC_MLID_FIRST;
+	t->by_mlid[i] = NULL;
+	mc_set(t->used, i, 0);
+	uint64_t h = mc_hash(g->mgid);
+	struct mc_group *c = hmap_get(&t->by_mgid, h);
+	if (c == g) {
+		if (g->hnext)
+			hmap_put(&t->by_mgid, h, g->hnext);
+		else
+			hmap_del(&t->by_mgid, h);
+	} else {
+		while (c && c->hnext != g)
+			c = c->hnext;
+		if (c)
+			c->hnext = g->hnext;
+	}
+	mc_set_creator(t, g, 0);
+	mc_mark(t, g);
+	t->ngroups--;
+	mc_group_free(g);
 }
 
 int mc_leave(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join_state, int *gone)
@@ -137,7 +236,7 @@ int mc_leave(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join
 	if (!m || !(m->join_state & join_state))
 		return -1;
 	m->join_state &= (uint8_t)~join_state;
-	t->changes++;
+	mc_mark(t, g);
 	if (!m->join_state) {
 		hmap_del(&g->members, guid);
 		free(m);

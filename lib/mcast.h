@@ -36,11 +36,15 @@ struct mc_group {
 	uint8_t sl, tclass, hop_limit, scope;
 	uint32_t flow_label;
 	int permanent;            /* kept with no members (IPoIB broadcast) */
-	uint64_t creator;         /* the port whose join made it (0: the SM) */
+	uint64_t creator;         /* the port whose join made it (0: the SM);
+				   * set with mc_set_creator() */
 	struct hmap members;      /* guid -> struct mc_member */
 	unsigned nmembers;
-	struct mc_group *next;
+	struct mc_group *next, *prev;   /* by MLID */
+	struct mc_group *hnext;   /* the next group with the same MGID hash */
 };
+
+#define MC_WORDS ((MC_MAX_GROUPS + 63) / 64)
 
 struct mc_table {
 	struct mc_group *groups;
@@ -48,11 +52,30 @@ struct mc_table {
 	unsigned mlid_cap;        /* MLIDs every switch can forward (the least
 				   * MulticastFDBCap); 0: no switch known, no cap */
 	unsigned changes;         /* bumped at every membership change */
+	/* Indexes, so that no join or leave walks the groups: a join costs the
+	 * same with 10 groups or 10,000. */
+	struct mc_group **by_mlid;  /* [MC_MAX_GROUPS], allocated at the first group */
+	struct hmap by_mgid;      /* MGID hash -> first group of its chain */
+	struct hmap made;         /* creator GUID -> groups it made */
+	uint64_t used[MC_WORDS];  /* MLIDs taken */
+	/* MLIDs whose membership changed since mc_dirty_clear(): the
+	 * forwarding tables recompute only those groups' trees. */
+	uint64_t dirty[MC_WORDS];
+	int dirty_all;            /* everything (the table was cleared) */
 };
 
 void mc_init(struct mc_table *t);
+/* Is MLID offset i (MLID - MC_MLID_FIRST) marked? */
+static inline int mc_bit(const uint64_t *w, unsigned i)
+{
+	return (int)(w[i / 64] >> (i % 64) & 1u);
+}
+void mc_dirty_clear(struct mc_table *t);
+/* One past the highest MLID offset in use (0: no group). */
+unsigned mc_mlid_end(const struct mc_table *t);
 /* "ff12:401b:ffff:0000:0000:0000:ffff:ffff": buf needs 40 bytes. */
 char *mc_gid_str(const uint8_t gid[16], char *buf, size_t len);
+/* Drop every group (and free the indexes; the table stays usable). */
 void mc_clear(struct mc_table *t);
 struct mc_group *mc_find(const struct mc_table *t, const uint8_t mgid[16]);
 struct mc_group *mc_find_mlid(const struct mc_table *t, uint16_t mlid);
@@ -64,6 +87,8 @@ struct mc_group *mc_create(struct mc_table *t, const uint8_t mgid[16], uint16_t 
  * so one port cannot take them all and starve the others. */
 #define MC_LIGHT 16
 int mc_may_create(const struct mc_table *t, uint64_t creator);
+/* Record which port made g (counted by mc_may_create). */
+void mc_set_creator(struct mc_table *t, struct mc_group *g, uint64_t creator);
 /* Add join state bits for a port (guid != 0); returns the port's resulting
  * state, 0 for GUID 0. */
 uint8_t mc_join(struct mc_table *t, struct mc_group *g, uint64_t guid, uint8_t join_state);

@@ -81,47 +81,108 @@ static void clr_bit(struct mft_masks *m, unsigned idx, unsigned port)
 	m->mask[idx * m->npos + port / MFT_POS_PORTS] &= (uint16_t)~(1u << (port % MFT_POS_PORTS));
 }
 
+/* Room for MLID rows up to nmlid in every switch's masks. */
+static void plan_rows(struct mft_plan *p, unsigned nmlid)
+{
+	if (nmlid <= p->rows)
+		return;
+	unsigned rows = p->rows ? p->rows : 64;
+	while (rows < nmlid)
+		rows *= 2;
+	for (unsigned i = 0; i < p->nsw; i++) {
+		size_t npos = p->want[i].npos;
+		p->want[i].mask = xreallocarray(p->want[i].mask, rows * npos, sizeof(uint16_t));
+		memset(p->want[i].mask + (size_t)p->rows * npos, 0,
+		       (rows - p->rows) * npos * sizeof(uint16_t));
+	}
+	p->rows = rows;
+}
+
+/* One group's tree into row mi of the masks (cleared by the caller). */
+static void plan_group(struct mft_plan *p, const struct fabric *f, const struct mc_group *g)
+{
+	unsigned n = p->nsw, mi = g->mlid - MC_MLID_FIRST;
+	if (!p->root)
+		return;
+	unsigned r = (unsigned)(uintptr_t)hmap_get(&p->idx, p->root->guid) - 1;
+	memset(p->in_tree, 0, n);
+	memset(p->is_member, 0, n);
+	memset(p->children, 0, n * sizeof(unsigned));
+	/* Edge ports of the members; every member's switch joins the tree,
+	 * receivers (full and non-members) also get their port's bit. */
+	size_t it = 0;
+	uint64_t guid;
+	void *mv;
+	while (hmap_next(&g->members, &it, &guid, &mv)) {
+		const struct mc_member *m = mv;
+		struct fab_port *cp = fab_port_by_guid(f, m->guid);
+		if (!cp || !cp->remote || !fab_is_switch(cp->remote->node))
+			continue;
+		unsigned s = (unsigned)(uintptr_t)hmap_get(&p->idx, cp->remote->node->guid) - 1;
+		if (s >= n || p->parent[s] == -2)
+			continue;  /* cut off from the root: not reachable */
+		if (m->join_state & (MC_JOIN_FULL | MC_JOIN_NON))
+			set_bit(&p->want[s], mi, cp->remote->num);
+		p->is_member[s] = 1;
+		/* Up to the root (or to a switch already in the tree). */
+		for (unsigned x = s; !p->in_tree[x]; x = (unsigned)p->parent[x]) {
+			p->in_tree[x] = 1;
+			if (p->parent[x] < 0)
+				break;
+			p->children[p->parent[x]]++;
+			p->child[p->parent[x]] = x;
+			set_bit(&p->want[x], mi, p->up_port[x]);
+			set_bit(&p->want[p->parent[x]], mi, p->down_port[x]);
+		}
+	}
+	/* The root's chain down to where the members' branches meet
+	 * carries nothing anyone needs: cut it off. */
+	unsigned top = r;
+	while (p->in_tree[top] && !p->is_member[top] && p->children[top] == 1) {
+		unsigned c = p->child[top];
+		clr_bit(&p->want[top], mi, p->down_port[c]);
+		clr_bit(&p->want[c], mi, p->up_port[c]);
+		p->in_tree[top] = 0;
+		top = c;
+	}
+}
+
 void mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_table *mc)
 {
 	memset(p, 0, sizeof(*p));
-	for (const struct mc_group *g = mc->groups; g; g = g->next)
-		if (g->mlid - MC_MLID_FIRST + 1 > p->nmlid)
-			p->nmlid = (uint16_t)(g->mlid - MC_MLID_FIRST + 1);
+	hmap_init(&p->idx);
 	p->nsw = f->nswitches;
 	if (!p->nsw)
 		return;
 	p->sw = xcalloc(p->nsw, sizeof(*p->sw));
 	p->want = xcalloc(p->nsw, sizeof(*p->want));
-	struct hmap idx;  /* node guid -> index + 1 */
-	hmap_init(&idx);
 	unsigned n = 0;
 	for (struct fab_node *nd = f->nodes; nd; nd = nd->next)
 		if (fab_is_switch(nd) && n < p->nsw) {
 			p->sw[n] = nd;
-			hmap_put(&idx, nd->guid, (void *)(uintptr_t)(n + 1));
+			hmap_put(&p->idx, nd->guid, (void *)(uintptr_t)(n + 1));
 			n++;
 		}
 	p->nsw = n;
-	int *parent = xcalloc(n, sizeof(int));      /* switch index, -1 root/none */
-	uint8_t *up_port = xcalloc(n, 1);           /* our port toward the parent */
-	uint8_t *down_port = xcalloc(n, 1);         /* the parent's port toward us */
+	p->parent = xcalloc(n, sizeof(int));
+	p->up_port = xcalloc(n, 1);
+	p->down_port = xcalloc(n, 1);
+	p->in_tree = xcalloc(n, 1);
+	p->is_member = xcalloc(n, 1);
+	p->children = xcalloc(n, sizeof(unsigned));
+	p->child = xcalloc(n, sizeof(unsigned));
 	unsigned *queue = xcalloc(n, sizeof(unsigned));
-	uint8_t *in_tree = xcalloc(n, 1);
-	uint8_t *is_member = xcalloc(n, 1);
-	unsigned *children = xcalloc(n, sizeof(unsigned));
-	unsigned *child = xcalloc(n, sizeof(unsigned));   /* the last child seen */
 	for (unsigned i = 0; i < n; i++) {
 		p->want[i].npos = (uint8_t)mft_npos(p->sw[i]->nports);
-		p->want[i].mask = xcalloc((size_t)p->nmlid * p->want[i].npos + 1, sizeof(uint16_t));
-		parent[i] = -2;  /* unreached */
+		p->parent[i] = -2;  /* unreached */
 	}
-	if (!p->nmlid)
-		goto out;
+	p->nmlid = (uint16_t)mc_mlid_end(mc);
+	plan_rows(p, p->nmlid ? p->nmlid : 1);
 
 	/* One BFS tree from the root over the switches. */
 	p->root = pick_root(p->sw, n);
-	unsigned r = (unsigned)(uintptr_t)hmap_get(&idx, p->root->guid) - 1, qh = 0, qt = 0;
-	parent[r] = -1;
+	unsigned r = (unsigned)(uintptr_t)hmap_get(&p->idx, p->root->guid) - 1, qh = 0, qt = 0;
+	p->parent[r] = -1;
 	queue[qt++] = r;
 	while (qh < qt) {
 		unsigned i = queue[qh++];
@@ -129,69 +190,40 @@ void mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_
 			struct fab_port *rp = sw_link(p->sw[i], port);
 			if (!rp)
 				continue;
-			unsigned j = (unsigned)(uintptr_t)hmap_get(&idx, rp->node->guid) - 1;
-			if (j >= n || parent[j] != -2)
+			unsigned j = (unsigned)(uintptr_t)hmap_get(&p->idx, rp->node->guid) - 1;
+			if (j >= n || p->parent[j] != -2)
 				continue;
-			parent[j] = (int)i;
-			up_port[j] = rp->num;
-			down_port[j] = (uint8_t)port;
+			p->parent[j] = (int)i;
+			p->up_port[j] = rp->num;
+			p->down_port[j] = (uint8_t)port;
 			queue[qt++] = j;
 		}
 	}
+	free(queue);
+	for (const struct mc_group *g = mc->groups; g; g = g->next)
+		plan_group(p, f, g);
+}
 
-	for (const struct mc_group *g = mc->groups; g; g = g->next) {
-		unsigned mi = g->mlid - MC_MLID_FIRST;
-		memset(in_tree, 0, n);
-		memset(is_member, 0, n);
-		memset(children, 0, n * sizeof(unsigned));
-		/* Edge ports of the members; every member's switch joins the tree,
-		 * receivers (full and non-members) also get their port's bit. */
-		size_t it = 0;
-		uint64_t guid;
-		void *mv;
-		while (hmap_next(&g->members, &it, &guid, &mv)) {
-			const struct mc_member *m = mv;
-			struct fab_port *cp = fab_port_by_guid(f, m->guid);
-			if (!cp || !cp->remote || !fab_is_switch(cp->remote->node))
-				continue;
-			unsigned s = (unsigned)(uintptr_t)hmap_get(&idx, cp->remote->node->guid) - 1;
-			if (s >= n || parent[s] == -2)
-				continue;  /* cut off from the root: not reachable */
-			if (m->join_state & (MC_JOIN_FULL | MC_JOIN_NON))
-				set_bit(&p->want[s], mi, cp->remote->num);
-			is_member[s] = 1;
-			/* Up to the root (or to a switch already in the tree). */
-			for (unsigned x = s; !in_tree[x]; x = (unsigned)parent[x]) {
-				in_tree[x] = 1;
-				if (parent[x] < 0)
-					break;
-				children[parent[x]]++;
-				child[parent[x]] = x;
-				set_bit(&p->want[x], mi, up_port[x]);
-				set_bit(&p->want[parent[x]], mi, down_port[x]);
-			}
-		}
-		/* The root's chain down to where the members' branches meet
-		 * carries nothing anyone needs: cut it off. */
-		unsigned top = r;
-		while (in_tree[top] && !is_member[top] && children[top] == 1) {
-			unsigned c = child[top];
-			clr_bit(&p->want[top], mi, down_port[c]);
-			clr_bit(&p->want[c], mi, up_port[c]);
-			in_tree[top] = 0;
-			top = c;
+void mft_plan_update(struct mft_plan *p, const struct fabric *f, const struct mc_table *mc)
+{
+	memset(p->dirty, 0, sizeof(p->dirty));
+	if (!p->nsw)
+		return;
+	p->nmlid = (uint16_t)mc_mlid_end(mc);
+	plan_rows(p, p->nmlid);
+	for (unsigned w = 0; w < MC_WORDS; w++) {
+		for (uint64_t bits = mc->dirty[w]; bits; bits &= bits - 1) {
+			unsigned mi = w * 64 + (unsigned)__builtin_ctzll(bits);
+			if (mi < p->rows)
+				for (unsigned i = 0; i < p->nsw; i++)
+					memset(p->want[i].mask + (size_t)mi * p->want[i].npos, 0,
+					       p->want[i].npos * sizeof(uint16_t));
+			const struct mc_group *g = mc_find_mlid(mc, (uint16_t)(MC_MLID_FIRST + mi));
+			if (g)
+				plan_group(p, f, g);
+			p->dirty[mi / MFT_BLOCK / 64] |= 1ull << (mi / MFT_BLOCK % 64);
 		}
 	}
-out:
-	hmap_free(&idx);
-	free(parent);
-	free(up_port);
-	free(down_port);
-	free(queue);
-	free(in_tree);
-	free(is_member);
-	free(children);
-	free(child);
 }
 
 void mft_plan_free(struct mft_plan *p)
@@ -200,6 +232,14 @@ void mft_plan_free(struct mft_plan *p)
 		free(p->want[i].mask);
 	free(p->want);
 	free(p->sw);
+	hmap_free(&p->idx);
+	free(p->parent);
+	free(p->up_port);
+	free(p->down_port);
+	free(p->in_tree);
+	free(p->is_member);
+	free(p->children);
+	free(p->child);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -42,16 +42,30 @@ struct mft_memory {
 void mft_memory_init(struct mft_memory *m);
 void mft_memory_clear(struct mft_memory *m);
 
-/* The wanted masks of every switch of f for the groups of mc; NULL entries
- * for switches that need nothing (no group, or the table is too small). */
+/* The wanted masks of every switch of f for the groups of mc. Kept by the
+ * master between changes: a join or leave recomputes that one group's tree
+ * (mft_plan_update), a new model of the fabric rebuilds it all. */
+#define MFT_MAX_BLOCKS ((MC_MAX_GROUPS + MFT_BLOCK - 1) / MFT_BLOCK)
 struct mft_plan {
 	struct fab_node **sw;
 	struct mft_masks *want;       /* [nsw] */
 	unsigned nsw;
 	uint16_t nmlid;               /* highest MLID in use - 0xC000 + 1 */
+	unsigned rows;                /* MLID rows allocated in every want[].mask */
 	struct fab_node *root;
+	/* the tree every group's tree is part of */
+	struct hmap idx;              /* switch GUID -> index + 1 */
+	int *parent;                  /* switch index, -1 root, -2 unreached */
+	uint8_t *up_port, *down_port; /* ours toward the parent, the parent's toward us */
+	uint8_t *in_tree, *is_member; /* scratch of one group's tree */
+	unsigned *children, *child;
+	/* blocks (32 MLIDs each) the last mft_plan_update changed */
+	uint64_t dirty[(MFT_MAX_BLOCKS + 63) / 64];
 };
 void mft_plan_build(struct mft_plan *p, const struct fabric *f, const struct mc_table *mc);
+/* The groups mc marks dirty (mc->dirty) recomputed on the same fabric;
+ * p->dirty says which blocks they are in. The caller clears mc's marks. */
+void mft_plan_update(struct mft_plan *p, const struct fabric *f, const struct mc_table *mc);
 void mft_plan_free(struct mft_plan *p);
 
 /* The block (32 MLIDs) at position pos of switch i as wanted: 32 masks. */

@@ -120,22 +120,20 @@ static void mftsync_reply(void *arg, const struct mad_reply *r)
 }
 
 struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
-			      const struct fabric *f, const struct mc_table *mc,
+			      const struct mft_plan *plan, const uint64_t *blocks,
 			      mftsync_done_fn cb, void *arg)
 {
-	struct mft_plan plan;
 	struct mftsync *s = xcalloc(1, sizeof(*s));
 
-	mft_plan_build(&plan, f, mc);
 	s->mad = mad;
 	s->mem = mem;
 	s->cb = cb;
 	s->arg = arg;
-	for (unsigned i = 0; i < plan.nsw; i++) {
-		struct fab_node *n = plan.sw[i];
+	for (unsigned i = 0; i < plan->nsw; i++) {
+		struct fab_node *n = plan->sw[i];
 		unsigned cap = n->have_swinfo ? mad_get_field(n->swinfo, 0, IB_SW_MCAST_FDB_CAP_F) : 0;
-		unsigned nblocks = mft_nblocks(mem, &plan, i), npos = mft_npos(n->nports);
-		unsigned used = (plan.nmlid + MFT_BLOCK - 1) / MFT_BLOCK;
+		unsigned nblocks = mft_nblocks(mem, plan, i), npos = mft_npos(n->nports);
+		unsigned used = (plan->nmlid + MFT_BLOCK - 1) / MFT_BLOCK;
 		if (cap && nblocks > (cap + MFT_BLOCK - 1) / MFT_BLOCK) {
 			if ((uintptr_t)hmap_get(&mem->small, n->guid) != cap + 1u) {
 				log_warnx("switch %s (0x%016llx) holds %u multicast LIDs, fewer than "
@@ -146,9 +144,11 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 		}
 		mftsync_top(s, n, used < nblocks ? used : nblocks);
 		for (unsigned b = 0; b < nblocks; b++) {
+			if (blocks && !(blocks[b / 64] >> (b % 64) & 1u))
+				continue;
 			for (unsigned pos = 0; pos < npos; pos++) {
 				uint16_t want[MFT_BLOCK];
-				mft_block(&plan, i, b, pos, want);
+				mft_block(plan, i, b, pos, want);
 				if (!mft_block_differs(mem, n->guid, b, pos, want))
 					continue;
 				struct mft_req *q = xcalloc(1, sizeof(*q));
@@ -176,7 +176,6 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 			}
 		}
 	}
-	mft_plan_free(&plan);
 	if (!s->pending) {
 		free(s);
 		return NULL;

@@ -192,10 +192,18 @@ static struct mc_group *mcm_join_group(struct sa_ctx *c, const uint8_t *q, uint6
 		*st = SA_ST_NO_RESOURCES;
 		return NULL;
 	}
-	g->creator = creator;
+	mc_set_creator(c->mc, g, creator);
 	mcm_create_params(c, q, mask, mtu, rate, g);
-	log_info("multicast group %s created (MLID 0x%04x)", mc_gid_str(g->mgid, gs, sizeof(gs)),
-		 g->mlid);
+	/* A line for each of a port's first groups, then at every power of
+	 * two: a port making thousands does not flood the log. */
+	unsigned made = (unsigned)(uintptr_t)hmap_get(&c->mc->made, creator);
+	if (made <= MC_LIGHT)
+		log_info("multicast group %s created (MLID 0x%04x)", mc_gid_str(g->mgid, gs, sizeof(gs)),
+			 g->mlid);
+	else if (!(made & (made - 1)))
+		log_info("multicast group %s created (MLID 0x%04x): port 0x%016llx has made %u groups "
+			 "(logged at every power of two)", mc_gid_str(g->mgid, gs, sizeof(gs)), g->mlid,
+			 (unsigned long long)creator, made);
 	return g;
 }
 

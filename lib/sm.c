@@ -326,6 +326,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	sm->lids = lidmap_new();
 	rl_init(&sm->rl_act, 10.0, 3);     /* traps a source may make us act on per 10 s */
 	rl_init(&sm->rl_log, 10.0, 1);     /* one log line per kind and source per 10 s */
+	budget_init(&sm->sa_budget, SM_SA_BUDGET_MIN, 16.0 * SM_SA_BUDGET_MIN);
 	lft_memory_init(&sm->lfts);
 	mc_init(&sm->mc);
 	mft_memory_init(&sm->mft);
@@ -389,6 +390,7 @@ void sm_free(struct sm *sm)
 	lft_memory_clear(&sm->lfts);
 	mc_clear(&sm->mc);
 	mft_memory_clear(&sm->mft);
+	mft_plan_free(&sm->mft_plan);
 	elect_free(&sm->el);
 	fab_free(sm->fab);
 	lidmap_free(sm->lids);

@@ -19,6 +19,7 @@
 #include "mwatch.h"
 #include "quick.h"
 #include "ratelim.h"
+#include "budget.h"
 #include "sweep.h"
 #include "trouble.h"
 #include "smpeer.h"
@@ -65,8 +66,14 @@ struct sm {
 	struct lft_report last_route;  /* the last re-route that wrote something */
 	/* SA */
 	struct mc_table mc;       /* multicast groups (served while MASTER) */
+	struct budget sa_budget;  /* bytes of GetTable answers per source per second */
+	unsigned sa_budget_gen;   /* fab_gen its rates were set for, + 1 */
 	struct mft_memory mft;    /* multicast forwarding programmed per switch */
 	struct mftsync *mft_sync; /* programming in flight */
+	struct mft_plan mft_plan; /* what the switches should hold, kept between joins */
+	int mft_plan_ok;          /* built, for the model of generation mft_plan_gen */
+	unsigned mft_plan_gen;
+	unsigned fab_gen;         /* bumped whenever sm->fab is replaced */
 	unsigned mft_synced;      /* mc.changes the last programming started from */
 	int mft_again;            /* groups changed meanwhile: program again */
 	int mft_retry;            /* blocks failed: the next light sweep retries */
@@ -96,6 +103,7 @@ int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg);
 
 uint8_t sm_priority(const struct sm *sm);
 
+#define SM_SA_BUDGET_MIN (1024.0 * 1024)  /* bytes of GetTable answers a port may cost a second */
 #define SA_PKT_LIFE 18  /* PacketLifeTime in SA records (OpenSM's default) */
 
 /* sm_recv.c: every unsolicited MAD (the engine's handler). */

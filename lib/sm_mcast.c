@@ -93,7 +93,21 @@ void sm_mcast_sync(struct sm *sm)
 	}
 	sm->mft_again = 0;
 	sm->mft_synced = sm->mc.changes;
-	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, sm->fab, &sm->mc, sm_mft_done, sm);
+	/* A join or leave recomputes its group's tree and compares its block;
+	 * a new model, a cleared table or failed blocks compare everything. */
+	int full = sm->mft_retry || !sm->mft_plan_ok || sm->mft_plan_gen != sm->fab_gen ||
+		   sm->mc.dirty_all;
+	if (!sm->mft_plan_ok || sm->mft_plan_gen != sm->fab_gen || sm->mc.dirty_all) {
+		mft_plan_free(&sm->mft_plan);
+		mft_plan_build(&sm->mft_plan, sm->fab, &sm->mc);
+		sm->mft_plan_ok = 1;
+		sm->mft_plan_gen = sm->fab_gen;
+	} else {
+		mft_plan_update(&sm->mft_plan, sm->fab, &sm->mc);
+	}
+	mc_dirty_clear(&sm->mc);
+	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, &sm->mft_plan,
+				     full ? NULL : sm->mft_plan.dirty, sm_mft_done, sm);
 }
 
 void sm_mcast_cancel(struct sm *sm)

@@ -31,7 +31,8 @@ static void sm_respond_sminfo(struct sm *sm, uint8_t *mad, size_t len,
 }
 
 /* Kinds of unsolicited input the rate limiter tells apart. */
-enum { RL_SMINFO_REFUSED = 1, RL_TRAP128, RL_TRAP128_NOT_SWITCH, RL_TRAP144, RL_TRAP_OTHER };
+enum { RL_SMINFO_REFUSED = 1, RL_TRAP128, RL_TRAP128_NOT_SWITCH, RL_TRAP144, RL_TRAP_OTHER,
+       RL_SA_BUSY };
 
 static double sm_now(void)
 {
@@ -148,6 +149,26 @@ static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_fr
 	}
 }
 
+/* What GetTables one port may cost a second: four times the largest table
+ * (PortInfoRecord, 64 bytes a port) of this fabric, at least 1 MiB; all
+ * ports together sixteen times that. saquery or an MPI start reading
+ * tables is never refused; a port asking for them in a loop is answered
+ * BUSY (retry later) and costs the master nothing more. Per-request bounds
+ * are the records' own: no query makes more than one row of pairs. */
+static void sm_sa_budget(struct sm *sm)
+{
+	if (sm->sa_budget_gen == sm->fab_gen + 1 || !sm->fab)
+		return;
+	double ports = 0;
+	for (const struct fab_node *n = sm->fab->nodes; n; n = n->next)
+		ports += n->nports + 1;
+	double rate = 4 * 64 * ports;
+	if (rate < SM_SA_BUDGET_MIN)
+		rate = SM_SA_BUDGET_MIN;
+	budget_set(&sm->sa_budget, rate, 16 * rate);
+	sm->sa_budget_gen = sm->fab_gen + 1;
+}
+
 /* The SA answers only while MASTER (a standby says BUSY). */
 static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
 {
@@ -167,8 +188,26 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 	} else if (c.fab) {
 		sm_mcast_ipoib_params(sm, &c.new_group_mtu, &c.new_group_rate);
 	}
-	if (!sa_answer(&c, mad, len, mad_from_lid(from), &r))
+	uint16_t slid = mad_from_lid(from);
+	uint64_t src = (uint64_t)slid | 1u << 16;  /* LID 0 too (never a key 0) */
+	int table = len >= 24 && smp_hdr_method(mad) == IB_MAD_METHOD_GET_TABLE && c.fab;
+	if (table) {
+		sm_sa_budget(sm);
+		if (!budget_may(&sm->sa_budget, src, sm_now())) {
+			char more[64];
+			const char *m = sm_say(sm, RL_SA_BUSY, src, more, sizeof(more));
+			if (m)
+				log_warnx("SA: LID %u asks for more tables than the SA serves (%.0f KiB/s a "
+					  "port, %.0f KiB/s all ports): answered BUSY for now%s", slid,
+					  sm->sa_budget.rate / 1024, sm->sa_budget.total / 1024, m);
+			c.fab = NULL;  /* the SA's BUSY, nothing computed */
+			table = 0;
+		}
+	}
+	if (!sa_answer(&c, mad, len, slid, &r))
 		return;
+	if (table)
+		budget_charge(&sm->sa_budget, src, (double)r.len, sm_now());
 	if (smp_hdr_status(r.buf))
 		log_debug("SA %s method 0x%02x: status 0x%04x",
 			  sa_attr_name(smp_hdr_attr(mad)) ? sa_attr_name(smp_hdr_attr(mad)) : "?",

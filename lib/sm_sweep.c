@@ -81,6 +81,7 @@ static void sm_sweep_end(void *arg, struct sweep_result *r)
 	if (r->fab) {
 		fab_free(sm->fab);
 		sm->fab = r->fab;
+		sm->fab_gen++;
 	}
 	if (r->failed) {
 		sm_sweep_done(sm, 0, 0);

@@ -13,6 +13,13 @@
  *   saclient path DGID              PathRecord Get: DGID|SGID|TClass|NumbPath|P_Key
  *   saclient raw METHOD ATTR MASK [LEN]
  *                                   any SA MAD with a zero record, LEN bytes long
+ *   saclient joins COUNT [STEP]     COUNT full joins that create groups
+ *                                   ff12:601b:ffff::<i>, one after the other;
+ *                                   a line per STEP (default 1000) joins:
+ *                                   "joins=A-B ms=T ok=N refused=R lost=L"
+ *   saclient rawn COUNT METHOD ATTR MASK
+ *                                   the raw request COUNT times, one after the
+ *                                   other: "sent=N answered=A status_XXXX=K ..."
  * GIDs in IPv6 notation (printed in full: fe80:0000:...); STATE a JoinState (default 1, full member).
  * Exit 0 when an answer came (whatever its status), 1 when none, 2 on usage
  * errors. */
@@ -20,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <infiniband/mad.h>
 #include <infiniband/umad.h>
 
@@ -128,13 +136,9 @@ static int parse_gid(const char *s, uint8_t g[16])
 enum { MGID, PORTGID, QKEY, MLID, MTU_SEL, MTU, TCLASS, PKEY, RATE_SEL, RATE, LIFE_SEL, LIFE,
        SL, FLOW, HOPLIMIT, SCOPE, JOIN };
 
-static int mcm(unsigned method, const char *mgid, unsigned join, int full)
+/* The MCMemberRecord of a join or leave as IPoIB sends it. */
+static uint64_t mcm_rec(uint8_t rec[200], unsigned join, int full)
 {
-	uint8_t rec[200], out[256];
-
-	memset(rec, 0, sizeof(rec));
-	if (parse_gid(mgid, rec) < 0)
-		return 2;
 	memcpy(rec + 16, port_gid, 16);
 	setbits(rec, 40, 0, 16, 0xffff);
 	setbits(rec, 48, 4, 4, join);
@@ -149,6 +153,58 @@ static int mcm(unsigned method, const char *mgid, unsigned join, int full)
 		mask |= C(QKEY) | C(MTU_SEL) | C(MTU) | C(TCLASS) | C(RATE_SEL) | C(RATE) | C(SL) |
 			C(FLOW) | C(HOPLIMIT);
 	}
+	return mask;
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* COUNT group-creating joins, timed per STEP. */
+static int joins(unsigned count, unsigned step)
+{
+	uint8_t rec[200], out[256];
+	unsigned ok = 0, refused = 0, lost = 0, from = 0;
+	double t0 = now_ms();
+
+	for (unsigned i = 0; i < count; i++) {
+		memset(rec, 0, sizeof(rec));
+		parse_gid("ff12:601b:ffff::", rec);
+		rec[12] = (uint8_t)(i >> 24);
+		rec[13] = (uint8_t)(i >> 16);
+		rec[14] = (uint8_t)(i >> 8);
+		rec[15] = (uint8_t)i;
+		uint64_t mask = mcm_rec(rec, 1, 1);
+		if (sa_send(IB_MAD_METHOD_SET, IB_SA_ATTR_MCRECORD, mask, rec, 256, out) < 0)
+			lost++;
+		else if (mad_get_field(out, 0, IB_MAD_STATUS_F))
+			refused++;
+		else
+			ok++;
+		if ((i + 1) % step == 0 || i + 1 == count) {
+			double t = now_ms();
+			printf("joins=%u-%u ms=%.0f ok=%u refused=%u lost=%u\n", from, i, t - t0, ok,
+			       refused, lost);
+			fflush(stdout);
+			from = i + 1;
+			t0 = t;
+			ok = refused = lost = 0;
+		}
+	}
+	return 0;
+}
+
+static int mcm(unsigned method, const char *mgid, unsigned join, int full)
+{
+	uint8_t rec[200], out[256];
+
+	memset(rec, 0, sizeof(rec));
+	if (parse_gid(mgid, rec) < 0)
+		return 2;
+	uint64_t mask = mcm_rec(rec, join, full);
 	if (sa_send(method, IB_SA_ATTR_MCRECORD, mask, rec, 256, out) < 0)
 		return 1;
 	printf("status=0x%04x", mad_get_field(out, 0, IB_MAD_STATUS_F));
@@ -214,6 +270,33 @@ int main(int argc, char **argv)
 		printf("\n");
 		return 0;
 	}
+	if (!strcmp(cmd, "joins") && (argc == 3 || argc == 4)) {
+		unsigned step = argc == 4 ? (unsigned)strtoul(argv[3], NULL, 0) : 1000;
+		return joins((unsigned)strtoul(argv[2], NULL, 0), step ? step : 1000);
+	}
+	if (!strcmp(cmd, "rawn") && argc == 6) {
+		unsigned n = (unsigned)strtoul(argv[2], NULL, 0), answered = 0;
+		unsigned st[16] = { 0 }, stv[16] = { 0 }, nst = 0;
+		for (unsigned i = 0; i < n; i++) {
+			if (sa_send((unsigned)strtoul(argv[3], NULL, 0),
+				    (unsigned)strtoul(argv[4], NULL, 0), strtoull(argv[5], NULL, 0),
+				    NULL, 256, out) < 0)
+				continue;
+			answered++;
+			unsigned v = mad_get_field(out, 0, IB_MAD_STATUS_F), k = 0;
+			while (k < nst && stv[k] != v)
+				k++;
+			if (k == nst && nst < 16)
+				stv[nst++] = v;
+			if (k < 16)
+				st[k]++;
+		}
+		printf("sent=%u answered=%u", n, answered);
+		for (unsigned k = 0; k < nst; k++)
+			printf(" status_%04x=%u", stv[k], st[k]);
+		printf("\n");
+		return 0;
+	}
 	if (!strcmp(cmd, "raw") && (argc == 5 || argc == 6)) {
 		size_t len = argc == 6 ? strtoul(argv[5], NULL, 0) : 256;
 		if (len < 24 || len > 256)
@@ -227,6 +310,7 @@ int main(int argc, char **argv)
 	}
 usage:
 	fprintf(stderr, "usage: saclient bcast-join | join MGID [STATE] | partial-join MGID |"
-		" leave MGID [STATE] | path DGID | raw METHOD ATTR MASK [LEN]\n");
+		" leave MGID [STATE] | path DGID | raw METHOD ATTR MASK [LEN] | joins COUNT [STEP] |"
+		" rawn COUNT METHOD ATTR MASK\n");
 	return 2;
 }

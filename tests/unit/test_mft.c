@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <infiniband/mad.h>
@@ -232,11 +233,92 @@ static void test_mlid_cap(void **st)
 		if (!mc_may_create(&mc, 0xbad))
 			break;
 		assert_non_null(x = mc_create(&mc, g, 0));
-		x->creator = 0xbad;
+		mc_set_creator(&mc, x, 0xbad);
 		made++;
 	}
 	assert_int_equal(made, 64 - 64 / 8);
 	assert_true(mc_may_create(&mc, 0x600d));   /* a light one still may */
+	mc_clear(&mc);
+}
+
+/* Two plans want the same of every switch, block by block. */
+static void assert_plans_equal(const struct mft_plan *a, const struct mft_plan *b)
+{
+	assert_int_equal(a->nsw, b->nsw);
+	assert_int_equal(a->nmlid, b->nmlid);
+	for (unsigned i = 0; i < a->nsw; i++)
+		for (unsigned blk = 0; blk < (a->nmlid + MFT_BLOCK - 1u) / MFT_BLOCK; blk++)
+			for (unsigned pos = 0; pos < a->want[i].npos; pos++) {
+				uint16_t x[MFT_BLOCK], y[MFT_BLOCK];
+				mft_block(a, i, blk, pos, x);
+				mft_block(b, sw_index(b, a->sw[i]), blk, pos, y);
+				assert_memory_equal(x, y, sizeof(x));
+			}
+}
+
+/* A join or leave recomputes one group's tree (issue 16: the whole plan
+ * was rebuilt for every join, 3 s for joins 4,000-6,000): after any
+ * sequence of creates, joins and leaves the kept plan equals one built
+ * from scratch, and every block that changed is marked, no other. */
+static void test_update(void **st)
+{
+	(void)st;
+	struct mc_table mc;
+	struct mft_plan kept, fresh;
+	uint8_t g[16] = { 0xff, 0x12, 0x60, 0x1b };
+	unsigned seed = 12345;
+
+	mc_init(&mc);
+	mft_plan_build(&kept, f, &mc);
+	mc_dirty_clear(&mc);
+	for (unsigned step = 0; step < 3000; step++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned r = seed >> 8;
+		g[15] = (uint8_t)(r % 150);      /* 150 groups: five blocks */
+		uint64_t port = host[(r >> 8) % 6]->ports[1].guid;
+		unsigned js = 1u << ((r >> 12) % 4);
+		struct mc_group *x = mc_find(&mc, g);
+		if (!x)
+			x = mc_create(&mc, g, 0);
+		int gone;
+		if ((r >> 16) % 3)
+			mc_join(&mc, x, port, (uint8_t)js);
+		else
+			(void)mc_leave(&mc, x, port, (uint8_t)js, &gone);  /* the last one: gone */
+		if (step % 7)
+			continue;  /* several changes between two updates too */
+		uint64_t marked[MC_WORDS];
+		memcpy(marked, mc.dirty, sizeof(marked));
+		/* what the kept plan wanted before the update, per block */
+		unsigned nblk = MFT_MAX_BLOCKS;
+		mft_plan_build(&fresh, f, &mc);
+		uint16_t (*old)[MFT_BLOCK] = calloc((size_t)kept.nsw * 8 * 2, sizeof(*old));
+		for (unsigned i = 0; i < kept.nsw; i++)
+			for (unsigned blk = 0; blk < 8; blk++)
+				for (unsigned pos = 0; pos < kept.want[i].npos && pos < 2; pos++)
+					mft_block(&kept, i, blk, pos, old[(i * 8 + blk) * 2 + pos]);
+		mft_plan_update(&kept, f, &mc);
+		mc_dirty_clear(&mc);
+		assert_plans_equal(&kept, &fresh);
+		for (unsigned i = 0; i < kept.nsw; i++)
+			for (unsigned blk = 0; blk < 8; blk++)
+				for (unsigned pos = 0; pos < kept.want[i].npos && pos < 2; pos++) {
+					uint16_t now[MFT_BLOCK];
+					mft_block(&kept, i, blk, pos, now);
+					if (memcmp(now, old[(i * 8 + blk) * 2 + pos], sizeof(now)))
+						assert_true(kept.dirty[blk / 64] >> (blk % 64) & 1u);
+				}
+		/* only blocks of groups marked dirty */
+		for (unsigned blk = 0; blk < nblk; blk++) {
+			int any = 0;
+			for (unsigned e = 0; e < MFT_BLOCK && blk * MFT_BLOCK + e < MC_MAX_GROUPS; e++)
+				any |= mc_bit(marked, blk * MFT_BLOCK + e);
+			assert_int_equal(kept.dirty[blk / 64] >> (blk % 64) & 1u, any);
+		}
+		free(old);
+		mft_plan_free(&fresh);
+	}
+	mft_plan_free(&kept);
 	mc_clear(&mc);
 }
 
@@ -247,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_memory_diff),
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_mlid_cap),
+		cmocka_unit_test(test_update),
 	};
 	log_init("test", 1, LOG_LVL_ERR);
 	return cmocka_run_group_tests(tests, setup, teardown);
