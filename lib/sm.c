@@ -334,8 +334,9 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	sm->poll_ev = evtimer_new(base, sm_poll_cb, sm);
 	sm->kick_ev = evtimer_new(base, sm_kick_cb, sm);
 	sm->leave_ev = evtimer_new(base, sm_leave_timeout, sm);
+	sm->mft_ev = evtimer_new(base, sm_mft_gathered, sm);
 	if (!sm->sweep_ev || !sm->poll_ev || !sm->kick_ev ||
-	    !sm->leave_ev)
+	    !sm->leave_ev || !sm->mft_ev)
 		goto fail;
 	/* Persistence is a nicety, bringing the fabric up the job: a map
 	 * that cannot be read runs unsaved (logged, in smctl status) and is
@@ -379,7 +380,7 @@ void sm_free(struct sm *sm)
 	sm->light = NULL;
 	if (sm->mad)
 		mad_watch_port(sm->mad, 0, 0, NULL, NULL);
-	struct event *evs[] = { sm->sweep_ev, sm->poll_ev, sm->kick_ev, sm->leave_ev };
+	struct event *evs[] = { sm->sweep_ev, sm->poll_ev, sm->kick_ev, sm->leave_ev, sm->mft_ev };
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i])
 			evtimer_del(evs[i]);
@@ -399,6 +400,7 @@ void sm_free(struct sm *sm)
 	if (sm->poll_ev) event_free(sm->poll_ev);
 	if (sm->kick_ev) event_free(sm->kick_ev);
 	if (sm->leave_ev) event_free(sm->leave_ev);
+	if (sm->mft_ev) event_free(sm->mft_ev);
 	free(sm);
 }
 

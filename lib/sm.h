@@ -55,6 +55,7 @@ struct sm {
 	int closing;              /* sm_free is ending outstanding requests */
 	unsigned retry_ms;        /* back-off before re-sweeping an unfinished subnet */
 	struct event *sweep_ev, *poll_ev, *kick_ev, *leave_ev;
+	struct event *mft_ev;     /* joins gathered before the forwarding follows */
 	/* exchanges with other SMs the election asked for */
 	struct peer_op *peers_op; /* SMInfo of the SMs known */
 	struct peer_op *ho_op;    /* handover, or the wait after it */
@@ -104,6 +105,9 @@ int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg);
 uint8_t sm_priority(const struct sm *sm);
 
 #define SM_SA_BUDGET_MIN (1024.0 * 1024)  /* bytes of GetTable answers a port may cost a second */
+/* Joins and leaves gathered this long before the tables follow: a burst
+ * (a host's IPoIB joining its groups, MPI starting) writes a block once. */
+#define SM_MFT_GATHER_MS 10
 #define SA_PKT_LIFE 18  /* PacketLifeTime in SA records (OpenSM's default) */
 
 /* sm_recv.c: every unsolicited MAD (the engine's handler). */
@@ -112,6 +116,7 @@ void sm_recv(void *arg, uint8_t *mad, size_t len, const struct mad_from *from);
 void sm_mcast_groups(struct sm *sm);
 void sm_mcast_sync(struct sm *sm);
 void sm_mcast_cancel(struct sm *sm);
+void sm_mft_gathered(evutil_socket_t fd, short what, void *arg);  /* mft_ev */
 void sm_mcast_ipoib_params(const struct sm *sm, unsigned *mtu, unsigned *rate);
 
 /* sm_sweep.c: when to sweep. */

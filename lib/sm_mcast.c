@@ -110,6 +110,13 @@ void sm_mcast_sync(struct sm *sm)
 				     full ? NULL : sm->mft_plan.dirty, sm_mft_done, sm);
 }
 
+void sm_mft_gathered(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	sm_mcast_sync(arg);
+}
+
 void sm_mcast_cancel(struct sm *sm)
 {
 	mftsync_cancel(sm->mft_sync);

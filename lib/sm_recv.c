@@ -214,8 +214,9 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 			  smp_hdr_method(mad), smp_hdr_status(r.buf));
 	mad_send_response(sm->mad, r.buf, r.len, from);
 	sa_resp_free(&r);
-	if (sm->mc.changes != sm->mft_synced)
-		sm_mcast_sync(sm);  /* a join or leave: forwarding follows */
+	/* a join or leave: forwarding follows, once the burst is gathered */
+	if (sm->mc.changes != sm->mft_synced && !evtimer_pending(sm->mft_ev, NULL))
+		sm_timer(sm, sm->mft_ev, SM_MFT_GATHER_MS);
 }
 
 /* Every unsolicited MAD: one check of what it is, then its receiver. */
