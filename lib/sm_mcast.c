@@ -93,7 +93,8 @@ void sm_mcast_sync(struct sm *sm)
 	}
 	sm->mft_again = 0;
 	sm->mft_synced = sm->mc.changes;
-	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, sm->fab, &sm->mc, sm_mft_done, sm);
+	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, sm->fab, &sm->mc, &sm->mx, sm_mft_done,
+				     sm);
 }
 
 void sm_mcast_cancel(struct sm *sm)

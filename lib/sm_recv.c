@@ -169,6 +169,7 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 	}
 	if (!sa_answer(&c, mad, len, mad_from_lid(from), &r))
 		return;
+	mx_sa(&sm->mx, smp_hdr_attr(mad), smp_hdr_method(mad), smp_hdr_status(r.buf));
 	if (smp_hdr_status(r.buf))
 		log_debug("SA %s method 0x%02x: status 0x%04x",
 			  sa_attr_name(smp_hdr_attr(mad)) ? sa_attr_name(smp_hdr_attr(mad)) : "?",
