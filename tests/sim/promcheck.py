@@ -18,12 +18,29 @@ import sys
 from prometheus_client.parser import text_string_to_metric_families
 
 
-def families(path):
+def read(path):
     with open(path, encoding="utf-8") as f:
         text = f.read()
     if not text.endswith("\n"):
         raise ValueError("the text does not end with a newline")
-    return list(text_string_to_metric_families(text))
+    return text
+
+
+def families(path):
+    return list(text_string_to_metric_families(read(path)))
+
+
+def raw_names(text):
+    """The names as written: the parser adds _total to counter samples."""
+    errs = []
+    for line in text.splitlines():
+        w = line.split()
+        if len(w) >= 4 and w[:2] == ["#", "TYPE"] and w[3] == "counter" \
+                and not w[2].endswith("_total"):
+            errs.append("counter %s does not end in _total" % w[2])
+        if line and not line.startswith("#") and not line.startswith("smd_"):
+            errs.append("sample without the smd_ prefix: %s" % line)
+    return errs
 
 
 def key(s):
@@ -45,11 +62,8 @@ def check(fams):
             errs.append("%s: type %s (no TYPE line?)" % (f.name, f.type))
         if not f.documentation:
             errs.append("%s: no HELP" % f.name)
-        for s in f.samples:
-            if f.type == "counter" and not s.name.endswith("_total"):
-                errs.append("counter sample %s does not end in _total" % s.name)
-            if f.type == "histogram" and not f.name.endswith("_seconds"):
-                errs.append("histogram %s is not in seconds" % f.name)
+        if f.type == "histogram" and not f.name.endswith("_seconds"):
+            errs.append("histogram %s is not in seconds" % f.name)
     return errs
 
 
@@ -66,7 +80,7 @@ def main(argv):
     cmd = argv[1]
     if cmd == "parse":
         fams = families(argv[2])
-        errs = check(fams)
+        errs = check(fams) + raw_names(read(argv[2]))
         for e in errs:
             print("error: " + e, file=sys.stderr)
         for f in fams:
