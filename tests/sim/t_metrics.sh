@@ -12,7 +12,9 @@
 #     request and stop, a malformed request (400), an oversized header, a
 #     wrong path (404) and method: meanwhile the SM answers sminfo and a
 #     scrape is served at once; the half requests are dropped within the
-#     server's 5 s;
+#     server's 5 s; then the election's counters on node1: a handover taken
+#     (node2's SIGTERM), given (node2 back), a failover (node2 killed), the
+#     master changes and smd_master_info as sminfo says;
 #  4. a fat-tree master (4 leaves x 4 hosts, 2 spines): nodes, switches,
 #     ports Active as iblinkinfo sees them, LFT blocks written.
 # Ports: free loopback ports picked here.
@@ -196,11 +198,41 @@ check "every half request dropped within 8 s" \
 check "after all that: a scrape parses" eval 'scrape $P2 $WORK/m2d.txt && parses $WORK/m2d.txt'
 check "after all that: sminfo MASTER" sm_state_is node2 MASTER -D 0
 check "both SMs still running" proc_alive "$PID1" "$PID2"
-smd_stop "$PID1"
-is "standby exits 0" "$?" 0
-smd_stop "$PID2"
-is "master exits 0" "$?" 0
 check "master's log: the metrics address" log_has "$LOG2" "metrics: http://127.0.0.1:$P2/metrics"
+
+# --- the election's counters, seen from node1 -----------------------------------
+# (the replug above may have moved mastership already: counted from here)
+# got N NAME [LABEL=VALUE]: node1's sample, from a fresh scrape, is N.
+got() { local n=$1; shift; scrape "$P1" "$WORK/e1.txt" && [ "$(mv_ "$WORK/e1.txt" "$@")" = "$n" ]; }
+g1=$(port_guid node1) g2=$(port_guid node2)
+scrape "$P1" "$WORK/e0.txt"
+base() { mv_ "$WORK/e0.txt" "$@"; }
+ts0=$(base smd_master_change_timestamp_seconds)
+mc=$(base smd_master_changes_total) taken=$(base smd_handovers_total direction=taken)
+given=$(base smd_handovers_total direction=given) fo=$(base smd_failovers_total)
+note "node1 before: $mc master changes, handovers $taken taken and $given given, $fo failovers"
+smd_stop "$PID2"
+is "master exits 0 at SIGTERM" "$?" 0
+must "node1 MASTER after the handover" wait_until 10 sm_state_is node1 MASTER -D 0
+check "node1: smd_sm_state 3" wait_until 5 got 3 smd_sm_state
+is "node1: one more handover taken" "$(mv_ "$WORK/e1.txt" smd_handovers_total direction=taken)" $((taken + 1))
+is "node1: one more master change" "$(mv_ "$WORK/e1.txt" smd_master_changes_total)" $((mc + 1))
+check "node1: smd_master_info is its own GUID" guid_eq "$(master_guid "$WORK/e1.txt")" "$g1"
+check "node1: the change's time moved on" "$PY" -c \
+	"import sys; sys.exit(not $(mv_ "$WORK/e1.txt" smd_master_change_timestamp_seconds) > $ts0)"
+smd_start node2
+PID2=$SMD_PID
+must "node2 back: it gets the mastership" wait_until 30 elected node2 node1
+check "node1: one more handover given" wait_until 5 got $((given + 1)) smd_handovers_total direction=given
+is "node1: master changes +2" "$(mv_ "$WORK/e1.txt" smd_master_changes_total)" $((mc + 2))
+check "node1: smd_master_info is node2 again" guid_eq "$(master_guid "$WORK/e1.txt")" "$g2"
+is "node1: no failover meanwhile" "$(mv_ "$WORK/e1.txt" smd_failovers_total)" "$fo"
+smd_stop "$PID2" KILL
+must "node2 killed: node1 takes over" wait_until 30 sm_state_is node1 MASTER -D 0
+check "node1: one more failover" wait_until 5 got $((fo + 1)) smd_failovers_total
+is "node1: master changes +3" "$(mv_ "$WORK/e1.txt" smd_master_changes_total)" $((mc + 3))
+smd_stop "$PID1"
+is "node1 exits 0" "$?" 0
 
 # --- 4. a fat-tree master -------------------------------------------------------
 LEAVES=4 HOSTS=4 SPINES=2 PORTS=36
