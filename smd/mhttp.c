@@ -22,7 +22,6 @@
 #define MHTTP_PAUSE_MS 1000      /* out of descriptors: stop accepting this long */
 
 struct mhttp {
-	struct event_base *base;
 	const struct sm *sm;
 	struct evhttp *http;
 	struct evconnlistener *lis;
@@ -115,7 +114,6 @@ struct mhttp *mhttp_open(struct event_base *base, const char *listen, const stru
 		sl = sizeof(*s4);
 	}
 	struct mhttp *h = xcalloc(1, sizeof(*h));
-	h->base = base;
 	h->sm = sm;
 	snprintf(h->listen, sizeof(h->listen), "%s", listen);
 	h->http = evhttp_new(base);
