@@ -2,6 +2,7 @@
 #include "config.h"
 #include "rate.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -123,10 +124,50 @@ int cfg_parse_port(const char *s, char *ca, size_t calen, int *portnum, uint64_t
 	return 0;
 }
 
+int cfg_parse_listen(const char *s, char *addr, size_t addrlen, unsigned *port)
+{
+	char a[INET6_ADDRSTRLEN + 2];
+	unsigned char bin[sizeof(struct in6_addr)];
+	const char *colon = strrchr(s, ':'), *host = s;
+	size_t hlen;
+	int v6 = s[0] == '[';
+
+	if (!colon)
+		return -1;
+	hlen = (size_t)(colon - s);
+	if (v6) {
+		if (hlen < 3 || s[hlen - 1] != ']')
+			return -1;
+		host = s + 1;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(a))
+		return -1;
+	memcpy(a, host, hlen);
+	a[hlen] = 0;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, a, bin) != 1)
+		return -1;
+	const char *p = colon + 1;
+	size_t pd = strlen(p);
+	if (pd < 1 || pd > 5 || strspn(p, "0123456789") != pd)
+		return -1;
+	unsigned long pn = strtoul(p, NULL, 10);
+	if (pn < 1 || pn > 65535)
+		return -1;
+	if (addr) {
+		if (hlen >= addrlen)
+			return -1;
+		memcpy(addr, a, hlen + 1);
+	}
+	if (port)
+		*port = (unsigned)pn;
+	return 0;
+}
+
 /* ---- the key table ---- */
 
 enum cfg_type { CFG_MTU, CFG_RATE, CFG_BOOL, CFG_INT, CFG_UINT, CFG_U64, CFG_PORT, CFG_PATH,
-		CFG_OPTPATH, CFG_LEVEL, CFG_ENGINE, CFG_ROOTS };
+		CFG_OPTPATH, CFG_LEVEL, CFG_ENGINE, CFG_ROOTS, CFG_LISTEN };
 
 struct cfg_key {
 	const char *section;
@@ -161,6 +202,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("ipoib", "mtu", CFG_MTU, ipoib_mtu, 0, 0, ""),
 	K("ipoib", "rate", CFG_RATE, ipoib_rate, 0, 0, ""),
 	K("log", "level", CFG_LEVEL, log_level, 0, 0, ""),
+	K("metrics", "listen", CFG_LISTEN, metrics_listen, 0, 0, ""),
 };
 #define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -306,6 +348,16 @@ static int cfg_set(struct cfg_parse *ps, const struct cfg_key *k, const char *v)
 		return 1;
 	case CFG_ROOTS:
 		return cfg_set_roots(ps, k, v);
+	case CFG_LISTEN:
+		if (strcmp(v, "none") == 0) {
+			field[0] = '\0';
+			return 1;
+		}
+		if (cfg_parse_listen(v, NULL, 0, NULL) < 0)
+			return cfg_fail(ps, "key '%s': '%s' is neither none nor ADDRESS:PORT with a "
+					"numeric address and a port 1..65535 (127.0.0.1:9683, [::1]:9683)",
+					k->name, v);
+		break;
 	case CFG_LEVEL:
 		if (log_level_parse(v, &lvl) < 0)
 			return cfg_fail(ps, "key '%s': '%s' is not one of error|warn|notice|info|debug",

@@ -39,6 +39,8 @@ struct smd_config {
 	unsigned ipoib_rate;          /* rate code of the broadcast group; 0 = auto */
 	/* [log] */
 	enum log_level log_level;     /* default info */
+	/* [metrics] */
+	char metrics_listen[CFG_PATH_MAX]; /* "ADDRESS:PORT" of the HTTP endpoint; "" = off */
 };
 
 void cfg_defaults(struct smd_config *cfg);
@@ -52,6 +54,11 @@ void cfg_defaults(struct smd_config *cfg);
  * On error *cfg is left unchanged (parse into a copy, commit on success).
  */
 int cfg_load(const char *path, struct smd_config *cfg, char *err, size_t errlen);
+
+/* Parse "IPv4:PORT" or "[IPv6]:PORT" (a numeric address, port 1..65535;
+ * the [metrics] listen key) into addr (a literal for inet_pton) and port.
+ * Returns 0 ok, -1 bad. */
+int cfg_parse_listen(const char *s, char *addr, size_t addrlen, unsigned *port);
 
 /* Parse "CA:PORT" or "0x<guid>" (the [sm] port key). Returns 0 ok, -1 bad. */
 int cfg_parse_port(const char *s, char *ca, size_t calen, int *portnum, uint64_t *guid);

@@ -111,6 +111,26 @@ void elect_fill_info(const struct elect *e, struct sm_info *si)
 	si->state = (uint8_t)e->state;
 }
 
+uint64_t elect_master_guid(const struct elect *e)
+{
+	if (e->state == SM_MASTER)
+		return e->guid;
+	return e->state == SM_STANDBY ? e->master.info.guid : 0;
+}
+
+/* After every event: has the master become another SM? Going through
+ * DISCOVERING (no master known) is no change by itself. */
+static void note_master(struct elect *e)
+{
+	uint64_t g = elect_master_guid(e);
+
+	if (!g || g == e->counts.master)
+		return;
+	e->counts.master = g;
+	e->counts.master_changes++;
+	e->counts.master_changed_ms = now(e);
+}
+
 void elect_init(struct elect *e, const struct elect_ops *ops, void *arg,
 		const struct elect_cfg *cfg)
 {
@@ -232,6 +252,7 @@ void elect_event(struct elect *e, enum elect_event ev)
 		}
 		break;
 	}
+	note_master(e);
 	if (act != ACT_NONE || e->state != was)
 		e->ops->act(e->arg, act, was);
 }
@@ -243,6 +264,7 @@ static void takeover(struct elect *e)
 {
 	e->former = e->master;
 	e->former_until = now(e) + FORMER_WATCH_MS;
+	e->counts.failovers++;
 	elect_event(e, EV_MASTER_LOST);
 }
 
@@ -373,6 +395,7 @@ void elect_on_handover(struct elect *e, enum elect_ho r)
 		return;
 	}
 	log_notice("SM %s accepted the handover", g);
+	e->counts.handovers_given++;
 	/* Leaving: NOTACTIVE at once, so nobody hands mastership back to us.
 	 * Else stay MASTER until it says MASTER (OpenSM never sends
 	 * ACKNOWLEDGE): the fabric is never without one. */
@@ -595,8 +618,12 @@ unsigned elect_sminfo_set(struct elect *e, uint32_t mod, const struct sm_info *t
 		}
 		*locate = !where;
 	}
-	if (ev != EV_NEVENTS)
+	if (ev != EV_NEVENTS) {
+		enum sm_state was = e->state;
 		elect_event(e, ev);
+		if (ev == EV_HANDOVER && was != SM_MASTER && e->state == SM_MASTER)
+			e->counts.handovers_taken++;
+	}
 	return 0;
 }
 

@@ -131,6 +131,15 @@ struct elect {
 	unsigned npeers;
 	int peers_busy;            /* query_peers under way */
 	int leaving;               /* SIGTERM */
+	/* counted for the metrics, never reset */
+	struct elect_counts {
+		uint64_t failovers;         /* master found gone (or slow too long): took over */
+		uint64_t handovers_given;   /* our HANDOVER accepted by a better SM */
+		uint64_t handovers_taken;   /* a master's HANDOVER made us MASTER */
+		uint64_t master_changes;    /* the master known became another SM */
+		uint64_t master;            /* that master's GUID (0: none known yet) */
+		uint64_t master_changed_ms; /* ops->now_ms() of the last change */
+	} counts;
 };
 
 void elect_init(struct elect *e, const struct elect_ops *ops, void *arg,
@@ -142,6 +151,9 @@ void elect_reload(struct elect *e, const struct elect_cfg *cfg);
 /* Drive the table; runs the election's part of the action, then ops->act. */
 void elect_event(struct elect *e, enum elect_event ev);
 void elect_fill_info(const struct elect *e, struct sm_info *si);
+/* The master as this SM knows it: itself while MASTER, the one it follows
+ * while STANDBY, else 0. */
+uint64_t elect_master_guid(const struct elect *e);
 static inline struct peer_self elect_self(const struct elect *e)
 {
 	return (struct peer_self){ .guid = e->guid, .key = e->cfg.key, .priority = e->cfg.priority };

@@ -30,6 +30,7 @@ struct lftsync {
 	lftsync_trouble_fn trouble;
 	lftsync_done_fn done;
 	void *arg;
+	struct metrics *mx;
 };
 
 struct lft_req {                  /* one Set */
@@ -82,6 +83,12 @@ static void lftsync_reply(void *arg, const struct mad_reply *r)
 
 	/* The memory follows what the switch holds even after a cancel (the
 	 * SM outlives its syncs); the model and the callbacks only before. */
+	if (s->mx && !q->swinfo && r->err != MAD_ECANCELED) {
+		if (r->err == MAD_OK)
+			s->mx->lft_written++;
+		else
+			s->mx->lft_failed++;
+	}
 	if (r->err != MAD_OK) {
 		/* Unknown now: rewritten next time. */
 		if (q->swinfo)
@@ -265,6 +272,7 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 	s->trouble = p->trouble;
 	s->done = p->done;
 	s->arg = p->arg;
+	s->mx = p->mx;
 	s->report = p->report;
 	s->all = p->lfts->rewrite;
 	p->lfts->rewrite = 0;

@@ -8,6 +8,7 @@
 #include "fabric.h"
 #include "lft.h"
 #include "mad.h"
+#include "metrics.h"
 #include "mft.h"
 #include "route.h"
 
@@ -32,6 +33,7 @@ struct lftsync_params {
 	lftsync_trouble_fn trouble;
 	lftsync_done_fn done;
 	void *arg;                      /* for trouble and done */
+	struct metrics *mx;             /* blocks written and failed counted (or NULL) */
 };
 
 /* NULL when nothing is in flight (done is not called). *failed: what could

@@ -75,6 +75,8 @@ static void mad_fail(struct mad_req *r, enum mad_err err, int ustatus)
 	}
 	if (err == MAD_ETIMEDOUT)
 		r->e->st.timeouts++;
+	else if (err == MAD_EUMAD)
+		r->e->st.undeliverable++;
 	mad_finish(r, &rep);
 }
 
@@ -258,6 +260,7 @@ static void mad_got_reply(struct mad_engine *e, uint8_t *mad, int len, int ustat
 	rep.mad_status = smp_hdr_status(mad);
 	if (rep.mad_status) {
 		rep.err = MAD_ESTATUS;
+		e->st.status++;
 	}
 	mad_finish(r, &rep);
 }
@@ -489,6 +492,12 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 fail:
 	mad_close(e);
 	return NULL;
+}
+
+void mad_get_stats(const struct mad_engine *e, struct mad_stats *st)
+{
+	*st = e->st;
+	st->overflow = atomic_load(&((struct mad_engine *)e)->rx_dropped);
 }
 
 int mad_gone(const struct mad_engine *e)

@@ -121,6 +121,19 @@ int mad_send_response(struct mad_engine *e, const uint8_t *mad, size_t len, cons
  * service manager restarts it. */
 int mad_gone(const struct mad_engine *e);
 
+/* What the engine counted since it opened (logged at close, exported as
+ * metrics): MADs sent (requests, their resends, responses), resent, requests
+ * ended with no answer after every retry (timeouts), with every attempt
+ * returned undeliverable, or with a MAD status in the reply; sends the
+ * device refused; received MADs dropped as malformed or as replies to
+ * nothing outstanding (stray), and by the receive threads while the loop
+ * was busy (overflow). */
+struct mad_stats {
+	uint64_t sent, resent, timeouts, undeliverable, status, send_errors, malformed, stray,
+		 overflow;
+};
+void mad_get_stats(const struct mad_engine *e, struct mad_stats *st);
+
 /* Close and re-open issm so the port advertises IsSM again (ibsim clears
  * the bit when a link on the port is unlinked and relinked). */
 int mad_reopen_issm(struct mad_engine *e);

@@ -45,11 +45,6 @@ struct mad_rx {
 	int running;
 };
 
-/* What the engine logs at close. */
-struct mad_stats {
-	uint64_t sent, resent, timeouts, send_errors, malformed, stray;
-};
-
 struct mad_req;
 
 struct mad_engine {

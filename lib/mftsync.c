@@ -12,6 +12,7 @@ struct mftsync {
 	struct mft_memory *mem;
 	unsigned pending, sent, failed;
 	int canceled;
+	struct metrics *mx;
 	mftsync_done_fn cb;
 	void *arg;
 };
@@ -107,6 +108,12 @@ static void mftsync_reply(void *arg, const struct mad_reply *r)
 	struct mft_req *q = arg;
 	struct mftsync *s = q->s;
 
+	if (s->mx && r->err != MAD_ECANCELED) {
+		if (r->err == MAD_OK)
+			s->mx->mft_written++;
+		else
+			s->mx->mft_failed++;
+	}
 	if (!s->canceled) {
 		if (r->err == MAD_OK) {
 			mft_block_done(s->mem, q->guid, q->nports, q->block, q->pos, q->masks);
@@ -121,12 +128,13 @@ static void mftsync_reply(void *arg, const struct mad_reply *r)
 
 struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 			      const struct mft_plan *plan, const uint64_t *blocks,
-			      mftsync_done_fn cb, void *arg)
+			      struct metrics *mx, mftsync_done_fn cb, void *arg)
 {
 	struct mftsync *s = xcalloc(1, sizeof(*s));
 
 	s->mad = mad;
 	s->mem = mem;
+	s->mx = mx;
 	s->cb = cb;
 	s->arg = arg;
 	for (unsigned i = 0; i < plan->nsw; i++) {

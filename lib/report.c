@@ -4,6 +4,7 @@
 #include <time.h>
 #include "link.h"
 #include "mcast.h"
+#include "metrics.h"
 #include "rate.h"
 #include "report.h"
 #include "xalloc.h"
@@ -21,14 +22,27 @@ static uint16_t lid_of(const struct sm *sm, uint64_t guid)
 	return p ? fab_port_lid(p) : 0;
 }
 
+/* Ports with a physical link, and how many of them are Active (switch
+ * port 0 is neither). */
+static unsigned ports_count(const struct sm *sm, unsigned *linked)
+{
+	unsigned n = 0, l = 0;
+	for (struct fab_node *nd = sm->fab ? sm->fab->nodes : NULL; nd; nd = nd->next)
+		for (unsigned i = 1; i <= nd->nports; i++) {
+			const struct fab_port *p = &nd->ports[i];
+			if (!p->have_info || !fab_port_linked(p))
+				continue;
+			l++;
+			n += fab_port_state(p) == PORT_ACTIVE;
+		}
+	if (linked)
+		*linked = l;
+	return n;
+}
+
 static unsigned ports_active(const struct sm *sm)
 {
-	unsigned n = 0;
-	for (struct fab_node *nd = sm->fab ? sm->fab->nodes : NULL; nd; nd = nd->next)
-		for (unsigned i = 1; i <= nd->nports; i++)
-			n += nd->ports[i].have_info && fab_port_linked(&nd->ports[i]) &&
-			     fab_port_state(&nd->ports[i]) == PORT_ACTIVE;
-	return n;
+	return ports_count(sm, NULL);
 }
 
 /* A peer as last seen; the master a standby follows as its polls see it. */
@@ -206,4 +220,117 @@ void report_groups(const struct sm *sm, int json, struct sbuf *b)
 		sb_printf(b, "]\n");
 	else if (!sm->mc.groups)
 		sb_printf(b, "no multicast groups%s\n", sm->el.state == SM_MASTER ? "" : " (groups are the master's)");
+}
+
+/* ---- metrics ------------------------------------------------------------- */
+
+static void gauge(struct sbuf *b, const char *name, const char *help, double v)
+{
+	mx_family(b, name, "gauge", help);
+	mx_double(b, name, NULL, v);
+}
+
+static void counter(struct sbuf *b, const char *name, const char *help, uint64_t v)
+{
+	mx_family(b, name, "counter", help);
+	mx_u64(b, name, NULL, v);
+}
+
+/* The SM's own GUID and LID, or the master's, as an info metric (the
+ * value 1, the identity in labels: a GUID does not fit a float). */
+static void info(struct sbuf *b, const char *name, uint64_t guid, uint16_t lid)
+{
+	char g[24], l[96], ls[16];
+	if (!guid)
+		return;
+	snprintf(g, sizeof(g), "0x%016llx", (unsigned long long)guid);
+	snprintf(ls, sizeof(ls), "%u", lid);
+	int n = snprintf(l, sizeof(l), "guid=\"%s\",", g);
+	mx_label(l + n, sizeof(l) - (size_t)n, "lid", ls);
+	mx_u64(b, name, l, 1);
+}
+
+static void report_mad_metrics(const struct sm *sm, struct sbuf *b)
+{
+	struct mad_stats st = { 0 };
+
+	if (sm->mad)
+		mad_get_stats(sm->mad, &st);
+	counter(b, "smd_mads_sent_total", "MADs sent: requests, their resends and responses.",
+		st.sent);
+	counter(b, "smd_mads_resent_total", "Requests sent again after a timeout or an "
+		"undeliverable return.", st.resent);
+	counter(b, "smd_mads_timed_out_total", "Requests given up with no answer after every "
+		"retry.", st.timeouts);
+	mx_family(b, "smd_mads_failed_total", "counter", "Requests that ended in an error other "
+		  "than a timeout: undeliverable (every attempt returned by the device), or a MAD "
+		  "status in the reply.");
+	mx_u64(b, "smd_mads_failed_total", "reason=\"undeliverable\"", st.undeliverable);
+	mx_u64(b, "smd_mads_failed_total", "reason=\"status\"", st.status);
+	counter(b, "smd_mad_send_errors_total", "Sends the umad device refused (retried).",
+		st.send_errors);
+	mx_family(b, "smd_mads_dropped_total", "counter", "Received MADs dropped: malformed, "
+		  "replies to nothing outstanding (stray), or while the event loop was busy "
+		  "(overflow).");
+	mx_u64(b, "smd_mads_dropped_total", "reason=\"malformed\"", st.malformed);
+	mx_u64(b, "smd_mads_dropped_total", "reason=\"stray\"", st.stray);
+	mx_u64(b, "smd_mads_dropped_total", "reason=\"overflow\"", st.overflow);
+}
+
+void report_metrics(const struct sm *sm, struct sbuf *b)
+{
+	const struct elect_counts *c = &sm->el.counts;
+	unsigned linked, active = ports_count(sm, &linked), groups = 0, members = 0;
+	uint64_t mguid = elect_master_guid(&sm->el);
+	char l[64];
+
+	for (const struct mc_group *g = sm->mc.groups; g; g = g->next) {
+		groups++;
+		members += g->nmembers;
+	}
+	mx_family(b, "smd_build_info", "gauge", "The smd version running (value 1).");
+	mx_label(l, sizeof(l), "version", SMD_VERSION);
+	mx_u64(b, "smd_build_info", l, 1);
+	gauge(b, "smd_sm_state", "SM state as SMInfo has it: 0 NOTACTIVE, 1 DISCOVERING, "
+	      "2 STANDBY, 3 MASTER.", sm->el.state);
+	gauge(b, "smd_sm_priority", "SM priority in the election (0-15).", sm_priority(sm));
+	mx_family(b, "smd_sm_info", "gauge", "This SM's port GUID and LID (value 1).");
+	info(b, "smd_sm_info", sm->el.guid, own_lid(sm));
+	mx_family(b, "smd_master_info", "gauge", "The master SM this SM knows, itself included: "
+		  "its port GUID and LID (value 1; absent while none is known).");
+	info(b, "smd_master_info", mguid,
+	     mguid == sm->el.guid ? own_lid(sm) : lid_of(sm, mguid));
+	counter(b, "smd_master_changes_total", "Times the master this SM knows became another "
+		"SM (the first one known after start included).", c->master_changes);
+	double when = 0;
+	if (c->master_changes) {
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		uint64_t ago_ms = sm->el.ops->now_ms(sm->el.arg) - c->master_changed_ms;
+		when = (double)rt.tv_sec + rt.tv_nsec / 1e9 - ago_ms / 1000.0;
+	}
+	gauge(b, "smd_master_change_timestamp_seconds", "Unix time of the last master change "
+	      "(0: none yet).", when);
+	counter(b, "smd_failovers_total", "Times this SM found its master gone (or slow past "
+		"master_timeout) and took over.", c->failovers);
+	mx_family(b, "smd_handovers_total", "counter", "Mastership handed over to a better SM "
+		  "(given) or received from the master (taken).");
+	mx_u64(b, "smd_handovers_total", "direction=\"given\"", c->handovers_given);
+	mx_u64(b, "smd_handovers_total", "direction=\"taken\"", c->handovers_taken);
+	gauge(b, "smd_subnet_up", "1 when this SM is master and its last sweep brought every "
+	      "linked port Active.", sm->el.state == SM_MASTER && sm->subnet_up);
+	gauge(b, "smd_nodes", "Nodes (switches and CAs) in the last fabric model.",
+	      sm->fab ? sm->fab->nnodes : 0);
+	gauge(b, "smd_switches", "Switches in the last fabric model.",
+	      sm->fab ? sm->fab->nswitches : 0);
+	gauge(b, "smd_ports_linked", "Ports with a physical link (switch port 0 not counted).",
+	      linked);
+	gauge(b, "smd_ports_active", "Linked ports in state Active.", active);
+	gauge(b, "smd_ports_in_trouble", "Ports the last master sweep could not configure.",
+	      sm->trouble.n);
+	gauge(b, "smd_multicast_groups", "Multicast groups (the master's).", groups);
+	gauge(b, "smd_multicast_members", "Members of the multicast groups, summed over groups.",
+	      members);
+	report_mad_metrics(sm, b);
+	mx_render(&sm->mx, b);
 }

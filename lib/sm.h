@@ -14,6 +14,7 @@
 #include "lidmap.h"
 #include "mad.h"
 #include "mcast.h"
+#include "metrics.h"
 #include "mft.h"
 #include "mftsync.h"
 #include "mwatch.h"
@@ -65,6 +66,8 @@ struct sm {
 		unsigned active, linked;
 	} last_sweep;
 	struct lft_report last_route;  /* the last re-route that wrote something */
+	struct metrics mx;        /* counters for smctl metrics and [metrics] listen */
+	struct timespec sweep_t0, light_t0; /* the heavy (or quick) and light sweep's start */
 	/* SA */
 	struct mc_table mc;       /* multicast groups (served while MASTER) */
 	struct budget sa_budget;  /* bytes of GetTable answers per source per second */

@@ -107,7 +107,7 @@ void sm_mcast_sync(struct sm *sm)
 	}
 	mc_dirty_clear(&sm->mc);
 	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, &sm->mft_plan,
-				     full ? NULL : sm->mft_plan.dirty, sm_mft_done, sm);
+				     full ? NULL : sm->mft_plan.dirty, &sm->mx, sm_mft_done, sm);
 }
 
 void sm_mft_gathered(evutil_socket_t fd, short what, void *arg)

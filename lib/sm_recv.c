@@ -208,6 +208,7 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 		return;
 	if (table)
 		budget_charge(&sm->sa_budget, src, (double)r.len, sm_now());
+	mx_sa(&sm->mx, smp_hdr_attr(mad), smp_hdr_method(mad), smp_hdr_status(r.buf));
 	if (smp_hdr_status(r.buf))
 		log_debug("SA %s method 0x%02x: status 0x%04x",
 			  sa_attr_name(smp_hdr_attr(mad)) ? sa_attr_name(smp_hdr_attr(mad)) : "?",

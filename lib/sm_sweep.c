@@ -78,6 +78,8 @@ static void sm_sweep_end(void *arg, struct sweep_result *r)
 
 	sm->sweep = NULL;
 	sm->verdict = ELECT_DONE;
+	mx_sweep(&sm->mx, r->quick ? MX_SWEEP_QUICK : MX_SWEEP_HEAVY,
+		 log_ms_since(&sm->sweep_t0) / 1000);
 	if (r->fab) {
 		fab_free(sm->fab);
 		sm->fab = r->fab;
@@ -121,9 +123,10 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		.engine = sm->cfg.route_engine, .roots = sm->cfg.roots, .nroots = sm->cfg.nroots,
 		.rebalance = sm->rebalance, .route_report = &sm->last_route,
 		.quick_lids = quick ? sm->quick_lids : NULL, .nquick = quick ? sm->nquick : 0,
-		.decide = sm_sweep_decide, .done = sm_sweep_end, .arg = sm,
+		.decide = sm_sweep_decide, .done = sm_sweep_end, .arg = sm, .mx = &sm->mx,
 	};
 	sm->rebalance = 0;
+	clock_gettime(CLOCK_MONOTONIC, &sm->sweep_t0);
 	sm->sweep = sweep_start(&p);
 	sm->nquick = 0;
 	sm->full_due = 0;
@@ -240,6 +243,7 @@ static void sm_light_done(void *arg, const char *why)
 	struct sm *sm = arg;
 
 	sm->light = NULL;
+	mx_sweep(&sm->mx, MX_SWEEP_LIGHT, log_ms_since(&sm->light_t0) / 1000);
 	if (why && sm->el.state == SM_MASTER && !sm->closing)
 		sm_request_sweep(sm, why);
 }
@@ -254,6 +258,7 @@ static void sm_light_sweep(struct sm *sm)
 		sm_request_sweep(sm, "the last sweep did not finish the job");
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &sm->light_t0);
 	sm->light = light_start(sm->mad, f, &sm->trouble, sm_light_done, sm);
 	/* Known SMs: a better one standing by, or a better master (fabrics
 	 * merged, or a standby that took over too early), gets the mastership. */

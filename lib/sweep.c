@@ -140,6 +140,7 @@ static void sw_trouble(struct sweep *sw, const struct fab_port *p, enum trb_kind
 /* The end: the result goes to the caller, then the sweep is gone. */
 static void sw_finish(struct sweep *sw, enum sweep_go how, struct sweep_result *r)
 {
+	r->quick = sw->quick_done;
 	if (how != SWEEP_END) {
 		r->fab = sw->fab;
 		sw->fab = NULL;
@@ -379,7 +380,7 @@ static void sw_stage_routes(struct sweep *sw)
 		.mad = sw->p.mad, .lfts = sw->p.lfts, .mft = sw->p.mft, .fab = sw->fab,
 		.prev = sw->p.prev, .engine = sw->p.engine, .roots = sw->p.roots,
 		.nroots = sw->p.nroots, .rebalance = sw->p.rebalance, .report = sw->p.route_report,
-		.trouble = sw_routes_trouble, .done = sw_routes_done, .arg = sw,
+		.trouble = sw_routes_trouble, .done = sw_routes_done, .arg = sw, .mx = sw->p.mx,
 	};
 	unsigned failed;
 

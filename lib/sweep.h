@@ -14,6 +14,7 @@
 #include "lft.h"
 #include "lidmap.h"
 #include "mad.h"
+#include "metrics.h"
 #include "mft.h"
 #include "rank.h"
 #include "route.h"
@@ -40,6 +41,7 @@ struct sweep_result {
 	int failed;               /* the local port did not answer: nothing done */
 	int configured;           /* configured what it could (serve it) */
 	int all_active;           /* every linked port Active, nothing failed */
+	int quick;                /* the model came from the quick update (quick.h) */
 	double ms;
 	unsigned active, linked;
 };
@@ -71,6 +73,7 @@ struct sweep_params {
 	/* The end, unless aborted; the sweep is gone when it runs. */
 	void (*done)(void *arg, struct sweep_result *r);
 	void *arg;
+	struct metrics *mx;       /* forwarding table blocks are counted here (or NULL) */
 };
 
 /* NULL on error (discovery could not start). */

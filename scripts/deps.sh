@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential cmake pkg-config time strace clang
 libibumad-dev libibmad-dev libevent-dev libinih-dev libcmocka-dev
 libsystemd-dev systemd groff-base
-ibsim-utils libumad2sim0 infiniband-diags opensm"
+ibsim-utils libumad2sim0 infiniband-diags opensm
+python3-prometheus-client curl"
 
 missing=""
 for p in $PKGS; do

@@ -1,5 +1,5 @@
 /* ctl: the control socket smctl talks to. One request line ("status json",
- * "sweep", "lids", "groups"), one answer ("OK" or "ERR <why>", then the
+ * "sweep", "lids", "groups", "metrics"), one answer ("OK" or "ERR <why>", then the
  * body), then the daemon closes the connection. */
 #ifndef SMD_CTL_H
 #define SMD_CTL_H

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "log.h"
+#include "mhttp.h"
 #include "sm.h"
 
 #define EXIT_RUNTIME 1
@@ -27,6 +28,7 @@ struct smd {
 	/* command-line overrides of the configuration, kept across reloads */
 	const char *port, *state_dir, *socket;
 	struct ctl *ctl;
+	struct mhttp *metrics;    /* [metrics] listen, NULL = off */
 };
 
 static void usage(FILE *out)
@@ -140,6 +142,8 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	} else {
 		if (strcmp(cfg.control_socket, d->sm->cfg.control_socket))
 			log_warnx("reload: control_socket changes take effect at restart");
+		if (strcmp(cfg.metrics_listen, d->sm->cfg.metrics_listen))
+			log_warnx("reload: [metrics] listen changes take effect at restart");
 		sm_reload(d->sm, &cfg);
 	}
 	if (d->ready)
@@ -253,8 +257,12 @@ int main(int argc, char **argv)
 		}
 		if (!d.ctl)
 			log_warnx("running without a control socket: smctl cannot reach this smd");
+		if (cfg.metrics_listen[0])
+			d.metrics = mhttp_open(d.base, cfg.metrics_listen, d.sm);
 	}
 	event_base_dispatch(d.base);
+	/* Before the SM goes: its close still runs the loop (the MAD drain). */
+	mhttp_close(d.metrics);
 	ctl_close(d.ctl);
 
 	int rc = 0;

@@ -15,12 +15,14 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: smctl [--socket PATH] status|sweep|rebalance|lids|groups [--json]\n"
+		"usage: smctl [--socket PATH] status|sweep|rebalance|lids|groups|metrics [--json]\n"
 		"  status   state, priority, port, master, peers, fabric, last sweep\n"
 		"  sweep    make smd sweep the fabric now\n"
 		"  rebalance  master: choose every route afresh (routes otherwise stay put)\n"
 		"  lids     GUID to LID of every port\n"
 		"  groups   multicast groups and their members (the master's)\n"
+		"  metrics  every metric in Prometheus' text format (node_exporter's textfile\n"
+		"           collector; --json does not apply)\n"
 		"  --json   one JSON value instead of text\n"
 		"  --socket smd's control socket (default %s)\n", CFG_DEFAULT_SOCKET);
 }
@@ -52,7 +54,7 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[optind];
 	if (strcmp(cmd, "status") && strcmp(cmd, "sweep") && strcmp(cmd, "rebalance") &&
-	    strcmp(cmd, "lids") && strcmp(cmd, "groups")) {
+	    strcmp(cmd, "lids") && strcmp(cmd, "groups") && strcmp(cmd, "metrics")) {
 		fprintf(stderr, "smctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
@@ -76,6 +78,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char req[64];
+	if (json && !strcmp(cmd, "metrics")) {
+		fprintf(stderr, "smctl: metrics has one format (Prometheus' text); no --json\n");
+		return 2;
+	}
 	int n = snprintf(req, sizeof(req), "%s%s\n", cmd, json ? " json" : "");
 	if (write(fd, req, (size_t)n) != n) {
 		fprintf(stderr, "smctl: %s: %s\n", path, strerror(errno));

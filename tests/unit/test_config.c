@@ -88,6 +88,7 @@ static void assert_cfg_equal(const struct smd_config *c, const struct smd_config
 	assert_int_equal(c->mad_timeout_ms, d->mad_timeout_ms);
 	assert_int_equal(c->mad_retries, d->mad_retries);
 	assert_int_equal(c->log_level, d->log_level);
+	assert_string_equal(c->metrics_listen, d->metrics_listen);
 }
 
 static void test_defaults(void **state)
@@ -402,7 +403,7 @@ static void test_example_conf_uncommented(void **state)
 	static const char *keys[] = { "priority", "port", "state_dir", "import_guid2lid", "sweep_interval",
 		"sm_key", "poll_interval", "poll_retries", "master_timeout", "port_watch", "preempt",
 		"control_socket", "window",
-		"timeout", "retries", "engine", "mtu", "rate", "level" };
+		"timeout", "retries", "engine", "mtu", "rate", "level", "listen" };
 	struct smd_config c, d;
 	char *text = read_all(SMD_EXAMPLE_CONF);
 	(void)state;
@@ -520,6 +521,43 @@ static void test_parse_port_bad(void **state)
 	assert_int_equal(cfg_parse_port(NULL, ca, sizeof(ca), &pn, &guid), -1);
 }
 
+/* [metrics] listen: a numeric address and a port, or none; anything else
+ * names the line and key. */
+static void test_metrics_listen(void **state)
+{
+	struct smd_config c;
+	char addr[64];
+	unsigned port;
+	(void)state;
+
+	expect_ok("[metrics]\nlisten = 127.0.0.1:9683\n", &c);
+	assert_string_equal(c.metrics_listen, "127.0.0.1:9683");
+	expect_ok("[metrics]\nlisten = [::1]:1\n", &c);
+	assert_string_equal(c.metrics_listen, "[::1]:1");
+	expect_ok("[metrics]\nlisten = 127.0.0.1:9683\nlisten = none\n", &c);
+	assert_string_equal(c.metrics_listen, "");
+	assert_int_equal(cfg_parse_listen("[fe80::1]:65535", addr, sizeof(addr), &port), 0);
+	assert_string_equal(addr, "fe80::1");
+	assert_int_equal(port, 65535);
+	assert_int_equal(cfg_parse_listen("0.0.0.0:80", addr, sizeof(addr), &port), 0);
+	assert_string_equal(addr, "0.0.0.0");
+	const char *bad[] = { "9683", "localhost:9683", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",
+		"127.0.0.1:65536", "127.0.0.1:+80", "127.0.0.1:80x", "::1:9683", "[::1]", "[::1:80",
+		"[]:80", "[127.0.0.1]:80", "127.0.0.256:80", "127.0.0.1:123456" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (cfg_parse_listen(bad[i], addr, sizeof(addr), &port) == 0)
+			fail_msg("'%s' accepted", bad[i]);
+		char text[128], want[256], err[512] = "";
+		struct tmp t;
+		snprintf(text, sizeof(text), "[metrics]\n\nlisten = %s\n", bad[i]);
+		assert_int_equal(load_text(text, &c, err, sizeof(err), &t), -1);
+		snprintf(want, sizeof(want), "%s:3: key 'listen': '%s' is neither none nor ADDRESS:PORT",
+			 t.path, bad[i]);
+		if (strncmp(err, want, strlen(want)))
+			fail_msg("'%s': got \"%s\"", bad[i], err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_import_guid2lid),
 		cmocka_unit_test(test_parse_port),
 		cmocka_unit_test(test_parse_port_bad),
+		cmocka_unit_test(test_metrics_listen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -617,6 +617,55 @@ static void test_handover_completes(void **st)
 	assert_true(F.timer_on[ET_POLL]);
 }
 
+/* The metrics' counters: a master change each time the master known becomes
+ * another SM (with its time), a failover, handovers both ways; none of them
+ * counts twice or for nothing. */
+static void test_counts(void **st)
+{
+	(void)st;
+	int locate;
+	struct sm_peer to;
+	const struct elect_counts *c = &E.counts;
+
+	become_standby();               /* master MGUID: the first one known */
+	assert_int_equal(c->master_changes, 1);
+	assert_true(c->master == MGUID && elect_master_guid(&E) == MGUID);
+	assert_true(c->master_changed_ms == F.now);
+	poll_once(MW_ANSWERED);         /* still the same master */
+	assert_int_equal(c->master_changes, 1);
+	poll_once(MW_ERROR);
+	poll_once(MW_ERROR);
+	poll_once(MW_ERROR);            /* gone: taken over */
+	assert_int_equal(c->failovers, 1);
+	assert_int_equal(elect_master_guid(&E), 0);  /* DISCOVERING */
+	assert_int_equal(c->master_changes, 1);      /* no master is no change */
+	F.now += 50;
+	assert_int_equal(elect_sweep_verdict(&E, ELECT_SWEEP_ELECT, NULL, 0, &to), ELECT_GO_ON);
+	assert_int_equal(c->master_changes, 2);      /* ourselves */
+	assert_true(c->master == OURS && c->master_changed_ms == F.now);
+	/* a better standby: handed over, accepted, then it reports MASTER */
+	struct sm_peer v[] = { P(0x30, 9, SM_STANDBY, 1) };
+	elect_refresh(&E);
+	elect_on_peers(&E, v, 1);
+	assert_int_equal(F.handovers, 1);
+	assert_int_equal(c->handovers_given, 0);     /* not before it is accepted */
+	elect_on_handover(&E, HO_OK);
+	assert_int_equal(c->handovers_given, 1);
+	elect_on_master_seen(&E, HO_OK);
+	assert_int_equal(c->master_changes, 3);
+	assert_true(c->master == 0x30);
+	/* and back: its HANDOVER makes us MASTER */
+	struct sm_info m = I(0x30, 9, SM_MASTER);
+	assert_int_equal(elect_sminfo_set(&E, SMINFO_HANDOVER, &m, NULL, &locate), 0);
+	assert_int_equal(c->handovers_taken, 1);
+	assert_int_equal(c->master_changes, 4);
+	/* a HANDOVER while MASTER changes nothing and counts nothing */
+	assert_int_equal(elect_sminfo_set(&E, SMINFO_HANDOVER, &m, NULL, &locate), 0);
+	assert_int_equal(c->handovers_taken, 1);
+	assert_int_equal(c->master_changes, 4);
+	assert_int_equal(c->failovers, 1);
+}
+
 /* Behind a better standby, of three: poll slowly (10 x 2 intervals). */
 static void test_line_paces_polls(void **st)
 {
@@ -731,6 +780,7 @@ int main(void)
 		T(test_refused_handover_held_off),
 		T(test_handover_wait_times_out),
 		T(test_handover_completes),
+		T(test_counts),
 		T(test_line_paces_polls),
 		T(test_leave_hands_over),
 		T(test_leave_without_standby_or_in_time),
