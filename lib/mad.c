@@ -122,10 +122,11 @@ static void mad_attempt(struct mad_req *r)
 	} while (r->tid >= MAD_WATCH_TID);
 	memset(buf, 0, umad_size());
 	if (r->dr)
-		smp_init_dr(mad, &r->path, r->method, r->attr, r->mod, r->tid,
+		smp_init_dr(mad, &r->path, r->method, r->attr, r->mod, r->tid, e->opts.m_key,
 			    r->has_data ? r->data : NULL);
 	else
-		smp_init_lid(mad, r->method, r->attr, r->mod, r->tid, r->has_data ? r->data : NULL);
+		smp_init_lid(mad, r->method, r->attr, r->mod, r->tid, e->opts.m_key,
+			     r->has_data ? r->data : NULL);
 	umad_set_addr(umad, r->dr ? 0xffff : r->dlid, 0, 0, 0);
 	/* The kernel only routes a reply to a send it still tracks, so give it
 	 * our timeout; it returns the send with status ETIMEDOUT when that
@@ -424,6 +425,7 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 
 	e->base = base;
 	e->opts = *opts;
+	atomic_store(&e->m_key, opts->m_key);
 	e->unsol = unsol;
 	e->unsol_arg = unsol_arg;
 	e->issm_fd = e->pipe_rd = e->pipe_wr = -1;
@@ -507,6 +509,7 @@ int mad_reopen_issm(struct mad_engine *e)
 void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts)
 {
 	e->opts = *opts;
+	atomic_store(&e->m_key, opts->m_key);
 	if (e->opts.window > MAD_SLOTS)
 		e->opts.window = MAD_SLOTS;
 	mad_pump(e);

@@ -67,6 +67,7 @@ struct mad_opts {
 	unsigned window;         /* outstanding requests at once */
 	unsigned timeout_ms;     /* per attempt */
 	unsigned retries;
+	uint64_t m_key;          /* in the M_Key field of every SMP sent (0: none) */
 };
 
 struct mad_engine;

@@ -18,7 +18,8 @@ static void sm_respond(struct sm *sm, uint8_t *mad, size_t len, const struct mad
 	mad_send_response(sm->mad, mad, len, from);
 }
 
-/* Our SMInfo as the answer to an SMInfo Get or Set, with status. */
+/* Our SMInfo as the answer to an SMInfo Get or Set, with status; our
+ * SM_Key only to a requester that holds the M_Key (when there is one). */
 static void sm_respond_sminfo(struct sm *sm, uint8_t *mad, size_t len,
 			      const struct mad_from *from, unsigned status)
 {
@@ -26,12 +27,15 @@ static void sm_respond_sminfo(struct sm *sm, uint8_t *mad, size_t len,
 	uint8_t data[64];
 
 	elect_fill_info(&sm->el, &us);
+	if (sm->cfg.m_key && smp_hdr_mkey(mad) != sm->cfg.m_key)
+		us.key = 0;
 	peer_sminfo_encode(data, &us);
 	sm_respond(sm, mad, len, from, status, data);
 }
 
 /* Kinds of unsolicited input the rate limiter tells apart. */
-enum { RL_SMINFO_REFUSED = 1, RL_TRAP128, RL_TRAP128_NOT_SWITCH, RL_TRAP144, RL_TRAP_OTHER };
+enum { RL_SMINFO_REFUSED = 1, RL_TRAP128, RL_TRAP128_NOT_SWITCH, RL_TRAP144, RL_TRAP_OTHER,
+       RL_MKEY };
 
 static double sm_now(void)
 {
@@ -53,6 +57,26 @@ static const char *sm_say(struct sm *sm, unsigned kind, uint64_t src, char *buf,
 	if (v.unsaid)
 		snprintf(buf, len, " (and %u more like it before this line)", v.unsaid);
 	return buf;
+}
+
+/* With an M_Key, an SMInfo Set, or a Get at protect bits 2 and 3, that
+ * does not carry it gets no answer, as from a port protected at that level
+ * (IBA, OpenSM); a Get at 0 and 1 is answered without the SM_Key. 1 when
+ * the MAD is to be dropped. */
+static int sm_sminfo_mkey_drop(struct sm *sm, const uint8_t *mad, const struct mad_from *from)
+{
+	char more[64];
+	const char *m;
+
+	if (!sm->cfg.m_key || smp_hdr_mkey(mad) == sm->cfg.m_key)
+		return 0;
+	if (smp_hdr_method(mad) == IB_MAD_METHOD_GET && sm->cfg.m_key_protect_bits < 2)
+		return 0;
+	if ((m = sm_say(sm, RL_MKEY, mad_from_lid(from), more, sizeof(more))))
+		log_warnx("dropping an SMInfo %s from LID %u: it does not carry our M_Key%s",
+			  smp_hdr_method(mad) == IB_MAD_METHOD_GET ? "Get" : "Set",
+			  mad_from_lid(from), m);
+	return 1;
 }
 
 static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
@@ -187,6 +211,9 @@ void sm_recv(void *arg, uint8_t *mad, size_t len, const struct mad_from *from)
 	unsigned attr = smp_hdr_attr(mad);
 
 	if (mclass == MCLASS_SMI || mclass == MCLASS_SMI_DR) {
+		if ((method == IB_MAD_METHOD_GET || method == IB_MAD_METHOD_SET) &&
+		    attr == IB_ATTR_SMINFO && sm_sminfo_mkey_drop(sm, mad, from))
+			return;
 		if (method == IB_MAD_METHOD_GET && attr == IB_ATTR_SMINFO) {
 			sm_respond_sminfo(sm, mad, len, from, 0);
 			log_debug("answered an SMInfo Get (%s)", elect_state_name(sm->el.state));

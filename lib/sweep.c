@@ -207,10 +207,18 @@ static void sw_update_info(struct sweep *sw, struct swq *q, const struct mad_rep
 		return;
 	}
 	sw->errors++;
-	char why[80];
-	snprintf(why, sizeof(why), "%s failed (%s 0x%x)", what,
-		 r->err == MAD_ESTATUS ? "status" : r->err == MAD_EUMAD ? "umad status" : "timeout",
-		 r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
+	char why[112];
+	/* A port that drops our Sets while its PortInfo shows another key's
+	 * protection is not broken: it belongs to a key we were not given. */
+	if (r->err == MAD_ETIMEDOUT && link_mkey_foreign(q->port->info, sw->p.mkey.key))
+		snprintf(why, sizeof(why), "protected by an M_Key we do not have (M_KeyProtectBits "
+			 "%u), not configured", mad_get_field(smp_ro(q->port->info), 0,
+							      IB_PORT_MKEY_PROT_BITS_F));
+	else
+		snprintf(why, sizeof(why), "%s failed (%s 0x%x)", what,
+			 r->err == MAD_ESTATUS ? "status" :
+			 r->err == MAD_EUMAD ? "umad status" : "timeout",
+			 r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
 	log_debug("%s: %s", port_name(q->port, buf, sizeof(buf)), why);
 	sw_trouble(sw, q->port, TRB_FAILED, why, NULL);
 }
@@ -233,7 +241,7 @@ static void sw_activate(struct sweep *sw, struct fab_port *p)
 	char buf[160];
 
 	log_debug("activating %s", port_name(p, buf, sizeof(buf)));
-	link_build_state_set(set, p->info, PORT_ACTIVE);
+	link_build_state_set(set, p->info, PORT_ACTIVE, &sw->p.mkey);
 	if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, rate_portinfo_mod(p), set, p,
 		    sw_state_reply) == 0)
 		p->activating = 1;
@@ -320,6 +328,7 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 		.client_rereg = !is_switch_port && sw_rereg_due(sw, p),
 		.is_switch_port = is_switch_port,
 		.is_switch_port0 = !p->num && fab_is_switch(p->node),
+		.mkey = sw->p.mkey,
 	};
 	const uint8_t *peer = p->remote && p->remote->have_info ? p->remote->info : NULL;
 	uint8_t set[64];
@@ -335,7 +344,7 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 				   need_set ? "configuring" : "arming",
 			  port_name(p, buf, sizeof(buf)));
 		if (!need_set)
-			link_build_state_set(set, p->info, PORT_ARMED);
+			link_build_state_set(set, p->info, PORT_ARMED, &sw->p.mkey);
 		else {
 			link_build_set(set, p->info, peer, &lp);
 			if (arm)
