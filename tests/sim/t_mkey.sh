@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# sim.mkey: M_Key, checked at the seam between smd and the simulator.
+# ibsim neither stores nor checks M_Key, so smd runs over mkeyshim
+# (tests/tools/mkeyshim.c, preloaded in front of libumad2sim): it records
+# every SMP smd sends and gives each port the M_Key a PortInfo Set wrote,
+# checking every directed-route SMP against it as a port would (Sets with
+# another key dropped; Gets answered, with M_Key read as 0 at protect bits
+# 1, dropped at 2 and 3). On four hosts behind a switch, smd on node1 with
+# m_key K, protect bits 1, lease 30:
+#  - node2 starts protected by K at protect bits 2 (left by an earlier SM
+#    with our key): configured and Active;
+#  - node3 starts protected by another key at protect bits 1: its Sets are
+#    dropped; smd names it once, "protected by an M_Key we do not have",
+#    in its log and in smctl status; every other port comes up;
+#  - every request smd sent carried K; every PortInfo Set wrote K, protect
+#    bits 1 and lease 30;
+#  - SMInfo from another node (smiget): without the M_Key, SM_Key 0; with
+#    it, our SM_Key; an SMInfo Set without it gets no answer.
+# Then smd again with protect bits 2: an SMInfo Get without the key gets
+# no answer, one with it does.
+# shellcheck source=tests/sim/lib.sh
+. "$(dirname "$0")/lib.sh"
+smd_only
+
+K=0x6d6b657973656372     # the subnet's M_Key
+SMK=0x5eed5eed00000001   # our SM_Key
+OTHER=0x0bad0bad0bad0bad # a key smd was not given
+
+SHIM=${MKEYSHIM:-$(dirname "$SMD_BIN")/libmkeyshim.so}
+SMIGET=${SMIGET:-$(dirname "$SMD_BIN")/smiget}
+[ -f "$SHIM" ] || fail "no libmkeyshim.so at $SHIM (build it: cmake --build build)"
+[ -x "$SMIGET" ] || fail "no smiget at $SMIGET (build it: cmake --build build)"
+
+# smd over the shim: ASan's runtime first, then the shim, then libumad2sim.
+preload_for "$SMD_BIN"
+SMD_PRELOAD=${PRELOAD/$UMAD2SIM/$SHIM:$UMAD2SIM}
+export MKEYSHIM_LOG=$WORK/mkeyshim.log
+export MKEYSHIM_PORTS="0,1,2=$K:2:30;0,1,3=$OTHER:1:0"
+
+# smiget NODE DRPATH [MKEY [MOD SMKEY]]: SMInfo Get (Set) from NODE; GOT
+# holds the answer; 1 when there was none.
+smiget() {
+	local node=$1; shift
+	preload_for "$SMIGET"
+	GOT=$(timeout -k 2 20 env LD_PRELOAD="$PRELOAD" SIM_HOST="$node" "$SMIGET" "$@" 2>&1)
+}
+
+sim_start "$SIM_FABRICS/quad.net"
+smd_conf node1 "sm_key = $SMK" "m_key = $K" "m_key_protect_bits = 1" \
+	"m_key_lease_period = 30" "sweep_interval = 2" >/dev/null
+smd_start node1
+must "node2 (protected by our key) Active" wait_until 20 port_is node2 0 1 Active
+must "node4 Active" wait_until 10 port_is node4 0 1 Active
+check "node1 Active" port_is node1 0 1 Active
+must "node3 named: protected by an M_Key we do not have" \
+	wait_until 20 log_has "$SMD_LOG" "node3.*protected by an M_Key we do not have"
+check "node3 not Active (its Sets were dropped)" eval '! port_is node3 0 1 Active'
+check "smctl status names node3" wait_until 5 eval 'smctl node1 status | grep -q "trouble .*node3.*protected by an M_Key we do not have"'
+sleep 4  # two more sweep intervals: still named once
+is "named once" "$(log_count "$SMD_LOG" 'protected by an M_Key we do not have .*, not configured; serving')" 1
+
+R=$MKEYSHIM_LOG
+nreq=$(log_count "$R" '^send req ')
+note "$nreq requests recorded, $(log_count "$R" '^send req .*attr=0x0015 .*pi_mkey') PortInfo Sets"
+check "requests recorded ($nreq)" test "$nreq" -gt 50
+is "requests without our M_Key" "$(grep '^send req ' "$R" | grep -vc "mkey=$K")" 0
+check "LID-routed and directed-route requests both seen" eval \
+	'grep -q "^send req .* path=" "$R"'
+npi=$(log_count "$R" '^send req method=0x02 attr=0x0015 ')
+check "PortInfo Sets recorded ($npi)" test "$npi" -ge 6
+is "PortInfo Sets not writing key, protect bits 1, lease 30" \
+	"$(grep '^send req method=0x02 attr=0x0015 ' "$R" | grep -vc "pi_mkey=$K prot=1 lease=30")" 0
+check "node2's Sets reached it (no drop)" eval '! grep -q "^drop .*path=0,1,2 " "$R"'
+check "node3's Sets were dropped by its port" log_has "$R" '^drop Set attr=0x0015 path=0,1,3 '
+check "node3's M_Key read as 0 (protect bits 1)" log_has "$R" '^hide path=0,1,3 '
+
+# SMInfo from node4 (its route to node1: out of node4, in at the switch, port 1)
+must "SMInfo Get without the M_Key answered" smiget node4 0,1,1
+note "without: $GOT"
+check "... MASTER, SM_Key 0" eval '[[ $GOT == "state 3 "*" key 0x0000000000000000" ]]'
+smiget node4 0,1,1 "$K"
+note "with: $GOT"
+check "... MASTER, our SM_Key" eval '[[ $GOT == "state 3 "*" key $SMK" ]]'
+check "SMInfo Set (DISABLE) without the M_Key: no answer" eval \
+	'! smiget node4 0,1,1 0 3 "$SMK"'
+check "smd logs the dropped Set" wait_until 5 log_has "$SMD_LOG" \
+	"dropping an SMInfo Set from LID .*: it does not carry our M_Key"
+check "still MASTER" sm_state_is node4 MASTER -D 0,1,1
+smd_stop "$SMD_PID"
+
+# protect bits 2: a Get without the key is not answered at all
+smd_conf node1 "sm_key = $SMK" "m_key = $K" "m_key_protect_bits = 2" >/dev/null
+smd_start node1
+must "smd MASTER again" wait_until 20 eval 'smiget node4 0,1,1 "$K" && [[ $GOT == "state 3 "* ]]'
+check "protect bits 2: SMInfo Get without the M_Key not answered" eval '! smiget node4 0,1,1'
+smiget node4 0,1,1 "$K"
+is "... and answered with it: our SM_Key" "${GOT##* }" "$SMK"
+smd_stop "$SMD_PID"
+
+done_testing
