@@ -41,6 +41,8 @@ struct mad_req {
 	uint8_t dr;
 	uint8_t has_data;
 	uint8_t send_failed;          /* the current attempt never left */
+	uint8_t own_mkey;             /* m_key below, not the engine's */
+	uint64_t m_key;
 	struct dr_path path;
 	uint8_t data[SMP_DATA_SIZE];
 };
@@ -115,6 +117,7 @@ static void mad_attempt(struct mad_req *r)
 	void *umad = buf;
 	uint8_t *mad = umad_get_mad(umad);
 	struct timeval tv;
+	uint64_t mkey = r->own_mkey ? r->m_key : e->opts.m_key;
 
 	do {  /* never the TIDs the receive thread keeps for itself */
 		e->seq++;
@@ -122,10 +125,10 @@ static void mad_attempt(struct mad_req *r)
 	} while (r->tid >= MAD_WATCH_TID);
 	memset(buf, 0, umad_size());
 	if (r->dr)
-		smp_init_dr(mad, &r->path, r->method, r->attr, r->mod, r->tid, e->opts.m_key,
+		smp_init_dr(mad, &r->path, r->method, r->attr, r->mod, r->tid, mkey,
 			    r->has_data ? r->data : NULL);
 	else
-		smp_init_lid(mad, r->method, r->attr, r->mod, r->tid, e->opts.m_key,
+		smp_init_lid(mad, r->method, r->attr, r->mod, r->tid, mkey,
 			     r->has_data ? r->data : NULL);
 	umad_set_addr(umad, r->dr ? 0xffff : r->dlid, 0, 0, 0);
 	/* The kernel only routes a reply to a send it still tracks, so give it
@@ -190,6 +193,8 @@ int mad_smp(struct mad_engine *e, const struct smp_req *q, mad_done_fn cb, void 
 	r->method = q->method;
 	r->attr = q->attr;
 	r->mod = q->mod;
+	r->own_mkey = q->own_mkey != 0;
+	r->m_key = q->m_key;
 	if (q->data) {
 		memcpy(r->data, q->data, SMP_DATA_SIZE);
 		r->has_data = 1;

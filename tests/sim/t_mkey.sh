@@ -12,8 +12,11 @@
 #  - node3 starts protected by another key at protect bits 1: its Sets are
 #    dropped; smd names it once, "protected by an M_Key we do not have",
 #    in its log and in smctl status; every other port comes up;
-#  - every request smd sent carried K; every PortInfo Set wrote K, protect
-#    bits 1 and lease 30;
+#  - node4 starts with another SM's key at protect bits 0 (what a lease run
+#    out leaves: any Get reads the key): smd's Set carries that key, writes
+#    K, and node4 comes up holding K;
+#  - every other request smd sent carried K; every PortInfo Set wrote K,
+#    protect bits 1 and lease 30;
 #  - SMInfo from another node (smiget): without the M_Key, SM_Key 0; with
 #    it, our SM_Key; an SMInfo Set without it gets no answer.
 # Then smd again with protect bits 2: an SMInfo Get without the key gets
@@ -25,6 +28,7 @@ smd_only
 K=0x6d6b657973656372     # the subnet's M_Key
 SMK=0x5eed5eed00000001   # our SM_Key
 OTHER=0x0bad0bad0bad0bad # a key smd was not given
+GONE=0x01d5a1d5a1d00001  # the key of an SM gone for longer than its lease
 
 SHIM=${MKEYSHIM:-$(dirname "$SMD_BIN")/libmkeyshim.so}
 SMIGET=${SMIGET:-$(dirname "$SMD_BIN")/smiget}
@@ -35,7 +39,7 @@ SMIGET=${SMIGET:-$(dirname "$SMD_BIN")/smiget}
 preload_for "$SMD_BIN"
 SMD_PRELOAD=${PRELOAD/$UMAD2SIM/$SHIM:$UMAD2SIM}
 export MKEYSHIM_LOG=$WORK/mkeyshim.log
-export MKEYSHIM_PORTS="0,1,2=$K:2:30;0,1,3=$OTHER:1:0"
+export MKEYSHIM_PORTS="0,1,2=$K:2:30;0,1,3=$OTHER:1:0;0,1,4=$GONE:0:0"
 
 # smiget NODE DRPATH [MKEY [MOD SMKEY]]: SMInfo Get (Set) from NODE; GOT
 # holds the answer; 1 when there was none.
@@ -50,7 +54,9 @@ smd_conf node1 "sm_key = $SMK" "m_key = $K" "m_key_protect_bits = 1" \
 	"m_key_lease_period = 30" "sweep_interval = 2" >/dev/null
 smd_start node1
 must "node2 (protected by our key) Active" wait_until 20 port_is node2 0 1 Active
-must "node4 Active" wait_until 10 port_is node4 0 1 Active
+must "node4 (another SM's key, protect bits 0) Active" wait_until 10 port_is node4 0 1 Active
+check "smd says it took node4 over" log_has "$SMD_LOG" \
+	"node4 .*held another SM's M_Key at protect bits 0 .*taken over, it now holds ours"
 check "node1 Active" port_is node1 0 1 Active
 must "node3 named: protected by an M_Key we do not have" \
 	wait_until 20 log_has "$SMD_LOG" "node3.*protected by an M_Key we do not have"
@@ -63,9 +69,13 @@ R=$MKEYSHIM_LOG
 nreq=$(log_count "$R" '^send req ')
 note "$nreq requests recorded, $(log_count "$R" '^send req .*attr=0x0015 .*pi_mkey') PortInfo Sets"
 check "requests recorded ($nreq)" test "$nreq" -gt 50
-is "requests without our M_Key" "$(grep '^send req ' "$R" | grep -vc "mkey=$K")" 0
-check "LID-routed and directed-route requests both seen" eval \
-	'grep -q "^send req .* path=" "$R"'
+is "requests without our M_Key, but for node4's takeover" \
+	"$(grep '^send req ' "$R" | grep -v "mkey=$K" | grep -vc "^send req method=0x02 attr=0x0015 .* path=0,1,4 mkey=$GONE ")" 0
+check "node4's takeover Set: its old key in the header, ours in PortInfo" log_has "$R" \
+	"^send req method=0x02 attr=0x0015 .* path=0,1,4 mkey=$GONE pi_mkey=$K prot=1 lease=30"
+check "node4 holds our key: nothing of ours dropped there" eval '! grep -q "^drop .*path=0,1,4 " "$R"'
+check "the own-port watch's reads carry it too" log_has "$R" \
+	"^send req method=0x01 attr=0x0015 .* path=0 mkey=$K"
 npi=$(log_count "$R" '^send req method=0x02 attr=0x0015 ')
 check "PortInfo Sets recorded ($npi)" test "$npi" -ge 6
 is "PortInfo Sets not writing key, protect bits 1, lease 30" \
