@@ -35,7 +35,7 @@ static void sm_respond_sminfo(struct sm *sm, uint8_t *mad, size_t len,
 
 /* Kinds of unsolicited input the rate limiter tells apart. */
 enum { RL_SMINFO_REFUSED = 1, RL_TRAP128, RL_TRAP128_NOT_SWITCH, RL_TRAP144, RL_TRAP_OTHER,
-       RL_MKEY };
+       RL_MKEY, RL_TRAP256 };
 
 static double sm_now(void)
 {
@@ -134,6 +134,36 @@ static void sm_trap128(struct sm *sm, uint16_t src)
 	sm_request_quick(sm, src);
 }
 
+static void sm_lease_renewed(void *arg, const struct mad_reply *r)
+{
+	(void)arg;
+	(void)r;  /* the Get itself was the point: a port that answers it is ours */
+}
+
+/* Trap 256, Bad M_Key: a port refused a request without our key, and its
+ * lease (if any) now runs. A Get with the key stops it (IBA 14.2.4.2), so
+ * the protection never lapses while smd lives, however seldom it sweeps
+ * that port; said once a window per port. */
+static void sm_trap256(struct sm *sm, const uint8_t *notice, uint16_t issuer)
+{
+	unsigned from = mad_get_field(smp_ro(notice), 0, IB_NOTICE_DATA_LID_F);
+	/* DataDetails of 256: requester LID, DR SLID, then Method and AttributeID */
+	unsigned method = notice[14], attr = (unsigned)notice[16] << 8 | notice[17];
+	char more[64];
+	const char *m;
+
+	if ((m = sm_say(sm, RL_TRAP256, issuer, more, sizeof(more))))
+		log_warnx("bad M_Key: the port at LID %u refused a request (method 0x%02x, attribute "
+			  "0x%04x) from LID %u that did not carry its key%s", issuer, method, attr, from,
+			  m);
+	if (!sm->cfg.m_key || !sm->cfg.m_key_lease_period || !issuer || issuer >= 0xc000 ||
+	    !rl_event(&sm->rl_act, RL_TRAP256, issuer, sm_now()).act)
+		return;
+	struct smp_req q = { .dlid = issuer, .method = IB_MAD_METHOD_GET,
+			     .attr = IB_ATTR_PORT_INFO, .timeout_ms = -1, .retries = -1 };
+	mad_smp(sm->mad, &q, sm_lease_renewed, NULL);
+}
+
 static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
 {
 	unsigned trap = mad_get_field(smp_data(mad), 0, IB_NOTICE_TRAP_NUMBER_F);
@@ -149,6 +179,10 @@ static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_fr
 		return;
 	if (trap == 128) {
 		sm_trap128(sm, src);
+		return;
+	}
+	if (trap == 256) {
+		sm_trap256(sm, smp_data(mad), (uint16_t)lid);
 		return;
 	}
 	if (trap != 144) {

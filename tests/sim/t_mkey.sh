@@ -17,6 +17,9 @@
 #    K, and node4 comes up holding K;
 #  - every other request smd sent carried K; every PortInfo Set wrote K,
 #    protect bits 1 and lease 30;
+#  - trap 256 (Bad M_Key) from node2's port: logged once, and answered by a
+#    PortInfo Get with the key, LID-routed to that port (it stops the
+#    port's lease);
 #  - SMInfo from another node (smiget): without the M_Key, SM_Key 0; with
 #    it, our SM_Key; an SMInfo Set without it gets no answer.
 # Then smd again with protect bits 2: an SMInfo Get without the key gets
@@ -34,6 +37,8 @@ SHIM=${MKEYSHIM:-$(dirname "$SMD_BIN")/libmkeyshim.so}
 SMIGET=${SMIGET:-$(dirname "$SMD_BIN")/smiget}
 [ -f "$SHIM" ] || fail "no libmkeyshim.so at $SHIM (build it: cmake --build build)"
 [ -x "$SMIGET" ] || fail "no smiget at $SMIGET (build it: cmake --build build)"
+TRAPSEND=$(dirname "$SMD_BIN")/trapsend
+[ -x "$TRAPSEND" ] || fail "no trapsend at $TRAPSEND (build it: cmake --build build)"
 
 # smd over the shim: ASan's runtime first, then the shim, then libumad2sim.
 preload_for "$SMD_BIN"
@@ -83,6 +88,18 @@ is "PortInfo Sets not writing key, protect bits 1, lease 30" \
 check "node2's Sets reached it (no drop)" eval '! grep -q "^drop .*path=0,1,2 " "$R"'
 check "node3's Sets were dropped by its port" log_has "$R" '^drop Set attr=0x0015 path=0,1,3 '
 check "node3's M_Key read as 0 (protect bits 1)" log_has "$R" '^hide path=0,1,3 '
+
+# trap 256 from node2's port (sent by trapsend on node4, as if node2's
+# port had refused node4's PortInfo Set)
+L2=$(port_lid node2 0 1)
+L4=$(port_lid node4 0 1)
+preload_for "$TRAPSEND"
+must "3 traps 256 sent" timeout -k 2 20 env LD_PRELOAD="$PRELOAD" SIM_HOST=node4 "$TRAPSEND" 3 20 256 "$L2"
+check "smd names it" wait_until 5 log_has "$SMD_LOG" \
+	"bad M_Key: the port at LID $L2 refused a request \(method 0x02, attribute 0x0015\) from LID $L4 "
+is "... once" "$(log_count "$SMD_LOG" "bad M_Key: the port at LID $L2 ")" 1
+check "and renews node2's lease: a PortInfo Get with our key to LID $L2" wait_until 5 \
+	log_has "$R" "^send req method=0x01 attr=0x0015 mod=0x00000000 lid=$L2 mkey=$K"
 
 # SMInfo from node4 (its route to node1: out of node4, in at the switch, port 1)
 must "SMInfo Get without the M_Key answered" smiget node4 0,1,1
