@@ -67,6 +67,13 @@ must "node3 named: protected by an M_Key we do not have" \
 	wait_until 20 log_has "$SMD_LOG" "node3.*protected by an M_Key we do not have"
 check "node3 not Active (its Sets were dropped)" eval '! port_is node3 0 1 Active'
 check "smctl status names node3" wait_until 5 eval 'smctl node1 status | grep -q "trouble .*node3.*protected by an M_Key we do not have"'
+ST=$(smctl node1 status; smctl node1 status --json)
+check "smctl status: M_Key set, protect bits 1, lease 30" eval \
+	'grep -q "^M_Key       set (not shown), protect bits 1, lease 30 s$" <<<"$ST"'
+check "smctl status --json: m_key set" eval 'grep -q "\"m_key\":\"set\",\"m_key_protect_bits\":1" <<<"$ST"'
+check "smctl never shows the key" eval '! grep -qi "${K#0x}" <<<"$ST"'
+check "nor does smd's log (the shim's own lines aside)" eval \
+	'! grep -v "^mkeyshim: " "$SMD_LOG" | grep -qi "${K#0x}"'
 sleep 4  # two more sweep intervals: still named once
 is "named once" "$(log_count "$SMD_LOG" 'protected by an M_Key we do not have .*, not configured; serving')" 1
 
