@@ -23,7 +23,8 @@
 #  - SMInfo from another node (smiget): without the M_Key, SM_Key 0; with
 #    it, our SM_Key; an SMInfo Set without it gets no answer.
 # Then smd again with protect bits 2: an SMInfo Get without the key gets
-# no answer, one with it does.
+# no answer, one with it does; a second smd with the same file (node2)
+# stands by and stays so: its polls carry the key.
 # shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 smd_only
@@ -122,13 +123,28 @@ check "smd logs the dropped Set" wait_until 5 log_has "$SMD_LOG" \
 check "still MASTER" sm_state_is node4 MASTER -D 0,1,1
 smd_stop "$SMD_PID"
 
-# protect bits 2: a Get without the key is not answered at all
+# protect bits 2: a Get without the key is not answered at all; a standby
+# smd with the same file polls the master with the key (were its polls
+# dropped, it would take the master for gone and take over)
+export MKEYSHIM_PORTS="" MKEYSHIM_LOG=$WORK/mkeyshim-pair.log
 smd_conf node1 "sm_key = $SMK" "m_key = $K" "m_key_protect_bits = 2" >/dev/null
 smd_start node1
+P1=$SMD_PID
 must "smd MASTER again" wait_until 20 eval 'smiget node4 0,1,1 "$K" && [[ $GOT == "state 3 "* ]]'
 check "protect bits 2: SMInfo Get without the M_Key not answered" eval '! smiget node4 0,1,1'
 smiget node4 0,1,1 "$K"
 is "... and answered with it: our SM_Key" "${GOT##* }" "$SMK"
-smd_stop "$SMD_PID"
+smd_conf node2 "sm_key = $SMK" "m_key = $K" "m_key_protect_bits = 2" >/dev/null
+smd_start node2
+P2=$SMD_PID L2LOG=$SMD_LOG
+must "smd on node2 STANDBY" wait_until 20 eval 'smiget node4 0,1,2 "$K" && [[ $GOT == "state 2 "* ]]'
+check "... and stays so for 5 s" holds 5 eval 'smiget node4 0,1,2 "$K" && [[ $GOT == "state 2 "* ]]'
+check "node1 still MASTER" eval 'smiget node4 0,1,1 "$K" && [[ $GOT == "state 3 "* ]]'
+check "node2 never entered MASTER" eval '! log_has "$L2LOG" "entering MASTER"'
+R=$MKEYSHIM_LOG
+check "SMInfo Gets (polls) were sent" log_has "$R" "^send req method=0x01 attr=0x0020 .*mkey=$K"
+is "requests of either SM without the key" "$(grep '^send req ' "$R" | grep -vc "mkey=$K")" 0
+smd_stop "$P2"
+smd_stop "$P1"
 
 done_testing
