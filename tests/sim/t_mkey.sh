@@ -25,6 +25,7 @@
 # Then smd again with protect bits 2: an SMInfo Get without the key gets
 # no answer, one with it does; a second smd with the same file (node2)
 # stands by and stays so: its polls carry the key.
+# shellcheck disable=SC2016,SC2034 # checks are eval'd: they expand there
 # shellcheck source=tests/sim/lib.sh
 . "$(dirname "$0")/lib.sh"
 smd_only
