@@ -20,6 +20,9 @@ struct smd_config {
 	char import_guid2lid[CFG_PATH_MAX]; /* OpenSM's LID map to import; "" = none */
 	unsigned sweep_interval;      /* seconds, 0 = off, default 10, max 86400 */
 	uint64_t sm_key;              /* default 0x1 (OpenSM's default) */
+	uint64_t m_key;               /* every port's M_Key and every SMP's; 0 = none (default) */
+	unsigned m_key_protect_bits;  /* 0..3, default 0 (OpenSM's) */
+	unsigned m_key_lease_period;  /* s, 0..65535, default 0 = the protection never lapses */
 	unsigned poll_interval_ms;    /* standby polling period, default 300, 50..60000 */
 	unsigned poll_retries;        /* misses before takeover, default 3, 1..100 */
 	unsigned master_timeout;      /* s a slow master (port answers, SM not) is waited for, default 10 */

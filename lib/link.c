@@ -63,6 +63,26 @@ static void link_calc_mtu_vls(const uint8_t cur[64], const uint8_t *peer,
 		*vls = cur_vls;
 }
 
+/* The M_Key fields of a Set. A switch's external ports ignore them (port
+ * 0's count), so writing them everywhere costs nothing and keeps one rule. */
+static void link_put_mkey(uint8_t out[64], const struct link_mkey *mk)
+{
+	int on = mk && mk->key;
+
+	mad_set_field64(out, 0, IB_PORT_MKEY_F, on ? mk->key : 0);
+	mad_set_field(out, 0, IB_PORT_MKEY_PROT_BITS_F, on ? mk->protect & 3u : 0);
+	mad_set_field(out, 0, IB_PORT_MKEY_LEASE_F, on ? mk->lease : 0);
+}
+
+int link_mkey_foreign(const uint8_t cur[64], uint64_t ours)
+{
+	uint64_t k = link_get64(cur, IB_PORT_MKEY_F);
+
+	if (k)
+		return k != ours;
+	return link_get(cur, IB_PORT_MKEY_PROT_BITS_F) != 0;
+}
+
 void link_build_set(uint8_t out[64], const uint8_t cur[64], const uint8_t *peer,
 		    const struct link_params *p)
 {
@@ -100,10 +120,7 @@ void link_build_set(uint8_t out[64], const uint8_t cur[64], const uint8_t *peer,
 		mad_set_field(out, 0, IB_PORT_SUBN_TIMEOUT_F, p->subnet_timeout);
 	}
 
-	/* No M_Key protection: the SM does not manage keys. */
-	mad_set_field64(out, 0, IB_PORT_MKEY_F, 0);
-	mad_set_field(out, 0, IB_PORT_MKEY_PROT_BITS_F, 0);
-	mad_set_field(out, 0, IB_PORT_MKEY_LEASE_F, 0);
+	link_put_mkey(out, &p->mkey);
 
 	mad_set_field(out, 0, IB_PORT_NEIGHBOR_MTU_F, mtu);
 	mad_set_field(out, 0, IB_PORT_OPER_VLS_F, vls);
@@ -123,8 +140,7 @@ int link_config_ok(const uint8_t cur[64], const uint8_t *peer, const struct link
 {
 	static const enum MAD_FIELDS fields[] = {
 		IB_PORT_LID_F, IB_PORT_LMC_F, IB_PORT_SMLID_F, IB_PORT_SMSL_F,
-		IB_PORT_SUBN_TIMEOUT_F, IB_PORT_MKEY_PROT_BITS_F,
-		IB_PORT_MKEY_LEASE_F, IB_PORT_NEIGHBOR_MTU_F,
+		IB_PORT_SUBN_TIMEOUT_F, IB_PORT_NEIGHBOR_MTU_F,
 		IB_PORT_OPER_VLS_F, IB_PORT_LINK_DOWN_DEF_F,
 	};
 	uint8_t want[64];
@@ -139,13 +155,20 @@ int link_config_ok(const uint8_t cur[64], const uint8_t *peer, const struct link
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (link_get(want, fields[i]) != link_get(cur, fields[i]))
 			return 0;
-	if (link_get64(want, IB_PORT_GID_PREFIX_F) != link_get64(cur, IB_PORT_GID_PREFIX_F) ||
-	    link_get64(want, IB_PORT_MKEY_F) != link_get64(cur, IB_PORT_MKEY_F))
+	if (link_get64(want, IB_PORT_GID_PREFIX_F) != link_get64(cur, IB_PORT_GID_PREFIX_F))
+		return 0;
+	/* A switch's external ports ignore the M_Key fields (port 0 holds
+	 * the switch's): what they read back must not cost a Set a sweep. */
+	if (!p->is_switch_port &&
+	    (link_get64(want, IB_PORT_MKEY_F) != link_get64(cur, IB_PORT_MKEY_F) ||
+	     link_get(want, IB_PORT_MKEY_PROT_BITS_F) != link_get(cur, IB_PORT_MKEY_PROT_BITS_F) ||
+	     link_get(want, IB_PORT_MKEY_LEASE_F) != link_get(cur, IB_PORT_MKEY_LEASE_F)))
 		return 0;
 	return 1;
 }
 
-void link_build_state_set(uint8_t out[64], const uint8_t cur[64], int state)
+void link_build_state_set(uint8_t out[64], const uint8_t cur[64], int state,
+			  const struct link_mkey *mk)
 {
 	/* LID, SM fields, NeighborMTU and OperationalVLs were configured by an
 	 * earlier Set and are echoed. OperationalVLs must not be zeroed: some
@@ -158,6 +181,7 @@ void link_build_state_set(uint8_t out[64], const uint8_t cur[64], int state)
 	mad_set_field(out, 0, IB_PORT_LINK_WIDTH_ENABLED_F, 0);
 	mad_set_field(out, 0, IB_PORT_LINK_SPEED_ENABLED_F, 0);
 	mad_set_field(out, 0, IB_PORT_CLIENT_REREG_F, 0);
+	link_put_mkey(out, mk);
 }
 
 int link_next_state(int port_state, int phys_state)

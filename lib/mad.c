@@ -41,6 +41,8 @@ struct mad_req {
 	uint8_t dr;
 	uint8_t has_data;
 	uint8_t send_failed;          /* the current attempt never left */
+	uint8_t own_mkey;             /* m_key below, not the engine's */
+	uint64_t m_key;
 	struct dr_path path;
 	uint8_t data[SMP_DATA_SIZE];
 };
@@ -117,6 +119,7 @@ static void mad_attempt(struct mad_req *r)
 	void *umad = buf;
 	uint8_t *mad = umad_get_mad(umad);
 	struct timeval tv;
+	uint64_t mkey = r->own_mkey ? r->m_key : e->opts.m_key;
 
 	do {  /* never the TIDs the receive thread keeps for itself */
 		e->seq++;
@@ -124,10 +127,11 @@ static void mad_attempt(struct mad_req *r)
 	} while (r->tid >= MAD_WATCH_TID);
 	memset(buf, 0, umad_size());
 	if (r->dr)
-		smp_init_dr(mad, &r->path, r->method, r->attr, r->mod, r->tid,
+		smp_init_dr(mad, &r->path, r->method, r->attr, r->mod, r->tid, mkey,
 			    r->has_data ? r->data : NULL);
 	else
-		smp_init_lid(mad, r->method, r->attr, r->mod, r->tid, r->has_data ? r->data : NULL);
+		smp_init_lid(mad, r->method, r->attr, r->mod, r->tid, mkey,
+			     r->has_data ? r->data : NULL);
 	umad_set_addr(umad, r->dr ? 0xffff : r->dlid, 0, 0, 0);
 	/* The kernel only routes a reply to a send it still tracks, so give it
 	 * our timeout; it returns the send with status ETIMEDOUT when that
@@ -191,6 +195,8 @@ int mad_smp(struct mad_engine *e, const struct smp_req *q, mad_done_fn cb, void 
 	r->method = q->method;
 	r->attr = q->attr;
 	r->mod = q->mod;
+	r->own_mkey = q->own_mkey != 0;
+	r->m_key = q->m_key;
 	if (q->data) {
 		memcpy(r->data, q->data, SMP_DATA_SIZE);
 		r->has_data = 1;
@@ -427,6 +433,7 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
 
 	e->base = base;
 	e->opts = *opts;
+	atomic_store(&e->m_key, opts->m_key);
 	e->unsol = unsol;
 	e->unsol_arg = unsol_arg;
 	e->issm_fd = e->pipe_rd = e->pipe_wr = -1;
@@ -516,6 +523,7 @@ int mad_reopen_issm(struct mad_engine *e)
 void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts)
 {
 	e->opts = *opts;
+	atomic_store(&e->m_key, opts->m_key);
 	if (e->opts.window > MAD_SLOTS)
 		e->opts.window = MAD_SLOTS;
 	mad_pump(e);

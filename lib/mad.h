@@ -67,6 +67,7 @@ struct mad_opts {
 	unsigned window;         /* outstanding requests at once */
 	unsigned timeout_ms;     /* per attempt */
 	unsigned retries;
+	uint64_t m_key;          /* in the M_Key field of every SMP sent (0: none) */
 };
 
 struct mad_engine;
@@ -99,6 +100,8 @@ struct smp_req {
 	const void *data;
 	int timeout_ms;
 	int retries;
+	int own_mkey;            /* 1: this request carries m_key, not the engine's */
+	uint64_t m_key;
 };
 int mad_smp(struct mad_engine *e, const struct smp_req *r, mad_done_fn cb, void *arg);
 

@@ -81,6 +81,7 @@ struct mad_engine {
 	unsigned warned;              /* bit per kind of malformed MAD already logged */
 	/* own-port watch: set by the loop, run by the SMI receive thread */
 	atomic_uint watch_period_ms;
+	_Atomic uint64_t m_key;       /* opts.m_key, for the watch's SMPs too */
 	atomic_int watch_port;
 	mad_watch_fn watch_cb;
 	void *watch_arg;

@@ -62,7 +62,8 @@ static void mad_rx_send_local(struct mad_engine *e, uint16_t attr, uint32_t mod,
 
 	dr_path_local(&local);
 	memset(buf, 0, umad_size());
-	smp_init_dr(umad_get_mad(umad), &local, IB_MAD_METHOD_GET, attr, mod, tid, NULL);
+	smp_init_dr(umad_get_mad(umad), &local, IB_MAD_METHOD_GET, attr, mod, tid,
+		    atomic_load(&e->m_key), NULL);
 	umad_set_addr(umad, 0xffff, 0, 0, 0);
 	(void)umad_send(e->fd[MAD_H_SMI], e->agent[MAD_H_SMI][AG_SMI_DR], umad, MAD_SIZE,
 			(int)timeout_ms, 0);

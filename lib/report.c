@@ -100,6 +100,10 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 		else
 			sb_printf(b, "null");
 		sb_printf(b, ",\"lids_saved\":%s", lidmap_unsaved(sm->lids) ? "false" : "true");
+		/* whether there is an M_Key, never the key */
+		sb_printf(b, ",\"m_key\":\"%s\",\"m_key_protect_bits\":%u,\"m_key_lease_period\":%u",
+			  sm->cfg.m_key ? "set" : "none", sm->cfg.m_key ? sm->cfg.m_key_protect_bits : 0,
+			  sm->cfg.m_key ? sm->cfg.m_key_lease_period : 0);
 		if (lidmap_unsaved(sm->lids)) {
 			sb_printf(b, ",\"lids_unsaved_why\":");
 			sb_json_str(b, lidmap_unsaved(sm->lids));
@@ -146,6 +150,10 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 		sb_printf(b, "last sweep  none as master\n");
 	if (lidmap_unsaved(sm->lids))
 		sb_printf(b, "LIDs        NOT SAVED: %s\n", lidmap_unsaved(sm->lids));
+	if (sm->cfg.m_key)
+		sb_printf(b, "M_Key       set (not shown), protect bits %u, lease %u s%s\n",
+			  sm->cfg.m_key_protect_bits, sm->cfg.m_key_lease_period,
+			  sm->cfg.m_key_lease_period ? "" : " (never lapses)");
 	if (r->when)
 		sb_printf(b, "last re-route %s, %s: %u entries on %u switches, %u LFT blocks in "
 			  "%.0f ms%s\n", rwhen, r->why, r->entries, r->switches, r->blocks, r->ms,

@@ -295,7 +295,8 @@ static void sm_watch_changed(void *arg, const uint8_t pi[64])
 static int sm_open_port(struct sm *sm)
 {
 	struct mad_port_spec spec;
-	struct mad_opts o = { sm->cfg.mad_window, sm->cfg.mad_timeout_ms, sm->cfg.mad_retries };
+	struct mad_opts o = { sm->cfg.mad_window, sm->cfg.mad_timeout_ms, sm->cfg.mad_retries,
+			      sm->cfg.m_key };
 	uint64_t guid = 0;
 
 	memset(&spec, 0, sizeof(spec));
@@ -411,16 +412,27 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 	if (strcmp(cfg->port, sm->cfg.port) || strcmp(cfg->state_dir, sm->cfg.state_dir) ||
 	    strcmp(cfg->import_guid2lid, sm->cfg.import_guid2lid))
 		log_warnx("reload: port, state_dir and import_guid2lid changes take effect at restart");
+	/* Every port holds the key it was given: a new one mid-run would lock
+	 * smd out of the ports it protected with the old one. */
+	if (cfg->m_key != sm->cfg.m_key || cfg->m_key_protect_bits != sm->cfg.m_key_protect_bits ||
+	    cfg->m_key_lease_period != sm->cfg.m_key_lease_period)
+		log_warnx("reload: m_key, m_key_protect_bits and m_key_lease_period changes take "
+			  "effect at restart");
 	char port[sizeof(sm->cfg.port)], dir[sizeof(sm->cfg.state_dir)];
 	memcpy(port, sm->cfg.port, sizeof(port));
 	memcpy(dir, sm->cfg.state_dir, sizeof(dir));
+	uint64_t mkey = sm->cfg.m_key;
+	unsigned mprot = sm->cfg.m_key_protect_bits, mlease = sm->cfg.m_key_lease_period;
 	uint8_t old_prio = sm_priority(sm);
 	sm->cfg = *cfg;
 	memcpy(sm->cfg.port, port, sizeof(port));
 	memcpy(sm->cfg.state_dir, dir, sizeof(dir));
+	sm->cfg.m_key = mkey;
+	sm->cfg.m_key_protect_bits = mprot;
+	sm->cfg.m_key_lease_period = mlease;
 	log_set_level(cfg->log_level);
 	mad_set_opts(sm->mad, &(struct mad_opts){ cfg->mad_window, cfg->mad_timeout_ms,
-						  cfg->mad_retries });
+						  cfg->mad_retries, mkey });
 	evtimer_del(sm->sweep_ev);
 	if (cfg->sweep_interval)
 		sm_timer(sm, sm->sweep_ev, cfg->sweep_interval * 1000);

@@ -18,7 +18,8 @@ static void sm_respond(struct sm *sm, uint8_t *mad, size_t len, const struct mad
 	mad_send_response(sm->mad, mad, len, from);
 }
 
-/* Our SMInfo as the answer to an SMInfo Get or Set, with status. */
+/* Our SMInfo as the answer to an SMInfo Get or Set, with status; our
+ * SM_Key only to a requester that holds the M_Key (when there is one). */
 static void sm_respond_sminfo(struct sm *sm, uint8_t *mad, size_t len,
 			      const struct mad_from *from, unsigned status)
 {
@@ -26,13 +27,15 @@ static void sm_respond_sminfo(struct sm *sm, uint8_t *mad, size_t len,
 	uint8_t data[64];
 
 	elect_fill_info(&sm->el, &us);
+	if (sm->cfg.m_key && smp_hdr_mkey(mad) != sm->cfg.m_key)
+		us.key = 0;
 	peer_sminfo_encode(data, &us);
 	sm_respond(sm, mad, len, from, status, data);
 }
 
 /* Kinds of unsolicited input the rate limiter tells apart. */
 enum { RL_SMINFO_REFUSED = 1, RL_TRAP128, RL_TRAP128_NOT_SWITCH, RL_TRAP144, RL_TRAP_OTHER,
-       RL_SA_BUSY };
+       RL_SA_BUSY, RL_MKEY, RL_TRAP256 };
 
 static double sm_now(void)
 {
@@ -54,6 +57,26 @@ static const char *sm_say(struct sm *sm, unsigned kind, uint64_t src, char *buf,
 	if (v.unsaid)
 		snprintf(buf, len, " (and %u more like it before this line)", v.unsaid);
 	return buf;
+}
+
+/* With an M_Key, an SMInfo Set, or a Get at protect bits 2 and 3, that
+ * does not carry it gets no answer, as from a port protected at that level
+ * (IBA, OpenSM); a Get at 0 and 1 is answered without the SM_Key. 1 when
+ * the MAD is to be dropped. */
+static int sm_sminfo_mkey_drop(struct sm *sm, const uint8_t *mad, const struct mad_from *from)
+{
+	char more[64];
+	const char *m;
+
+	if (!sm->cfg.m_key || smp_hdr_mkey(mad) == sm->cfg.m_key)
+		return 0;
+	if (smp_hdr_method(mad) == IB_MAD_METHOD_GET && sm->cfg.m_key_protect_bits < 2)
+		return 0;
+	if ((m = sm_say(sm, RL_MKEY, mad_from_lid(from), more, sizeof(more))))
+		log_warnx("dropping an SMInfo %s from LID %u: it does not carry our M_Key%s",
+			  smp_hdr_method(mad) == IB_MAD_METHOD_GET ? "Get" : "Set",
+			  mad_from_lid(from), m);
+	return 1;
 }
 
 static void sm_sminfo_set(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
@@ -111,6 +134,36 @@ static void sm_trap128(struct sm *sm, uint16_t src)
 	sm_request_quick(sm, src);
 }
 
+static void sm_lease_renewed(void *arg, const struct mad_reply *r)
+{
+	(void)arg;
+	(void)r;  /* the Get itself was the point: a port that answers it is ours */
+}
+
+/* Trap 256, Bad M_Key: a port refused a request without our key, and its
+ * lease (if any) now runs. A Get with the key stops it (IBA 14.2.4.2), so
+ * the protection never lapses while smd lives, however seldom it sweeps
+ * that port; said once a window per port. */
+static void sm_trap256(struct sm *sm, const uint8_t *notice, uint16_t issuer)
+{
+	unsigned from = mad_get_field(smp_ro(notice), 0, IB_NOTICE_DATA_LID_F);
+	/* DataDetails of 256: requester LID, DR SLID, then Method and AttributeID */
+	unsigned method = notice[14], attr = (unsigned)notice[16] << 8 | notice[17];
+	char more[64];
+	const char *m;
+
+	if ((m = sm_say(sm, RL_TRAP256, issuer, more, sizeof(more))))
+		log_warnx("bad M_Key: the port at LID %u refused a request (method 0x%02x, attribute "
+			  "0x%04x) from LID %u that did not carry its key%s", issuer, method, attr, from,
+			  m);
+	if (!sm->cfg.m_key || !sm->cfg.m_key_lease_period || !issuer || issuer >= 0xc000 ||
+	    !rl_event(&sm->rl_act, RL_TRAP256, issuer, sm_now()).act)
+		return;
+	struct smp_req q = { .dlid = issuer, .method = IB_MAD_METHOD_GET,
+			     .attr = IB_ATTR_PORT_INFO, .timeout_ms = -1, .retries = -1 };
+	mad_smp(sm->mad, &q, sm_lease_renewed, NULL);
+}
+
 static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from *from)
 {
 	unsigned trap = mad_get_field(smp_data(mad), 0, IB_NOTICE_TRAP_NUMBER_F);
@@ -126,6 +179,10 @@ static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_fr
 		return;
 	if (trap == 128) {
 		sm_trap128(sm, src);
+		return;
+	}
+	if (trap == 256) {
+		sm_trap256(sm, smp_data(mad), (uint16_t)lid);
 		return;
 	}
 	if (trap != 144) {
@@ -228,6 +285,9 @@ void sm_recv(void *arg, uint8_t *mad, size_t len, const struct mad_from *from)
 	unsigned attr = smp_hdr_attr(mad);
 
 	if (mclass == MCLASS_SMI || mclass == MCLASS_SMI_DR) {
+		if ((method == IB_MAD_METHOD_GET || method == IB_MAD_METHOD_SET) &&
+		    attr == IB_ATTR_SMINFO && sm_sminfo_mkey_drop(sm, mad, from))
+			return;
 		if (method == IB_MAD_METHOD_GET && attr == IB_ATTR_SMINFO) {
 			sm_respond_sminfo(sm, mad, len, from, 0);
 			log_debug("answered an SMInfo Get (%s)", elect_state_name(sm->el.state));

@@ -122,6 +122,8 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		.skip_peer = mode == SWEEP_RECORD ? sm->el.master.info.guid : 0,
 		.engine = sm->cfg.route_engine, .roots = sm->cfg.roots, .nroots = sm->cfg.nroots,
 		.rebalance = sm->rebalance, .route_report = &sm->last_route,
+		.mkey = { sm->cfg.m_key, (uint8_t)sm->cfg.m_key_protect_bits,
+			  (uint16_t)sm->cfg.m_key_lease_period },
 		.quick_lids = quick ? sm->quick_lids : NULL, .nquick = quick ? sm->nquick : 0,
 		.decide = sm_sweep_decide, .done = sm_sweep_end, .arg = sm, .mx = &sm->mx,
 	};

@@ -31,7 +31,8 @@ const char *dr_path_str(const struct dr_path *path, char *buf, size_t len)
 }
 
 static void smp_init_common(uint8_t *mad, unsigned mclass, uint8_t method,
-			    uint16_t attr, uint32_t mod, uint64_t tid, const void *data)
+			    uint16_t attr, uint32_t mod, uint64_t tid, uint64_t mkey,
+			    const void *data)
 {
 	memset(mad, 0, MAD_SIZE);
 	mad_set_field(mad, 0, IB_MAD_BASEVER_F, 1);
@@ -41,14 +42,15 @@ static void smp_init_common(uint8_t *mad, unsigned mclass, uint8_t method,
 	mad_set_field64(mad, 0, IB_MAD_TRID_F, tid);
 	mad_set_field(mad, 0, IB_MAD_ATTRID_F, attr);
 	mad_set_field(mad, 0, IB_MAD_ATTRMOD_F, mod);
+	mad_set_field64(mad, 0, IB_MAD_MKEY_F, mkey);
 	if (data)
 		memcpy(mad + SMP_DATA_OFFS, data, SMP_DATA_SIZE);
 }
 
 void smp_init_dr(uint8_t *mad, const struct dr_path *path, uint8_t method,
-		 uint16_t attr, uint32_t mod, uint64_t tid, const void *data)
+		 uint16_t attr, uint32_t mod, uint64_t tid, uint64_t mkey, const void *data)
 {
-	smp_init_common(mad, MCLASS_SMI_DR, method, attr, mod, tid, data);
+	smp_init_common(mad, MCLASS_SMI_DR, method, attr, mod, tid, mkey, data);
 	mad_set_field(mad, 0, IB_DRSMP_HOPCNT_F, path->hops);
 	mad_set_field(mad, 0, IB_DRSMP_HOPPTR_F, 0);
 	/* Permissive LIDs on both ends: pure directed route (ibsim drops others). */
@@ -58,9 +60,9 @@ void smp_init_dr(uint8_t *mad, const struct dr_path *path, uint8_t method,
 }
 
 void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
-		  uint64_t tid, const void *data)
+		  uint64_t tid, uint64_t mkey, const void *data)
 {
-	smp_init_common(mad, MCLASS_SMI, method, attr, mod, tid, data);
+	smp_init_common(mad, MCLASS_SMI, method, attr, mod, tid, mkey, data);
 }
 
 unsigned smp_hdr_class(const uint8_t *mad) { return mad_get_field(smp_ro(mad), 0, IB_MAD_MGMTCLASS_F); }
@@ -79,6 +81,7 @@ static void smp_hdr_set_method(uint8_t *mad, unsigned method)
 unsigned smp_hdr_attr(const uint8_t *mad) { return mad_get_field(smp_ro(mad), 0, IB_MAD_ATTRID_F); }
 uint32_t smp_hdr_mod(const uint8_t *mad) { return mad_get_field(smp_ro(mad), 0, IB_MAD_ATTRMOD_F); }
 uint64_t smp_hdr_tid(const uint8_t *mad) { return mad_get_field64(smp_ro(mad), 0, IB_MAD_TRID_F); }
+uint64_t smp_hdr_mkey(const uint8_t *mad) { return mad_get_field64(smp_ro(mad), 0, IB_MAD_MKEY_F); }
 
 unsigned smp_hdr_status(const uint8_t *mad)
 {

@@ -36,11 +36,13 @@ int dr_path_extend(struct dr_path *out, const struct dr_path *in, uint8_t port);
 /* "0" or "0,1,3" like the diags print it. */
 const char *dr_path_str(const struct dr_path *path, char *buf, size_t len);
 
-/* Fill a request header. tid is the engine's; data (64 bytes) may be NULL. */
+/* Fill a request header. tid is the engine's; mkey goes in the SMP's
+ * M_Key field (0 when the subnet has none: a port with M_Key 0 checks
+ * nothing); data (64 bytes) may be NULL. */
 void smp_init_dr(uint8_t *mad, const struct dr_path *path, uint8_t method,
-		 uint16_t attr, uint32_t mod, uint64_t tid, const void *data);
+		 uint16_t attr, uint32_t mod, uint64_t tid, uint64_t mkey, const void *data);
 void smp_init_lid(uint8_t *mad, uint8_t method, uint16_t attr, uint32_t mod,
-		  uint64_t tid, const void *data);
+		  uint64_t tid, uint64_t mkey, const void *data);
 
 static inline uint8_t *smp_data(uint8_t *mad) { return mad + SMP_DATA_OFFS; }
 
@@ -54,6 +56,8 @@ unsigned smp_hdr_method(const uint8_t *mad);
 unsigned smp_hdr_attr(const uint8_t *mad);
 uint32_t smp_hdr_mod(const uint8_t *mad);
 uint64_t smp_hdr_tid(const uint8_t *mad);
+/* The M_Key an SMP carries (a requester's proof that it may manage). */
+uint64_t smp_hdr_mkey(const uint8_t *mad);
 /* The MAD status without the directed-route direction bit. */
 unsigned smp_hdr_status(const uint8_t *mad);
 int smp_hdr_is_response(const uint8_t *mad);

@@ -89,10 +89,12 @@ static void sw_reply(void *arg, const struct mad_reply *r)
 		sw_advance(sw);
 }
 
-/* Queue one SMP of this sweep; 0 when queued, -1 (counted as an error)
- * when the engine refuses it (closing), so callers mark nothing as in flight. */
-static int sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method, uint16_t attr,
-		   uint32_t mod, const uint8_t *data, struct fab_port *port, swq_fn fn)
+/* Queue one SMP of this sweep, with the M_Key *mkey (NULL: the subnet's);
+ * 0 when queued, -1 (counted as an error) when the engine refuses it
+ * (closing), so callers mark nothing as in flight. */
+static int sw_send_key(struct sweep *sw, const struct dr_path *path, uint8_t method,
+		       uint16_t attr, uint32_t mod, const uint8_t *data, struct fab_port *port,
+		       swq_fn fn, const uint64_t *mkey)
 {
 	struct swq *q = xcalloc(1, sizeof(*q));
 
@@ -101,7 +103,8 @@ static int sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method,
 	q->port = port;
 	/* the engine keeps its own copy of data */
 	struct smp_req req = { .dr = path, .method = method, .attr = attr, .mod = mod,
-			       .data = data, .timeout_ms = -1, .retries = -1 };
+			       .data = data, .timeout_ms = -1, .retries = -1,
+			       .own_mkey = mkey != NULL, .m_key = mkey ? *mkey : 0 };
 	if (mad_smp(sw->p.mad, &req, sw_reply, q) < 0) {
 		free(q);
 		sw->errors++;
@@ -112,6 +115,12 @@ static int sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method,
 	if (method == IB_MAD_METHOD_SET)
 		sw->sets++;
 	return 0;
+}
+
+static int sw_send(struct sweep *sw, const struct dr_path *path, uint8_t method, uint16_t attr,
+		   uint32_t mod, const uint8_t *data, struct fab_port *port, swq_fn fn)
+{
+	return sw_send_key(sw, path, method, attr, mod, data, port, fn, NULL);
 }
 
 static const char *port_name(const struct fab_port *p, char *buf, size_t len)
@@ -208,10 +217,18 @@ static void sw_update_info(struct sweep *sw, struct swq *q, const struct mad_rep
 		return;
 	}
 	sw->errors++;
-	char why[80];
-	snprintf(why, sizeof(why), "%s failed (%s 0x%x)", what,
-		 r->err == MAD_ESTATUS ? "status" : r->err == MAD_EUMAD ? "umad status" : "timeout",
-		 r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
+	char why[112];
+	/* A port that drops our Sets while its PortInfo shows another key's
+	 * protection is not broken: it belongs to a key we were not given. */
+	if (r->err == MAD_ETIMEDOUT && link_mkey_foreign(q->port->info, sw->p.mkey.key))
+		snprintf(why, sizeof(why), "protected by an M_Key we do not have (M_KeyProtectBits "
+			 "%u), not configured", mad_get_field(smp_ro(q->port->info), 0,
+							      IB_PORT_MKEY_PROT_BITS_F));
+	else
+		snprintf(why, sizeof(why), "%s failed (%s 0x%x)", what,
+			 r->err == MAD_ESTATUS ? "status" :
+			 r->err == MAD_EUMAD ? "umad status" : "timeout",
+			 r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
 	log_debug("%s: %s", port_name(q->port, buf, sizeof(buf)), why);
 	sw_trouble(sw, q->port, TRB_FAILED, why, NULL);
 }
@@ -234,7 +251,7 @@ static void sw_activate(struct sweep *sw, struct fab_port *p)
 	char buf[160];
 
 	log_debug("activating %s", port_name(p, buf, sizeof(buf)));
-	link_build_state_set(set, p->info, PORT_ACTIVE);
+	link_build_state_set(set, p->info, PORT_ACTIVE, &sw->p.mkey);
 	if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, rate_portinfo_mod(p), set, p,
 		    sw_state_reply) == 0)
 		p->activating = 1;
@@ -269,6 +286,18 @@ static void sw_portinfo_set_reply(struct sweep *sw, struct swq *q, const struct 
 	sw_update_info(sw, q, r, "PortInfo Set");
 	if (r->err == MAD_OK)
 		sw_link_armed(sw, q->port);
+}
+
+/* The Set that took a port over from another key (sw_config_port). */
+static void sw_takeover_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
+{
+	char buf[160];
+
+	if (r->err == MAD_OK)
+		log_notice("%s: held another SM's M_Key at protect bits 0 (readable by any "
+			   "node): taken over, it now holds %s", port_name(q->port, buf, sizeof(buf)),
+			   sw->p.mkey.key ? "ours" : "none");
+	sw_portinfo_set_reply(sw, q, r);
 }
 
 /* Every link whose ends are ready goes Active (those not sent already),
@@ -321,6 +350,7 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 		.client_rereg = !is_switch_port && sw_rereg_due(sw, p),
 		.is_switch_port = is_switch_port,
 		.is_switch_port0 = !p->num && fab_is_switch(p->node),
+		.mkey = sw->p.mkey,
 	};
 	const uint8_t *peer = p->remote && p->remote->have_info ? p->remote->info : NULL;
 	uint8_t set[64];
@@ -336,14 +366,23 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 				   need_set ? "configuring" : "arming",
 			  port_name(p, buf, sizeof(buf)));
 		if (!need_set)
-			link_build_state_set(set, p->info, PORT_ARMED);
+			link_build_state_set(set, p->info, PORT_ARMED, &sw->p.mkey);
 		else {
 			link_build_set(set, p->info, peer, &lp);
 			if (arm)
 				mad_set_field(set, 0, IB_PORT_STATE_F, PORT_ARMED);
 		}
-		if (sw_send(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO, rate_portinfo_mod(p), set, p,
-			    sw_portinfo_set_reply) == 0)
+		/* A port whose Get shows a key that is not ours (only protect
+		 * bits 0 show it: what an SM gone for longer than the lease
+		 * leaves) accepts a Set only with that key: it carries it, and
+		 * writes ours. (A switch's external ports go by port 0's key,
+		 * whatever theirs reads.) */
+		uint64_t held = mad_get_field64(smp_ro(p->info), 0, IB_PORT_MKEY_F);
+		int takeover = need_set && !is_switch_port && held && held != sw->p.mkey.key;
+		if (sw_send_key(sw, &p->path, IB_MAD_METHOD_SET, IB_ATTR_PORT_INFO,
+				rate_portinfo_mod(p), set, p,
+				takeover ? sw_takeover_reply : sw_portinfo_set_reply,
+				takeover ? &held : NULL) == 0)
 			p->set_pending = 1;
 	}
 	/* The P_Key table of a CA port: checked when the port is (re)configured. */

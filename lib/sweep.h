@@ -13,6 +13,7 @@
 #include "fabric.h"
 #include "lft.h"
 #include "lidmap.h"
+#include "link.h"
 #include "mad.h"
 #include "metrics.h"
 #include "mft.h"
@@ -55,6 +56,7 @@ struct sweep_params {
 	struct trouble *trouble;  /* ports a master sweep could not configure */
 	const struct fabric *prev;/* the last complete model, or NULL */
 	int rereg_all;            /* first sweep as master: ClientReregister everywhere */
+	struct link_mkey mkey;    /* what every PortInfo Set writes in the M_Key fields */
 	int was_up, was_served;   /* the last sweep's verdict (what is worth a log line) */
 	uint64_t skip_peer;       /* not asked in the survey (a standby's master) */
 	enum rt_engine engine;

@@ -37,6 +37,10 @@ const struct trb_entry *trb_note(struct trouble *t, uint64_t guid, uint8_t port,
 	struct trb_entry *e = trb_find(t, guid, port);
 
 	if (e) {
+		/* A link left short of Active by a failure this sweep already
+		 * named: the cause says more than the symptom. */
+		if (e->seen && kind == TRB_DOWN && e->kind != TRB_DOWN)
+			return NULL;
 		/* Known: logged already; what is true now is kept. */
 		e->seen = 1;
 		e->kind = kind;

@@ -28,6 +28,8 @@ check "smd.service restarts on failure" grep -q "^Restart=on-failure" "$unit"
 check "smd@.service: port, state directory and socket per instance" \
 	grep -q -- "--port %I --state-dir /var/lib/smd/%I --control-socket /run/smd-%I/smd.sock" \
 	"$prefix/lib/systemd/system/smd@.service"
+is "the configuration is readable by its owner only (it may hold the M_Key)" \
+	"$(stat -c %a "$prefix/etc/smd/smd.conf")" 600
 check "the installed smd accepts the installed configuration" \
 	"$prefix/sbin/smd" --check-config -c "$prefix/etc/smd/smd.conf"
 

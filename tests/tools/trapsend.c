@@ -2,8 +2,9 @@
  * traps (SubnTrap(Notice), LID-routed) to the SM the local port knows, RATE
  * per second, as a buggy or hostile host would:
  *   trapsend COUNT RATE TRAP [ISSUER_LID]
- * TRAP 128 (link state change: only switches send it) or 144 (capability
- * change, with the CapabilityMask-changed bit). ISSUER_LID defaults to the
+ * TRAP 128 (link state change: only switches send it), 144 (capability
+ * change, with the CapabilityMask-changed bit) or 256 (Bad M_Key: the issuer
+ * refused a PortInfo Set from the local port's LID). ISSUER_LID defaults to the
  * local port's LID. The SM's TrapRepress answers are not read. Prints
  * "sent N"; exit 0 when all went out, 1 otherwise, 2 on usage errors. */
 #include <stdio.h>
@@ -27,7 +28,7 @@ int main(int argc, char **argv)
 	unsigned count = (unsigned)strtoul(argv[1], NULL, 0);
 	double rate = strtod(argv[2], NULL);
 	unsigned trap = (unsigned)strtoul(argv[3], NULL, 0);
-	if (rate <= 0 || (trap != 128 && trap != 144))
+	if (rate <= 0 || (trap != 128 && trap != 144 && trap != 256))
 		return 2;
 	struct ibmad_port *mp = mad_rpc_open_port(NULL, 0, mgmt, 2);
 	if (!mp) {
@@ -46,12 +47,17 @@ int main(int argc, char **argv)
 	sm.lid = (int)mad_get_field(pi, 0, IB_PORT_SMLID_F);
 	memset(notice, 0, sizeof(notice));
 	mad_set_field(notice, 0, IB_NOTICE_IS_GENERIC_F, 1);
-	mad_set_field(notice, 0, IB_NOTICE_TYPE_F, trap == 128 ? 1 : 4);  /* urgent / info */
+	mad_set_field(notice, 0, IB_NOTICE_TYPE_F, trap == 128 ? 1 : trap == 256 ? 2 : 4); /* urgent/security/info */
 	mad_set_field(notice, 0, IB_NOTICE_PRODUCER_F, trap == 128 ? 2 : 1); /* switch / CA */
 	mad_set_field(notice, 0, IB_NOTICE_TRAP_NUMBER_F, trap);
 	mad_set_field(notice, 0, IB_NOTICE_ISSUER_LID_F, issuer);
 	if (trap == 144)
 		notice[21] = 0x01;  /* ChangeFlags (bytes 20-21): not the SM priority one */
+	if (trap == 256) {  /* requester LID, Method Set, AttributeID PortInfo */
+		mad_set_field(notice, 0, IB_NOTICE_DATA_LID_F, mad_get_field(pi, 0, IB_PORT_LID_F));
+		notice[14] = IB_MAD_METHOD_SET;
+		notice[17] = IB_ATTR_PORT_INFO;
+	}
 	struct timespec gap = { (time_t)(1.0 / rate), (long)((1.0 / rate - (time_t)(1.0 / rate)) * 1e9) };
 	for (unsigned i = 0; i < count; i++) {
 		ib_rpc_t rpc;

@@ -104,6 +104,9 @@ static void test_defaults(void **state)
 	assert_string_equal(c.import_guid2lid, "/var/cache/opensm/guid2lid");
 	assert_int_equal(c.sweep_interval, 10);
 	assert_true(c.sm_key == 0x1);
+	assert_true(c.m_key == 0);          /* no M_Key unless configured, as OpenSM */
+	assert_int_equal(c.m_key_protect_bits, 0);
+	assert_int_equal(c.m_key_lease_period, 0);
 	assert_int_equal(c.poll_interval_ms, 300);
 	assert_int_equal(c.poll_retries, 3);
 	assert_int_equal(c.port_watch_ms, 500);
@@ -217,6 +220,25 @@ static void test_err_sm_key(void **state)
 		     "2: key 'sm_key': '-1' is out of range 0..0xffffffffffffffff");
 	expect_error("[sm]\nsm_key = 0x10000000000000000\n",
 		     "2: key 'sm_key': '0x10000000000000000' is out of range 0..0xffffffffffffffff");
+}
+
+static void test_m_key(void **state)
+{
+	struct smd_config c;
+	(void)state;
+	expect_ok("[sm]\nm_key = 0xFEEDFACECAFEBEEF\nm_key_protect_bits = 3\n"
+		  "m_key_lease_period = 65535\n", &c);
+	assert_true(c.m_key == 0xFEEDFACECAFEBEEFULL);
+	assert_int_equal(c.m_key_protect_bits, 3);
+	assert_int_equal(c.m_key_lease_period, 65535);
+	expect_error("[sm]\nm_key = 0x1\nm_key_protect_bits = 4\n",
+		     "3: key 'm_key_protect_bits': '4' is out of range 0..3");
+	expect_error("[sm]\nm_key_lease_period = 65536\n",
+		     "2: key 'm_key_lease_period': '65536' is out of range 0..65535 s");
+	expect_error("[sm]\nm_key = secret\n",
+		     "2: key 'm_key': 'secret' is not a number (decimal or 0x hex)");
+	expect_error("[sm]\nm_key = 0x10000000000000000\n",
+		     "2: key 'm_key': '0x10000000000000000' is out of range 0..0xffffffffffffffff");
 }
 
 static void test_err_port(void **state)
@@ -568,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_err_negative_overflow),
 		cmocka_unit_test(test_err_not_number),
 		cmocka_unit_test(test_err_sm_key),
+		cmocka_unit_test(test_m_key),
 		cmocka_unit_test(test_err_port),
 		cmocka_unit_test(test_err_other_values),
 		cmocka_unit_test(test_err_unknown),

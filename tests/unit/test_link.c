@@ -394,7 +394,7 @@ static void test_state_set(void **state)
 	link_build_set(out, cur, peer, &p);
 	apply(port, out, cur);
 
-	link_build_state_set(out, port, PORT_ARMED);
+	link_build_state_set(out, port, PORT_ARMED, NULL);
 	assert_int_equal(get(out, IB_PORT_STATE_F), PORT_ARMED);
 	assert_int_equal(get(out, IB_PORT_PHYS_STATE_F), 0);
 	assert_int_equal(get(out, IB_PORT_LINK_DOWN_DEF_F), 0);
@@ -411,10 +411,114 @@ static void test_state_set(void **state)
 	assert_int_equal(get(out, IB_PORT_VL_CAP_F), 4);
 
 	set(port, IB_PORT_STATE_F, PORT_ARMED);
-	link_build_state_set(out, port, PORT_ACTIVE);
+	link_build_state_set(out, port, PORT_ACTIVE, NULL);
 	assert_int_equal(get(out, IB_PORT_STATE_F), PORT_ACTIVE);
 	assert_int_equal(get(out, IB_PORT_LID_F), 0x12);
 	assert_int_equal(get(out, IB_PORT_PHYS_STATE_F), 0);
+}
+
+#define MKEY 0x8badf00ddeadbeefULL
+
+static void assert_mkey(uint8_t *b, uint64_t key, unsigned prot, unsigned lease)
+{
+	assert_true(mad_get_field64(b, 0, IB_PORT_MKEY_F) == key);
+	assert_int_equal(get(b, IB_PORT_MKEY_PROT_BITS_F), prot);
+	assert_int_equal(get(b, IB_PORT_MKEY_LEASE_F), lease);
+}
+
+/* With an M_Key configured, every PortInfo Set writes the key, its protect
+ * bits and lease: CA ports, switch port 0 and (ignored there, harmless)
+ * external ports; the configuration check wants them back on the ports
+ * that hold them, not on a switch's external ports. */
+static void test_set_mkey(void **state)
+{
+	uint8_t cur[64], peer[64], out[64], port[64], t[64];
+	struct link_params p = params();
+
+	(void)state;
+	p.mkey = (struct link_mkey){ MKEY, 2, 60 };
+	make_ca_port(cur);
+	make_peer(peer);
+	link_build_set(out, cur, peer, &p);
+	assert_mkey(out, MKEY, 2, 60);
+	apply(port, out, cur);
+	assert_true(link_config_ok(port, peer, &p));
+	memcpy(t, port, 64);
+	mad_set_field64(t, 0, IB_PORT_MKEY_F, 0);       /* a port that lost it */
+	assert_false(link_config_ok(t, peer, &p));
+	memcpy(t, port, 64);
+	set(t, IB_PORT_MKEY_PROT_BITS_F, 1);
+	assert_false(link_config_ok(t, peer, &p));
+	memcpy(t, port, 64);
+	set(t, IB_PORT_MKEY_LEASE_F, 0);
+	assert_false(link_config_ok(t, peer, &p));
+
+	p.is_switch_port0 = 1;
+	link_build_set(out, cur, NULL, &p);
+	assert_mkey(out, MKEY, 2, 60);
+	apply(port, out, cur);
+	assert_true(link_config_ok(port, NULL, &p));
+	mad_set_field64(port, 0, IB_PORT_MKEY_F, 0);
+	assert_false(link_config_ok(port, NULL, &p));
+
+	p.is_switch_port0 = 0;
+	p.is_switch_port = 1;
+	link_build_set(out, cur, peer, &p);
+	assert_mkey(out, MKEY, 2, 60);
+	apply(port, out, cur);
+	assert_mkey(port, MKEY, 2, 60);
+	/* an external port reading its M_Key fields as 0: no Set for that */
+	mad_set_field64(port, 0, IB_PORT_MKEY_F, 0);
+	set(port, IB_PORT_MKEY_PROT_BITS_F, 0);
+	set(port, IB_PORT_MKEY_LEASE_F, 0);
+	assert_true(link_config_ok(port, peer, &p));
+
+	/* no key: nothing to protect, the bits and lease are written as 0 */
+	p = params();
+	p.mkey = (struct link_mkey){ 0, 3, 100 };
+	link_build_set(out, cur, peer, &p);
+	assert_mkey(out, 0, 0, 0);
+}
+
+/* The state walk's Sets carry the key too, whatever the Get showed (a
+ * simulator that keeps no M_Key reads them back as 0). */
+static void test_state_set_mkey(void **state)
+{
+	uint8_t cur[64], out[64];
+	struct link_mkey mk = { MKEY, 1, 5 };
+
+	(void)state;
+	make_ca_port(cur);
+	mad_set_field64(cur, 0, IB_PORT_MKEY_F, 0);
+	set(cur, IB_PORT_MKEY_PROT_BITS_F, 0);
+	set(cur, IB_PORT_MKEY_LEASE_F, 0);
+	link_build_state_set(out, cur, PORT_ARMED, &mk);
+	assert_int_equal(get(out, IB_PORT_STATE_F), PORT_ARMED);
+	assert_mkey(out, MKEY, 1, 5);
+	link_build_state_set(out, cur, PORT_ACTIVE, &mk);
+	assert_mkey(out, MKEY, 1, 5);
+	link_build_state_set(out, cur, PORT_ACTIVE, NULL);
+	assert_mkey(out, 0, 0, 0);
+}
+
+/* Which PortInfo reads say "protected by a key we do not have". */
+static void test_mkey_foreign(void **state)
+{
+	uint8_t pi[64];
+
+	(void)state;
+	make_ca_port(pi);
+	mad_set_field64(pi, 0, IB_PORT_MKEY_F, MKEY);
+	set(pi, IB_PORT_MKEY_PROT_BITS_F, 2);
+	assert_false(link_mkey_foreign(pi, MKEY));      /* ours */
+	assert_true(link_mkey_foreign(pi, 0));          /* we have none */
+	assert_true(link_mkey_foreign(pi, MKEY + 1));   /* another one (level 0 shows it) */
+	mad_set_field64(pi, 0, IB_PORT_MKEY_F, 0);
+	set(pi, IB_PORT_MKEY_PROT_BITS_F, 1);
+	assert_true(link_mkey_foreign(pi, MKEY));       /* level 1 hid it from our Get */
+	set(pi, IB_PORT_MKEY_PROT_BITS_F, 0);
+	assert_false(link_mkey_foreign(pi, MKEY));      /* no key at all */
+	assert_false(link_mkey_foreign(pi, 0));
 }
 
 static void test_next_state(void **state)
@@ -535,6 +639,9 @@ int main(void)
 		cmocka_unit_test(test_config_ok),
 		cmocka_unit_test(test_config_ok_switch_port),
 		cmocka_unit_test(test_state_set),
+		cmocka_unit_test(test_set_mkey),
+		cmocka_unit_test(test_state_set_mkey),
+		cmocka_unit_test(test_mkey_foreign),
 		cmocka_unit_test(test_next_state),
 		cmocka_unit_test(test_pkey_has_full),
 		cmocka_unit_test(test_pkey_limited_entry0),
