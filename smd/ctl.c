@@ -53,48 +53,47 @@ static void conn_free(struct conn *c)
 
 static void conn_cb(evutil_socket_t fd, short what, void *arg);
 
-/* Run one request line into c->out. */
-static void ctl_handle(struct ctl *ctl, struct conn *c)
+void ctl_run(struct sm *sm, const char *line, struct sbuf *out)
 {
 	char cmd[32] = "", opt[32] = "";
 	struct sbuf body = { 0 };
 
-	if (sscanf(c->line, "%31s %31s", cmd, opt) < 1) {
-		sb_printf(&c->out, "ERR empty request\n");
+	if (sscanf(line, "%31s %31s", cmd, opt) < 1) {
+		sb_printf(out, "ERR empty request\n");
 		return;
 	}
 	int json = !strcmp(opt, "json");
 	if (opt[0] && !json) {
-		sb_printf(&c->out, "ERR unknown option '%s'\n", opt);
+		sb_printf(out, "ERR unknown option '%s'\n", opt);
 		return;
 	}
 	if (!strcmp(cmd, "status")) {
-		report_status(ctl->sm, json, &body);
+		report_status(sm, json, &body);
 	} else if (!strcmp(cmd, "lids")) {
-		report_lids(ctl->sm, json, &body);
+		report_lids(sm, json, &body);
 	} else if (!strcmp(cmd, "groups")) {
-		report_groups(ctl->sm, json, &body);
+		report_groups(sm, json, &body);
 	} else if (!strcmp(cmd, "metrics")) {
-		report_metrics(ctl->sm, &body);  /* one format: Prometheus' text */
+		report_metrics(sm, &body);  /* one format: Prometheus' text */
 	} else if (!strcmp(cmd, "sweep")) {
 		log_notice("smctl: heavy sweep requested");
-		sm_force_sweep(ctl->sm);
-		sb_printf(&body, "sweep started (%s)\n", elect_state_name(ctl->sm->el.state));
+		sm_force_sweep(sm);
+		sb_printf(&body, "sweep started (%s)\n", elect_state_name(sm->el.state));
 	} else if (!strcmp(cmd, "rebalance")) {
-		if (sm_rebalance(ctl->sm) == 0) {
+		if (sm_rebalance(sm) == 0) {
 			sb_printf(&body, "rebalancing: every route chosen afresh in a heavy sweep\n");
 		} else {
-			sb_printf(&c->out, "ERR only the master routes (this SM is %s)\n",
-				  elect_state_name(ctl->sm->el.state));
+			sb_printf(out, "ERR only the master routes (this SM is %s)\n",
+				  elect_state_name(sm->el.state));
 			return;
 		}
 	} else {
-		sb_printf(&c->out, "ERR unknown command '%s'\n", cmd);
+		sb_printf(out, "ERR unknown command '%s'\n", cmd);
 		return;
 	}
-	sb_printf(&c->out, "OK\n");
+	sb_printf(out, "OK\n");
 	if (body.len)
-		sb_printf(&c->out, "%s", body.s);
+		sb_printf(out, "%s", body.s);
 	sb_free(&body);
 }
 
@@ -123,7 +122,7 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		if (nl)
 			*nl = 0;
-		ctl_handle(c->ctl, c);
+		ctl_run(c->ctl->sm, c->line, &c->out);
 		event_del(c->ev);
 		event_assign(c->ev, c->ctl->base, fd, EV_WRITE | EV_PERSIST, conn_cb, c);
 		event_add(c->ev, &tv);

@@ -5,6 +5,7 @@
 #define SMD_CTL_H
 
 #include <event2/event.h>
+#include "sbuf.h"
 #include "sm.h"
 
 struct ctl;
@@ -15,5 +16,8 @@ struct ctl;
 struct ctl *ctl_open(struct event_base *base, const char *path, struct sm *sm, int *in_use);
 /* Stop listening, drop connections, remove the socket file. */
 void ctl_close(struct ctl *c);
+/* One request line (without its newline) answered into out: "OK\n" and the
+ * body, or "ERR <why>\n". No socket needed (fuzz_sm drives it). */
+void ctl_run(struct sm *sm, const char *line, struct sbuf *out);
 
 #endif

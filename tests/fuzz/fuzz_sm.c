@@ -15,7 +15,11 @@
  *   1: the oldest SMP answered: 64 bytes of data;
  *   2: the oldest SMP times out;
  *   3: the oldest SMP answered with a status (2 bytes) and 64 bytes;
- *   4: the event loop runs once (what the SM deferred: timers due now). */
+ *   4: the event loop runs once (what the SM deferred: timers due now);
+ *   5: a control socket request (smctl's): a length byte, the line; the
+ *      answer must be "OK\n" and a body, or one "ERR ...\n" line.
+ * So the reports (status, lids, groups, metrics, also --json) are rendered
+ * from whatever fabric and groups the inputs before made. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +30,7 @@
 #include <infiniband/mad.h>
 
 #include "config.h"
+#include "ctl.h"
 #include "fake_port.h"
 #include "log.h"
 #include "sm.h"
@@ -74,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n && steps++ < 4096) {
 		uint8_t op, b[256], d[64];
 		take(&in, &op, 1);
-		switch (op % 5) {
+		switch (op % 6) {
 		case 0: {
 			uint8_t hdr[6], len;
 			take(&in, hdr, sizeof(hdr));
@@ -114,6 +119,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			event_base_loop(base, EVLOOP_NONBLOCK);
 			break;
+		case 5: {
+			uint8_t len;
+			char line[256];
+			take(&in, &len, 1);
+			size_t n = len < in.n ? len : in.n;
+			take(&in, line, n);
+			line[n] = 0;
+			struct sbuf out = { 0 };
+			ctl_run(sm, line, &out);
+			if (!out.s || (strncmp(out.s, "OK\n", 3) &&
+				       (strncmp(out.s, "ERR ", 4) || strchr(out.s, '\n') != out.s + out.len - 1)))
+				abort();
+			sb_free(&out);
+			break;
+		}
 		}
 	}
 	/* What is left times out (a sweep gives up; bounded: every answer
