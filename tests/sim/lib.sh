@@ -527,18 +527,30 @@ smd_conf() {
 # $WORK/smd-NODE.conf (written by smd_conf if missing). Sets SMD_PID, SMD_LOG.
 # SMD_UMAD=kumad runs it over the kernel-like umad double (see preload_for;
 # its KUMAD_* triggers are passed on from the environment).
+# SMD_JOURNAL=1 runs it as systemd does, its stderr the journal: the log
+# file is named by JOURNAL_STREAM, and what smd sends the journal is caught
+# by libjournalcap (tests/tools/journalcap.c, next to SMD_BIN) in
+# SMD_JOURNAL_FILE (the log's name with .journal).
 smd_start() {
 	need_smd
 	local node=$1; shift
-	local conf=$WORK/smd-$node.conf pre=$SMD_PRELOAD
+	local conf=$WORK/smd-$node.conf pre=$SMD_PRELOAD js="" jf=""
 	[ -f "$conf" ] || smd_conf "$node" >/dev/null
 	if [ "${SMD_UMAD:-}" = kumad ]; then
 		preload_for "$SMD_BIN" kumad
 		pre=$PRELOAD
 	fi
 	SMD_LOG=$(_newlog "smd-$node")
-	note "start: SIM_HOST=$node smd -f -c $(basename "$conf") $* ($(basename "$SMD_LOG"))${SMD_UMAD:+ over $SMD_UMAD}"
-	_bg_start "$SMD_LOG" "$node" "$pre" "$SMD_BIN" -f -c "$conf" "$@"
+	if [ -n "${SMD_JOURNAL:-}" ]; then
+		local jcap=${JOURNALCAP:-$(dirname "$SMD_BIN")/libjournalcap.so}
+		[ -f "$jcap" ] || fail "no libjournalcap.so at $jcap (build it: cmake --build build)"
+		pre=${pre/"$UMAD2SIM"/"$jcap:$UMAD2SIM"}
+		SMD_JOURNAL_FILE=${SMD_LOG%.log}.journal
+		: >"$SMD_LOG"     # the redirection below keeps this inode
+		js=$(stat -c '%d:%i' "$SMD_LOG") jf=$SMD_JOURNAL_FILE
+	fi
+	note "start: SIM_HOST=$node smd -f -c $(basename "$conf") $* ($(basename "$SMD_LOG"))${SMD_UMAD:+ over $SMD_UMAD}${js:+, stderr the journal}"
+	JOURNAL_STREAM=$js JOURNALCAP_FILE=$jf _bg_start "$SMD_LOG" "$node" "$pre" "$SMD_BIN" -f -c "$conf" "$@"
 	SMD_PID=$BG_PID
 }
 
