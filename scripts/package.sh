@@ -7,8 +7,8 @@
 #   ./scripts/package.sh --check   then install it on this machine, check the
 #                                  installed package, and purge it (CI; root or
 #                                  sudo; refuses if smd is installed already)
-# --check: `smd --version`, the files, the conffile kept across a reinstall,
-# the units pass `systemd-analyze verify`, smd.service enabled as Debian
+# --check: `smd --version`, the files, an edited conffile kept across an
+# upgrade (the same sources built again as the next version), the units pass `systemd-analyze verify`, smd.service enabled as Debian
 # enables services (and no instance of smd@), its ConditionPathIsDirectory
 # false on a host without /sys/class/infiniband, and after `apt-get purge`
 # nothing it created left: /etc, /usr, /lib and /var/lib are listed before
@@ -43,23 +43,44 @@ if ! dpkg-checkbuilddeps 2>/dev/null; then
 	$SUDO apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get build-dep -y -q --no-install-recommends ./
 fi
-echo "package: dpkg-buildpackage -us -uc -b (log: build-pkg/build.log)"
-if ! dpkg-buildpackage -us -uc -b >"$out/build.log" 2>&1; then
-	tail -n 40 "$out/build.log"
-	echo "package: dpkg-buildpackage FAILED" >&2
-	exit 1
-fi
-cd "$out/src"
-mv ./*.deb ./*.changes ./*.buildinfo "$out"/
-cd "$out"
-rm -rf src
-version=$(dpkg-deb -f smd_*_*.deb Version)
+# build LOG: dpkg-buildpackage in this directory, the results into DEST.
+build() {
+	echo "package: dpkg-buildpackage -us -uc -b (log: build-pkg/$1)"
+	if ! dpkg-buildpackage -us -uc -b >"$out/$1" 2>&1; then
+		tail -n 40 "$out/$1"
+		echo "package: dpkg-buildpackage FAILED" >&2
+		exit 1
+	fi
+}
+build build.log
+version=$(dpkg-parsechangelog -S Version)
+mv ../*.deb ../*.changes ../*.buildinfo "$out"/
 deb=$(ls "$out"/smd_"$version"_*.deb)
 echo "package: built $deb"
 echo "package: lintian"
 lintian --fail-on error,warning --info --tag-display-limit 0 "$out"/smd_"$version"_*.changes
 echo "package: lintian: no error, no warning"
-[ "$check" -eq 1 ] || exit 0
+if [ "$check" -eq 0 ]; then
+	rm -rf "$out/src"
+	exit 0
+fi
+
+# The same sources as the next version, to check an upgrade: CMake's
+# project version and a changelog entry bumped (they must agree).
+up=$version.1
+sed -i "s/^project(smd VERSION $version /project(smd VERSION $up /" CMakeLists.txt
+{
+	printf 'smd (%s) unstable; urgency=medium\n\n  * Upgrade check of scripts/package.sh.\n\n' "$up"
+	printf ' -- %s  %s\n\n' "$(dpkg-parsechangelog -S Maintainer)" "$(date -R)"
+	cat debian/changelog
+} >debian/changelog.new
+mv debian/changelog.new debian/changelog
+build build-upgrade.log
+mkdir -p "$out/upgrade"
+mv ../*.deb ../*.changes ../*.buildinfo "$out/upgrade"/
+debup=$(ls "$out"/upgrade/smd_"$up"_*.deb)
+cd "$out"
+rm -rf src
 
 # ---- install, check, purge --------------------------------------------------
 
@@ -108,7 +129,7 @@ check "/etc/smd/smd.conf is a conffile" \
 	grep -q '^ /etc/smd/smd.conf ' <<<"$(dpkg-query -W -f='${Conffiles}' smd)"
 check "/var/lib/smd belongs to the package" grep -qx /var/lib/smd <<<"$files"
 check "the installed smd accepts the installed configuration" \
-	/usr/sbin/smd --check-config >/dev/null
+	eval '/usr/sbin/smd --check-config >/dev/null'
 # The template is verified as one of its instances (a ':' in a unit name
 # given to verify means something else to it).
 for u in smd.service smd@0x0002c90300000001.service; do
@@ -139,12 +160,17 @@ rc=$?
 is "smctl status without a running smd: exit status" "$rc" 1
 check "... and it says so" grep -q "no smd listens on /run/smd/smd.sock" <<<"$out_st"
 
-# An operator's edit survives a reinstall (the same package again: dpkg's
-# upgrade path for a conffile the package did not change).
-echo "priority = 7  ; set by scripts/package.sh" | $SUDO tee -a /etc/smd/smd.conf >/dev/null
-$SUDO dpkg -i "$deb" >"$out/reinstall.log" 2>&1 || not_ok "reinstall failed (build-pkg/reinstall.log)"
-check "the edited /etc/smd/smd.conf survives a reinstall" \
+# An operator's edit survives an upgrade.
+$SUDO sed -i 's/^#priority = 0$/priority = 7  ; set by scripts\/package.sh/' /etc/smd/smd.conf
+echo "package: upgrade to $up"
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "$debup" >"$out/upgrade.log" 2>&1 ||
+	not_ok "upgrade failed (build-pkg/upgrade.log)"
+is "upgraded: smd --version" "$(/usr/sbin/smd --version)" "smd $up"
+check "the edited /etc/smd/smd.conf survives the upgrade" \
 	grep -q '^priority = 7  ; set by scripts/package.sh' /etc/smd/smd.conf
+check "... and smd accepts it" \
+	eval '/usr/sbin/smd --check-config >/dev/null'
+is "smd.service still enabled" "$(systemctl is-enabled smd.service 2>&1)" enabled
 
 # What smd writes at run time, for the purge to remove: the LID map of
 # smd.service and of an smd@ instance.
