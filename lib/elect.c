@@ -77,7 +77,7 @@ enum elect_action elect_step(enum sm_state *state, enum elect_event ev)
 			const char *from = elect_state_name(*state);
 			log_event(LOG_LVL_NOTICE, EVT_STATE, (const struct log_field[]){
 					  LF_STR("SMD_STATE", to), LF_STR("SMD_STATE_FROM", from),
-					  LF_STR("SMD_CAUSE", elect_event_name(ev)), { NULL } },
+					  LF_STR("SMD_CAUSE", elect_event_name(ev)), LF_END },
 				  "entering %s (%s, was %s)", to, elect_event_name(ev), from);
 		}
 		*state = elect_table[i].next;
@@ -364,7 +364,7 @@ void elect_handover(struct elect *e, const struct sm_peer *to)
 	}
 	log_event(LOG_LVL_WARN, EVT_HANDOVER_FAILED, (const struct log_field[]){
 			  LF_GUID("SMD_PEER_GUID", to->info.guid), LF_STR("SMD_REASON", "cannot send"),
-			  { NULL } },
+			  LF_END },
 		  "handover to SM %s failed (cannot send); staying MASTER", g);
 	handover_failed(e, "the handover failed");
 }
@@ -378,13 +378,13 @@ void elect_on_handover(struct elect *e, enum elect_ho r)
 		e->ho_stage = 0;
 		log_event(LOG_LVL_WARN, EVT_HANDOVER_FAILED, (const struct log_field[]){
 				  LF_GUID("SMD_PEER_GUID", e->ho_peer.info.guid),
-				  LF_STR("SMD_REASON", elect_ho_name(r)), { NULL } },
+				  LF_STR("SMD_REASON", elect_ho_name(r)), LF_END },
 			  "handover to SM %s failed (%s); staying MASTER", g, elect_ho_name(r));
 		handover_failed(e, "the handover failed");
 		return;
 	}
 	log_event(LOG_LVL_NOTICE, EVT_HANDOVER, (const struct log_field[]){
-			  LF_GUID("SMD_PEER_GUID", e->ho_peer.info.guid), { NULL } },
+			  LF_GUID("SMD_PEER_GUID", e->ho_peer.info.guid), LF_END },
 		  "SM %s accepted the handover", g);
 	/* Leaving: NOTACTIVE at once, so nobody hands mastership back to us.
 	 * Else stay MASTER until it says MASTER (OpenSM never sends
@@ -409,7 +409,7 @@ void elect_on_master_seen(struct elect *e, enum elect_ho r)
 		else
 			log_event(LOG_LVL_WARN, EVT_HANDOVER_FAILED, (const struct log_field[]){
 					  LF_GUID("SMD_PEER_GUID", e->ho_peer.info.guid),
-					  LF_STR("SMD_REASON", elect_ho_name(r)), { NULL } },
+					  LF_STR("SMD_REASON", elect_ho_name(r)), LF_END },
 				  "SM %s did not report MASTER in time", g);
 		left(e);
 		return;
@@ -417,7 +417,7 @@ void elect_on_master_seen(struct elect *e, enum elect_ho r)
 	if (r != HO_OK) {
 		log_event(LOG_LVL_WARN, EVT_HANDOVER_FAILED, (const struct log_field[]){
 				  LF_GUID("SMD_PEER_GUID", e->ho_peer.info.guid),
-				  LF_STR("SMD_REASON", elect_ho_name(r)), { NULL } },
+				  LF_STR("SMD_REASON", elect_ho_name(r)), LF_END },
 			  "SM %s accepted the handover but does not report MASTER; staying MASTER",
 			  g);
 		handover_failed(e, "the handover did not complete");
@@ -603,7 +603,7 @@ unsigned elect_sminfo_set(struct elect *e, uint32_t mod, const struct sm_info *t
 		return ELECT_STATUS_REFUSED;   /* logged by the caller, rate-limited */
 	if (ev == EV_HANDOVER)
 		log_event(LOG_LVL_NOTICE, EVT_HANDOVER_RECEIVED, (const struct log_field[]){
-				  LF_GUID("SMD_PEER_GUID", them->guid), { NULL } },
+				  LF_GUID("SMD_PEER_GUID", them->guid), LF_END },
 			  "handover from SM %s", rank_guid_str(them->guid, g));
 	if (ev != EV_NEVENTS && ev != EV_HANDOVER) {
 		/* The commanding master is whom we follow. */

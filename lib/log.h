@@ -52,8 +52,9 @@ struct log_field {
 #define LF_STR(n, s) { .name = (n), .str = (s) }
 #define LF_UINT(n, v) { .name = (n), .num = (v) }
 #define LF_GUID(n, v) { .name = (n), .num = (v), .guid = 1 }
+#define LF_END { .name = NULL }
 #define LOG_FIELDS_MAX 6
-/* Log an event's line at LEVEL; FIELDS ends with a { NULL } name, at most
+/* Log an event's line at LEVEL; FIELDS ends with LF_END, at most
  * LOG_FIELDS_MAX before it. */
 void log_event(enum log_level level, enum log_event ev, const struct log_field *fields,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -198,7 +198,7 @@ static void test_journal_lines(void **state)
 	log_debug("below the level: not sent");
 	log_event(LOG_LVL_WARN, EVT_PORT_FAILED, (const struct log_field[]){
 			  LF_GUID("SMD_NODE_GUID", 0x2c90300000001ULL), LF_UINT("SMD_PORT", 4),
-			  LF_STR("SMD_REASON", "linked but not Active"), { NULL } },
+			  LF_STR("SMD_REASON", "linked but not Active"), LF_END },
 		  "leaf0 port %u: linked but not Active", 4u);
 	assert_string_equal(cap_end(&c), "");  /* nothing on stderr */
 	assert_int_equal(jcalls, 3);
@@ -215,7 +215,7 @@ static void test_journal_lines(void **state)
 	jrefuse = 1;
 	cap_start(&c);
 	log_event(LOG_LVL_NOTICE, EVT_TAKEOVER, (const struct log_field[]){
-			  LF_STR("SMD_REASON", "gone"), { NULL } },
+			  LF_STR("SMD_REASON", "gone"), LF_END },
 		  "master SM %s is gone; taking over", "0x1");
 	assert_matches(cap_end(&c), "^[^\n]* smdtest\\[[0-9]+\\]: master SM 0x1 is gone; taking over\n$");
 	assert_int_equal(jcalls, 1);
@@ -224,7 +224,7 @@ static void test_journal_lines(void **state)
 	log_to_journal(NULL);
 	jreset();
 	cap_start(&c);
-	log_event(LOG_LVL_NOTICE, EVT_SUBNET_UP, (const struct log_field[]){ { NULL } }, "subnet up");
+	log_event(LOG_LVL_NOTICE, EVT_SUBNET_UP, (const struct log_field[]){ LF_END }, "subnet up");
 	assert_matches(cap_end(&c), "^[^\n]*: subnet up\n$");
 	assert_int_equal(jcalls, 0);
 }
@@ -243,7 +243,7 @@ static void test_journal_limits(void **state)
 	log_event(LOG_LVL_NOTICE, EVT_STATE, (const struct log_field[]){
 			  LF_STR("SMD_A", big), LF_UINT("SMD_B", 2), LF_UINT("SMD_C", 3),
 			  LF_UINT("SMD_D", 4), LF_UINT("SMD_E", 5), LF_UINT("SMD_F", 6),
-			  LF_UINT("SMD_G", 7), { NULL } },
+			  LF_UINT("SMD_G", 7), LF_END },
 		  "many");
 	log_to_journal(NULL);
 	assert_non_null(strstr(jbuf, "\nSMD_A=xxx"));
