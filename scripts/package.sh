@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Build smd's Debian package with the standard tools (debian/, debhelper,
 # `dpkg-buildpackage -us -uc -b`) in a scratch copy of the checkout and lint
-# it (lintian: any error or warning fails; the explained ones are overridden
-# in debian/smd.lintian-overrides). The .deb files end in build-pkg/.
+# it (lintian: any error or warning fails; a warning that had to stay would
+# be explained in debian/smd.lintian-overrides). The .deb files end in
+# build-pkg/.
 #   ./scripts/package.sh           build and lint
 #   ./scripts/package.sh --check   then install it on this machine, check the
 #                                  installed package, and purge it (CI; root or
 #                                  sudo; refuses if smd is installed already)
 # --check: `smd --version`, the files, an edited conffile kept across an
-# upgrade (the same sources built again as the next version), the units pass `systemd-analyze verify`, smd.service enabled as Debian
-# enables services (and no instance of smd@), its ConditionPathIsDirectory
-# false on a host without /sys/class/infiniband, and after `apt-get purge`
+# upgrade (the same sources built again as the next version), the units
+# pass `systemd-analyze verify`, smd.service enabled as Debian enables
+# services (and no instance of smd@), its ConditionPathIsDirectory false on
+# a host without /sys/class/infiniband, and after `apt-get purge`
 # nothing it created left: /etc, /usr, /lib and /var/lib are listed before
 # the install and after the purge and must not differ (files of other
 # packages the install pulled in aside).
