@@ -588,6 +588,37 @@ log_count() {
 	echo "${n:-0}"
 }
 
+# jentry FILE SPEC...: FILE (journal entries as `journalctl -o export`
+# writes them, or libjournalcap) holds one entry with every SPEC: FIELD=VALUE
+# (that exact line), FIELD~REGEX (a FIELD= line whose value matches) or
+# !FIELD (no FIELD= line).
+jentry() {
+	local f=$1; shift
+	[ -f "$f" ] || return 1
+	awk -v want="$(printf '%s\n' "$@")" '
+	BEGIN { RS = ""; FS = "\n"; n = split(want, w, "\n") }
+	{
+		ok = 1
+		for (j = 1; j <= n && ok; j++) {
+			hit = 0
+			if (substr(w[j], 1, 1) == "!") {
+				hit = 1
+				for (i = 1; i <= NF; i++)
+					if (index($i, substr(w[j], 2) "=") == 1) hit = 0
+			} else if (match(w[j], /^[A-Z0-9_]+~/)) {
+				k = substr(w[j], 1, RLENGTH - 1) "="
+				re = substr(w[j], RLENGTH + 1)
+				for (i = 1; i <= NF; i++)
+					if (index($i, k) == 1 && substr($i, length(k) + 1) ~ re) hit = 1
+			} else {
+				for (i = 1; i <= NF; i++) if ($i == w[j]) hit = 1
+			}
+			ok = hit
+		}
+		if (ok) { found = 1; exit }
+	}
+	END { exit !found }' "$f"
+}
 # last_state_is FILE STATE: the last "entering MASTER|STANDBY" line of an smd
 # log names STATE.
 last_state_is() {
