@@ -72,9 +72,14 @@ enum elect_action elect_step(enum sm_state *state, enum elect_event ev)
 	for (size_t i = 0; i < sizeof(elect_table) / sizeof(elect_table[0]); i++) {
 		if (elect_table[i].ev != ev || !(elect_table[i].states & S(*state)))
 			continue;
-		if (elect_table[i].next != *state)
-			log_notice("entering %s (%s, was %s)", elect_state_name(elect_table[i].next),
-				   elect_event_name(ev), elect_state_name(*state));
+		if (elect_table[i].next != *state) {
+			const char *to = elect_state_name(elect_table[i].next);
+			const char *from = elect_state_name(*state);
+			log_event(LOG_LVL_NOTICE, EVT_STATE, (const struct log_field[]){
+					  LF_STR("SMD_STATE", to), LF_STR("SMD_STATE_FROM", from),
+					  LF_STR("SMD_CAUSE", elect_event_name(ev)), LF_END },
+				  "entering %s (%s, was %s)", to, elect_event_name(ev), from);
+		}
 		*state = elect_table[i].next;
 		return elect_table[i].act;
 	}
@@ -379,7 +384,10 @@ void elect_handover(struct elect *e, const struct sm_peer *to)
 		e->ho_stage = 1;
 		return;
 	}
-	log_warnx("handover to SM %s failed (cannot send); staying MASTER", g);
+	log_event(LOG_LVL_WARN, EVT_HANDOVER_FAILED, (const struct log_field[]){
+			  LF_GUID("SMD_PEER_GUID", to->info.guid), LF_STR("SMD_REASON", "cannot send"),
+			  LF_END },
+		  "handover to SM %s failed (cannot send); staying MASTER", g);
 	handover_failed(e, "the handover failed");
 }
 
@@ -390,11 +398,16 @@ void elect_on_handover(struct elect *e, enum elect_ho r)
 	rank_guid_str(e->ho_peer.info.guid, g);
 	if (r != HO_OK) {
 		e->ho_stage = 0;
-		log_warnx("handover to SM %s failed (%s); staying MASTER", g, elect_ho_name(r));
+		log_event(LOG_LVL_WARN, EVT_HANDOVER_FAILED, (const struct log_field[]){
+				  LF_GUID("SMD_PEER_GUID", e->ho_peer.info.guid),
+				  LF_STR("SMD_REASON", elect_ho_name(r)), LF_END },
+			  "handover to SM %s failed (%s); staying MASTER", g, elect_ho_name(r));
 		handover_failed(e, "the handover failed");
 		return;
 	}
-	log_notice("SM %s accepted the handover", g);
+	log_event(LOG_LVL_NOTICE, EVT_HANDOVER, (const struct log_field[]){
+			  LF_GUID("SMD_PEER_GUID", e->ho_peer.info.guid), LF_END },
+		  "SM %s accepted the handover", g);
 	e->counts.handovers_given++;
 	/* Leaving: NOTACTIVE at once, so nobody hands mastership back to us.
 	 * Else stay MASTER until it says MASTER (OpenSM never sends
@@ -417,12 +430,18 @@ void elect_on_master_seen(struct elect *e, enum elect_ho r)
 		if (r == HO_OK)
 			log_notice("SM %s reports MASTER", g);
 		else
-			log_warnx("SM %s did not report MASTER in time", g);
+			log_event(LOG_LVL_WARN, EVT_HANDOVER_FAILED, (const struct log_field[]){
+					  LF_GUID("SMD_PEER_GUID", e->ho_peer.info.guid),
+					  LF_STR("SMD_REASON", elect_ho_name(r)), LF_END },
+				  "SM %s did not report MASTER in time", g);
 		left(e);
 		return;
 	}
 	if (r != HO_OK) {
-		log_warnx("SM %s accepted the handover but does not report MASTER; staying MASTER",
+		log_event(LOG_LVL_WARN, EVT_HANDOVER_FAILED, (const struct log_field[]){
+				  LF_GUID("SMD_PEER_GUID", e->ho_peer.info.guid),
+				  LF_STR("SMD_REASON", elect_ho_name(r)), LF_END },
+			  "SM %s accepted the handover but does not report MASTER; staying MASTER",
 			  g);
 		handover_failed(e, "the handover did not complete");
 		return;
@@ -606,7 +625,9 @@ unsigned elect_sminfo_set(struct elect *e, uint32_t mod, const struct sm_info *t
 	if (!ok)
 		return ELECT_STATUS_REFUSED;   /* logged by the caller, rate-limited */
 	if (ev == EV_HANDOVER)
-		log_notice("handover from SM %s", rank_guid_str(them->guid, g));
+		log_event(LOG_LVL_NOTICE, EVT_HANDOVER_RECEIVED, (const struct log_field[]){
+				  LF_GUID("SMD_PEER_GUID", them->guid), LF_END },
+			  "handover from SM %s", rank_guid_str(them->guid, g));
 	if (ev != EV_NEVENTS && ev != EV_HANDOVER) {
 		/* The commanding master is whom we follow. */
 		if (them->guid != e->master.info.guid)

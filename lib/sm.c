@@ -350,7 +350,10 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	if (once) {
 		/* One sweep as master, like opensm --once. */
 		sm->el.state = SM_MASTER;
-		log_notice("entering MASTER (--once)");
+		log_event(LOG_LVL_NOTICE, EVT_STATE, (const struct log_field[]){
+				  LF_STR("SMD_STATE", "MASTER"), LF_STR("SMD_CAUSE", "--once"),
+				  LF_END },
+			  "entering MASTER (--once)");
 		sm_start_sweep(sm, SWEEP_MASTER);
 		return sm;
 	}

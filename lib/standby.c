@@ -128,10 +128,16 @@ static int poll_act(struct elect *e, enum mw_action a)
 		break;
 	case MW_TAKEOVER:
 		if (mw_slow(&e->mw) && !e->mw.misses)
-			log_notice("master SM %s has not answered for %u s; taking over", g,
-				   e->cfg.master_timeout_ms / 1000);
+			log_event(LOG_LVL_NOTICE, EVT_TAKEOVER, (const struct log_field[]){
+					  LF_GUID("SMD_PEER_GUID", e->master.info.guid),
+					  LF_STR("SMD_REASON", "slow"), LF_END },
+				  "master SM %s has not answered for %u s; taking over", g,
+				  e->cfg.master_timeout_ms / 1000);
 		else
-			log_notice("master SM %s is gone; taking over", g);
+			log_event(LOG_LVL_NOTICE, EVT_TAKEOVER, (const struct log_field[]){
+					  LF_GUID("SMD_PEER_GUID", e->master.info.guid),
+					  LF_STR("SMD_REASON", "gone"), LF_END },
+				  "master SM %s is gone; taking over", g);
 		return 1;
 	}
 	return 0;

@@ -142,8 +142,12 @@ static void sw_trouble(struct sweep *sw, const struct fab_port *p, enum trb_kind
 		return;
 	if (trb_note(sw->p.trouble, p->node->guid, p->num, kind,
 		     port_name(p, buf, sizeof(buf)), why, far))
-		log_warnx("%s: %s; serving the rest of the fabric, retrying with back-off", buf,
-			  why);
+		log_event(LOG_LVL_WARN, EVT_PORT_FAILED, (const struct log_field[]){
+				  LF_GUID("SMD_NODE_GUID", p->node->guid), LF_UINT("SMD_PORT", p->num),
+				  LF_STR("SMD_NODE_DESC", p->node->desc),
+				  LF_STR("SMD_TROUBLE", trb_kind_name(kind)), LF_STR("SMD_REASON", why),
+				  LF_END },
+			  "%s: %s; serving the rest of the fabric, retrying with back-off", buf, why);
 }
 
 /* The end: the result goes to the caller, then the sweep is gone. */
@@ -487,10 +491,16 @@ static void sw_stage_config(struct sweep *sw)
 static void sw_trouble_fixed(void *arg, const struct trb_entry *e)
 {
 	const struct fabric *f = arg;
+	const struct log_field fields[] = {
+		LF_GUID("SMD_NODE_GUID", e->guid), LF_UINT("SMD_PORT", e->port),
+		LF_STR("SMD_TROUBLE", trb_kind_name(e->kind)), LF_STR("SMD_REASON", e->why), LF_END,
+	};
 	if (fab_node_by_guid(f, e->guid))
-		log_notice("%s: fixed (was: %s)", e->name, e->why);
+		log_event(LOG_LVL_NOTICE, EVT_PORT_FIXED, fields, "%s: fixed (was: %s)", e->name,
+			  e->why);
 	else
-		log_notice("%s: no longer in the fabric (was: %s)", e->name, e->why);
+		log_event(LOG_LVL_NOTICE, EVT_PORT_GONE, fields,
+			  "%s: no longer in the fabric (was: %s)", e->name, e->why);
 }
 
 static void sw_stage_done(struct sweep *sw)
@@ -524,10 +534,17 @@ static void sw_stage_done(struct sweep *sw)
 	 * the re-sweeps, with back-off, that a subnet not fully up gets. */
 	int all = linked && active == linked && !unknown && !sw->unanswered && !sw->errors;
 	if (all && !sw->p.was_up)
-		log_notice("subnet up: %u nodes (%u switches), %u ports Active in %.0f ms",
-			   sw->fab->nnodes, sw->fab->nswitches, active, ms);
+		log_event(LOG_LVL_NOTICE, EVT_SUBNET_UP, (const struct log_field[]){
+				  LF_UINT("SMD_NODES", sw->fab->nnodes),
+				  LF_UINT("SMD_SWITCHES", sw->fab->nswitches),
+				  LF_UINT("SMD_PORTS_ACTIVE", active), LF_END },
+			  "subnet up: %u nodes (%u switches), %u ports Active in %.0f ms",
+			  sw->fab->nnodes, sw->fab->nswitches, active, ms);
 	else if (!all && (fresh || sw->p.was_up || !sw->p.was_served))
-		log_warnx("subnet not fully up: %u of %u linked ports Active after %.0f ms "
+		log_event(LOG_LVL_WARN, EVT_SUBNET_DOWN, (const struct log_field[]){
+				  LF_UINT("SMD_PORTS_ACTIVE", active), LF_UINT("SMD_PORTS_LINKED", linked),
+				  LF_UINT("SMD_PORTS_TROUBLE", sw->p.trouble->n), LF_END },
+			  "subnet not fully up: %u of %u linked ports Active after %.0f ms "
 			  "(%u requests failed, %u ports not read, %u ports in trouble)", active,
 			  linked, ms, sw->errors + sw->unanswered, unknown, sw->p.trouble->n);
 	log_debug("sweep%s: %u SMPs (%u Sets), %u failed, %u of %u linked ports Active, %.1f ms",

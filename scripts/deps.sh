@@ -1,6 +1,8 @@
 #!/bin/sh
-# Install every Debian package smd's build, demo and tests need.
-# Runs apt-get update only when something is missing; skips what is present.
+# Install every Debian package smd's build, demo and tests need;
+# `deps.sh package` adds the tools scripts/package.sh builds and lints the
+# Debian package with. Runs apt-get update only when something is missing;
+# skips what is present.
 set -eu
 
 PKGS="build-essential cmake pkg-config time strace clang
@@ -8,6 +10,7 @@ libibumad-dev libibmad-dev libevent-dev libinih-dev libcmocka-dev
 libsystemd-dev systemd groff-base
 ibsim-utils libumad2sim0 infiniband-diags opensm
 python3-prometheus-client curl"
+[ "${1:-}" != package ] || PKGS="$PKGS debhelper dpkg-dev fakeroot lintian"
 
 missing=""
 for p in $PKGS; do

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 #include "config.h"
 #include "ctl.h"
 #include "log.h"
@@ -46,6 +48,21 @@ static void usage(FILE *out)
 		"                  instance per port: see smd@.service)\n"
 		"  --check-config  validate the configuration and exit\n",
 		SMD_DEFAULT_CONFIG);
+}
+
+/* systemd connects stderr to the journal and names that stream in
+ * JOURNAL_STREAM ("device:inode"): smd then logs to the journal natively,
+ * with each line's priority and the events' fields. A terminal, a file or
+ * a pipe keeps plain lines. */
+static int stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 /* Load the configuration: the default file may be absent (built-in
@@ -229,6 +246,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_init("smd", foreground || once, cfg.log_level);
+	if ((foreground || once) && stderr_is_journal())
+		log_to_journal(sd_journal_sendv);
 
 	d.base = event_base_new();
 	if (!d.base)

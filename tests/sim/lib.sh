@@ -527,18 +527,30 @@ smd_conf() {
 # $WORK/smd-NODE.conf (written by smd_conf if missing). Sets SMD_PID, SMD_LOG.
 # SMD_UMAD=kumad runs it over the kernel-like umad double (see preload_for;
 # its KUMAD_* triggers are passed on from the environment).
+# SMD_JOURNAL=1 runs it as systemd does, its stderr the journal: the log
+# file is named by JOURNAL_STREAM, and what smd sends the journal is caught
+# by libjournalcap (tests/tools/journalcap.c, next to SMD_BIN) in
+# SMD_JOURNAL_FILE (the log's name with .journal).
 smd_start() {
 	need_smd
 	local node=$1; shift
-	local conf=$WORK/smd-$node.conf pre=$SMD_PRELOAD
+	local conf=$WORK/smd-$node.conf pre=$SMD_PRELOAD js="" jf=""
 	[ -f "$conf" ] || smd_conf "$node" >/dev/null
 	if [ "${SMD_UMAD:-}" = kumad ]; then
 		preload_for "$SMD_BIN" kumad
 		pre=$PRELOAD
 	fi
 	SMD_LOG=$(_newlog "smd-$node")
-	note "start: SIM_HOST=$node smd -f -c $(basename "$conf") $* ($(basename "$SMD_LOG"))${SMD_UMAD:+ over $SMD_UMAD}"
-	_bg_start "$SMD_LOG" "$node" "$pre" "$SMD_BIN" -f -c "$conf" "$@"
+	if [ -n "${SMD_JOURNAL:-}" ]; then
+		local jcap=${JOURNALCAP:-$(dirname "$SMD_BIN")/libjournalcap.so}
+		[ -f "$jcap" ] || fail "no libjournalcap.so at $jcap (build it: cmake --build build)"
+		pre=${pre/"$UMAD2SIM"/"$jcap:$UMAD2SIM"}
+		SMD_JOURNAL_FILE=${SMD_LOG%.log}.journal
+		: >"$SMD_LOG"     # the redirection below keeps this inode
+		js=$(stat -c '%d:%i' "$SMD_LOG") jf=$SMD_JOURNAL_FILE
+	fi
+	note "start: SIM_HOST=$node smd -f -c $(basename "$conf") $* ($(basename "$SMD_LOG"))${SMD_UMAD:+ over $SMD_UMAD}${js:+, stderr the journal}"
+	JOURNAL_STREAM=$js JOURNALCAP_FILE=$jf _bg_start "$SMD_LOG" "$node" "$pre" "$SMD_BIN" -f -c "$conf" "$@"
 	SMD_PID=$BG_PID
 }
 
@@ -576,6 +588,37 @@ log_count() {
 	echo "${n:-0}"
 }
 
+# jentry FILE SPEC...: FILE (journal entries as `journalctl -o export`
+# writes them, or libjournalcap) holds one entry with every SPEC: FIELD=VALUE
+# (that exact line), FIELD~REGEX (a FIELD= line whose value matches) or
+# !FIELD (no FIELD= line).
+jentry() {
+	local f=$1; shift
+	[ -f "$f" ] || return 1
+	awk -v want="$(printf '%s\n' "$@")" '
+	BEGIN { RS = ""; FS = "\n"; n = split(want, w, "\n") }
+	{
+		ok = 1
+		for (j = 1; j <= n && ok; j++) {
+			hit = 0
+			if (substr(w[j], 1, 1) == "!") {
+				hit = 1
+				for (i = 1; i <= NF; i++)
+					if (index($i, substr(w[j], 2) "=") == 1) hit = 0
+			} else if (match(w[j], /^[A-Z0-9_]+~/)) {
+				k = substr(w[j], 1, RLENGTH - 1) "="
+				re = substr(w[j], RLENGTH + 1)
+				for (i = 1; i <= NF; i++)
+					if (index($i, k) == 1 && substr($i, length(k) + 1) ~ re) hit = 1
+			} else {
+				for (i = 1; i <= NF; i++) if ($i == w[j]) hit = 1
+			}
+			ok = hit
+		}
+		if (ok) { found = 1; exit }
+	}
+	END { exit !found }' "$f"
+}
 # last_state_is FILE STATE: the last "entering MASTER|STANDBY" line of an smd
 # log names STATE.
 last_state_is() {
