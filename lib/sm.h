@@ -63,6 +63,7 @@ struct sm {
 		unsigned active, linked;
 	} last_sweep;
 	struct lft_report last_route;  /* the last re-route that wrote something */
+	unsigned long malformed;  /* SMP replies not believed, since start (smpcheck.c) */
 	/* SA */
 	struct mc_table mc;       /* multicast groups (served while MASTER) */
 	struct mft_memory mft;    /* multicast forwarding programmed per switch */

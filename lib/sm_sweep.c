@@ -78,6 +78,7 @@ static void sm_sweep_end(void *arg, struct sweep_result *r)
 
 	sm->sweep = NULL;
 	sm->verdict = ELECT_DONE;
+	sm->malformed += r->malformed;
 	if (r->fab) {
 		fab_free(sm->fab);
 		sm->fab = r->fab;

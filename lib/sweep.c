@@ -44,6 +44,9 @@ struct sweep {
 	unsigned unanswered;      /* discovery requests that got no answer */
 	struct disc_dup dup[DISC_MAX_DUPS];   /* nodes left out: a GUID seen twice */
 	unsigned ndup;
+	struct disc_lie lie[DISC_MAX_DUPS];   /* replies not believed, nodes out of reach */
+	unsigned nlie;
+	unsigned malformed;
 	/* the ports still to configure, and to look at for activation: a
 	 * few at a time, as replies come (sw_pump) */
 	struct fab_node *cfg_node, *act_node;
@@ -146,6 +149,7 @@ static void sw_finish(struct sweep *sw, enum sweep_go how, struct sweep_result *
 	}
 	void (*done)(void *, struct sweep_result *) = sw->p.done;
 	void *arg = sw->p.arg;
+	r->malformed = sw->malformed;
 	sw_free(sw);
 	done(arg, r);
 }
@@ -433,6 +437,8 @@ static void sw_stage_config(struct sweep *sw)
 			 dr_path_str(&sw->dup[i].path, path, sizeof(path)));
 		sw_trouble(sw, sw->dup[i].first, TRB_FAILED, why, NULL);
 	}
+	for (unsigned i = 0; i < sw->nlie; i++)
+		sw_trouble(sw, sw->lie[i].at, TRB_FAILED, sw->lie[i].why, NULL);
 	fablid_assign(sw->fab, sw->p.lids);
 	if (sw->fab->local)
 		sw->own_lid = fab_lid_port(sw->fab->local)->lid;
@@ -545,6 +551,9 @@ static void sw_disc_done(void *arg, struct disc_result *res)
 	sw->mads += res->mads;
 	sw->ndup = res->ndup < DISC_MAX_DUPS ? res->ndup : DISC_MAX_DUPS;
 	memcpy(sw->dup, res->dup, sw->ndup * sizeof(*sw->dup));
+	sw->nlie = res->nlie < DISC_MAX_DUPS ? res->nlie : DISC_MAX_DUPS;
+	memcpy(sw->lie, res->lie, sw->nlie * sizeof(*sw->lie));
+	sw->malformed += res->malformed;
 	sw->unanswered = res->failed;
 	if (!res->local_ok || !sw->fab->local) {
 		log_warnx("sweep failed: the local port does not answer");

@@ -42,6 +42,7 @@ struct sweep_result {
 	int all_active;           /* every linked port Active, nothing failed */
 	double ms;
 	unsigned active, linked;
+	unsigned malformed;       /* SMP replies not believed (smpcheck.c) */
 };
 
 struct sweep_params {
