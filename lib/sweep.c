@@ -459,6 +459,14 @@ static void sw_trouble_fixed(void *arg, const struct trb_entry *e)
 		log_notice("%s: no longer in the fabric (was: %s)", e->name, e->why);
 }
 
+/* Already named by this sweep (a lie, a duplicate): what follows from it
+ * (no answer behind the port, a link not Active) is not news. */
+static int sw_noted(struct sweep *sw, const struct fab_port *p)
+{
+	const struct trb_entry *e = p ? trb_find(sw->p.trouble, p->node->guid, p->num) : NULL;
+	return e && e->seen;
+}
+
 static void sw_stage_done(struct sweep *sw)
 {
 	unsigned linked = 0, active = 0, unknown = 0;
@@ -475,12 +483,14 @@ static void sw_stage_done(struct sweep *sw)
 			if (!r || !r->have_info) {
 				struct dr_path far;
 				unknown++;
-				if (dr_path_extend(&far, &p->path, p->num) == 0)
+				if (!sw_noted(sw, p) && !sw_noted(sw, r) &&
+				    dr_path_extend(&far, &p->path, p->num) == 0)
 					sw_trouble(sw, p, TRB_SILENT, "the node behind it does not answer",
 						   &far);
 			} else if (fab_port_state(p) != PORT_ACTIVE &&
 				   (fab_port_state(r) == PORT_ACTIVE || p->node->guid < r->node->guid ||
-				    (p->node == r->node && p->num < r->num))) {
+				    (p->node == r->node && p->num < r->num)) &&
+				   !sw_noted(sw, p) && !sw_noted(sw, r)) {
 				sw_trouble(sw, p, TRB_DOWN, "linked but not Active", NULL);
 			}
 		}

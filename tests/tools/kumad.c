@@ -433,22 +433,33 @@ int umad_send(int fd, int agentid, void *umad, int length, int timeout_ms, int r
 	}
 	if (mad[3] == 0x05 /* Trap */)
 		say("trap sent with timeout %d ms", timeout_ms);
+	/* Waited on before it leaves: its response may be read by another
+	 * thread before umad_send returns. */
+	int track = timeout_ms > 0 && !(mad[3] & METHOD_RESP) && mad[3] != METHOD_TRAP_REPRESS;
+	int slot = -1;
+	if (track) {
+		pthread_mutex_lock(&mu);
+		for (int i = 0; i < MAX_SENDS; i++)
+			if (!sends[i].used) {
+				struct send *s = &sends[i];
+				s->used = 1;
+				s->fd = fd;
+				s->tid = mad_tid(mad);
+				s->deadline_us = now_us() + (long long)timeout_ms * (retries + 1) * 1000;
+				memcpy(s->umad, umad, umad_size());
+				memcpy(s->umad + umad_size(), mad, MAD_HDR);
+				slot = i;
+				break;
+			}
+		pthread_mutex_unlock(&mu);
+	}
 	int rc = REAL(umad_send)(fd, agentid, umad, length, timeout_ms, retries);
-	if (rc < 0 || timeout_ms <= 0 || (mad[3] & METHOD_RESP) || mad[3] == METHOD_TRAP_REPRESS)
-		return rc;
-	pthread_mutex_lock(&mu);
-	for (int i = 0; i < MAX_SENDS; i++)
-		if (!sends[i].used) {
-			struct send *s = &sends[i];
-			s->used = 1;
-			s->fd = fd;
-			s->tid = mad_tid(mad);
-			s->deadline_us = now_us() + (long long)timeout_ms * (retries + 1) * 1000;
-			memcpy(s->umad, umad, umad_size());
-			memcpy(s->umad + umad_size(), mad, MAD_HDR);
-			break;
-		}
-	pthread_mutex_unlock(&mu);
+	if (rc < 0 && slot >= 0) {
+		pthread_mutex_lock(&mu);
+		if (sends[slot].fd == fd && sends[slot].tid == mad_tid(mad))
+			sends[slot].used = 0;
+		pthread_mutex_unlock(&mu);
+	}
 	return rc;
 }
 
@@ -566,7 +577,7 @@ static int lie_apply(uint8_t *mad, int len)
 {
 	if (!lies_parsed)
 		lies_parse();
-	if (len < 256 || (mad[1] != 0x81 && mad[1] != 0x01) || mad[3] != METHOD_RESP)
+	if (len < 256 || (mad[1] != 0x81 && mad[1] != 0x01) || mad[3] != (METHOD_RESP | 0x01))
 		return 0;
 	unsigned attr = mad_attr(mad);
 	unsigned mod = (unsigned)mad[20] << 24 | (unsigned)mad[21] << 16 | (unsigned)mad[22] << 8 | mad[23];
