@@ -251,7 +251,7 @@ static void disc_portinfo(struct disc *d, struct dq *q, const uint8_t *data)
 	struct fab_port *p = &q->node->ports[q->portnum];
 	char why[64];
 
-	if (smpck_portinfo(data, why, sizeof(why)) < 0) {
+	if (smpck_portinfo(data, fab_is_switch(p->node) && p->num == 0, why, sizeof(why)) < 0) {
 		/* as no answer: the port is not configured from it */
 		d->res.malformed++;
 		disc_note(d, p, "its PortInfo says %s: not believed", why);

@@ -43,7 +43,7 @@ int smpck_nodeinfo_remote(const uint8_t d[64], char *why, size_t len)
 	return 0;
 }
 
-int smpck_portinfo(const uint8_t d[64], char *why, size_t len)
+int smpck_portinfo(const uint8_t d[64], int sp0, char *why, size_t len)
 {
 	unsigned state = mad_get_field(smp_ro(d), 0, IB_PORT_STATE_F);
 	unsigned phys = mad_get_field(smp_ro(d), 0, IB_PORT_PHYS_STATE_F);
@@ -52,6 +52,8 @@ int smpck_portinfo(const uint8_t d[64], char *why, size_t len)
 	/* 0 is "no change", only in a Set; 5 and up are reserved */
 	if (state == 0 || state > 4)
 		return bad(why, len, "PortState", state);
+	if (sp0)
+		return 0;
 	if (phys == 0 || phys > 7)
 		return bad(why, len, "PortPhysicalState", phys);
 	if (mtucap == 0 || mtucap > 5)

@@ -20,7 +20,8 @@ int smpck_nodeinfo(const uint8_t d[64], char *why, size_t len);
 /* A NodeInfo that arrived over a link (not our own node): a port GUID and
  * a LocalPortNum a cable can end at. */
 int smpck_nodeinfo_remote(const uint8_t d[64], char *why, size_t len);
-int smpck_portinfo(const uint8_t d[64], char *why, size_t len);
+/* sp0: a switch's port 0, whose link fields a base switch need not fill. */
+int smpck_portinfo(const uint8_t d[64], int sp0, char *why, size_t len);
 int smpck_switchinfo(const uint8_t d[64], char *why, size_t len);
 /* NodeDescription as text fit for a log line: up to 64 bytes, ends at the
  * first NUL, control characters (a newline that would forge a log line, a

@@ -220,7 +220,8 @@ static void run_decoders(struct in *in)
 	char why[64], desc[65];
 	while (in->n >= 64) {
 		const uint8_t *d = in->p;
-		smpck_portinfo(d, why, sizeof(why));
+		smpck_portinfo(d, 0, why, sizeof(why));
+		smpck_portinfo(d, 1, why, sizeof(why));
 		smpck_switchinfo(d, why, sizeof(why));
 		smpck_nodeinfo_remote(d, why, sizeof(why));
 		if (smpck_nodeinfo(d, why, sizeof(why)) == 0) {

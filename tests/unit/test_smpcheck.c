@@ -63,17 +63,21 @@ static void test_portinfo(void **st)
 	mad_set_field(d, 0, IB_PORT_STATE_F, 2);
 	mad_set_field(d, 0, IB_PORT_PHYS_STATE_F, 5);
 	mad_set_field(d, 0, IB_PORT_MTU_CAP_F, 5);
-	assert_int_equal(smpck_portinfo(d, why, sizeof(why)), 0);
+	assert_int_equal(smpck_portinfo(d, 0, why, sizeof(why)), 0);
 	mad_set_field(d, 0, IB_PORT_STATE_F, 7);
-	assert_int_equal(smpck_portinfo(d, why, sizeof(why)), -1);
+	assert_int_equal(smpck_portinfo(d, 0, why, sizeof(why)), -1);
 	assert_string_equal(why, "PortState 7");
 	mad_set_field(d, 0, IB_PORT_STATE_F, 4);
 	mad_set_field(d, 0, IB_PORT_PHYS_STATE_F, 0);
-	assert_int_equal(smpck_portinfo(d, why, sizeof(why)), -1);
+	assert_int_equal(smpck_portinfo(d, 0, why, sizeof(why)), -1);
 	mad_set_field(d, 0, IB_PORT_PHYS_STATE_F, 5);
 	mad_set_field(d, 0, IB_PORT_MTU_CAP_F, 6);
-	assert_int_equal(smpck_portinfo(d, why, sizeof(why)), -1);
+	assert_int_equal(smpck_portinfo(d, 0, why, sizeof(why)), -1);
 	assert_string_equal(why, "MTUCap 6");
+	/* a base switch's port 0: only its PortState is read */
+	assert_int_equal(smpck_portinfo(d, 1, why, sizeof(why)), 0);
+	mad_set_field(d, 0, IB_PORT_STATE_F, 0);
+	assert_int_equal(smpck_portinfo(d, 1, why, sizeof(why)), -1);
 }
 
 static void test_switchinfo(void **st)
