@@ -192,10 +192,12 @@ static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 		return;
 	}
 	struct fab_port *p = &n->ports[lport];
-	/* Back where we left, as the same node: a cable from a port into
+	/* Back where we left, as the same switch: a cable from a port into
 	 * itself (a loopback plug). Linked to itself, so the sweep brings it
-	 * up like any cable and nothing goes out of it again; named once. */
-	if (!is_new && p == q->from && n->type == mad_get_field(smp_ro(data), 0, IB_NODE_TYPE_F) &&
+	 * up like any cable and nothing goes out of it again; named once. (A
+	 * CA we leave only by our own port: one answering as us is another
+	 * node with our GUIDs, below.) */
+	if (!is_new && p == q->from && fab_is_switch(n) && n->type == mad_get_field(smp_ro(data), 0, IB_NODE_TYPE_F) &&
 	    n->nports == mad_get_field(smp_ro(data), 0, IB_NODE_NPORTS_F)) {
 		fab_link(p, p);
 		disc_note(d, p, "%s", "cabled to itself (a loopback plug?): no node behind it");

@@ -98,9 +98,11 @@ is "path DLID" "$(sac_f dlid)" "${lid0[h14]}"
 note "2. h9 changes its GUID between sweeps"
 g9=$(node_field h9 0 Guid)
 sim_console "Guid \"h9\" 0x00000000deadbe09"
+must "h9 answers with its new GUID" wait_until 10 eval '[ "$(node_field h9 0 Guid)" != "$g9" ]'
 must "smctl sweep" smctl h0 sweep
-check "h9 answers with its new GUID" wait_until 10 eval '[ "$(node_field h9 0 Guid)" != "$g9" ]'
-must "h9 Active again" wait_until 20 port_is h9 0 1 Active
+must "smd sees a node gone and one joined" \
+	wait_until 20 log_has "$SMD_LOG" '1 node gone, 1 node joined \(first: node h9'
+must "h9 Active" wait_until 20 port_is h9 0 1 Active
 sleep 3
 l9=$(port_lid h9 0 1)
 note "h9: LID ${lid0[h9]} -> $l9"
