@@ -197,7 +197,8 @@ static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 	 * up like any cable and nothing goes out of it again; named once. (A
 	 * CA we leave only by our own port: one answering as us is another
 	 * node with our GUIDs, below.) */
-	if (!is_new && p == q->from && fab_is_switch(n) && n->type == mad_get_field(smp_ro(data), 0, IB_NODE_TYPE_F) &&
+	if (!is_new && p == q->from && fab_is_switch(n) &&
+	    n->type == mad_get_field(smp_ro(data), 0, IB_NODE_TYPE_F) &&
 	    n->nports == mad_get_field(smp_ro(data), 0, IB_NODE_NPORTS_F)) {
 		fab_link(p, p);
 		disc_note(d, p, "%s", "cabled to itself (a loopback plug?): no node behind it");

@@ -580,7 +580,8 @@ static int lie_apply(uint8_t *mad, int len)
 	if (len < 256 || (mad[1] != 0x81 && mad[1] != 0x01) || mad[3] != (METHOD_RESP | 0x01))
 		return 0;
 	unsigned attr = mad_attr(mad);
-	unsigned mod = (unsigned)mad[20] << 24 | (unsigned)mad[21] << 16 | (unsigned)mad[22] << 8 | mad[23];
+	unsigned mod = (unsigned)mad[20] << 24 | (unsigned)mad[21] << 16 |
+		       (unsigned)mad[22] << 8 | mad[23];
 	for (unsigned i = 0; i < nlies; i++) {
 		struct lie *l = &lies[i];
 		if (l->attr != attr || (l->port >= 0 && (unsigned)l->port != (mod & 0xff)))
