@@ -16,6 +16,7 @@
 #include "link.h"
 #include "log.h"
 #include "rate.h"
+#include "smpcheck.h"
 #include "smpeer.h"
 #include "sweep.h"
 #include "xalloc.h"
@@ -205,16 +206,24 @@ static int sw_decide(struct sweep *sw)
 static void sw_update_info(struct sweep *sw, struct swq *q, const struct mad_reply *r,
 			   const char *what)
 {
-	char buf[160];
-	if (r->err == MAD_OK) {
+	char buf[160], why[96], bad[64];
+	if (r->err == MAD_OK &&
+	    smpck_portinfo(r->data, fab_is_switch(q->port->node) && !q->port->num, bad,
+			   sizeof(bad)) == 0) {
 		memcpy(q->port->info, r->data, 64);
 		return;
 	}
 	sw->errors++;
-	char why[80];
-	snprintf(why, sizeof(why), "%s failed (%s 0x%x)", what,
-		 r->err == MAD_ESTATUS ? "status" : r->err == MAD_EUMAD ? "umad status" : "timeout",
-		 r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
+	if (r->err == MAD_OK) {      /* what it said is not kept */
+		sw->malformed++;
+		snprintf(why, sizeof(why), "%.14s: its PortInfo reply says %.30s: not believed", what,
+			 bad);
+	} else {
+		snprintf(why, sizeof(why), "%s failed (%s 0x%x)", what,
+			 r->err == MAD_ESTATUS ? "status" :
+			 r->err == MAD_EUMAD ? "umad status" : "timeout",
+			 r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
+	}
 	log_debug("%s: %s", port_name(q->port, buf, sizeof(buf)), why);
 	sw_trouble(sw, q->port, TRB_FAILED, why, NULL);
 }

@@ -29,8 +29,9 @@
  *                        does on EINTR
  *   KUMAD_LIE=rule;rule  a fabric that lies: SMP responses matching a rule
  *                        are changed or dropped before the SM sees them.
- *                        rule = ATTR[.PORT]@PATH:EDIT[,EDIT...], ATTR in hex,
- *                        PORT the attribute modifier's low byte, PATH the
+ *                        rule = ATTR[.PORT][/set]@PATH:EDIT[,EDIT...], ATTR in
+ *                        hex, PORT the attribute modifier's low byte, /set:
+ *                        only responses to Sets (else to Gets too), PATH the
  *                        request's directed route as the diags print it
  *                        ("0,1,3"; "*": any), EDIT = OFF=HEX (bytes written
  *                        at byte OFF of the SMP's 64 data bytes, e.g.
@@ -153,6 +154,7 @@ static atomic_uint sig_count[NSIG];
 struct lie {
 	unsigned attr;
 	int port;                     /* -1: any */
+	int set_only;                 /* only responses to Sets */
 	int any_path, hops, drop;
 	uint8_t path[64];
 	unsigned nedit;
@@ -532,6 +534,7 @@ static void lies_parse(void)
 		memset(l, 0, sizeof(*l));
 		l->attr = (unsigned)strtoul(r, &end, 16);
 		l->port = *end == '.' ? atoi(end + 1) : -1;
+		l->set_only = strstr(r, "/set") != NULL;
 		if (!strcmp(at + 1, "*")) {
 			l->any_path = 1;
 		} else {
@@ -573,7 +576,16 @@ static void lies_parse(void)
 }
 
 /* Apply the lies to a response; 1 when it is to be dropped. Called locked. */
-static int lie_apply(uint8_t *mad, int len)
+/* The method of the waiting send a response answers (0: none). Locked. */
+static unsigned send_method(int fd, uint32_t tid)
+{
+	for (int i = 0; i < MAX_SENDS; i++)
+		if (sends[i].used && sends[i].fd == fd && sends[i].tid == tid)
+			return sends[i].umad[umad_size() + 3];
+	return 0;
+}
+
+static int lie_apply(int fd, uint8_t *mad, int len)
 {
 	if (!lies_parsed)
 		lies_parse();
@@ -585,6 +597,8 @@ static int lie_apply(uint8_t *mad, int len)
 	for (unsigned i = 0; i < nlies; i++) {
 		struct lie *l = &lies[i];
 		if (l->attr != attr || (l->port >= 0 && (unsigned)l->port != (mod & 0xff)))
+			continue;
+		if (l->set_only && send_method(fd, mad_tid(mad)) != 0x02)
 			continue;
 		if (!l->any_path) {
 			if (mad[1] != 0x81 || mad[7] != l->hops ||
@@ -776,7 +790,7 @@ int umad_recv(int fd, void *umad, int *length, int timeout_ms)
 			 * the kernel still waits on (a send without a timeout
 			 * is never reported, nor one already timed out). */
 			pthread_mutex_lock(&mu);
-			int dropped = !u->status && (drop_this(mad_attr(mad)) || lie_apply(mad, len));
+			int dropped = !u->status && (drop_this(mad_attr(mad)) || lie_apply(fd, mad, len));
 			int ours = !dropped && send_take(fd, mad_tid(mad));
 			pthread_mutex_unlock(&mu);
 			if (dropped) {
