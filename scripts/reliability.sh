@@ -47,7 +47,7 @@ verdict() {
 	[ "$bad" = 0 ] && echo "ok: $2" || echo "$bad checks failed ($1)"
 }
 lie_n=$(sed -n 's/^# malformed replies counted: //p' build/reliability-lie.log)
-echo "| a lying fabric (kumad): NumPorts 0 and 255, LocalPortNum past NumPorts, LinearFDBCap 0 and 0xffff, PortState 7, a silent host, a GUID changed between sweeps, every reply 0-120 ms late and out of order | ${lie_n:-?} replies not believed | $(verdict build/reliability-lie.log "each named once and counted, the liars left out, every other port Active with its LID, no LID twice") |"
+echo "| a lying fabric (kumad): NumPorts 0 and 255, LocalPortNum past NumPorts, LinearFDBCap 0 and 0xffff, PortState 7 (to Gets, to Sets), a silent host, a GUID changed between sweeps, every reply 0-120 ms late and out of order | ${lie_n:-?} replies not believed | $(verdict build/reliability-lie.log "each named once and counted, the liars left out, every other port Active with its LID, no LID twice") |"
 echo "| 66 switches in a chain, a port cabled to itself, a looped cable | 63 hops reached | $(verdict build/reliability-deep_route.log "what lies beyond 63 hops named once, the rest Active, unique LIDs, the loops Active") |"
 take=$(sed -n 's/^# takeover after \([0-9]*\) ms/\1/p' build/reliability-kill_bringup.log | paste -sd/)
 echo "| master SIGKILLed mid bring-up of 702 nodes (mid activation, mid configuration) | takeover ${take:-?} ms | $(verdict build/reliability-kill_bringup.log "every link Active, every LID the dead master gave kept, none twice") |"
