@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <infiniband/mad.h>
@@ -5,6 +6,7 @@
 #include "link.h"
 #include "log.h"
 #include "rate.h"
+#include "smpcheck.h"
 #include "xalloc.h"
 
 
@@ -108,12 +110,24 @@ static void disc_send_waiting(struct disc *d)
 	}
 }
 
+/* Remembered for the sweep, which names it once (trouble.c). */
+static void disc_note(struct disc *d, struct fab_port *at, const char *fmt, const char *what)
+{
+	if (d->res.nlie < DISC_MAX_DUPS) {
+		struct disc_lie *l = &d->res.lie[d->res.nlie];
+		l->at = at;
+		snprintf(l->why, sizeof(l->why), fmt, what);
+	}
+	d->res.nlie++;
+}
+
 static void disc_explore(struct disc *d, struct fab_port *p)
 {
 	struct dr_path next;
 
 	if (dr_path_extend(&next, &p->path, p->num) < 0) {
-		log_warnx("discovery: path longer than 63 hops, not followed");
+		disc_note(d, p, "%s", "the node behind it is more than 63 hops away: a directed "
+			  "route cannot reach it");
 		return;
 	}
 	disc_send(d, IB_ATTR_NODE_INFO, &next, NULL, 0, p);
@@ -138,6 +152,20 @@ static void disc_query_ext_ports(struct disc *d, struct fab_node *n)
 static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 {
 	struct fabric *f = d->res.fab;
+	char why[64];
+
+	if ((q->from ? smpck_nodeinfo_remote : smpck_nodeinfo)(data, why, sizeof(why)) < 0) {
+		d->res.malformed++;
+		d->res.failed++;
+		if (q->from)
+			disc_note(d, q->from, "the node behind it answers NodeInfo with %s: left out",
+				  why);
+		else
+			log_warnx("discovery: our own node answers NodeInfo with %s", why);
+		return;
+	}
+	if (!q->from)
+		d->res.local_ok = 1;
 	uint64_t guid = mad_get_field64(smp_ro(data), 0, IB_NODE_GUID_F);
 	unsigned lport = mad_get_field(smp_ro(data), 0, IB_NODE_LOCAL_PORT_F);
 	struct fab_node *n = fab_node_by_guid(f, guid);
@@ -155,12 +183,27 @@ static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 		if (fab_is_switch(n))
 			disc_send(d, IB_ATTR_SWITCH_INFO, &q->path, n, 0, NULL);
 	}
-	if (lport > n->nports) {
-		log_warnx("discovery: node 0x%016llx reports local port %u of %u",
-			  (unsigned long long)guid, lport, n->nports);
+	if (lport > n->nports) {  /* a node known with fewer ports */
+		d->res.malformed++;
+		d->res.failed++;
+		if (q->from)
+			disc_note(d, q->from, "the node behind it answers NodeInfo with %s: left out",
+				  "a LocalPortNum past its NumPorts");
 		return;
 	}
 	struct fab_port *p = &n->ports[lport];
+	/* Back where we left, as the same switch: a cable from a port into
+	 * itself (a loopback plug). Linked to itself, so the sweep brings it
+	 * up like any cable and nothing goes out of it again; named once. (A
+	 * CA we leave only by our own port: one answering as us is another
+	 * node with our GUIDs, below.) */
+	if (!is_new && p == q->from && fab_is_switch(n) &&
+	    n->type == mad_get_field(smp_ro(data), 0, IB_NODE_TYPE_F) &&
+	    n->nports == mad_get_field(smp_ro(data), 0, IB_NODE_NPORTS_F)) {
+		fab_link(p, p);
+		disc_note(d, p, "%s", "cabled to itself (a loopback plug?): no node behind it");
+		return;
+	}
 	/* The same GUID, yet not the same node: the port we arrive at is the
 	 * one we left by, or already cabled elsewhere, or the node is of
 	 * another kind. Two nodes with one GUID cannot both be in the model
@@ -209,6 +252,21 @@ static void disc_port_known(struct disc *d, struct fab_port *p)
 static void disc_portinfo(struct disc *d, struct dq *q, const uint8_t *data)
 {
 	struct fab_port *p = &q->node->ports[q->portnum];
+	char why[64];
+
+	if (smpck_portinfo(data, fab_is_switch(p->node) && p->num == 0, why, sizeof(why)) < 0) {
+		/* as no answer: the port is not configured from it */
+		d->res.malformed++;
+		disc_note(d, p, "its PortInfo says %s: not believed", why);
+		if (p->have_info) {
+			disc_port_known(d, p);     /* the first answer stands */
+		} else {
+			d->res.failed++;
+			if (fab_is_switch(p->node) && p->num == 0)
+				disc_query_ext_ports(d, p->node);
+		}
+		return;
+	}
 
 	memcpy(p->info, data, 64);
 	p->have_info = 1;
@@ -260,21 +318,27 @@ static void disc_reply(void *arg, const struct mad_reply *r)
 		} else {
 			switch (q->attr) {
 			case IB_ATTR_NODE_INFO:
-				if (!q->from)
-					d->res.local_ok = 1;
 				disc_nodeinfo(d, q, r->data);
 				break;
 			case IB_ATTR_PORT_INFO:
 				disc_portinfo(d, q, r->data);
 				break;
 			case IB_ATTR_NODE_DESC:
-				memcpy(q->node->desc, r->data, 64);
-				q->node->desc[64] = 0;
+				smpck_nodedesc(q->node->desc, r->data);
 				break;
-			case IB_ATTR_SWITCH_INFO:
+			case IB_ATTR_SWITCH_INFO: {
+				char why[64];
+				/* kept: routing writes the blocks the LIDs need
+				 * whatever the switch claims (lft_top) */
+				if (smpck_switchinfo(r->data, why, sizeof(why)) < 0) {
+					d->res.malformed++;
+					disc_note(d, &q->node->ports[0],
+						  "its SwitchInfo says %s: ignored", why);
+				}
 				memcpy(q->node->swinfo, r->data, 64);
 				q->node->have_swinfo = 1;
 				break;
+			}
 			}
 		}
 	}

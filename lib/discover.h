@@ -18,6 +18,13 @@ struct disc_dup {
 	struct dr_path path;     /* where the other one answered */
 };
 
+/* A reply not believed (smpcheck.c), or a node out of directed-route
+ * reach: named at the port it was met from, the rest of the fabric goes on. */
+struct disc_lie {
+	struct fab_port *at;     /* the port we left by (NodeInfo), or the port asked */
+	char why[96];
+};
+
 struct disc_result {
 	struct fabric *fab;      /* owned by the caller from now on */
 	unsigned mads;           /* SMPs this sweep sent */
@@ -25,6 +32,9 @@ struct disc_result {
 	int local_ok;            /* the local node answered */
 	struct disc_dup dup[DISC_MAX_DUPS];
 	unsigned ndup;           /* may exceed DISC_MAX_DUPS: only those are kept */
+	struct disc_lie lie[DISC_MAX_DUPS];
+	unsigned nlie;           /* may exceed DISC_MAX_DUPS: only those are kept */
+	unsigned malformed;      /* replies smpcheck refused */
 };
 
 typedef void (*disc_done_fn)(void *arg, struct disc_result *res);

@@ -529,6 +529,11 @@ void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts)
 	mad_pump(e);
 }
 
+unsigned long long mad_malformed_count(const struct mad_engine *e)
+{
+	return e ? (unsigned long long)e->st.malformed : 0;
+}
+
 void mad_close(struct mad_engine *e)
 {
 	if (!e)

@@ -84,6 +84,9 @@ struct mad_engine *mad_open(struct event_base *base, const struct mad_port_spec 
  * with MAD_ECANCELED (callbacks run, so owners free what they hold), close
  * the port and issm. Not from inside a callback of this loop. */
 void mad_close(struct mad_engine *e);
+/* MADs dropped unread since open: short, bad base version, the wrong
+ * attribute for their request, oversized (smctl status). */
+unsigned long long mad_malformed_count(const struct mad_engine *e);
 void mad_set_opts(struct mad_engine *e, const struct mad_opts *opts);
 
 /* One SMP. dr == NULL: LID routed to dlid. data: 64 bytes for a Set, NULL

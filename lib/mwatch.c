@@ -47,8 +47,11 @@ enum mw_action mw_judge(struct mwatch *w, enum mw_outcome o, uint64_t now_ms)
 		return now_ms - w->slow_since >= w->slow_limit_ms ? MW_TAKEOVER : MW_WAIT;
 	case MW_PORT_UP:
 		/* Reachable, so the SM process is only late. A miss counted
-		 * against an unreachable port is forgiven. */
-		w->misses = 0;
+		 * against an unreachable port is forgiven; an error reply is
+		 * not (the SM died on a live node: the port check, sent while
+		 * slow, must not keep resetting that count to the slow limit). */
+		if (w->probe)
+			w->misses = 0;
 		w->probe = 0;
 		if (!w->slow_since)
 			w->slow_since = now_ms ? now_ms : 1;

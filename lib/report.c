@@ -99,6 +99,8 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 			sb_printf(b, "{\"time\":\"%s\",\"ms\":%.1f}", when, sm->last_sweep.ms);
 		else
 			sb_printf(b, "null");
+		sb_printf(b, ",\"malformed_replies\":%lu,\"malformed_mads\":%llu", sm->malformed,
+			  mad_malformed_count(sm->mad));
 		sb_printf(b, ",\"lids_saved\":%s", lidmap_unsaved(sm->lids) ? "false" : "true");
 		/* whether there is an M_Key, never the key */
 		sb_printf(b, ",\"m_key\":\"%s\",\"m_key_protect_bits\":%u,\"m_key_lease_period\":%u",
@@ -148,6 +150,9 @@ void report_status(const struct sm *sm, int json, struct sbuf *b)
 			  sm->last_sweep.ms, sm->last_sweep.active, sm->last_sweep.linked);
 	else
 		sb_printf(b, "last sweep  none as master\n");
+	if (sm->malformed || mad_malformed_count(sm->mad))
+		sb_printf(b, "malformed   %lu SMP replies not believed (see trouble), %llu MADs dropped "
+			  "unread\n", sm->malformed, mad_malformed_count(sm->mad));
 	if (lidmap_unsaved(sm->lids))
 		sb_printf(b, "LIDs        NOT SAVED: %s\n", lidmap_unsaved(sm->lids));
 	if (sm->cfg.m_key)

@@ -68,6 +68,7 @@ struct sm {
 	struct lft_report last_route;  /* the last re-route that wrote something */
 	struct metrics mx;        /* counters for smctl metrics and [metrics] listen */
 	struct timespec sweep_t0, light_t0; /* the heavy (or quick) and light sweep's start */
+	unsigned long malformed;  /* SMP replies not believed, since start (smpcheck.c) */
 	/* SA */
 	struct mc_table mc;       /* multicast groups (served while MASTER) */
 	struct budget sa_budget;  /* bytes of GetTable answers per source per second */

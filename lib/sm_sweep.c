@@ -80,6 +80,7 @@ static void sm_sweep_end(void *arg, struct sweep_result *r)
 	sm->verdict = ELECT_DONE;
 	mx_sweep(&sm->mx, r->quick ? MX_SWEEP_QUICK : MX_SWEEP_HEAVY,
 		 log_ms_since(&sm->sweep_t0) / 1000);
+	sm->malformed += r->malformed;
 	if (r->fab) {
 		fab_free(sm->fab);
 		sm->fab = r->fab;

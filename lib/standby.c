@@ -11,6 +11,7 @@
 #define SLOW_POLL_FACTOR 10    /* standbys behind the first poll this much slower, times their number */
 #define SLOW_POLL_MAX_MS 120000
 #define TRAP144_REPEAT_MS 10000 /* a standby that outranks the master says so this often */
+#define SLOW_POLL_RENEW_MS 1000 /* a slow master's one outstanding poll is sent anew this often */
 
 static unsigned line_period(const struct elect *e)
 {
@@ -121,9 +122,14 @@ static int poll_act(struct elect *e, enum mw_action a)
 				   e->cfg.master_timeout_ms / 1000);
 		}
 		/* One SMInfo poll stays outstanding (a stopped master must not
-		 * find a queue of them); its port is checked meanwhile. */
-		if (!e->poll_busy)
-			poll_send(e, mw_wait_ms(&e->mw, e->ops->now_ms(e->arg)));
+		 * find a queue of them); its port is checked meanwhile. It is
+		 * sent anew every second: one sent to a stopped SM that then
+		 * dies is never answered, and only a new one gets the error
+		 * that says the SM is gone (sim.kill_bringup). */
+		if (!e->poll_busy) {
+			unsigned to = mw_wait_ms(&e->mw, e->ops->now_ms(e->arg));
+			poll_send(e, to < SLOW_POLL_RENEW_MS ? to : SLOW_POLL_RENEW_MS);
+		}
 		e->ops->timer(e->arg, ET_POLL, standby_poll_period(e));
 		break;
 	case MW_TAKEOVER:

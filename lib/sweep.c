@@ -16,6 +16,7 @@
 #include "link.h"
 #include "log.h"
 #include "rate.h"
+#include "smpcheck.h"
 #include "smpeer.h"
 #include "sweep.h"
 #include "xalloc.h"
@@ -44,6 +45,9 @@ struct sweep {
 	unsigned unanswered;      /* discovery requests that got no answer */
 	struct disc_dup dup[DISC_MAX_DUPS];   /* nodes left out: a GUID seen twice */
 	unsigned ndup;
+	struct disc_lie lie[DISC_MAX_DUPS];   /* replies not believed, nodes out of reach */
+	unsigned nlie;
+	unsigned malformed;
 	/* the ports still to configure, and to look at for activation: a
 	 * few at a time, as replies come (sw_pump) */
 	struct fab_node *cfg_node, *act_node;
@@ -160,6 +164,7 @@ static void sw_finish(struct sweep *sw, enum sweep_go how, struct sweep_result *
 	}
 	void (*done)(void *, struct sweep_result *) = sw->p.done;
 	void *arg = sw->p.arg;
+	r->malformed = sw->malformed;
 	sw_free(sw);
 	done(arg, r);
 }
@@ -215,24 +220,31 @@ static int sw_decide(struct sweep *sw)
 static void sw_update_info(struct sweep *sw, struct swq *q, const struct mad_reply *r,
 			   const char *what)
 {
-	char buf[160];
-	if (r->err == MAD_OK) {
+	char buf[160], why[112], bad[64];
+	if (r->err == MAD_OK &&
+	    smpck_portinfo(r->data, fab_is_switch(q->port->node) && !q->port->num, bad,
+			   sizeof(bad)) == 0) {
 		memcpy(q->port->info, r->data, 64);
 		return;
 	}
 	sw->errors++;
-	char why[112];
-	/* A port that drops our Sets while its PortInfo shows another key's
-	 * protection is not broken: it belongs to a key we were not given. */
-	if (r->err == MAD_ETIMEDOUT && link_mkey_foreign(q->port->info, sw->p.mkey.key))
+	if (r->err == MAD_OK) {      /* what it said is not kept */
+		sw->malformed++;
+		snprintf(why, sizeof(why), "%.14s: its PortInfo reply says %.30s: not believed", what,
+			 bad);
+	} else if (r->err == MAD_ETIMEDOUT && link_mkey_foreign(q->port->info, sw->p.mkey.key)) {
+		/* A port that drops our Sets while its PortInfo shows another
+		 * key's protection is not broken: it belongs to a key we were
+		 * not given. */
 		snprintf(why, sizeof(why), "protected by an M_Key we do not have (M_KeyProtectBits "
 			 "%u), not configured", mad_get_field(smp_ro(q->port->info), 0,
 							      IB_PORT_MKEY_PROT_BITS_F));
-	else
+	} else {
 		snprintf(why, sizeof(why), "%s failed (%s 0x%x)", what,
 			 r->err == MAD_ESTATUS ? "status" :
 			 r->err == MAD_EUMAD ? "umad status" : "timeout",
 			 r->err == MAD_EUMAD ? (unsigned)r->umad_status : r->mad_status);
+	}
 	log_debug("%s: %s", port_name(q->port, buf, sizeof(buf)), why);
 	sw_trouble(sw, q->port, TRB_FAILED, why, NULL);
 }
@@ -477,6 +489,8 @@ static void sw_stage_config(struct sweep *sw)
 			 dr_path_str(&sw->dup[i].path, path, sizeof(path)));
 		sw_trouble(sw, sw->dup[i].first, TRB_FAILED, why, NULL);
 	}
+	for (unsigned i = 0; i < sw->nlie; i++)
+		sw_trouble(sw, sw->lie[i].at, TRB_FAILED, sw->lie[i].why, NULL);
 	fablid_assign(sw->fab, sw->p.lids);
 	if (sw->fab->local)
 		sw->own_lid = fab_lid_port(sw->fab->local)->lid;
@@ -503,6 +517,14 @@ static void sw_trouble_fixed(void *arg, const struct trb_entry *e)
 			  "%s: no longer in the fabric (was: %s)", e->name, e->why);
 }
 
+/* Already named by this sweep (a lie, a duplicate): what follows from it
+ * (no answer behind the port, a link not Active) is not news. */
+static int sw_noted(struct sweep *sw, const struct fab_port *p)
+{
+	const struct trb_entry *e = p ? trb_find(sw->p.trouble, p->node->guid, p->num) : NULL;
+	return e && e->seen;
+}
+
 static void sw_stage_done(struct sweep *sw)
 {
 	unsigned linked = 0, active = 0, unknown = 0;
@@ -519,12 +541,14 @@ static void sw_stage_done(struct sweep *sw)
 			if (!r || !r->have_info) {
 				struct dr_path far;
 				unknown++;
-				if (dr_path_extend(&far, &p->path, p->num) == 0)
+				if (!sw_noted(sw, p) && !sw_noted(sw, r) &&
+				    dr_path_extend(&far, &p->path, p->num) == 0)
 					sw_trouble(sw, p, TRB_SILENT, "the node behind it does not answer",
 						   &far);
 			} else if (fab_port_state(p) != PORT_ACTIVE &&
 				   (fab_port_state(r) == PORT_ACTIVE || p->node->guid < r->node->guid ||
-				    (p->node == r->node && p->num < r->num))) {
+				    (p->node == r->node && p->num < r->num)) &&
+				   !sw_noted(sw, p) && !sw_noted(sw, r)) {
 				sw_trouble(sw, p, TRB_DOWN, "linked but not Active", NULL);
 			}
 		}
@@ -602,6 +626,9 @@ static void sw_disc_done(void *arg, struct disc_result *res)
 	sw->mads += res->mads;
 	sw->ndup = res->ndup < DISC_MAX_DUPS ? res->ndup : DISC_MAX_DUPS;
 	memcpy(sw->dup, res->dup, sw->ndup * sizeof(*sw->dup));
+	sw->nlie = res->nlie < DISC_MAX_DUPS ? res->nlie : DISC_MAX_DUPS;
+	memcpy(sw->lie, res->lie, sw->nlie * sizeof(*sw->lie));
+	sw->malformed += res->malformed;
 	sw->unanswered = res->failed;
 	if (!res->local_ok || !sw->fab->local) {
 		log_warnx("sweep failed: the local port does not answer");

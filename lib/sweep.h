@@ -45,6 +45,7 @@ struct sweep_result {
 	int quick;                /* the model came from the quick update (quick.h) */
 	double ms;
 	unsigned active, linked;
+	unsigned malformed;       /* SMP replies not believed (smpcheck.c) */
 };
 
 struct sweep_params {

@@ -21,7 +21,7 @@ struct trb_entry {
 	uint8_t port;
 	enum trb_kind kind;
 	char name[112];           /* "leaf0 port 4 (0x...)" */
-	char why[80];
+	char why[96];
 	struct dr_path far;       /* TRB_SILENT: route to the silent node */
 	time_t since;
 	int seen;                 /* noted by the sweep being judged */

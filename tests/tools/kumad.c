@@ -27,6 +27,18 @@
  *   KUMAD_EINTR=1        a caught signal that this receiving thread does not
  *                        block ends umad_recv with EIO, as libibumad's poll
  *                        does on EINTR
+ *   KUMAD_LIE=rule;rule  a fabric that lies: SMP responses matching a rule
+ *                        are changed or dropped before the SM sees them.
+ *                        rule = ATTR[.PORT][/set]@PATH:EDIT[,EDIT...], ATTR in
+ *                        hex, PORT the attribute modifier's low byte, /set:
+ *                        only responses to Sets (else to Gets too), PATH the
+ *                        request's directed route as the diags print it
+ *                        ("0,1,3"; "*": any), EDIT = OFF=HEX (bytes written
+ *                        at byte OFF of the SMP's 64 data bytes, e.g.
+ *                        3=ff: NodeInfo NumPorts 255) or "drop" (silence)
+ *   KUMAD_DELAY_MS=lo[:hi]  every response held lo..hi ms (uniform), so
+ *                        they arrive late and out of order; one whose send
+ *                        timed out meanwhile is dropped, as the kernel does
  * What it does is logged to stderr as "kumad: ..." lines. Built for the
  * tests only, never installed. */
 #include <dlfcn.h>
@@ -135,6 +147,33 @@ static int gone_said, big_pending, big_fd = -1, big_len, enospc_said;
 static unsigned drop_attr, drop_left;
 static int drop_parsed;
 static atomic_uint sig_count[NSIG];
+
+/* KUMAD_LIE */
+#define MAX_LIES 16
+#define MAX_EDITS 8
+struct lie {
+	unsigned attr;
+	int port;                     /* -1: any */
+	int set_only;                 /* only responses to Sets */
+	int any_path, hops, drop;
+	uint8_t path[64];
+	unsigned nedit;
+	struct { unsigned off, len; uint8_t bytes[16]; } edit[MAX_EDITS];
+	unsigned hits;
+};
+static struct lie lies[MAX_LIES];
+static unsigned nlies;
+static int lies_parsed;
+
+/* KUMAD_DELAY_MS: responses held until their time */
+#define MAX_HELD 512
+struct held {
+	int used, fd, rc, len;
+	long long release_us;
+	uint8_t buf[512];
+};
+static struct held held[MAX_HELD];
+static int delay_lo = -1, delay_hi;
 static struct sigaction user_act[NSIG];
 
 static uint32_t mad_tid(const uint8_t *mad)
@@ -396,22 +435,33 @@ int umad_send(int fd, int agentid, void *umad, int length, int timeout_ms, int r
 	}
 	if (mad[3] == 0x05 /* Trap */)
 		say("trap sent with timeout %d ms", timeout_ms);
+	/* Waited on before it leaves: its response may be read by another
+	 * thread before umad_send returns. */
+	int track = timeout_ms > 0 && !(mad[3] & METHOD_RESP) && mad[3] != METHOD_TRAP_REPRESS;
+	int slot = -1;
+	if (track) {
+		pthread_mutex_lock(&mu);
+		for (int i = 0; i < MAX_SENDS; i++)
+			if (!sends[i].used) {
+				struct send *s = &sends[i];
+				s->used = 1;
+				s->fd = fd;
+				s->tid = mad_tid(mad);
+				s->deadline_us = now_us() + (long long)timeout_ms * (retries + 1) * 1000;
+				memcpy(s->umad, umad, umad_size());
+				memcpy(s->umad + umad_size(), mad, MAD_HDR);
+				slot = i;
+				break;
+			}
+		pthread_mutex_unlock(&mu);
+	}
 	int rc = REAL(umad_send)(fd, agentid, umad, length, timeout_ms, retries);
-	if (rc < 0 || timeout_ms <= 0 || (mad[3] & METHOD_RESP) || mad[3] == METHOD_TRAP_REPRESS)
-		return rc;
-	pthread_mutex_lock(&mu);
-	for (int i = 0; i < MAX_SENDS; i++)
-		if (!sends[i].used) {
-			struct send *s = &sends[i];
-			s->used = 1;
-			s->fd = fd;
-			s->tid = mad_tid(mad);
-			s->deadline_us = now_us() + (long long)timeout_ms * (retries + 1) * 1000;
-			memcpy(s->umad, umad, umad_size());
-			memcpy(s->umad + umad_size(), mad, MAD_HDR);
-			break;
-		}
-	pthread_mutex_unlock(&mu);
+	if (rc < 0 && slot >= 0) {
+		pthread_mutex_lock(&mu);
+		if (sends[slot].fd == fd && sends[slot].tid == mad_tid(mad))
+			sends[slot].used = 0;
+		pthread_mutex_unlock(&mu);
+	}
 	return rc;
 }
 
@@ -462,6 +512,157 @@ static int drop_this(unsigned attr)
 		return 0;
 	drop_left--;
 	return 1;
+}
+
+static void lies_parse(void)
+{
+	const char *env = getenv("KUMAD_LIE");
+	char buf[2048], *save = NULL;
+
+	lies_parsed = 1;
+	if (!env || !*env)
+		return;
+	snprintf(buf, sizeof(buf), "%s", env);
+	for (char *r = strtok_r(buf, ";", &save); r && nlies < MAX_LIES; r = strtok_r(NULL, ";", &save)) {
+		struct lie *l = &lies[nlies];
+		char *at = strchr(r, '@'), *colon = at ? strchr(at, ':') : NULL, *end;
+		if (!at || !colon) {
+			say("KUMAD_LIE rule '%s' not understood", r);
+			abort();
+		}
+		*at = *colon = 0;
+		memset(l, 0, sizeof(*l));
+		l->attr = (unsigned)strtoul(r, &end, 16);
+		l->port = *end == '.' ? atoi(end + 1) : -1;
+		l->set_only = strstr(r, "/set") != NULL;
+		if (!strcmp(at + 1, "*")) {
+			l->any_path = 1;
+		} else {
+			for (char *q = at + 1; *q;) {
+				unsigned v = (unsigned)strtoul(q, &end, 10);
+				if (end == q || l->hops >= 63) {
+					say("KUMAD_LIE path '%s' not understood", at + 1);
+					abort();
+				}
+				if (q != at + 1)           /* the first "0" is the local port */
+					l->path[++l->hops] = (uint8_t)v;
+				q = *end == ',' ? end + 1 : end;
+			}
+		}
+		for (char *e = strtok(colon + 1, ","); e && l->nedit < MAX_EDITS; e = strtok(NULL, ",")) {
+			if (!strcmp(e, "drop")) {
+				l->drop = 1;
+				continue;
+			}
+			char *eq = strchr(e, '=');
+			if (!eq) {
+				say("KUMAD_LIE edit '%s' not understood", e);
+				abort();
+			}
+			unsigned off = (unsigned)atoi(e), n = 0;
+			for (char *h = eq + 1; h[0] && h[1] && n < 16; h += 2) {
+				char two[3] = { h[0], h[1], 0 };
+				l->edit[l->nedit].bytes[n++] = (uint8_t)strtoul(two, NULL, 16);
+			}
+			if (!n || off + n > 64) {
+				say("KUMAD_LIE edit '%s' out of the 64 data bytes", e);
+				abort();
+			}
+			l->edit[l->nedit].off = off;
+			l->edit[l->nedit++].len = n;
+		}
+		nlies++;
+	}
+}
+
+/* Apply the lies to a response; 1 when it is to be dropped. Called locked. */
+/* The method of the waiting send a response answers (0: none). Locked. */
+static unsigned send_method(int fd, uint32_t tid)
+{
+	for (int i = 0; i < MAX_SENDS; i++)
+		if (sends[i].used && sends[i].fd == fd && sends[i].tid == tid)
+			return sends[i].umad[umad_size() + 3];
+	return 0;
+}
+
+static int lie_apply(int fd, uint8_t *mad, int len)
+{
+	if (!lies_parsed)
+		lies_parse();
+	if (len < 256 || (mad[1] != 0x81 && mad[1] != 0x01) || mad[3] != (METHOD_RESP | 0x01))
+		return 0;
+	unsigned attr = mad_attr(mad);
+	unsigned mod = (unsigned)mad[20] << 24 | (unsigned)mad[21] << 16 |
+		       (unsigned)mad[22] << 8 | mad[23];
+	for (unsigned i = 0; i < nlies; i++) {
+		struct lie *l = &lies[i];
+		if (l->attr != attr || (l->port >= 0 && (unsigned)l->port != (mod & 0xff)))
+			continue;
+		if (l->set_only && send_method(fd, mad_tid(mad)) != 0x02)
+			continue;
+		if (!l->any_path) {
+			if (mad[1] != 0x81 || mad[7] != l->hops ||
+			    memcmp(mad + 128 + 1, l->path + 1, l->hops))
+				continue;
+		}
+		if (!l->hits++)
+			say("lie: attr 0x%04x response at rule %u %s", attr, i, l->drop ? "dropped" : "changed");
+		if (l->drop)
+			return 1;
+		for (unsigned k = 0; k < l->nedit; k++)
+			memcpy(mad + 64 + l->edit[k].off, l->edit[k].bytes, l->edit[k].len);
+	}
+	return 0;
+}
+
+static int delay_ms(void)
+{
+	if (delay_lo < 0) {
+		const char *d = getenv("KUMAD_DELAY_MS");
+		char *end;
+		delay_lo = d && *d ? (int)strtol(d, &end, 10) : 0;
+		delay_hi = d && *d && *end == ':' ? atoi(end + 1) : delay_lo;
+		if (delay_hi < delay_lo)
+			delay_hi = delay_lo;
+		srand((unsigned)getpid());
+	}
+	if (!delay_hi)
+		return 0;
+	return delay_lo + rand() % (delay_hi - delay_lo + 1);
+}
+
+/* Hold a response for later; 0 when there is no room (deliver it now). */
+static int held_put(int fd, int rc, const void *umad, int len, int ms)
+{
+	size_t sz = umad_size() + (size_t)len;
+	for (int i = 0; i < MAX_HELD; i++)
+		if (!held[i].used && sz <= sizeof(held[i].buf)) {
+			held[i] = (struct held){ 1, fd, rc, len, now_us() + (long long)ms * 1000, { 0 } };
+			memcpy(held[i].buf, umad, sz);
+			return 1;
+		}
+	return 0;
+}
+
+/* The held response due first: its release time; with take, one due now. */
+static long long held_next(int fd, void *umad, int *len, int *rc, int take)
+{
+	long long next = 0, now = now_us();
+	int best = -1;
+	for (int i = 0; i < MAX_HELD; i++)
+		if (held[i].used && held[i].fd == fd && (best < 0 || held[i].release_us < held[best].release_us))
+			best = i;
+	if (best < 0)
+		return 0;
+	next = held[best].release_us;
+	if (take && next <= now && *len >= held[best].len) {
+		memcpy(umad, held[best].buf, umad_size() + (size_t)held[best].len);
+		*len = held[best].len;
+		*rc = held[best].rc;
+		held[best].used = 0;
+		return -1;
+	}
+	return next;
 }
 
 /* The oversized MAD, queued when KUMAD_BIG appears: an SA request as an
@@ -538,42 +739,58 @@ int umad_recv(int fd, void *umad, int *length, int timeout_ms)
 			return (int)u->agent_id;
 		}
 		long long next = send_next(fd, NULL);
+		int hlen = *length, hrc = 0;
+		int from_held = held_next(fd, umad, &hlen, &hrc, 1) < 0;
+		long long hnext = held_next(fd, NULL, NULL, NULL, 0);
+		if (hnext && (!next || hnext < next))
+			next = hnext;
 		pthread_mutex_unlock(&mu);
-		int sig = getenv("KUMAD_EINTR") ? interrupted(start) : 0;
-		if (sig) {
-			say("signal %d hit a receiving thread: EIO (poll's EINTR)", sig);
-			errno = EIO;
-			return -EIO;
-		}
-		long long now = now_us();
-		if (end >= 0 && now >= end && timeout_ms > 0)
-			return -ETIMEDOUT;
-		long long wait = SLICE_MS * 1000;
-		if (end >= 0 && end - now < wait)
-			wait = end - now;
-		if (next && next - now < wait)
-			wait = next - now;
-		int ms = timeout_ms == 0 ? 0 : (int)((wait + 999) / 1000);
-		int len = *length;
-		int rc = REAL(umad_recv)(fd, umad, &len, ms ? ms : (timeout_ms ? 1 : 0));
-		if (rc == -ETIMEDOUT && timeout_ms != 0)
-			continue;
-		if (rc < 0) {
-			*length = len;
-			return rc;
+		int len = hlen, rc = hrc;
+		if (!from_held) {
+			int sig = getenv("KUMAD_EINTR") ? interrupted(start) : 0;
+			if (sig) {
+				say("signal %d hit a receiving thread: EIO (poll's EINTR)", sig);
+				errno = EIO;
+				return -EIO;
+			}
+			long long now = now_us();
+			if (end >= 0 && now >= end && timeout_ms > 0)
+				return -ETIMEDOUT;
+			long long wait = SLICE_MS * 1000;
+			if (end >= 0 && end - now < wait)
+				wait = end - now;
+			if (next && next - now < wait)
+				wait = next - now;
+			int ms = timeout_ms == 0 ? 0 : (int)((wait + 999) / 1000);
+			len = *length;
+			rc = REAL(umad_recv)(fd, umad, &len, ms > 0 ? ms : (timeout_ms ? 1 : 0));
+			if (rc == -ETIMEDOUT && timeout_ms != 0)
+				continue;
+			if (rc < 0) {
+				*length = len;
+				return rc;
+			}
 		}
 		struct ib_user_mad *u = umad;
 		uint8_t *mad = umad_get_mad(umad);
-		if (len >= MAD_HDR && mad[3] == METHOD_TRAP_REPRESS) {
+		if (!from_held && len >= MAD_HDR && mad[3] == METHOD_TRAP_REPRESS) {
 			say("TrapRepress swallowed");
 			goto again;
+		}
+		if (!from_held && len >= MAD_HDR && (mad[3] & METHOD_RESP) && !u->status) {
+			int dms = delay_ms();
+			pthread_mutex_lock(&mu);
+			int kept = dms > 0 && held_put(fd, rc, umad, len, dms);
+			pthread_mutex_unlock(&mu);
+			if (kept)
+				goto again;
 		}
 		if (len >= MAD_HDR && ((mad[3] & METHOD_RESP) || u->status)) {
 			/* A response, or a send ibsim returns: only for a send
 			 * the kernel still waits on (a send without a timeout
 			 * is never reported, nor one already timed out). */
 			pthread_mutex_lock(&mu);
-			int dropped = !u->status && drop_this(mad_attr(mad));
+			int dropped = !u->status && (drop_this(mad_attr(mad)) || lie_apply(fd, mad, len));
 			int ours = !dropped && send_take(fd, mad_tid(mad));
 			pthread_mutex_unlock(&mu);
 			if (dropped) {

@@ -83,6 +83,7 @@ static void answer(const struct ask *a)
 		mad_set_field(data, 0, IB_PORT_LOCAL_PORT_F, port);
 		mad_set_field(data, 0, IB_PORT_STATE_F, peer >= 0 || !port ? 2 : 1);
 		mad_set_field(data, 0, IB_PORT_PHYS_STATE_F, peer >= 0 || !port ? 5 : 3);
+		mad_set_field(data, 0, IB_PORT_MTU_CAP_F, 4);
 		mad_set_field(data, 0, IB_PORT_LINK_WIDTH_ACTIVE_F, 2);
 		mad_set_field(data, 0, IB_PORT_LINK_SPEED_ACTIVE_F, 4);
 		/* a switch's external ports: reserved capability mask */

@@ -307,16 +307,43 @@ static void test_slow_master_waited_for(void **st)
 	uint64_t t_slow = F.now;
 	elect_on_probe(&E, MGUID);
 	assert_int_equal(F.polls, 2);          /* the long poll is out */
-	assert_int_equal(F.poll_timeout, 10000);
+	assert_int_equal(F.poll_timeout, 1000);
 	for (int i = 0; i < 30; i++) {         /* 9 s of port checks */
 		fire(ET_POLL);
 		elect_on_probe(&E, MGUID);
+		if (i % 4 == 3)                /* each long poll gives up after 1 s */
+			elect_on_poll(&E, MW_TIMEOUT, NULL);
 	}
-	assert_int_equal(F.polls, 2);          /* never a second poll meanwhile */
+	assert_int_equal(F.polls, 2 + 7);      /* one at a time, one a second */
 	assert_int_equal(E.state, SM_STANDBY);
 	F.now = t_slow + 10000;
-	elect_on_poll(&E, MW_TIMEOUT, NULL);   /* the long poll gives up */
+	elect_on_poll(&E, MW_TIMEOUT, NULL);   /* the last one gives up */
 	assert_int_equal(E.state, SM_DISCOVERING);
+}
+
+/* A slow master (stopped) that dies: its outstanding poll is never
+ * answered, the next one gets an error; with the port checks still
+ * answering, three errors are a master gone, not a 10 s wait. */
+static void test_slow_master_then_dies(void **st)
+{
+	(void)st;
+	become_standby();
+	poll_once(MW_TIMEOUT);
+	elect_on_probe(&E, MGUID);             /* slow: the long poll is out */
+	uint64_t t_dead = F.now + 500;
+	F.now += 1000;
+	elect_on_poll(&E, MW_TIMEOUT, NULL);   /* lost with the process */
+	assert_int_equal(F.polls, 3);          /* sent anew */
+	for (int i = 0; i < 3; i++) {
+		elect_on_poll(&E, MW_ERROR, NULL);
+		if (E.state != SM_STANDBY)
+			break;
+		F.now += 100;
+		elect_on_probe(&E, MGUID);     /* its node still answers */
+		fire(ET_POLL);
+	}
+	assert_int_equal(E.state, SM_DISCOVERING);
+	assert_true(F.now - t_dead < 2000);
 }
 
 static void test_slow_master_answers_again(void **st)
@@ -764,6 +791,7 @@ int main(void)
 		T(test_gone_master_taken_over),
 		T(test_slow_master_waited_for),
 		T(test_slow_master_answers_again),
+		T(test_slow_master_then_dies),
 		T(test_unreachable_port_taken_over),
 		T(test_own_link_down_never_takes_over),
 		T(test_stale_poll_ignored),

@@ -111,6 +111,23 @@ static void test_slow_then_error(void **st)
 	assert_int_equal(mw_judge(&w, MW_ERROR, 600), MW_TAKEOVER);
 }
 
+/* A slow master whose SM dies while its port checks, sent while it is
+ * slow, still answer: the error replies add up, not the slow limit (sim.
+ * kill_bringup: a master frozen then killed was taken over after 10 s, its
+ * standby logging a miss every 100 ms meanwhile). */
+static void test_slow_then_error_port_up(void **st)
+{
+	(void)st;
+	struct mwatch w = W();
+	mw_judge(&w, MW_TIMEOUT, 100);
+	mw_judge(&w, MW_PORT_UP, 100);
+	assert_int_equal(mw_judge(&w, MW_ERROR, 400), MW_CONFIRM);
+	assert_int_equal(mw_judge(&w, MW_PORT_UP, 450), MW_WAIT);
+	assert_int_equal(mw_judge(&w, MW_ERROR, 500), MW_CONFIRM);
+	assert_int_equal(mw_judge(&w, MW_PORT_UP, 550), MW_WAIT);
+	assert_int_equal(mw_judge(&w, MW_ERROR, 600), MW_TAKEOVER);
+}
+
 /* One unreachable check then a reachable one: the miss is forgiven. */
 static void test_port_flap_forgiven(void **st)
 {
@@ -140,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_answered_resets),
 		cmocka_unit_test(test_error_replies_take_over),
 		cmocka_unit_test(test_timeout_probes),
+		cmocka_unit_test(test_slow_then_error_port_up),
 		cmocka_unit_test(test_slow_waits_the_limit),
 		cmocka_unit_test(test_slow_then_answers),
 		cmocka_unit_test(test_port_gone),
