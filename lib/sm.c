@@ -344,6 +344,8 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 		lidmap_import(sm->lids, cfg->import_guid2lid);
 	if (sm_open_port(sm) < 0)
 		goto fail;
+	sm->audit = audit_new(sm->mad, &sm->lfts, &sm->trouble, sm_audit_drift, sm);
+	audit_configure(sm->audit, cfg->audit_budget, cfg->reenable_ports);
 	if (once) {
 		/* One sweep as master, like opensm --once. */
 		sm->el.state = SM_MASTER;
@@ -386,6 +388,7 @@ void sm_free(struct sm *sm)
 	 * letting the sent ones come back): aborted sweeps, light sweeps and
 	 * polls free themselves. It logs the session's MAD totals. */
 	mad_close(sm->mad);
+	audit_free(sm->audit);  /* after the engine: nothing of it is out now */
 	lft_memory_clear(&sm->lfts);
 	mc_clear(&sm->mc);
 	mft_memory_clear(&sm->mft);
@@ -417,6 +420,7 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 	log_set_level(cfg->log_level);
 	mad_set_opts(sm->mad, &(struct mad_opts){ cfg->mad_window, cfg->mad_timeout_ms,
 						  cfg->mad_retries });
+	audit_configure(sm->audit, cfg->audit_budget, cfg->reenable_ports);
 	evtimer_del(sm->sweep_ev);
 	if (cfg->sweep_interval)
 		sm_timer(sm, sm->sweep_ev, cfg->sweep_interval * 1000);
