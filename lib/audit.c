@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <infiniband/mad.h>
 #include "audit.h"
 #include "link.h"
@@ -47,10 +48,15 @@ struct audit {
 	int drift;                /* this slice found ports for a heavy sweep */
 	char why[200];
 	unsigned round_reads, round_steps;
+	struct timespec slice_t0;
+	double slice_max_ms;      /* the round's slowest slice, sent to last reply */
+	int round_over;           /* said when the slice that ended it is in */
+	unsigned said_reads, said_steps;
 	/* the forced pass */
 	int pass;
 	const struct fab_node *pass_n;
 	unsigned pass_b, pass_pending, pass_read, pass_diff;
+	struct timespec pass_t0;
 	audit_pass_fn pass_cb;
 	void *pass_arg;
 	struct watch *w;
@@ -291,7 +297,7 @@ static void judge_port(struct audit *a, const struct aq *q, const struct mad_rep
 	other[0] = '\0';
 	if (owner && fab_lid_port((struct fab_port *)owner) != p) {
 		char on[160];
-		snprintf(other, sizeof(other), " (the LID of %s)", port_name(owner, on, sizeof(on)));
+		snprintf(other, sizeof(other), " (the LID of %.140s)", port_name(owner, on, sizeof(on)));
 	}
 	port_name(p, who, sizeof(who));
 	log_notice("audit: %s changed behind our back: %s%s; configured again by a heavy sweep", who,
@@ -389,13 +395,15 @@ static int pass_over(struct audit *a)
 	if (!a->pass || a->pass_n || a->pass_pending)
 		return 0;
 	a->pass = 0;
-	a->pass_cb(a->pass_arg, a->pass_read, a->pass_diff);
+	a->pass_cb(a->pass_arg, a->pass_read, a->pass_diff, log_ms_since(&a->pass_t0));
 	return 1;
 }
 
 int audit_lft_pass(struct audit *a, audit_pass_fn cb, void *arg)
 {
-	if (!a->fab || a->pass)
+	if (a->pass)
+		return 0;  /* the pass under way ends with its own callback */
+	if (!a->fab)
 		return -1;
 	a->pass = 1;
 	a->pass_n = a->fab->nodes;
@@ -403,6 +411,7 @@ int audit_lft_pass(struct audit *a, audit_pass_fn cb, void *arg)
 	a->pass_read = a->pass_diff = 0;
 	a->pass_cb = cb;
 	a->pass_arg = arg;
+	clock_gettime(CLOCK_MONOTONIC, &a->pass_t0);
 	pass_pump(a);
 	if (!a->pass_pending) {  /* nothing to read: no callback */
 		a->pass = 0;
@@ -412,6 +421,23 @@ int audit_lft_pass(struct audit *a, audit_pass_fn cb, void *arg)
 }
 
 /* ---- replies ------------------------------------------------------------- */
+
+/* A slice's last reply is in (or it sent nothing): its time counts; the
+ * round it ended is said, with its slowest slice. */
+static void slice_over(struct audit *a)
+{
+	double ms = log_ms_since(&a->slice_t0);
+
+	if (ms > a->slice_max_ms)
+		a->slice_max_ms = ms;
+	if (!a->round_over)
+		return;
+	log_info("audit: the whole fabric read back: %u reads over %u light sweep%s (a slice "
+		 "took at most %.1f ms)", a->said_reads, a->said_steps, a->said_steps == 1 ? "" : "s",
+		 a->slice_max_ms);
+	a->round_over = 0;
+	a->slice_max_ms = 0;
+}
 
 static void audit_release(struct audit *a)
 {
@@ -459,6 +485,8 @@ static void aq_reply(void *arg, const struct mad_reply *r)
 		if (pass_over(a))
 			return;  /* its callback may have started anything */
 	}
+	if (slice_end)
+		slice_over(a);
 	if (slice_end && a->drift) {
 		a->drift = 0;
 		a->cb(a->arg, a->why);
@@ -518,6 +546,7 @@ unsigned audit_step(struct audit *a)
 {
 	if (!a->fab || a->slice_pending || a->dead)
 		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &a->slice_t0);
 	unsigned sent = watch_step(a);
 	if (!a->budget)
 		return sent;
@@ -528,11 +557,13 @@ unsigned audit_step(struct audit *a)
 	while (sent < a->budget) {
 		if (!n) {
 			/* Round over; the next slice starts the next one. */
-			a->round_reads += round;
-			log_info("audit: the whole fabric read back: %u reads over %u light sweeps",
-				 a->round_reads, a->round_steps + (round ? 1 : 0));
+			a->round_over = 1;
+			a->said_reads = a->round_reads + round;
+			a->said_steps = a->round_steps + (round ? 1 : 0);
 			a->round_reads = a->round_steps = 0;
 			a->cur_node = a->cur_sub = 0;
+			if (!a->slice_pending)
+				slice_over(a);
 			return sent;
 		}
 		if (a->cur_sub >= node_items(a, n)) {

@@ -33,8 +33,9 @@ struct audit;
 
 /* A slice found ports only a heavy sweep repairs; why names the first. */
 typedef void (*audit_sweep_fn)(void *arg, const char *why);
-/* The forced pass is over: blocks read, found different (written again). */
-typedef void (*audit_pass_fn)(void *arg, unsigned read, unsigned differed);
+/* The forced pass is over: blocks read, found different (written again),
+ * ms from the first read to the last reply. */
+typedef void (*audit_pass_fn)(void *arg, unsigned read, unsigned differed, double ms);
 
 struct audit *audit_new(struct mad_engine *mad, struct lft_memory *lfts, struct trouble *trouble,
 			audit_sweep_fn cb, void *arg);
@@ -54,7 +55,8 @@ void audit_hold(struct audit *a);
  * reads sent. */
 unsigned audit_step(struct audit *a);
 /* Read every LFT block the shadow holds, write the differing ones, then
- * cb. -1 (cb not called) when there is no model or a pass is running. */
+ * cb. -1 (cb not called) when there is nothing to read; 0 when a pass is
+ * already under way (its own callback ends it). */
 int audit_lft_pass(struct audit *a, audit_pass_fn cb, void *arg);
 
 /* Pure, for the tests. What a PortInfo read of a port smd configured says

@@ -27,7 +27,7 @@ void cfg_defaults(struct smd_config *cfg)
 	cfg->master_timeout = 10;
 	cfg->port_watch_ms = 500;
 	cfg->preempt = 1;
-	cfg->audit_budget = 256;
+	cfg->audit_budget = 1024;
 	cfg->reenable_ports = 1;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", CFG_DEFAULT_SOCKET);
 	cfg->mad_window = 32;

@@ -295,12 +295,12 @@ void sm_audit_drift(void *arg, const char *why)
 		sm_request_sweep(sm, why);
 }
 
-static void sm_forced_read(void *arg, unsigned read, unsigned differed)
+static void sm_forced_read(void *arg, unsigned read, unsigned differed, double ms)
 {
 	struct sm *sm = arg;
 
 	log_notice("forced sweep: %u forwarding table blocks read back, %u differed from what "
-		   "smd wrote (written again)", read, differed);
+		   "smd wrote (written again), in %.0f ms", read, differed, ms);
 	if (!sm->closing && (sm->el.state == SM_MASTER || sm->el.state == SM_DISCOVERING))
 		sm_request_sweep(sm, "asked by smctl");
 }

@@ -110,7 +110,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.port_watch_ms, 500);
 	assert_int_equal(c.preempt, 1);
 	assert_string_equal(c.control_socket, "/run/smd/smd.sock");
-	assert_int_equal(c.audit_budget, 256);
+	assert_int_equal(c.audit_budget, 1024);
 	assert_int_equal(c.reenable_ports, 1);
 	assert_int_equal(c.mad_window, 32);
 	assert_int_equal(c.mad_timeout_ms, 200);
