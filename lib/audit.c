@@ -19,6 +19,8 @@ enum aq_kind {
 	AQ_LFT,       /* an LFT block the shadow holds */
 	AQ_LFT_SET,   /* that block written again */
 	AQ_ENABLE,    /* a Disabled port set to Polling */
+	AQ_MFT,       /* an MFT block (32 MLIDs, 16 ports) the shadow holds */
+	AQ_MFT_SET,   /* that block written again */
 };
 
 /* A switch port whose link was lost: is it Disabled? */
@@ -26,6 +28,7 @@ struct watch {
 	uint64_t sw_guid;
 	uint8_t port;
 	int said;                 /* left disabled (reenable off), or failed: said once */
+	int up_asked;             /* found up with no sweep seeing it: one sweep asked */
 	char sw_name[96];         /* "leaf0 (GUID 0x...)" */
 	char far[128];            /* "host h5 (GUID 0x..., LID 7)" */
 };
@@ -33,6 +36,9 @@ struct watch {
 struct audit {
 	struct mad_engine *mad;
 	struct lft_memory *lfts;
+	struct mft_memory *mfts;
+	int mcast_busy;           /* multicast tables being written: not read */
+	unsigned mcast_epoch;
 	struct trouble *trouble;
 	audit_sweep_fn cb;
 	void *arg;
@@ -66,11 +72,11 @@ struct audit {
 struct aq {
 	struct audit *a;
 	enum aq_kind kind;
-	unsigned epoch;
+	unsigned epoch, mcast_epoch;
 	int slice, pass;          /* counted in the slice, the pass */
 	uint64_t guid;            /* the node */
-	uint8_t port;
-	unsigned block;           /* LFT block; AQ_WATCH/AQ_ENABLE: watch index */
+	uint8_t port;             /* AQ_MFT*: the position (16 ports each) */
+	unsigned block;           /* LFT/MFT block; AQ_WATCH/AQ_ENABLE: watch index */
 	uint8_t data[64];
 };
 
@@ -142,6 +148,7 @@ static int aq_send(struct audit *a, const struct aq *tmpl, const struct dr_path 
 	*q = *tmpl;
 	q->a = a;
 	q->epoch = a->epoch;
+	q->mcast_epoch = a->mcast_epoch;
 	struct smp_req rq = { .dr = dr, .method = method, .attr = attr, .mod = mod,
 			      .data = method == IB_MAD_METHOD_SET ? q->data : NULL,
 			      .timeout_ms = -1, .retries = -1 };
@@ -262,6 +269,12 @@ unsigned audit_model(struct audit *a, const struct fabric *prev, const struct fa
 	return added;
 }
 
+void audit_mcast_busy(struct audit *a, int busy)
+{
+	a->mcast_busy = busy;
+	a->mcast_epoch++;
+}
+
 void audit_hold(struct audit *a)
 {
 	a->epoch++;
@@ -328,10 +341,28 @@ static void judge_watch(struct audit *a, const struct aq *q, const struct mad_re
 	if (r->err != MAD_OK || !sw || i >= a->nw || a->w[i].sw_guid != q->guid ||
 	    a->w[i].port != q->port)
 		return;
-	if (mad_get_field(smp_ro(r->data), 0, IB_PORT_PHYS_STATE_F) == PHYS_DISABLED)
+	unsigned phys = mad_get_field(smp_ro(r->data), 0, IB_PORT_PHYS_STATE_F);
+	if (phys == PHYS_DISABLED) {
 		watch_disabled(a, i, sw, r->data);
-	else if (!a->reenable)
+		return;
+	}
+	if (!a->reenable)
 		a->w[i].said = 0;  /* enabled by someone: a new disable is news */
+	if (phys != PHYS_LINKUP) {
+		a->w[i].up_asked = 0;
+		return;
+	}
+	/* Up, and no sweep has put it back in the model: its trap was lost
+	 * (or ignored) and its PortStateChange cleared. Once per episode. */
+	if (a->w[i].up_asked)
+		return;
+	a->w[i].up_asked = 1;
+	log_info("audit: port %u of switch %s is up again, no sweep saw it", a->w[i].port,
+		 a->w[i].sw_name);
+	if (!a->drift)
+		snprintf(a->why, sizeof(a->why), "audit: port %u of switch %.100s is up again",
+			 a->w[i].port, a->w[i].sw_name);
+	a->drift = 1;
 }
 
 static void judge_lft(struct audit *a, const struct aq *q, const struct mad_reply *r)
@@ -369,24 +400,108 @@ static void judge_lft(struct audit *a, const struct aq *q, const struct mad_repl
 	aq_send(a, &s, &sw->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_LINEARFORWTBL, q->block);
 }
 
+/* The shadow's masks of MFT block b, position pos; NULL when not known. */
+static const uint16_t *mft_known(const struct audit *a, uint64_t guid, unsigned b, unsigned pos,
+				 uint16_t out[MFT_BLOCK])
+{
+	const struct mft_shadow *sh = hmap_get(&a->mfts->by_guid, guid);
+
+	if (!sh || b >= sh->nblocks || pos >= sh->npos || !sh->known[b * sh->npos + pos])
+		return NULL;
+	for (unsigned e = 0; e < MFT_BLOCK; e++)
+		out[e] = sh->mask[((size_t)b * MFT_BLOCK + e) * sh->npos + pos];
+	return out;
+}
+
+static void judge_mft(struct audit *a, const struct aq *q, const struct mad_reply *r)
+{
+	const struct fab_node *sw = fab_node_by_guid(a->fab, q->guid);
+	uint16_t want[MFT_BLOCK];
+	char name[96], list[300];
+	unsigned nd = 0;
+	size_t n = 0;
+
+	if (r->err != MAD_OK || !sw || a->mcast_busy || q->mcast_epoch != a->mcast_epoch ||
+	    !mft_known(a, q->guid, q->block, q->port, want))
+		return;
+	a->pass_read += (unsigned)q->pass;
+	list[0] = '\0';
+	for (unsigned e = 0; e < MFT_BLOCK; e++) {
+		unsigned have = (unsigned)r->data[2 * e] << 8 | r->data[2 * e + 1];
+		if (have == want[e])
+			continue;
+		if (nd++ < 4)
+			n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0,
+					      "%sMLID 0x%04x to ports 0x%04x instead of 0x%04x",
+					      nd > 1 ? "; " : "", 0xC000 + q->block * MFT_BLOCK + e, have,
+					      want[e]);
+	}
+	if (!nd)
+		return;
+	a->pass_diff += (unsigned)q->pass;
+	log_notice("audit: switch %s forwards %u multicast LID%s otherwise than smd wrote: %s%s "
+		   "(ports %u-%u); block %u written again", node_name(sw, name, sizeof(name)), nd,
+		   nd == 1 ? "" : "s", list, nd > 4 ? " ..." : "", q->port * MFT_POS_PORTS,
+		   q->port * MFT_POS_PORTS + MFT_POS_PORTS - 1, q->block);
+	struct aq s = { .kind = AQ_MFT_SET, .slice = q->slice, .pass = q->pass, .guid = q->guid,
+			.port = q->port, .block = q->block };
+	for (unsigned e = 0; e < MFT_BLOCK; e++) {
+		s.data[2 * e] = (uint8_t)(want[e] >> 8);
+		s.data[2 * e + 1] = (uint8_t)want[e];
+	}
+	aq_send(a, &s, &sw->ports[0].path, IB_MAD_METHOD_SET, IB_ATTR_MULTICASTFORWTBL,
+		(uint32_t)q->port << 28 | q->block);
+}
+
+/* Per switch, the blocks the audit reads: LFT blocks, then MFT (block,
+ * position) pairs; sub counts from 0 over both. 0 when sub is past them. */
+static int table_item(const struct audit *a, const struct fab_node *n, unsigned sub,
+		      struct aq *q)
+{
+	const struct lft_shadow *lsh = hmap_get(&a->lfts->by_guid, n->guid);
+	unsigned nl = lsh ? lsh->nblocks : 0;
+
+	if (sub < nl) {
+		if (!lsh->valid[sub])
+			return -1;
+		q->kind = AQ_LFT;
+		q->block = sub;
+		return 1;
+	}
+	sub -= nl;
+	const struct mft_shadow *msh = hmap_get(&a->mfts->by_guid, n->guid);
+	if (!msh || sub >= (unsigned)msh->nblocks * msh->npos)
+		return 0;
+	if (a->mcast_busy || !msh->known[sub])
+		return -1;
+	q->kind = AQ_MFT;
+	q->block = sub / msh->npos;
+	q->port = (uint8_t)(sub % msh->npos);
+	return 1;
+}
+
+static int table_send(struct audit *a, const struct fab_node *n, struct aq *q)
+{
+	uint32_t mod = q->kind == AQ_LFT ? q->block : (uint32_t)q->port << 28 | q->block;
+
+	return aq_send(a, q, &n->ports[0].path, IB_MAD_METHOD_GET,
+		       q->kind == AQ_LFT ? IB_ATTR_LINEARFORWTBL : IB_ATTR_MULTICASTFORWTBL, mod);
+}
+
 /* ---- the forced pass ----------------------------------------------------- */
 
 static void pass_pump(struct audit *a)
 {
 	while (a->pass_n && a->pass_pending < AUDIT_AHEAD) {
 		const struct fab_node *n = a->pass_n;
-		const struct lft_shadow *sh = fab_is_switch(n) ? hmap_get(&a->lfts->by_guid, n->guid)
-							       : NULL;
-		if (!sh || a->pass_b >= sh->nblocks) {
+		struct aq q = { .pass = 1, .guid = n->guid };
+		int k = fab_is_switch(n) ? table_item(a, n, a->pass_b++, &q) : 0;
+		if (!k) {
 			a->pass_n = n->next;
 			a->pass_b = 0;
-			continue;
+		} else if (k > 0) {
+			table_send(a, n, &q);
 		}
-		unsigned b = a->pass_b++;
-		if (!sh->valid[b])
-			continue;
-		struct aq q = { .kind = AQ_LFT, .pass = 1, .guid = n->guid, .block = b };
-		aq_send(a, &q, &n->ports[0].path, IB_MAD_METHOD_GET, IB_ATTR_LINEARFORWTBL, b);
 	}
 }
 
@@ -454,6 +569,19 @@ static void aq_reply(void *arg, const struct mad_reply *r)
 	a->pending--;
 	a->slice_pending -= (unsigned)q->slice;
 	a->pass_pending -= (unsigned)q->pass;
+	if (q->kind == AQ_MFT_SET && (r->err != MAD_OK || q->epoch != a->epoch ||
+				      q->mcast_epoch != a->mcast_epoch)) {
+		mft_block_forget(a->mfts, q->guid, q->block, q->port);
+	} else if (q->kind == AQ_MFT_SET) {
+		uint16_t m[MFT_BLOCK];
+		const struct fab_node *sw = a->fab ? fab_node_by_guid(a->fab, q->guid) : NULL;
+		for (unsigned e = 0; e < MFT_BLOCK; e++)
+			m[e] = (uint16_t)(q->data[2 * e] << 8 | q->data[2 * e + 1]);
+		if (sw)
+			mft_block_done(a->mfts, q->guid, sw->nports, q->block, q->port, m);
+		else
+			mft_block_forget(a->mfts, q->guid, q->block, q->port);
+	}
 	if (q->kind == AQ_LFT_SET) {
 		/* The shadow follows what the switch holds: a block written
 		 * while a sweep began, or not written, is unknown (rewritten). */
@@ -469,7 +597,8 @@ static void aq_reply(void *arg, const struct mad_reply *r)
 		case AQ_WATCH: judge_watch(a, q, r); break;
 		case AQ_LFT: judge_lft(a, q, r); break;
 		case AQ_ENABLE: watch_enabled(a, q, r); break;
-		case AQ_LFT_SET: break;
+		case AQ_MFT: judge_mft(a, q, r); break;
+		case AQ_LFT_SET: case AQ_MFT_SET: break;
 		}
 	}
 	int slice_end = q->slice && !a->slice_pending;
@@ -495,13 +624,15 @@ static void aq_reply(void *arg, const struct mad_reply *r)
 
 /* ---- the rolling audit --------------------------------------------------- */
 
-/* Items of node n: a CA's ports; a switch's port 0 then its shadow's blocks. */
+/* Items of node n: a CA's ports; a switch's port 0 then its shadows'
+ * blocks (table_item). */
 static unsigned node_items(const struct audit *a, const struct fab_node *n)
 {
 	if (!fab_is_switch(n))
 		return n->nports;
-	const struct lft_shadow *sh = hmap_get(&a->lfts->by_guid, n->guid);
-	return 1 + (sh ? sh->nblocks : 0);
+	const struct lft_shadow *l = hmap_get(&a->lfts->by_guid, n->guid);
+	const struct mft_shadow *m = hmap_get(&a->mfts->by_guid, n->guid);
+	return 1 + (l ? l->nblocks : 0) + (m ? (unsigned)m->nblocks * m->npos : 0);
 }
 
 /* 1 when a read went out. */
@@ -509,15 +640,8 @@ static int item_send(struct audit *a, const struct fab_node *n, unsigned sub)
 {
 	struct aq q = { .slice = 1, .guid = n->guid };
 
-	if (fab_is_switch(n) && sub > 0) {
-		const struct lft_shadow *sh = hmap_get(&a->lfts->by_guid, n->guid);
-		q.kind = AQ_LFT;
-		q.block = sub - 1;
-		if (!sh || q.block >= sh->nblocks || !sh->valid[q.block])
-			return 0;
-		return aq_send(a, &q, &n->ports[0].path, IB_MAD_METHOD_GET, IB_ATTR_LINEARFORWTBL,
-			       q.block) == 0;
-	}
+	if (fab_is_switch(n) && sub > 0)
+		return table_item(a, n, sub - 1, &q) > 0 && table_send(a, n, &q) == 0;
 	const struct fab_port *p = &n->ports[fab_is_switch(n) ? 0 : sub + 1];
 	if (!p->have_info || (!fab_is_switch(n) && !fab_port_linked(p)) ||
 	    trb_find(a->trouble, n->guid, p->num))
@@ -583,13 +707,14 @@ unsigned audit_step(struct audit *a)
 
 /* ---- life ---------------------------------------------------------------- */
 
-struct audit *audit_new(struct mad_engine *mad, struct lft_memory *lfts, struct trouble *trouble,
-			audit_sweep_fn cb, void *arg)
+struct audit *audit_new(struct mad_engine *mad, struct lft_memory *lfts, struct mft_memory *mfts,
+			struct trouble *trouble, audit_sweep_fn cb, void *arg)
 {
 	struct audit *a = xcalloc(1, sizeof(*a));
 
 	a->mad = mad;
 	a->lfts = lfts;
+	a->mfts = mfts;
 	a->trouble = trouble;
 	a->cb = cb;
 	a->arg = arg;

@@ -5,17 +5,18 @@
  * The rolling audit: each light sweep reads a slice of at most `budget`
  * SMPs, going on where the last stopped, so every few sweeps the whole
  * model is covered: the PortInfo of every linked CA port and switch port 0
- * (LID, LMC, MasterSMLID), and every LFT block smd remembers
- * writing. A CA port that no longer answers has its switch's port read: a
+ * (LID, LMC, MasterSMLID), and every LFT and MFT block smd remembers
+ * writing (MFT blocks not while the multicast tables are being written).
+ * A CA port that no longer answers has its switch's port read: a
  * port Disabled behind our back is enabled again (Polling). Links a heavy
  * sweep lost are watched the same way, each light sweep.
  *
- * Repairs: an LFT block that differs is written again from the shadow (at
+ * Repairs: an LFT or MFT block that differs is written again from the shadow (at
  * once, one Set); a port's LID, SM LID or LMC asks for a heavy sweep, which
  * configures the port from a fresh Get (one heavy sweep a slice however many
  * ports drifted). Each is logged once, naming who is affected.
  *
- * The forced pass (smctl sweep): every LFT block the shadow holds is read
+ * The forced pass (smctl sweep): every LFT and MFT block the shadows hold is read
  * and only the differing ones written, before the heavy sweep trusts the
  * shadow. Replies to reads sent before a heavy sweep started or the model
  * changed are not judged (what smd itself writes meanwhile is no drift). */
@@ -27,6 +28,7 @@
 #include "fabric.h"
 #include "lft.h"
 #include "mad.h"
+#include "mft.h"
 #include "trouble.h"
 
 struct audit;
@@ -37,8 +39,8 @@ typedef void (*audit_sweep_fn)(void *arg, const char *why);
  * ms from the first read to the last reply. */
 typedef void (*audit_pass_fn)(void *arg, unsigned read, unsigned differed, double ms);
 
-struct audit *audit_new(struct mad_engine *mad, struct lft_memory *lfts, struct trouble *trouble,
-			audit_sweep_fn cb, void *arg);
+struct audit *audit_new(struct mad_engine *mad, struct lft_memory *lfts, struct mft_memory *mfts,
+			struct trouble *trouble, audit_sweep_fn cb, void *arg);
 /* Requests in flight free themselves (no callbacks after this). */
 void audit_free(struct audit *a);
 /* budget: SMPs a slice (0: the rolling audit is off; the forced pass and
@@ -48,13 +50,16 @@ void audit_configure(struct audit *a, unsigned budget, int reenable);
  * still valid during the call: switch ports linked in prev and not in f are
  * watched. Returns how many were added. */
 unsigned audit_model(struct audit *a, const struct fabric *prev, const struct fabric *f);
+/* The multicast tables are being written (busy) or are done: no MFT block
+ * is read meanwhile, and replies to reads from before are not judged. */
+void audit_mcast_busy(struct audit *a, int busy);
 /* A heavy sweep starts: replies to what was sent before are not judged. */
 void audit_hold(struct audit *a);
 /* One slice (light sweep): the lost links watched, then up to budget reads
  * of the model. Does nothing while the last slice is still out. Returns the
  * reads sent. */
 unsigned audit_step(struct audit *a);
-/* Read every LFT block the shadow holds, write the differing ones, then
+/* Read every LFT and MFT block the shadows hold, write the differing ones, then
  * cb. -1 (cb not called) when there is nothing to read; 0 when a pass is
  * already under way (its own callback ends it). */
 int audit_lft_pass(struct audit *a, audit_pass_fn cb, void *arg);

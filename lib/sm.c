@@ -344,7 +344,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 		lidmap_import(sm->lids, cfg->import_guid2lid);
 	if (sm_open_port(sm) < 0)
 		goto fail;
-	sm->audit = audit_new(sm->mad, &sm->lfts, &sm->trouble, sm_audit_drift, sm);
+	sm->audit = audit_new(sm->mad, &sm->lfts, &sm->mft, &sm->trouble, sm_audit_drift, sm);
 	audit_configure(sm->audit, cfg->audit_budget, cfg->reenable_ports);
 	if (once) {
 		/* One sweep as master, like opensm --once. */

@@ -66,6 +66,7 @@ static void sm_mft_done(void *arg, unsigned sent, unsigned failed)
 	struct sm *sm = arg;
 
 	sm->mft_sync = NULL;
+	audit_mcast_busy(sm->audit, 0);
 	sm->mft_retry = failed != 0;
 	if (failed)
 		log_warnx("multicast forwarding: %u of %u table blocks not written; the next sweep "
@@ -94,10 +95,13 @@ void sm_mcast_sync(struct sm *sm)
 	sm->mft_again = 0;
 	sm->mft_synced = sm->mc.changes;
 	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, sm->fab, &sm->mc, sm_mft_done, sm);
+	audit_mcast_busy(sm->audit, sm->mft_sync != NULL);  /* its writes are no drift */
 }
 
 void sm_mcast_cancel(struct sm *sm)
 {
 	mftsync_cancel(sm->mft_sync);
 	sm->mft_sync = NULL;
+	if (sm->audit)  /* its Sets still out may land: nothing read before is judged */
+		audit_mcast_busy(sm->audit, 0);
 }

@@ -299,8 +299,8 @@ static void sm_forced_read(void *arg, unsigned read, unsigned differed, double m
 {
 	struct sm *sm = arg;
 
-	log_notice("forced sweep: %u forwarding table blocks read back, %u differed from what "
-		   "smd wrote (written again), in %.0f ms", read, differed, ms);
+	log_notice("forced sweep: %u forwarding table blocks (unicast and multicast) read back, "
+		   "%u differed from what smd wrote (written again), in %.0f ms", read, differed, ms);
 	if (!sm->closing && (sm->el.state == SM_MASTER || sm->el.state == SM_DISCOVERING))
 		sm_request_sweep(sm, "asked by smctl");
 }

@@ -3,14 +3,17 @@
 # Set PortInfo or an LFT where M_Key is not used) is found by the rolling
 # audit of the light sweeps and repaired without anyone asking. A fat-tree
 # (4 leaves x 4 hosts, 2 spines), smd on h0, light sweeps every 2 s, the
-# audit reading 8 SMPs a light sweep (the whole fabric: 16 host ports, 6
-# switch ports 0 and 6 LFT blocks, 28 reads, in 4 light sweeps). h1 meddles:
+# audit reading 12 SMPs a light sweep (the whole fabric: 16 host ports, 6
+# switch ports 0, 6 LFT blocks and 18 MFT blocks, 46 reads, in 4 light
+# sweeps). h1 meddles:
 #  1. h3's SM LID pointed at h1: back to smd's within 20 s, one log line
 #     naming h3;
 #  2. h3's LID made h5's: h3 gets its own back, h5 keeps its, the log names
 #     both;
 #  3. leaf0's entry for h14 pointed at h1's port: the audit writes the block
-#     again, every pair routed, no route moved;
+#     again, every pair routed, no route moved; leaf0's ports for the
+#     broadcast group's MLID changed: written again, ibroute -M reads what
+#     it read before;
 #  4. leaf0's port facing h3 disabled (`ibportstate disable`): h3 stops
 #     answering, the audit reads leaf0's port, finds it Disabled and enables
 #     it (Polling); one log line naming h3 as cut off;
@@ -29,7 +32,7 @@ need_lftcheck
 
 gen_net fattree gen-fattree.sh 4 4 2 36
 sim_start "$NET"
-conf=$(smd_conf h0 "sweep_interval = 2" "audit_budget = 8")
+conf=$(smd_conf h0 "sweep_interval = 2" "audit_budget = 12")
 smd_start h0
 must "every pair routed" wait_until 60 lft h0 -S -D
 d0=$(grep '^lft ' "$WORK/lftcheck.out" | sort)
@@ -37,7 +40,7 @@ must "the audit covered the fabric once" wait_until 30 log_has "$SMD_LOG" \
 	"audit: the whole fabric read back"
 round=$(grep -m1 -oE "read back: [0-9]+ reads over [0-9]+ light sweeps?" "$SMD_LOG")
 note "first round: $round"
-is "28 reads in a round (every port and block once)" "$(awk '{print $3}' <<<"$round")" 28
+is "46 reads in a round (every port and block once)" "$(awk '{print $3}' <<<"$round")" 46
 check "in 4 light sweeps (a 5th if one fell while a sweep ran)" \
 	test "$(awk '{print $6}' <<<"$round")" -le 5
 tool=$(dirname "$SMD_BIN")/smpset
@@ -88,6 +91,16 @@ check "the audit found it and wrote the block again" wait_until 20 log_has "$SMD
 check "every pair routed again" wait_until 20 lft h0 -S -D
 d1=$(grep '^lft ' "$WORK/lftcheck.out" | sort)
 is "no route moved" "$(comm -3 <(echo "$d0") <(echo "$d1") | grep -c .)" 0
+# ibroute_m: leaf0's multicast table as ibroute prints it.
+ibroute_m() { diag h0 ibroute -M -D 0,1 2>&1; }
+m0=$(ibroute_m)
+note "leaf0's multicast table: $(echo "$m0" | grep -c '^0x') MLIDs"
+# MFT block 0, ports 0-15: bytes 0-1 are MLID 0xc000's mask
+out=$(meddle h1 0,1 0x1b 0 0=0x7f 1=0xfe)
+is "the MFT Set answered" "$out" "status 0x0000"
+check "the audit found it and wrote the block again" wait_until 20 log_has "$SMD_LOG" \
+	"audit: switch leaf0 .* forwards 1 multicast LID otherwise than smd wrote: MLID 0xc000 to ports 0x7ffe instead of 0x[0-9a-f]{4} \(ports 0-15\); block 0 written again"
+is "leaf0's multicast table as before" "$(ibroute_m)" "$m0"
 
 note "4. leaf0's port 4 (h3) disabled by h1"
 diag h1 ibportstate -D 0,1 4 disable >/dev/null 2>&1

@@ -9,7 +9,7 @@
 # sim.drift_audit tests it), so only the forced sweep can repair:
 #  1. smpset, from h1, points leaf0's entry for h14's LID at h1's port:
 #     lftcheck finds the route broken;
-#  2. smctl sweep: every block read (6), 1 differed and was written again,
+#  2. smctl sweep: every block read (6 LFT, 18 MFT), 1 differed and was written again,
 #     nothing else written; lftcheck finds every pair routed, and the
 #     routes are the ones smd had (no route moved).
 # shellcheck source=tests/sim/lib.sh
@@ -37,8 +37,8 @@ note "2. smctl sweep"
 written=$(log_count "$SMD_LOG" "LFT blocks written")
 must "smctl sweep" smctl h0 sweep
 check "every pair routed again" wait_until 20 lft h0 -S -D
-check "the log says 6 blocks read, 1 written again" \
-	log_has "$SMD_LOG" "forced sweep: 6 forwarding table blocks read back, 1 differed"
+check "the log says 24 blocks read, 1 written again" \
+	log_has "$SMD_LOG" "forced sweep: 24 forwarding table blocks \(unicast and multicast\) read back, 1 differed"
 check "leaf0's block named with h14" log_has "$SMD_LOG" \
 	"switch leaf0 .* forwards 1 LID otherwise than smd wrote: LID $lid \(host h14 .* to port 2"
 is "the heavy sweep after it writes no block" "$(log_count "$SMD_LOG" "LFT blocks written")" \

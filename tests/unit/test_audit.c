@@ -33,6 +33,7 @@ static unsigned nasked, nanswered;
 /* the fabric as it is */
 static uint16_t lid_of[4], smlid_of[4];
 static uint8_t block0[64];
+static uint8_t mft0[64];         /* s's MFT block 0, position 0 */
 static unsigned phys_of_sw[4];   /* s's ports 1..3 */
 
 int mad_smp(struct mad_engine *e, const struct smp_req *r, mad_done_fn cb, void *arg)
@@ -60,6 +61,11 @@ static void answer_one(unsigned i, int fail)
 
 	if (fail) {
 		r = (struct mad_reply){ .err = MAD_ETIMEDOUT };
+	} else if (a->attr == IB_ATTR_MULTICASTFORWTBL) {
+		assert_int_equal(a->mod, 0);
+		if (a->method == IB_MAD_METHOD_SET)
+			memcpy(mft0, a->data, 64);
+		memcpy(data, mft0, 64);
 	} else if (a->attr == IB_ATTR_LINEARFORWTBL) {
 		if (a->method == IB_MAD_METHOD_SET)
 			memcpy(block0, a->data, 64);
@@ -87,6 +93,7 @@ static void answer_all(void)
 
 static struct fabric *fab;
 static struct lft_memory lfts;
+static struct mft_memory mfts;
 static struct trouble trouble;
 static struct audit *au;
 static int sweeps;
@@ -162,7 +169,8 @@ static int setup(void **st)
 	lft_shadow_prepare(&lfts, SW, 4, 4, 1);
 	lft_block_done(&lfts, SW, 0, block0);
 	build(1);
-	au = audit_new(NULL, &lfts, &trouble, on_sweep, NULL);
+	mft_memory_init(&mfts);
+	au = audit_new(NULL, &lfts, &mfts, &trouble, on_sweep, NULL);
 	audit_configure(au, 2, 1);
 	audit_model(au, NULL, fab);
 	return 0;
@@ -175,6 +183,7 @@ static int teardown(void **st)
 	audit_free(au);
 	fab_free(fab);
 	lft_memory_clear(&lfts);
+	mft_memory_clear(&mfts);
 	trb_free(&trouble);
 	return 0;
 }
@@ -366,6 +375,16 @@ static void test_lost_link_watched(void **st)
 	assert_int_equal(asked[nasked - 1].mod, 3);
 	answer_all();
 	assert_int_equal(phys_of_sw[3], PHYS_POLLING);
+	assert_int_equal(sweeps, 0);
+	/* up, and no sweep saw it (its trap lost): one heavy sweep asked */
+	phys_of_sw[3] = PHYS_LINKUP;
+	audit_step(au);
+	answer_all();
+	assert_int_equal(sweeps, 1);
+	assert_non_null(strstr(sweep_why, "port 3 of switch s"));
+	audit_step(au);
+	answer_all();
+	assert_int_equal(sweeps, 1);
 	/* the link back in the model: the watch ends */
 	struct fabric *back = build(1);
 	assert_int_equal(audit_model(au, now, back), 0);
@@ -385,6 +404,47 @@ static void on_pass(void *arg, unsigned read, unsigned differed, double ms)
 }
 
 /* The forced pass: every block read, the differing one written, then cb. */
+/* Multicast: smd wrote MLID 0xc000 to ports 1 and 2 of s. */
+static void mft_written(void)
+{
+	uint16_t m[32] = { 0x0006 };
+	mft_block_done(&mfts, SW, 3, 0, 0, m);
+	memset(mft0, 0, 64);
+	mft0[1] = 0x06;
+}
+
+static void test_mft_rewritten(void **st)
+{
+	(void)st;
+	mft_written();
+	mft0[1] = 0x0e;  /* port 3 added behind our back */
+	audit_configure(au, 8, 1);
+	assert_int_equal(audit_step(au), 6);  /* 5 items and the MFT block */
+	answer_all();
+	assert_int_equal(mft0[1], 0x06);
+	assert_int_equal(mft0[0], 0);
+	assert_int_equal(sweeps, 0);
+}
+
+/* While the multicast tables are written, their blocks are not read, and a
+ * reply from before is not judged. */
+static void test_mft_busy(void **st)
+{
+	(void)st;
+	mft_written();
+	mft0[1] = 0x0e;
+	audit_configure(au, 8, 1);
+	audit_mcast_busy(au, 1);
+	assert_int_equal(audit_step(au), 5);
+	answer_all();
+	audit_mcast_busy(au, 0);
+	assert_int_equal(audit_step(au), 6);
+	audit_mcast_busy(au, 1);
+	audit_mcast_busy(au, 0);
+	answer_all();
+	assert_int_equal(mft0[1], 0x0e);  /* not touched */
+}
+
 static void test_forced_pass(void **st)
 {
 	(void)st;
@@ -416,6 +476,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disabled_left, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_link_watched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forced_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mft_rewritten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mft_busy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
