@@ -609,6 +609,8 @@ static void aq_reply(void *arg, const struct mad_reply *r)
 			audit_release(a);
 		return;
 	}
+	if (r->err == MAD_ECANCELED)
+		return;  /* the engine is closing: nothing more to start or say */
 	if (in_pass) {
 		pass_pump(a);
 		if (pass_over(a))
