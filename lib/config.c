@@ -28,6 +28,8 @@ void cfg_defaults(struct smd_config *cfg)
 	cfg->master_timeout = 10;
 	cfg->port_watch_ms = 500;
 	cfg->preempt = 1;
+	cfg->audit_budget = 1024;
+	cfg->reenable_ports = 1;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", CFG_DEFAULT_SOCKET);
 	cfg->mad_window = 32;
 	cfg->mad_timeout_ms = 200;
@@ -197,6 +199,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("sm", "port_watch", CFG_UINT, port_watch_ms, 50, 10000, " ms"),
 	K("sm", "preempt", CFG_BOOL, preempt, 0, 0, ""),
 	K("sm", "control_socket", CFG_PATH, control_socket, 0, 0, ""),
+	K("sm", "audit_budget", CFG_UINT, audit_budget, 0, 4096, ""),
+	K("sm", "reenable_ports", CFG_BOOL, reenable_ports, 0, 0, ""),
 	K("mad", "window", CFG_UINT, mad_window, 1, 256, ""),
 	K("mad", "timeout", CFG_UINT, mad_timeout_ms, 10, 10000, " ms"),
 	K("mad", "retries", CFG_UINT, mad_retries, 0, 20, ""),

@@ -29,6 +29,8 @@ struct smd_config {
 	unsigned port_watch_ms;       /* own-port watch period, default 500, 50..10000 */
 	int preempt;                  /* hand over to a better SM that joins; default yes */
 	char control_socket[CFG_PATH_MAX]; /* smctl's socket; default /run/smd/smd.sock */
+	unsigned audit_budget;        /* SMPs the audit reads a light sweep, 0 = off, default 1024 */
+	int reenable_ports;           /* enable a port Disabled behind our back; default yes */
 	/* [mad] */
 	unsigned mad_window;          /* outstanding SMPs, default 32, 1..256 */
 	unsigned mad_timeout_ms;      /* per attempt, default 200, 10..10000 */

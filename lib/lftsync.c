@@ -309,6 +309,11 @@ struct lftsync *lftsync_start(const struct lftsync_params *p, unsigned *failed)
 	}
 	*failed = s->refused;
 	if (!s->pending) {
+		/* Nothing to write, but the topology changed (a node replaced
+		 * under the same LID, a cable no route used): still said once. */
+		if (s->plan.g.nsw && !s->all && strcmp(s->why, "first sweep") &&
+		    strcmp(s->why, "no change in the topology") && strcmp(s->why, "rebalance"))
+			log_notice("routing: %s: no forwarding table changed", s->why);
 		lftsync_free(s);
 		return NULL;
 	}

@@ -347,6 +347,10 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 		lidmap_import(sm->lids, cfg->import_guid2lid);
 	if (sm_open_port(sm) < 0)
 		goto fail;
+	sm->audit = audit_new(sm->mad, &sm->lfts, &sm->mft, &sm->trouble, sm_audit_drift, sm);
+	audit_configure(sm->audit, cfg->audit_budget, cfg->reenable_ports);
+	audit_set_mkey(sm->audit, &(struct link_mkey){ sm->cfg.m_key,
+			(uint8_t)sm->cfg.m_key_protect_bits, (uint16_t)sm->cfg.m_key_lease_period });
 	if (once) {
 		/* One sweep as master, like opensm --once. */
 		sm->el.state = SM_MASTER;
@@ -392,6 +396,7 @@ void sm_free(struct sm *sm)
 	 * letting the sent ones come back): aborted sweeps, light sweeps and
 	 * polls free themselves. It logs the session's MAD totals. */
 	mad_close(sm->mad);
+	audit_free(sm->audit);  /* after the engine: nothing of it is out now */
 	lft_memory_clear(&sm->lfts);
 	mc_clear(&sm->mc);
 	mft_memory_clear(&sm->mft);
@@ -436,6 +441,7 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 	log_set_level(cfg->log_level);
 	mad_set_opts(sm->mad, &(struct mad_opts){ cfg->mad_window, cfg->mad_timeout_ms,
 						  cfg->mad_retries, mkey });
+	audit_configure(sm->audit, cfg->audit_budget, cfg->reenable_ports);
 	evtimer_del(sm->sweep_ev);
 	if (cfg->sweep_interval)
 		sm_timer(sm, sm->sweep_ev, cfg->sweep_interval * 1000);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <event2/event.h>
+#include "audit.h"
 #include "config.h"
 #include "elect.h"
 #include "fabric.h"
@@ -53,6 +54,7 @@ struct sm {
 	int served;               /* last master sweep configured what it could: serve it */
 	struct trouble trouble;   /* ports that sweep could not configure */
 	struct light *light;      /* light sweep in flight */
+	struct audit *audit;      /* what the fabric holds against what we wrote */
 	int closing;              /* sm_free is ending outstanding requests */
 	unsigned retry_ms;        /* back-off before re-sweeping an unfinished subnet */
 	struct event *sweep_ev, *poll_ev, *kick_ev, *leave_ev;
@@ -137,7 +139,9 @@ int sm_rebalance(struct sm *sm);
 void sm_sweep_cb(evutil_socket_t fd, short what, void *arg);  /* the sweep interval */
 /* systemd and logs: the state changed (set by the daemon's main). */
 void sm_set_state_hook(struct sm *sm, void (*fn)(void *arg, const struct sm *sm), void *arg);
-/* smctl sweep */
+/* smctl sweep: the forwarding tables read back first (audit.h). */
 void sm_force_sweep(struct sm *sm);
+/* The audit found ports only a heavy sweep repairs. */
+void sm_audit_drift(void *arg, const char *why);
 
 #endif

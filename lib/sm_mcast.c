@@ -66,6 +66,7 @@ static void sm_mft_done(void *arg, unsigned sent, unsigned failed)
 	struct sm *sm = arg;
 
 	sm->mft_sync = NULL;
+	audit_mcast_busy(sm->audit, 0);
 	sm->mft_retry = failed != 0;
 	if (failed)
 		log_warnx("multicast forwarding: %u of %u table blocks not written; the next sweep "
@@ -108,6 +109,7 @@ void sm_mcast_sync(struct sm *sm)
 	mc_dirty_clear(&sm->mc);
 	sm->mft_sync = mftsync_start(sm->mad, &sm->mft, &sm->mft_plan,
 				     full ? NULL : sm->mft_plan.dirty, &sm->mx, sm_mft_done, sm);
+	audit_mcast_busy(sm->audit, sm->mft_sync != NULL);  /* its writes are no drift */
 }
 
 void sm_mft_gathered(evutil_socket_t fd, short what, void *arg)
@@ -121,4 +123,6 @@ void sm_mcast_cancel(struct sm *sm)
 {
 	mftsync_cancel(sm->mft_sync);
 	sm->mft_sync = NULL;
+	if (sm->audit)  /* its Sets still out may land: nothing read before is judged */
+		audit_mcast_busy(sm->audit, 0);
 }

@@ -82,9 +82,13 @@ static void sm_sweep_end(void *arg, struct sweep_result *r)
 		 log_ms_since(&sm->sweep_t0) / 1000);
 	sm->malformed += r->malformed;
 	if (r->fab) {
+		unsigned lost = audit_model(sm->audit, sm->fab, r->fab);
 		fab_free(sm->fab);
 		sm->fab = r->fab;
 		sm->fab_gen++;
+		/* A link gone: was its switch port disabled behind our back? */
+		if (lost && r->configured && sm->el.state == SM_MASTER)
+			audit_step(sm->audit);
 	}
 	if (r->failed) {
 		sm_sweep_done(sm, 0, 0);
@@ -111,6 +115,7 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		return;
 	}
 	sm->el.act_count++;
+	audit_hold(sm->audit);  /* what the sweep writes is no drift */
 	sm_mcast_cancel(sm);  /* a SwitchInfo read now may be stale when written */
 	/* Only traps 128 since the last sweep, which left the fabric whole:
 	 * their switches are read first, and maybe nothing else (quick.h). */
@@ -263,6 +268,7 @@ static void sm_light_sweep(struct sm *sm)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &sm->light_t0);
 	sm->light = light_start(sm->mad, f, &sm->trouble, sm_light_done, sm);
+	audit_step(sm->audit);
 	/* Known SMs: a better one standing by, or a better master (fabrics
 	 * merged, or a standby that took over too early), gets the mastership. */
 	elect_refresh(&sm->el);
@@ -290,12 +296,36 @@ void sm_sweep_cb(evutil_socket_t fd, short what, void *arg)
 		sm_timer(sm, sm->sweep_ev, sm->cfg.sweep_interval * 1000);
 }
 
+void sm_audit_drift(void *arg, const char *why)
+{
+	struct sm *sm = arg;
+
+	if (sm->el.state == SM_MASTER && !sm->closing)
+		sm_request_sweep(sm, why);
+}
+
+static void sm_forced_read(void *arg, unsigned read, unsigned differed, double ms)
+{
+	struct sm *sm = arg;
+
+	log_notice("forced sweep: %u forwarding table blocks (unicast and multicast) read back, "
+		   "%u differed from what smd wrote (written again), in %.0f ms", read, differed, ms);
+	if (!sm->closing && (sm->el.state == SM_MASTER || sm->el.state == SM_DISCOVERING))
+		sm_request_sweep(sm, "asked by smctl");
+}
+
 /* smctl sweep, or a standby that must find its master's route: now. */
 void sm_force_sweep(struct sm *sm)
 {
 	if (sm->el.state == SM_MASTER || sm->el.state == SM_DISCOVERING) {
-		/* an operator asking suspects the fabric: the forwarding tables
-		 * are written again whole, whatever we remember writing */
+		/* An operator asking suspects the fabric: the forwarding tables
+		 * are read back before the sweep trusts what we remember writing
+		 * (the PortInfo is read by the sweep's discovery anyway). */
+		if (sm->el.state == SM_MASTER && !sm->sweep &&
+		    audit_lft_pass(sm->audit, sm_forced_read, sm) == 0)
+			return;
+		/* Nothing to read (no tables written yet), or a sweep is
+		 * writing them now: the next sync writes every block. */
 		sm->lfts.rewrite = 1;
 		sm_request_sweep(sm, "asked by smctl");
 	}

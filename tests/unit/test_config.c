@@ -82,6 +82,8 @@ static void assert_cfg_equal(const struct smd_config *c, const struct smd_config
 	assert_int_equal(c->port_watch_ms, d->port_watch_ms);
 	assert_int_equal(c->preempt, d->preempt);
 	assert_string_equal(c->control_socket, d->control_socket);
+	assert_int_equal(c->audit_budget, d->audit_budget);
+	assert_int_equal(c->reenable_ports, d->reenable_ports);
 	assert_int_equal(c->ipoib_mtu, d->ipoib_mtu);
 	assert_int_equal(c->ipoib_rate, d->ipoib_rate);
 	assert_int_equal(c->mad_window, d->mad_window);
@@ -112,6 +114,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.port_watch_ms, 500);
 	assert_int_equal(c.preempt, 1);
 	assert_string_equal(c.control_socket, "/run/smd/smd.sock");
+	assert_int_equal(c.audit_budget, 1024);
+	assert_int_equal(c.reenable_ports, 1);
 	assert_int_equal(c.mad_window, 32);
 	assert_int_equal(c.mad_timeout_ms, 200);
 	assert_int_equal(c.mad_retries, 3);
@@ -133,6 +137,8 @@ static void test_full_file(void **state)
 		  "poll_retries = 100\n"
 		  "port_watch = 50\n"
 		  "preempt = no\n"
+		  "audit_budget = 4096\n"
+		  "reenable_ports = no\n"
 		  "[ipoib]\n"
 		  "mtu = 4096\n"
 		  "rate = 56\n"
@@ -152,6 +158,8 @@ static void test_full_file(void **state)
 	assert_int_equal(c.poll_retries, 100);
 	assert_int_equal(c.port_watch_ms, 50);
 	assert_int_equal(c.preempt, 0);
+	assert_int_equal(c.audit_budget, 4096);
+	assert_int_equal(c.reenable_ports, 0);
 	assert_int_equal(c.ipoib_mtu, 5);
 	assert_int_equal(c.ipoib_rate, 12);
 	assert_int_equal(c.mad_window, 256);
@@ -259,6 +267,9 @@ static void test_err_other_values(void **state)
 	expect_error("[log]\nlevel = verbose\n",
 		     "2: key 'level': 'verbose' is not one of error|warn|notice|info|debug");
 	expect_error("[sm]\npreempt = maybe\n", "2: key 'preempt': 'maybe' is not yes or no");
+	expect_error("[sm]\naudit_budget = 4097\n",
+		     "2: key 'audit_budget': '4097' is out of range 0..4096");
+	expect_error("[sm]\nreenable_ports = 1x\n", "2: key 'reenable_ports': '1x' is not yes or no");
 	expect_error("[ipoib]\nmtu = 9000\n",
 		     "2: key 'mtu': '9000' is not one of auto|256|512|1024|2048|4096");
 	expect_error("[ipoib]\nrate = 11\n", "2: key 'rate': '11' is not auto or a link rate in Gb/s "
@@ -424,7 +435,7 @@ static void test_example_conf_uncommented(void **state)
 {
 	static const char *keys[] = { "priority", "port", "state_dir", "import_guid2lid", "sweep_interval",
 		"sm_key", "poll_interval", "poll_retries", "master_timeout", "port_watch", "preempt",
-		"control_socket", "window",
+		"control_socket", "audit_budget", "reenable_ports", "window",
 		"timeout", "retries", "engine", "mtu", "rate", "level", "listen" };
 	struct smd_config c, d;
 	char *text = read_all(SMD_EXAMPLE_CONF);
