@@ -393,6 +393,7 @@ void sm_free(struct sm *sm)
 	fab_free(sm->fab);
 	lidmap_free(sm->lids);
 	trb_free(&sm->trouble);
+	prtn_conf_free(&sm->prtn);
 	if (sm->sweep_ev) event_free(sm->sweep_ev);
 	if (sm->poll_ev) event_free(sm->poll_ev);
 	if (sm->kick_ev) event_free(sm->kick_ev);
@@ -426,6 +427,22 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 	log_notice("configuration reloaded (priority %u%s)", ec.priority,
 		   old_prio != ec.priority ? ", changed" : "");
 	elect_reload(&sm->el, &ec);  /* re-ranks at once if priority or preempt changed */
+}
+
+void sm_set_partitions(struct sm *sm, struct prtn_conf *pc)
+{
+	unsigned members = 0;
+
+	for (unsigned i = 0; i < pc->n; i++)
+		members += pc->p[i].nrules;
+	prtn_conf_free(&sm->prtn);
+	sm->prtn = *pc;
+	memset(pc, 0, sizeof(*pc));
+	if (sm->prtn.from_file)
+		log_notice("partitions: %u from %s (%u member rules)", sm->prtn.n,
+			   sm->cfg.partitions_file, members);
+	else
+		log_info("partitions: the default partition only, every port a full member");
 }
 
 int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg)

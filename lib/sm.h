@@ -17,6 +17,7 @@
 #include "mft.h"
 #include "mftsync.h"
 #include "mwatch.h"
+#include "prtn_conf.h"
 #include "quick.h"
 #include "ratelim.h"
 #include "sweep.h"
@@ -63,6 +64,7 @@ struct sm {
 		unsigned active, linked;
 	} last_sweep;
 	struct lft_report last_route;  /* the last re-route that wrote something */
+	struct prtn_conf prtn;     /* the partitions (prtn_conf.h) */
 	/* SA */
 	struct mc_table mc;       /* multicast groups (served while MASTER) */
 	struct mft_memory mft;    /* multicast forwarding programmed per switch */
@@ -87,6 +89,8 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 void sm_free(struct sm *sm);
 /* SIGHUP: apply what can change at run time from a validated new config. */
 void sm_reload(struct sm *sm, const struct smd_config *cfg);
+/* The partitions, at start and at SIGHUP: takes *pc over (and empties it). */
+void sm_set_partitions(struct sm *sm, struct prtn_conf *pc);
 /* --once: -1 while running, then 0 or 1. */
 int sm_once_result(const struct sm *sm);
 /* SIGTERM: a master hands over to the best standby before it exits.
