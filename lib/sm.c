@@ -43,6 +43,7 @@ static void sm_act(void *arg, enum elect_action act, enum sm_state was)
 		sm->mastered_once = 0;  /* every port gets ClientReregister */
 		lft_memory_clear(&sm->lfts);  /* another SM may have routed since */
 		mft_memory_clear(&sm->mft);
+		pkey_memory_clear(&sm->pkeys);  /* tables are read again */
 		if (sm->sweep && sweep_mode(sm->sweep) == SWEEP_ELECT) {
 			sweep_continue_as_master(sm->sweep);
 		} else {
@@ -329,6 +330,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	lft_memory_init(&sm->lfts);
 	mc_init(&sm->mc);
 	mft_memory_init(&sm->mft);
+	pkey_memory_init(&sm->pkeys);
 	sm->sweep_ev = evtimer_new(base, sm_sweep_cb, sm);
 	sm->poll_ev = evtimer_new(base, sm_poll_cb, sm);
 	sm->kick_ev = evtimer_new(base, sm_kick_cb, sm);
@@ -374,6 +376,7 @@ void sm_free(struct sm *sm)
 	peer_op_cancel(sm->ho_op);
 	sm->peers_op = sm->ho_op = NULL;
 	sm_mcast_cancel(sm);
+	sm_pkey_cancel(sm);
 	light_cancel(sm->light);
 	sm->light = NULL;
 	if (sm->mad)
@@ -389,6 +392,7 @@ void sm_free(struct sm *sm)
 	lft_memory_clear(&sm->lfts);
 	mc_clear(&sm->mc);
 	mft_memory_clear(&sm->mft);
+	pkey_memory_clear(&sm->pkeys);
 	elect_free(&sm->el);
 	fab_free(sm->fab);
 	lidmap_free(sm->lids);
@@ -427,22 +431,6 @@ void sm_reload(struct sm *sm, const struct smd_config *cfg)
 	log_notice("configuration reloaded (priority %u%s)", ec.priority,
 		   old_prio != ec.priority ? ", changed" : "");
 	elect_reload(&sm->el, &ec);  /* re-ranks at once if priority or preempt changed */
-}
-
-void sm_set_partitions(struct sm *sm, struct prtn_conf *pc)
-{
-	unsigned members = 0;
-
-	for (unsigned i = 0; i < pc->n; i++)
-		members += pc->p[i].nrules;
-	prtn_conf_free(&sm->prtn);
-	sm->prtn = *pc;
-	memset(pc, 0, sizeof(*pc));
-	if (sm->prtn.from_file)
-		log_notice("partitions: %u from %s (%u member rules)", sm->prtn.n,
-			   sm->cfg.partitions_file, members);
-	else
-		log_info("partitions: the default partition only, every port a full member");
 }
 
 int sm_leave(struct sm *sm, void (*cb)(void *arg), void *arg)

@@ -17,6 +17,7 @@
 #include "mft.h"
 #include "mftsync.h"
 #include "mwatch.h"
+#include "pkeysync.h"
 #include "prtn_conf.h"
 #include "quick.h"
 #include "ratelim.h"
@@ -65,6 +66,10 @@ struct sm {
 	} last_sweep;
 	struct lft_report last_route;  /* the last re-route that wrote something */
 	struct prtn_conf prtn;     /* the partitions (prtn_conf.h) */
+	struct pkey_memory pkeys; /* P_Key tables as written or read (pkey.h) */
+	struct pkeysync *pkey_sync; /* P_Key programming in flight */
+	int pkey_again;           /* partitions or fabric changed meanwhile */
+	int pkey_retry;           /* writes failed: the next light sweep retries */
 	/* SA */
 	struct mc_table mc;       /* multicast groups (served while MASTER) */
 	struct mft_memory mft;    /* multicast forwarding programmed per switch */
@@ -109,6 +114,10 @@ void sm_mcast_groups(struct sm *sm);
 void sm_mcast_sync(struct sm *sm);
 void sm_mcast_cancel(struct sm *sm);
 void sm_mcast_ipoib_params(const struct sm *sm, unsigned *mtu, unsigned *rate);
+
+/* sm_prtn.c: the partitions and the P_Key tables. */
+void sm_pkey_sync(struct sm *sm);
+void sm_pkey_cancel(struct sm *sm);
 
 /* sm_sweep.c: when to sweep. */
 void sm_timer(const struct sm *sm, struct event *ev, unsigned ms);  /* not while closing */

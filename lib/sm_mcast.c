@@ -74,7 +74,7 @@ static void sm_mft_done(void *arg, unsigned sent, unsigned failed)
 		log_debug("multicast forwarding: %u table blocks written", sent);
 	if (sm->mft_again || sm->mc.changes != sm->mft_synced)
 		sm_mcast_sync(sm);
-	if (sm->once && !sm->mft_sync && sm->once_rc == 0)
+	if (sm->once && !sm->mft_sync && !sm->pkey_sync && sm->once_rc == 0)
 		event_base_loopbreak(sm->base);
 }
 

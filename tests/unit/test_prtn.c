@@ -1,4 +1,5 @@
-/* Unit tests for lib/prtn_conf.c: partitions.conf as OpenSM reads it. */
+/* Unit tests for lib/prtn_conf.c (partitions.conf as OpenSM reads it) and
+ * lib/pkey.c (P_Key tables as OpenSM places them). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pkey.h"
 #include "prtn_conf.h"
 
 #define SM 0x0002c90300000001ull
@@ -206,6 +208,119 @@ static void test_load_missing(void **state)
 	assert_string_equal(err, "/dev/null: not a regular file");
 }
 
+/* A port's keys in OpenSM's order: its partition map is keyed by the P_Key
+ * in network byte order, so 0x0100 comes before 0x0001. */
+static void test_pkey_want_order(void **state)
+{
+	struct prtn_conf c;
+	uint16_t k[8];
+	(void)state;
+	parse_ok("a=0x0002 : ALL ;\nb=0x0100 : ALL=full ;\nc=0x8001 : 0x0002c90300000002=full ;\n"
+		 "d=0x0003 : 0x99=full ;\n", &c);
+	assert_int_equal(pkey_want(&c, H2, 0, SM, k, 8), 4);
+	assert_int_equal(k[0], 0x8100);
+	assert_int_equal(k[1], 0x8001);
+	assert_int_equal(k[2], 0x0002);
+	assert_int_equal(k[3], 0x7fff);   /* Default: limited, not the SM */
+	assert_int_equal(pkey_want(&c, SM, 0, SM, k, 8), 3);
+	assert_int_equal(k[2], 0xffff);
+	prtn_conf_free(&c);
+}
+
+/* A fresh port (ibsim's and most firmware's: 0xFFFF at 0): the default key
+ * at index 0, the others after it in order. */
+static void test_pkey_place_fresh(void **state)
+{
+	uint16_t cur[64] = { 0xffff }, out[64];
+	const uint16_t want[] = { 0x8100, 0x8001, 0x0002, 0x7fff };
+	(void)state;
+	assert_int_equal(pkey_place(cur, want, 4, 64, out), 0);
+	assert_int_equal(out[0], 0x7fff);
+	assert_int_equal(out[1], 0x8100);
+	assert_int_equal(out[2], 0x8001);
+	assert_int_equal(out[3], 0x0002);
+	for (int i = 4; i < 64; i++)
+		assert_int_equal(out[i], 0);
+}
+
+/* Keys the port holds keep their index (a failover moves nothing); a
+ * new one goes after the highest in use; gone ones leave a hole. */
+static void test_pkey_place_keeps(void **state)
+{
+	uint16_t cur[64] = { 0xffff, 0x8005, 0, 0x0002, 0x8009 }, out[64];
+	const uint16_t want[] = { 0x8001, 0x8002, 0x8005, 0xffff };
+	(void)state;
+	assert_int_equal(pkey_place(cur, want, 4, 64, out), 0);
+	assert_int_equal(out[0], 0xffff);
+	assert_int_equal(out[1], 0x8005);
+	assert_int_equal(out[2], 0);
+	assert_int_equal(out[3], 0x8002);     /* full now, same index */
+	assert_int_equal(out[4], 0x8001);     /* after the highest index kept (0x8009 gone) */
+	assert_int_equal(out[5], 0);
+}
+
+/* The default key only at 0, nothing else there. */
+static void test_pkey_place_default_moves(void **state)
+{
+	uint16_t cur[8] = { 0x8001, 0x7fff }, out[8];
+	const uint16_t want[] = { 0x8001, 0xffff };
+	(void)state;
+	assert_int_equal(pkey_place(cur, want, 2, 8, out), 0);
+	assert_int_equal(out[0], 0xffff);
+	assert_int_equal(out[1], 0x8001);
+}
+
+/* Capacity: past the end, the first free entry; then keys are left out. */
+static void test_pkey_place_full(void **state)
+{
+	uint16_t cur[4] = { 0xffff, 0, 0x8003, 0x8004 }, out[4];
+	const uint16_t want[] = { 0x8001, 0x8002, 0x8003, 0x8004, 0xffff };
+	(void)state;
+	assert_int_equal(pkey_place(cur, want, 5, 4, out), 1);
+	assert_int_equal(out[0], 0xffff);
+	assert_int_equal(out[1], 0x8001);
+	assert_int_equal(out[2], 0x8003);
+	assert_int_equal(out[3], 0x8004);
+}
+
+/* The switch port facing a CA: the CA's keys packed from 0. */
+static void test_pkey_peer(void **state)
+{
+	const uint16_t ca[6] = { 0xffff, 0, 0x8001, 0, 0x0002, 0 };
+	uint16_t out[8];
+	(void)state;
+	assert_int_equal(pkey_peer(ca, 6, 8, out), 0);
+	assert_int_equal(out[0], 0xffff);
+	assert_int_equal(out[1], 0x8001);
+	assert_int_equal(out[2], 0x0002);
+	assert_int_equal(out[3], 0);
+	assert_int_equal(pkey_peer(ca, 6, 2, out), 1);
+	assert_int_equal(out[1], 0x8001);
+}
+
+/* The memory: end ports by GUID, switch ports by node GUID and number. */
+static void test_pkey_memory(void **state)
+{
+	struct pkey_memory m;
+	const uint16_t a[32] = { 0xffff, 0x8001 }, b[32] = { 0x7fff };
+	(void)state;
+	pkey_memory_init(&m);
+	assert_null(pkey_shadow_get(&m, H2, 0, 0));
+	pkey_shadow_put(&m, H2, 0, 0, a, 32);
+	pkey_shadow_put(&m, SWG, 40, 1, b, 32);
+	pkey_shadow_put(&m, SWG, 3, 1, a, 32);
+	assert_int_equal(pkey_shadow_get(&m, H2, 0, 0)->keys[1], 0x8001);
+	assert_int_equal(pkey_shadow_get(&m, SWG, 40, 1)->keys[0], 0x7fff);
+	assert_int_equal(pkey_shadow_get(&m, SWG, 3, 1)->keys[0], 0xffff);
+	assert_null(pkey_shadow_get(&m, SWG, 4, 1));
+	assert_null(pkey_shadow_get(&m, SWG, 0, 0));
+	pkey_shadow_forget(&m, SWG, 40, 1);
+	assert_null(pkey_shadow_get(&m, SWG, 40, 1));
+	pkey_shadow_forget(&m, H2, 0, 0);
+	assert_null(pkey_shadow_get(&m, H2, 0, 0));
+	pkey_memory_clear(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +332,13 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_lenient_like_opensm),
 		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_pkey_want_order),
+		cmocka_unit_test(test_pkey_place_fresh),
+		cmocka_unit_test(test_pkey_place_keeps),
+		cmocka_unit_test(test_pkey_place_default_moves),
+		cmocka_unit_test(test_pkey_place_full),
+		cmocka_unit_test(test_pkey_peer),
+		cmocka_unit_test(test_pkey_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# sim.partitions: partitions.conf on a switched fabric (2 leaves, 2 spines,
+# 6 hosts). Several partitions (full and limited members, ipoib with mtu=5
+# and mtu=4): every CA's P_Key table, and the table of every switch port
+# facing a CA, read back with smpquery, equal what OpenSM writes for the
+# same file on the same (fresh) fabric. (ibsim stores no PartitionEnforcement
+# bits: smd's Sets of them are counted in its log.)
+# shellcheck source=tests/sim/lib.sh
+. "$(dirname "$0")/lib.sh"
+need_smd
+smd_only
+command -v opensm >/dev/null || fail "opensm is needed for the reference tables"
+
+gen_net fat gen-fattree.sh 2 3 2 8
+sim_start "$NET"
+declare -a G
+for i in 0 1 2 3 4 5; do
+	G[i]=$(port_guid "h$i")
+	[ -n "${G[i]}" ] || fail "no port GUID for h$i"
+done
+note "hosts: ${G[*]}"
+
+pconf=$WORK/partitions.conf
+cat >"$pconf" <<EOP
+# the test's partitions: h0 runs the SM
+Default=0x7fff, ipoib, mtu=5 : ALL=full ;
+storage=0x8001, ipoib, mtu=4 :
+	${G[1]}=full, ${G[2]}=full,
+	${G[3]}=limited ;
+tenant = 0x0002, ipoib, defmember=full : ${G[3]}, ${G[4]}=limited, SELF ;
+wide=0x0100 : ALL_CAS=limited, ${G[5]}=full ;
+switches=0x0003 : ALL_SWITCHES=full ;
+EOP
+
+# pk NODE DRPATH PORT: the non-empty entries of a P_Key table ("0:0xffff 2:0x8001").
+pk() {
+	diag "$1" smpquery -D pkeys "$2" "$3" 2>/dev/null | grep -v capacity |
+		awk '{ for (i = 2; i <= NF; i++) if ($i != "0x0000") printf "%d:%s ", $1 + i - 2, $i }'
+}
+
+# enf NODE DRPATH PORT: the port's partition enforcement bits ("in 1 out 1").
+enf() {
+	port_info "$1" "$2" "$3" | awk -F: '/^PartEnforceInb/ { gsub(/\./, "", $2); i = $2 }
+		/^PartEnforceOutb/ { gsub(/\./, "", $2); o = $2 } END { printf "in %s out %s", i, o }'
+}
+
+# tables: every P_Key table that matters, one line each: the CA port of
+# every host, the leaf port facing it (with its enforcement bits), each
+# switch's port 0, and a leaf-spine link (no enforcement there).
+tables() {
+	local i lp
+	for i in 0 1 2 3 4 5; do
+		lp=$((i % 3 + 1))   # the leaf behind h$i faces it with port lp
+		echo "h$i: $(pk "h$i" 0 1)"
+		echo "leaf port $lp facing h$i: $(pk "h$i" 0,1 "$lp")| $(enf "h$i" 0,1 "$lp")"
+	done
+	echo "leaf0 port 0: $(pk h0 0,1 0)"
+	echo "leaf1 port 0: $(pk h3 0,1 0)"
+	echo "spine0 port 0: $(pk h0 0,1,4 0)"
+	echo "leaf0 port 4 (to spine0): $(enf h0 0,1 4)"
+}
+
+osm_run h0 -P "$pconf" || note "opensm --once exited $?"
+tables >"$WORK/opensm.tables"
+sim_stop
+
+sim_start "$NET"
+smd_conf h0 "" "[partitions]" "file = $pconf" >/dev/null
+smd_run h0 --once
+is "smd --once on the fabric" "$?" 0
+tables >"$WORK/smd.tables"
+note "OpenSM:"; sed 's/^/#   /' "$WORK/opensm.tables"
+note "smd:"; sed 's/^/#   /' "$WORK/smd.tables"
+if diff -u "$WORK/opensm.tables" "$WORK/smd.tables" >"$WORK/tables.diff"; then
+	ok "P_Key tables and enforcement equal OpenSM's"
+else
+	not_ok "P_Key tables differ from OpenSM's: $(cat "$WORK/tables.diff")"
+fi
+# what the file says, read on the ports (not only "the same as OpenSM")
+check "h1 full in storage (0x8001) at index 2" grep -q '^h1: 0:0xffff 1:0x0100 2:0x8001 $' "$WORK/smd.tables"
+check "h3 limited in storage, full in tenant" grep -q '^h3: 0:0xffff 1:0x0100 2:0x0001 3:0x8002 $' "$WORK/smd.tables"
+check "h5 full in wide only" grep -q '^h5: 0:0xffff 1:0x8100 $' "$WORK/smd.tables"
+check "the leaf port facing h4 holds h4's keys" \
+	grep -q '^leaf port 2 facing h4: 0:0xffff 1:0x0100 2:0x0002 |' "$WORK/smd.tables"
+# ibsim keeps no PartitionEnforcement bits (its PortInfo Set drops them, and
+# it enforces nothing): the Sets are seen in smd's log, one per leaf port
+# facing a host and none toward the spines.
+is "enforcement turned on at the 6 leaf ports facing hosts" \
+	"$(grep -c 'leaf[01] port [123] .*: partition enforcement on' "$SMD_LOG")" 6
+is "no enforcement toward the spines" "$(grep -c 'port [45] .*partition enforcement' "$SMD_LOG")" 0
+done_testing
