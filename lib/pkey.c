@@ -35,6 +35,37 @@ unsigned pkey_want(const struct prtn_conf *c, uint64_t guid, int is_switch, uint
 	return n;
 }
 
+uint16_t pkey_port_key(const struct prtn_conf *c, uint64_t sm_guid, const struct fab_port *p,
+		       uint16_t pkey)
+{
+	if (!c || !c->n)
+		return pkey_base(pkey) == PRTN_DEFAULT_PKEY ? 0xffff : 0;
+	const struct prtn *pt = prtn_conf_find(c, pkey);
+	if (!pt)
+		return 0;
+	enum prtn_mship m = prtn_conf_member(pt, p->guid, fab_is_switch(p->node), sm_guid);
+	return m == PM_NONE ? 0 : (uint16_t)(pt->pkey | (m == PM_FULL ? PKEY_FULL : 0));
+}
+
+uint16_t pkey_shared(const struct prtn_conf *c, uint64_t sm_guid, const struct fab_port *a,
+		     const struct fab_port *b, uint16_t pkey)
+{
+	if (pkey_base(pkey)) {
+		uint16_t ka = pkey_port_key(c, sm_guid, a, pkey), kb = pkey_port_key(c, sm_guid, b, pkey);
+		return ka && kb && ((ka | kb) & PKEY_FULL) ? ka : 0;
+	}
+	if (!c || !c->n)
+		return 0xffff;
+	uint16_t ka[PKEY_MAX];
+	unsigned n = pkey_want(c, a->guid, fab_is_switch(a->node), sm_guid, ka, PKEY_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t kb = pkey_port_key(c, sm_guid, b, ka[i]);
+		if (kb && ((ka[i] | kb) & PKEY_FULL))
+			return ka[i];
+	}
+	return 0;
+}
+
 unsigned pkey_place(const uint16_t *cur, const uint16_t *want, unsigned nwant, unsigned cap,
 		    uint16_t *out)
 {

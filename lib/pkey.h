@@ -6,6 +6,7 @@
 #define SMD_PKEY_H
 
 #include <stdint.h>
+#include "fabric.h"
 #include "hmap.h"
 #include "prtn_conf.h"
 
@@ -20,6 +21,16 @@ static inline uint16_t pkey_base(uint16_t k) { return k & 0x7fff; }
  * processes its partitions; returns how many (at most max). */
 unsigned pkey_want(const struct prtn_conf *c, uint64_t guid, int is_switch, uint64_t sm_guid,
 		   uint16_t *out, unsigned max);
+
+/* The key port p holds for partition pkey (full bit by membership), 0 when
+ * it is not a member. c NULL: the default partition only, all full. */
+uint16_t pkey_port_key(const struct prtn_conf *c, uint64_t sm_guid, const struct fab_port *p,
+		       uint16_t pkey);
+/* The P_Key a and b share, as a's key: of partition pkey (0: the first in
+ * OpenSM's order), of which both are members and one at least a full one
+ * (two limited members cannot talk). 0 when none. */
+uint16_t pkey_shared(const struct prtn_conf *c, uint64_t sm_guid, const struct fab_port *a,
+		     const struct fab_port *b, uint16_t pkey);
 
 /*
  * Place want[0..nwant) into a table of cap entries that holds cur[0..cap)
