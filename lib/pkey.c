@@ -67,7 +67,7 @@ uint16_t pkey_shared(const struct prtn_conf *c, uint64_t sm_guid, const struct f
 }
 
 unsigned pkey_place(const uint16_t *cur, const uint16_t *want, unsigned nwant, unsigned cap,
-		    uint16_t *out)
+		    int own, uint16_t *out)
 {
 	unsigned char placed[PKEY_MAX] = { 0 };
 	unsigned last = 0, dropped = 0;   /* last: one past the highest index in use */
@@ -75,6 +75,9 @@ unsigned pkey_place(const uint16_t *cur, const uint16_t *want, unsigned nwant, u
 	if (cap > PKEY_MAX)
 		cap = PKEY_MAX;
 	memset(out, 0, cap * sizeof(*out));
+	for (unsigned i = 0; own && i < cap; i++)
+		if (pkey_base(cur[i]))
+			last = i + 1;
 	/* keys the port holds stay where they are; the default partition only
 	 * at index 0 and nothing else there */
 	for (unsigned w = 0; w < nwant && w < PKEY_MAX; w++) {

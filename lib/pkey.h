@@ -37,11 +37,14 @@ uint16_t pkey_shared(const struct prtn_conf *c, uint64_t sm_guid, const struct f
  * now, as OpenSM (keep_pkey_indexes, its default) does: a key the port
  * already holds keeps its index; the default partition's key goes to index
  * 0; the others follow the highest index in use, in order; when the end is
- * reached, the first free entry. out gets cap entries (0 = empty). Returns
- * how many keys did not fit.
+ * reached, the first free entry. "In use": by the keys kept, and when own
+ * (cur is what this SM wrote) by every entry of cur, so a key just removed
+ * leaves its index empty rather than handing it to another partition at
+ * once (as a running OpenSM remembers its indexes). out gets cap entries
+ * (0 = empty). Returns how many keys did not fit.
  */
 unsigned pkey_place(const uint16_t *cur, const uint16_t *want, unsigned nwant, unsigned cap,
-		    uint16_t *out);
+		    int own, uint16_t *out);
 
 /* The table of a switch port facing a CA whose table is ca[0..nca): its
  * keys packed from index 0, in order. out gets cap entries. Returns how

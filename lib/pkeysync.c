@@ -28,6 +28,7 @@ struct pk_job {
 	unsigned cap, nb;          /* entries the port holds; blocks smd looks at */
 	unsigned reading, writing; /* SMPs of this job out */
 	int failed;
+	int own;                   /* cur is what smd wrote (not read from the port) */
 	enum { PH_READ, PH_WRITE, PH_ENFORCE } phase;
 	uint16_t want[PKEY_MAX];   /* end port: the keys; swport: its new table */
 	unsigned nwant;
@@ -142,7 +143,10 @@ static void pk_reply(void *arg, const struct mad_reply *r)
 	else
 		j->reading--;
 	if (s->canceled) {
-		/* nothing more of this job */
+		/* nothing more of this job; a Set that went out leaves the
+		 * table unknown (the memory is the SM's, alive until it ends) */
+		if (q->set)
+			pkey_shadow_forget(s->p.mem, j->guid, j->num, j->swport);
 	} else if (r->err != MAD_OK) {
 		if (!j->failed)
 			log_warnx("%s: %s %s failed", j->name, q->set ? "setting" : "reading",
@@ -179,7 +183,7 @@ static unsigned pk_write(struct pk_job *j)
 			j->enforce = 0;
 		}
 	} else {
-		dropped = pkey_place(j->cur, j->want, j->nwant, j->cap, j->next);
+		dropped = pkey_place(j->cur, j->want, j->nwant, j->cap, j->own, j->next);
 		if (dropped)
 			log_warnx("%s holds %u P_Keys (PartitionCap%s): %u of its %u partitions left out",
 				  j->name, j->cap, j->cap > PKEY_MAX ? ", smd uses 128" : "", dropped,
@@ -212,6 +216,7 @@ static void pk_job_begin(struct pk_job *j)
 	j->phase = PH_READ;
 	if (sh && sh->n == j->nb * PKEY_BLOCK) {
 		memcpy(j->cur, sh->keys, sh->n * sizeof(sh->keys[0]));
+		j->own = 1;
 	} else {
 		for (unsigned b = 0; b < j->nb; b++)
 			if (pk_send(j, b, 0, NULL) == 0)

@@ -11,5 +11,6 @@
 void report_status(const struct sm *sm, int json, struct sbuf *b);
 void report_lids(const struct sm *sm, int json, struct sbuf *b);
 void report_groups(const struct sm *sm, int json, struct sbuf *b);
+void report_partitions(const struct sm *sm, int json, struct sbuf *b);
 
 #endif

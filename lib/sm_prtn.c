@@ -3,7 +3,61 @@
  * the fabric (pkeysync.c), never beside a heavy sweep. */
 #include <string.h>
 #include "log.h"
+#include "sa.h"
 #include "sm.h"
+
+/* Is g one of the broadcast groups the partitions call for now? (Only
+ * the SM's own groups, permanent ones, are asked.) */
+static int sm_group_wanted(const struct sm *sm, const struct mc_group *g)
+{
+	uint8_t mgid[16];
+	const struct prtn *p = prtn_conf_find(&sm->prtn, g->pkey);
+
+	if (!p || !p->ipoib)
+		return 0;
+	unsigned scope = g->mgid[1] & 0xf;
+	mc_ipoib_broadcast_mgid(mgid, (uint16_t)(p->pkey | 0x8000));
+	mgid[1] = g->mgid[1];
+	return !memcmp(mgid, g->mgid, 16) &&
+	       (p->scope_mask ? (p->scope_mask >> scope) & 1 : scope == MC_SCOPE_LINK);
+}
+
+/* A member stays in a group while its port is in the group's partition. */
+static int sm_member_keeps(void *arg, const struct mc_group *g, uint64_t guid)
+{
+	const struct sm *sm = arg;
+	const struct fab_port *p = fab_port_by_guid(sm->fab, guid);
+
+	/* a port not in the model goes with the next sweep's prune */
+	return !p || pkey_port_key(&sm->prtn, fab_lid_port(sm->fab->local)->guid, p, g->pkey) != 0;
+}
+
+/* The master's groups follow new partitions: broadcast groups of
+ * partitions gone (or no longer ipoib) go, members outside their group's
+ * partition leave, new partitions get theirs; then the forwarding. */
+static void sm_groups_follow(struct sm *sm)
+{
+	unsigned left;
+	struct mc_group *g, *next;
+	char gs[48];
+
+	if (sm->el.state != SM_MASTER || !sm->fab || !sm->fab->local || !sm->served)
+		return;
+	for (g = sm->mc.groups; g; g = next) {
+		next = g->next;
+		if (!g->permanent || sm_group_wanted(sm, g))
+			continue;
+		log_info("IPoIB broadcast group %s removed: its partition is gone or not ipoib",
+			 mc_gid_str(g->mgid, gs, sizeof(gs)));
+		mc_remove(&sm->mc, g);
+	}
+	left = mc_prune_by(&sm->mc, sm_member_keeps, sm);
+	if (left)
+		log_notice("partitions: %u multicast membership%s of ports no longer in the group's "
+			   "partition dropped", left, left == 1 ? "" : "s");
+	sm_mcast_groups(sm);
+	sm_mcast_sync(sm);
+}
 
 void sm_set_partitions(struct sm *sm, struct prtn_conf *pc)
 {
@@ -21,6 +75,8 @@ void sm_set_partitions(struct sm *sm, struct prtn_conf *pc)
 			   sm->cfg.partitions_file, members);
 	else
 		log_info("partitions: the default partition only, every port a full member");
+	/* no sweep: the tables and the groups follow on the model we have */
+	sm_groups_follow(sm);
 	sm_pkey_sync(sm);
 }
 

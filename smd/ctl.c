@@ -74,6 +74,8 @@ static void ctl_handle(struct ctl *ctl, struct conn *c)
 		report_lids(ctl->sm, json, &body);
 	} else if (!strcmp(cmd, "groups")) {
 		report_groups(ctl->sm, json, &body);
+	} else if (!strcmp(cmd, "partitions")) {
+		report_partitions(ctl->sm, json, &body);
 	} else if (!strcmp(cmd, "sweep")) {
 		log_notice("smctl: heavy sweep requested");
 		sm_force_sweep(ctl->sm);

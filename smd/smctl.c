@@ -15,12 +15,13 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: smctl [--socket PATH] status|sweep|rebalance|lids|groups [--json]\n"
+		"usage: smctl [--socket PATH] status|sweep|rebalance|lids|groups|partitions [--json]\n"
 		"  status   state, priority, port, master, peers, fabric, last sweep\n"
 		"  sweep    make smd sweep the fabric now\n"
 		"  rebalance  master: choose every route afresh (routes otherwise stay put)\n"
 		"  lids     GUID to LID of every port\n"
 		"  groups   multicast groups and their members (the master's)\n"
+		"  partitions  the partitions and the ports in each (full or limited)\n"
 		"  --json   one JSON value instead of text\n"
 		"  --socket smd's control socket (default %s)\n", CFG_DEFAULT_SOCKET);
 }
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[optind];
 	if (strcmp(cmd, "status") && strcmp(cmd, "sweep") && strcmp(cmd, "rebalance") &&
-	    strcmp(cmd, "lids") && strcmp(cmd, "groups")) {
+	    strcmp(cmd, "lids") && strcmp(cmd, "groups") && strcmp(cmd, "partitions")) {
 		fprintf(stderr, "smctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;

@@ -234,7 +234,7 @@ static void test_pkey_place_fresh(void **state)
 	uint16_t cur[64] = { 0xffff }, out[64];
 	const uint16_t want[] = { 0x8100, 0x8001, 0x0002, 0x7fff };
 	(void)state;
-	assert_int_equal(pkey_place(cur, want, 4, 64, out), 0);
+	assert_int_equal(pkey_place(cur, want, 4, 64, 0, out), 0);
 	assert_int_equal(out[0], 0x7fff);
 	assert_int_equal(out[1], 0x8100);
 	assert_int_equal(out[2], 0x8001);
@@ -250,7 +250,7 @@ static void test_pkey_place_keeps(void **state)
 	uint16_t cur[64] = { 0xffff, 0x8005, 0, 0x0002, 0x8009 }, out[64];
 	const uint16_t want[] = { 0x8001, 0x8002, 0x8005, 0xffff };
 	(void)state;
-	assert_int_equal(pkey_place(cur, want, 4, 64, out), 0);
+	assert_int_equal(pkey_place(cur, want, 4, 64, 0, out), 0);
 	assert_int_equal(out[0], 0xffff);
 	assert_int_equal(out[1], 0x8005);
 	assert_int_equal(out[2], 0);
@@ -259,13 +259,34 @@ static void test_pkey_place_keeps(void **state)
 	assert_int_equal(out[5], 0);
 }
 
+/* What smd wrote itself: a key removed leaves its index empty for now,
+ * the new one goes after it (a running OpenSM does the same). */
+static void test_pkey_place_own(void **state)
+{
+	uint16_t cur[64] = { 0xffff, 0x8001, 0x8003 }, out[64];
+	const uint16_t want[] = { 0x8002, 0x8003, 0xffff };
+	(void)state;
+	assert_int_equal(pkey_place(cur, want, 3, 64, 1, out), 0);
+	assert_int_equal(out[0], 0xffff);
+	assert_int_equal(out[1], 0);
+	assert_int_equal(out[2], 0x8003);
+	assert_int_equal(out[3], 0x8002);
+	/* read from the port (a new master): the key's old index is free */
+	const uint16_t cur2[64] = { 0xffff, 0, 0x8003 };
+	assert_int_equal(pkey_place(cur2, want, 3, 64, 0, out), 0);
+	assert_int_equal(out[3], 0x8002);
+	const uint16_t want3[] = { 0x8002, 0xffff };
+	assert_int_equal(pkey_place(cur, want3, 2, 64, 0, out), 0);
+	assert_int_equal(out[1], 0x8002);
+}
+
 /* The default key only at 0, nothing else there. */
 static void test_pkey_place_default_moves(void **state)
 {
 	uint16_t cur[8] = { 0x8001, 0x7fff }, out[8];
 	const uint16_t want[] = { 0x8001, 0xffff };
 	(void)state;
-	assert_int_equal(pkey_place(cur, want, 2, 8, out), 0);
+	assert_int_equal(pkey_place(cur, want, 2, 8, 0, out), 0);
 	assert_int_equal(out[0], 0xffff);
 	assert_int_equal(out[1], 0x8001);
 }
@@ -276,7 +297,7 @@ static void test_pkey_place_full(void **state)
 	uint16_t cur[4] = { 0xffff, 0, 0x8003, 0x8004 }, out[4];
 	const uint16_t want[] = { 0x8001, 0x8002, 0x8003, 0x8004, 0xffff };
 	(void)state;
-	assert_int_equal(pkey_place(cur, want, 5, 4, out), 1);
+	assert_int_equal(pkey_place(cur, want, 5, 4, 0, out), 1);
 	assert_int_equal(out[0], 0xffff);
 	assert_int_equal(out[1], 0x8001);
 	assert_int_equal(out[2], 0x8003);
@@ -335,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_pkey_want_order),
 		cmocka_unit_test(test_pkey_place_fresh),
 		cmocka_unit_test(test_pkey_place_keeps),
+		cmocka_unit_test(test_pkey_place_own),
 		cmocka_unit_test(test_pkey_place_default_moves),
 		cmocka_unit_test(test_pkey_place_full),
 		cmocka_unit_test(test_pkey_peer),
