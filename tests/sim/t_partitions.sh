@@ -36,6 +36,9 @@ tenant = 0x0002, ipoib, defmember=full : ${G[3]}, ${G[4]}=limited, SELF ;
 wide=0x0100 : ALL_CAS=limited, ${G[5]}=full ;
 switches=0x0003 : ALL_SWITCHES=full ;
 EOP
+# seven more for the switches: their port 0 holds 8 P_Keys (ibsim's
+# PartitionCap), so one of their 9 keys cannot be held
+for k in 10 11 12 13 14 15 16; do echo "sw$k=0x00$k : ALL_SWITCHES=full ;" >>"$pconf"; done
 
 # pk NODE DRPATH PORT: the non-empty entries of a P_Key table ("0:0xffff 2:0x8001").
 pk() {
@@ -87,6 +90,8 @@ check "h3 limited in storage, full in tenant" grep -q '^h3: 0:0xffff 1:0x0100 2:
 check "h5 full in wide only" grep -q '^h5: 0:0xffff 1:0x8100 $' "$WORK/smd.tables"
 check "the leaf port facing h4 holds h4's keys" \
 	grep -q '^leaf port 2 facing h4: 0:0xffff 1:0x0100 2:0x0002 |' "$WORK/smd.tables"
+is "a switch's port 0 that cannot hold its keys is named once a switch" \
+	"$(grep -c 'port 0 (0x[0-9a-f]*) holds 8 P_Keys (PartitionCap): 1 of its 9 partitions left out' "$SMD_LOG")" 4
 # ibsim keeps no PartitionEnforcement bits (its PortInfo Set drops them, and
 # it enforces nothing): the Sets are seen in smd's log, one per leaf port
 # facing a host and none toward the spines.
@@ -157,6 +162,9 @@ sq h4 -g --mgid ff12:401b:ffff::ffff:ffff
 check "h4 sees the default partition's group" grep -q "ff12:401b:ffff::ffff:ffff" <<<"$SQ"
 sq h1 -g --mgid ff12:401b:8001::ffff:ffff
 check "h1 sees it" grep -q "ff12:401b:8001::ffff:ffff" <<<"$SQ"
+sq h1 MCMR --pkey 0x8001
+check "saquery MCMR --pkey 0x8001: storage's groups" grep -q "ff12:401b:8001::ffff:ffff" <<<"$SQ"
+absent "... and not the default partition's" "ff12:401b:ffff::ffff:ffff"
 sq h1 PKTR "${L[3]}/1/0"
 note "$SQ"
 check "P_KeyTableRecord of h3 (saquery PKTR lid/1/0): its keys" \
