@@ -26,12 +26,22 @@ unsigned pkey_want(const struct prtn_conf *c, uint64_t guid, int is_switch, uint
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < c->n && n < max; i++) {
+	/* the first max in that order (a port in more partitions than that
+	 * keeps those, as a table too small for all keeps them) */
+	for (unsigned i = 0; i < c->n && max; i++) {
 		enum prtn_mship m = prtn_conf_member(&c->p[i], guid, is_switch, sm_guid);
-		if (m != PM_NONE)
-			out[n++] = (uint16_t)(c->p[i].pkey | (m == PM_FULL ? PKEY_FULL : 0));
+		if (m == PM_NONE)
+			continue;
+		uint16_t k = (uint16_t)(c->p[i].pkey | (m == PM_FULL ? PKEY_FULL : 0));
+		if (n == max && pk_cmp(&k, &out[n - 1]) >= 0)
+			continue;
+		unsigned at = n < max ? n++ : n - 1;
+		while (at && pk_cmp(&k, &out[at - 1]) < 0) {
+			out[at] = out[at - 1];
+			at--;
+		}
+		out[at] = k;
 	}
-	qsort(out, n, sizeof(*out), pk_cmp);
 	return n;
 }
 

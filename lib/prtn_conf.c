@@ -28,17 +28,24 @@ struct pc_parse {
 	char *err;
 	size_t errlen;
 	int failed;
+	size_t at_off;        /* pc_line's place: text[at_off] is on line at_line */
+	int at_line;
 };
 
-/* The line of text[off] (1-based): counted only when an error is reported
- * or a partition is first defined, never per token. */
-static int pc_line(const struct pc_parse *ps, size_t off)
+/* The line of text[off] (1-based), asked at each new partition and at an
+ * error: counted on from the last answer (offsets only grow while the
+ * file is read), so a file of many partitions is still read in one pass. */
+static int pc_line(struct pc_parse *ps, size_t off)
 {
-	int line = 1;
-	for (size_t i = 0; i < off && i < ps->len; i++)
+	if (!ps->at_line || off < ps->at_off) {
+		ps->at_off = 0;
+		ps->at_line = 1;
+	}
+	for (size_t i = ps->at_off; i < off && i < ps->len; i++)
 		if (ps->text[i] == '\n')
-			line++;
-	return line;
+			ps->at_line++;
+	ps->at_off = off < ps->len ? off : ps->len;
+	return ps->at_line;
 }
 
 static int pc_fail(struct pc_parse *ps, size_t off, const char *fmt, ...)

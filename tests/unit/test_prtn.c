@@ -224,6 +224,10 @@ static void test_pkey_want_order(void **state)
 	assert_int_equal(k[3], 0x7fff);   /* Default: limited, not the SM */
 	assert_int_equal(pkey_want(&c, SM, 0, SM, k, 8), 3);
 	assert_int_equal(k[2], 0xffff);
+	/* room for two: the first two in that order, whatever the file's */
+	assert_int_equal(pkey_want(&c, H2, 0, SM, k, 2), 2);
+	assert_int_equal(k[0], 0x8100);
+	assert_int_equal(k[1], 0x8001);
 	prtn_conf_free(&c);
 }
 
