@@ -15,7 +15,15 @@ struct pkeysync {
 	struct pkeysync_params p;
 	unsigned pending, sent, failed;
 	int canceled;
+	/* the ports still to start, a few jobs at a time (pk_pump) */
+	struct fab_node *node;
+	unsigned port, active;
+	int pumping;
 };
+
+/* Jobs at work at once: 8,000 hosts' jobs and their SMPs all queued at
+ * once would cost megabytes, as the sweep's passes would. */
+#define PK_AHEAD 256
 
 struct pk_job {
 	struct pkeysync *s;
@@ -46,6 +54,7 @@ struct pk_req {
 #define PK_PORTINFO 0xffffu
 
 static void pk_job_step(struct pk_job *j);
+static void pk_pump(struct pkeysync *s);
 
 static void pk_end_one(struct pkeysync *s)
 {
@@ -61,6 +70,8 @@ static void pk_job_free(struct pk_job *j)
 	struct pkeysync *s = j->s;
 	free(j->peer);
 	free(j);
+	s->active--;
+	pk_pump(s);  /* before this job's end is counted: s stays */
 	pk_end_one(s);
 }
 
@@ -213,6 +224,7 @@ static void pk_job_begin(struct pk_job *j)
 	const struct pkey_shadow *sh = pkey_shadow_get(s->p.mem, j->guid, j->num, j->swport);
 
 	s->pending++;
+	s->active++;
 	j->phase = PH_READ;
 	if (sh && sh->n == j->nb * PKEY_BLOCK) {
 		memcpy(j->cur, sh->keys, sh->n * sizeof(sh->keys[0]));
@@ -297,44 +309,61 @@ static void pk_check_shadow(struct pkey_memory *m, const struct fab_port *p, uin
 		pkey_shadow_forget(m, guid, num, swport);
 }
 
+/* The jobs of one port of the walk: a switch's port 0, or a CA port (and
+ * the switch port facing it, after it). */
+static void pk_start_port(struct pkeysync *s, struct fab_node *n, unsigned i)
+{
+	const struct pkeysync_params *pp = &s->p;
+	unsigned pcap = (unsigned)mad_get_field(smp_ro(n->ninfo), 0, IB_NODE_PARTITION_CAP_F);
+	struct fab_port *p = &n->ports[i];
+
+	if (!pcap || !p->have_info || !p->guid)
+		return;
+	pk_check_shadow(pp->mem, p, p->guid, 0, 0);
+	struct pk_job *j = pk_job_new(s, p, 0, pcap);
+	j->nwant = pkey_want(pp->conf, p->guid, fab_is_switch(n), pp->sm_guid, j->want, PKEY_MAX);
+	struct fab_port *r = fab_is_switch(n) ? NULL : p->remote;
+	unsigned ecap = r && fab_is_switch(r->node) && r->node->have_swinfo ?
+		(unsigned)mad_get_field(smp_ro(r->node->swinfo), 0, IB_SW_PARTITION_ENFORCE_CAP_F) : 0;
+	if (ecap && r->have_info) {
+		pk_check_shadow(pp->mem, r, r->node->guid, r->num, 1);
+		j->peer = pk_job_new(s, r, 1, ecap);
+		j->peer->enforce = 1;
+	}
+	pk_job_begin(j);
+}
+
+/* Start jobs in discovery order while fewer than PK_AHEAD are at work. A
+ * job ending inside (nothing to read or write) comes back here: the loop
+ * goes on, no recursion. (Links between switches are left as they are.) */
+static void pk_pump(struct pkeysync *s)
+{
+	if (s->pumping || s->canceled)
+		return;
+	s->pumping = 1;
+	while (s->node && s->active < PK_AHEAD) {
+		struct fab_node *n = s->node;
+		unsigned i = s->port++;
+		unsigned last = fab_is_switch(n) ? 0 : n->nports;
+		if (i > last) {
+			s->node = n->next;
+			s->port = 0;
+			continue;
+		}
+		if (fab_is_switch(n) || i > 0)
+			pk_start_port(s, n, i);
+	}
+	s->pumping = 0;
+}
+
 struct pkeysync *pkeysync_start(const struct pkeysync_params *pp)
 {
 	struct pkeysync *s = xcalloc(1, sizeof(*s));
 
 	s->p = *pp;
-	s->pending = 1;  /* held until every job is started */
-	for (struct fab_node *n = pp->fab->nodes; n; n = n->next) {
-		unsigned pcap = (unsigned)mad_get_field(smp_ro(n->ninfo), 0, IB_NODE_PARTITION_CAP_F);
-		if (fab_is_switch(n)) {
-			struct fab_port *p0 = &n->ports[0];
-			if (!p0->have_info || !pcap)
-				continue;
-			pk_check_shadow(pp->mem, p0, p0->guid, 0, 0);
-			struct pk_job *j = pk_job_new(s, p0, 0, pcap);
-			j->nwant = pkey_want(pp->conf, p0->guid, 1, pp->sm_guid, j->want, PKEY_MAX);
-			pk_job_begin(j);
-			continue;
-		}
-		for (unsigned i = 1; i <= n->nports; i++) {
-			struct fab_port *p = &n->ports[i];
-			if (!p->have_info || !p->guid || !pcap)
-				continue;
-			pk_check_shadow(pp->mem, p, p->guid, 0, 0);
-			struct pk_job *j = pk_job_new(s, p, 0, pcap);
-			j->nwant = pkey_want(pp->conf, p->guid, 0, pp->sm_guid, j->want, PKEY_MAX);
-			struct fab_port *r = p->remote;
-			unsigned ecap = r && fab_is_switch(r->node) && r->node->have_swinfo ?
-				(unsigned)mad_get_field(smp_ro(r->node->swinfo), 0,
-							IB_SW_PARTITION_ENFORCE_CAP_F) : 0;
-			if (ecap && r->have_info) {
-				pk_check_shadow(pp->mem, r, r->node->guid, r->num, 1);
-				j->peer = pk_job_new(s, r, 1, ecap);
-				j->peer->enforce = 1;
-			}
-			pk_job_begin(j);
-		}
-	}
-	/* inter-switch links enforce nothing (OpenSM turns it off there) */
+	s->node = pp->fab->nodes;
+	s->pending = 1;  /* held until the first jobs are started */
+	pk_pump(s);
 	if (--s->pending == 0) {
 		free(s);
 		return NULL;
