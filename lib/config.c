@@ -36,6 +36,7 @@ void cfg_defaults(struct smd_config *cfg)
 	cfg->mad_retries = 3;
 	cfg->route_engine = RT_AUTO;
 	cfg->nroots = 0;
+	snprintf(cfg->partitions_file, sizeof(cfg->partitions_file), "%s", SMD_DEFAULT_PARTITIONS);
 	cfg->log_level = LOG_LVL_INFO;
 }
 
@@ -208,6 +209,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("routing", "roots", CFG_ROOTS, roots, 0, 0, ""),
 	K("ipoib", "mtu", CFG_MTU, ipoib_mtu, 0, 0, ""),
 	K("ipoib", "rate", CFG_RATE, ipoib_rate, 0, 0, ""),
+	K("partitions", "file", CFG_OPTPATH, partitions_file, 0, 0, ""),
 	K("log", "level", CFG_LEVEL, log_level, 0, 0, ""),
 	K("metrics", "listen", CFG_LISTEN, metrics_listen, 0, 0, ""),
 };

@@ -11,6 +11,9 @@
 #define CFG_MAX_ROOTS 64
 #define CFG_DEFAULT_SOCKET "/run/smd/smd.sock"  /* smd's and smctl's */
 #define CFG_DEFAULT_IMPORT "/var/cache/opensm/guid2lid" /* OpenSM's cache_dir */
+#ifndef SMD_DEFAULT_PARTITIONS
+#define SMD_DEFAULT_PARTITIONS "/etc/smd/partitions.conf"
+#endif
 
 struct smd_config {
 	/* [sm] */
@@ -42,6 +45,8 @@ struct smd_config {
 	/* [ipoib] */
 	unsigned ipoib_mtu;           /* MTU code of the broadcast group; 0 = auto */
 	unsigned ipoib_rate;          /* rate code of the broadcast group; 0 = auto */
+	/* [partitions] */
+	char partitions_file[CFG_PATH_MAX]; /* OpenSM-syntax partitions.conf; "" = none */
 	/* [log] */
 	enum log_level log_level;     /* default info */
 	/* [metrics] */

@@ -82,11 +82,5 @@ int link_mkey_foreign(const uint8_t cur[64], uint64_t ours);
  * be sent (already Active, Down, or no link). */
 int link_next_state(int port_state, int phys_state);
 
-/* P_KeyTable block 0 (32 entries): make sure full-member 0xFFFF is present.
- * If it is, returns 0 and leaves blk alone. Otherwise upgrades a limited
- * 0x7FFF in place (one default partition, not two), or puts 0xFFFF in entry
- * 0 if that is empty, else in the first empty entry, and returns 1 (a Set is
- * needed); -1 if the block is full. */
-int link_pkey_fix(uint8_t blk[64]);
 
 #endif

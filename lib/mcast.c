@@ -283,7 +283,8 @@ void mc_ipoib_broadcast_mgid(uint8_t mgid[16], uint16_t pkey)
 	mgid[5] = (uint8_t)pkey;
 }
 
-unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), void *arg)
+unsigned mc_prune_by(struct mc_table *t,
+		     int (*keep)(void *arg, const struct mc_group *g, uint64_t guid), void *arg)
 {
 	unsigned n = 0;
 	struct mc_group *g = t->groups, *next;
@@ -296,7 +297,7 @@ unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), 
 		uint64_t *drop = xcalloc(k + 1, sizeof(*drop));
 		unsigned nd = 0;
 		for (unsigned i = 0; i < k; i++)
-			if (!present(arg, mb[i]->guid))
+			if (!keep(arg, g, mb[i]->guid))
 				drop[nd++] = mb[i]->guid;
 		free(mb);
 		int gone = 0;
@@ -307,4 +308,28 @@ unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), 
 		free(drop);
 	}
 	return n;
+}
+
+struct mc_present {
+	int (*present)(void *arg, uint64_t guid);
+	void *arg;
+};
+
+static int mc_keep_present(void *arg, const struct mc_group *g, uint64_t guid)
+{
+	const struct mc_present *p = arg;
+	(void)g;
+	return p->present(p->arg, guid);
+}
+
+unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), void *arg)
+{
+	struct mc_present p = { present, arg };
+	return mc_prune_by(t, mc_keep_present, &p);
+}
+
+void mc_remove(struct mc_table *t, struct mc_group *g)
+{
+	t->changes++;
+	mc_unlink(t, g);
 }

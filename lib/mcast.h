@@ -101,6 +101,11 @@ struct mc_member *mc_member(const struct mc_group *g, uint64_t guid);
 unsigned mc_members(const struct mc_group *g, struct mc_member **out, unsigned max);
 /* Drop every member for which present() says 0; returns how many. */
 unsigned mc_prune(struct mc_table *t, int (*present)(void *arg, uint64_t guid), void *arg);
+/* The same, asking keep() about each member of each group. */
+unsigned mc_prune_by(struct mc_table *t,
+		     int (*keep)(void *arg, const struct mc_group *g, uint64_t guid), void *arg);
+/* Remove a group, members and all (a permanent one too). */
+void mc_remove(struct mc_table *t, struct mc_group *g);
 
 /* ff12:401b:<pkey>::ffff:ffff, the IPoIB IPv4 broadcast group. */
 void mc_ipoib_broadcast_mgid(uint8_t mgid[16], uint16_t pkey);

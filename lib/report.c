@@ -347,3 +347,80 @@ void report_metrics(const struct sm *sm, struct sbuf *b)
 	report_mad_metrics(sm, b);
 	mx_render(&sm->mx, b);
 }
+
+static const char *const who_name[] = {
+	[PW_ALL] = "ALL", [PW_ALL_CAS] = "ALL_CAS", [PW_ALL_SWITCHES] = "ALL_SWITCHES",
+	[PW_SELF] = "SELF", [PW_GUID] = "",
+};
+
+/* The partitions, their rules as the file gives them, and the ports of the
+ * fabric each has (the members, full or limited, by the rules). */
+void report_partitions(const struct sm *sm, int json, struct sbuf *b)
+{
+	const struct prtn_conf *c = &sm->prtn;
+	uint64_t self = sm->fab && sm->fab->local ? fab_lid_port(sm->fab->local)->guid : 0;
+
+	if (json) {
+		sb_printf(b, "{\"file\":");
+		sb_json_str(b, c->from_file ? sm->cfg.partitions_file : "");
+		sb_printf(b, ",\"partitions\":[");
+	} else {
+		sb_printf(b, "partitions from %s\n", c->from_file ? sm->cfg.partitions_file :
+			  "no file: the default partition, every port a full member");
+	}
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct prtn *p = &c->p[i];
+		if (json) {
+			sb_printf(b, "%s{\"name\":", i ? "," : "");
+			sb_json_str(b, p->name);
+			sb_printf(b, ",\"pkey\":\"0x%04x\",\"ipoib\":%s,\"mtu\":%u,\"rate\":%u,"
+				  "\"line\":%d,\"rules\":[", p->pkey, p->ipoib ? "true" : "false",
+				  p->mtu ? rate_mtu_bytes(p->mtu) : 0, p->rate, p->line);
+			for (unsigned r = 0; r < p->nrules; r++) {
+				const struct prtn_rule *ru = &p->rules[r];
+				sb_printf(b, "%s{\"who\":\"", r ? "," : "");
+				if (ru->who == PW_GUID)
+					sb_printf(b, "0x%016llx", (unsigned long long)ru->guid);
+				else
+					sb_printf(b, "%s", who_name[ru->who]);
+				sb_printf(b, "\",\"membership\":\"%s\"}", prtn_mship_name(ru->mship));
+			}
+			sb_printf(b, "],\"members\":[");
+		} else {
+			sb_printf(b, "%s  P_Key 0x%04x%s", p->name[0] ? p->name : "(no name)", p->pkey,
+				  p->ipoib ? "  ipoib" : "");
+			if (p->mtu)
+				sb_printf(b, " mtu %u", rate_mtu_bytes(p->mtu));
+			if (p->rate)
+				sb_printf(b, " rate %.1f Gb/s", rate_tenths(p->rate) / 10.0);
+			sb_printf(b, "%s\n", p->line ? "" : "  (OpenSM's implicit rules)");
+		}
+		int first = 1;
+		for (struct fab_node *n = sm->fab ? sm->fab->nodes : NULL; n; n = n->next) {
+			for (unsigned k = fab_is_switch(n) ? 0 : 1; k <= (fab_is_switch(n) ? 0 : n->nports);
+			     k++) {
+				const struct fab_port *pt = &n->ports[k];
+				if (!pt->have_info || !pt->guid)
+					continue;
+				enum prtn_mship m = prtn_conf_member(p, pt->guid, fab_is_switch(n), self);
+				if (m == PM_NONE)
+					continue;
+				if (json) {
+					sb_printf(b, "%s{\"guid\":\"0x%016llx\",\"lid\":%u,\"node\":",
+						  first ? "" : ",", (unsigned long long)pt->guid, fab_port_lid(pt));
+					sb_json_str(b, n->desc);
+					sb_printf(b, ",\"membership\":\"%s\"}", prtn_mship_name(m));
+				} else {
+					sb_printf(b, "    0x%016llx %5u  %-8s %s port %u\n",
+						  (unsigned long long)pt->guid, fab_port_lid(pt), prtn_mship_name(m),
+						  n->desc, pt->num);
+				}
+				first = 0;
+			}
+		}
+		if (json)
+			sb_printf(b, "]}");
+	}
+	if (json)
+		sb_printf(b, "]}\n");
+}

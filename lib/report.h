@@ -13,5 +13,6 @@ void report_lids(const struct sm *sm, int json, struct sbuf *b);
 void report_groups(const struct sm *sm, int json, struct sbuf *b);
 /* Every metric in Prometheus' text format (README "Metrics"). */
 void report_metrics(const struct sm *sm, struct sbuf *b);
+void report_partitions(const struct sm *sm, int json, struct sbuf *b);
 
 #endif

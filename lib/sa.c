@@ -1,6 +1,6 @@
 /* sa: the SA's front door: checks what every request needs (version,
  * method, a master's fabric), answers ClassPortInfo and hands each record
- * attribute to its file (sa_node.c, sa_path.c, sa_mcm.c). */
+ * attribute to its file (sa_node.c, sa_path.c, sa_mcm.c, sa_pkey.c). */
 #include <string.h>
 #include <infiniband/mad.h>
 #include "sa_int.h"
@@ -11,7 +11,7 @@
 
 enum { ATTR_CLASS_PORT_INFO = 0x0001, ATTR_NODE_RECORD = 0x0011,
        ATTR_PORTINFO_RECORD = 0x0012, ATTR_PATH_RECORD = 0x0035,
-       ATTR_MCMEMBER_RECORD = 0x0038 };
+       ATTR_MCMEMBER_RECORD = 0x0038, ATTR_PKEY_TABLE_RECORD = 0x0033 };
 
 const char *sa_attr_name(unsigned attr)
 {
@@ -21,6 +21,7 @@ const char *sa_attr_name(unsigned attr)
 	case ATTR_PORTINFO_RECORD: return "PortInfoRecord";
 	case ATTR_PATH_RECORD: return "PathRecord";
 	case ATTR_MCMEMBER_RECORD: return "MCMemberRecord";
+	case ATTR_PKEY_TABLE_RECORD: return "P_KeyTableRecord";
 	}
 	return NULL;
 }
@@ -83,6 +84,9 @@ int sa_answer(struct sa_ctx *c, const uint8_t *req, size_t len, uint16_t slid, s
 		break;
 	case ATTR_MCMEMBER_RECORD:
 		sa_mcmember(c, req, slid, r);
+		break;
+	case ATTR_PKEY_TABLE_RECORD:
+		sa_pkey_record(c, req, r);
 		break;
 	default:
 		sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);

@@ -10,6 +10,7 @@
 #include "fabric.h"
 #include "lft.h"
 #include "mcast.h"
+#include "pkey.h"
 
 #define SA_HDR_SIZE 56            /* common MAD + RMPP + SA headers */
 
@@ -35,6 +36,12 @@ struct sa_ctx {
 	unsigned pkt_life;        /* PacketLifeTime code in records */
 	unsigned new_group_mtu;   /* for groups a join creates without an MTU */
 	unsigned new_group_rate;
+	/* partitions: who shares which P_Key (NULL: the default partition
+	 * only, every port a full member), the SM's port (SELF), and the
+	 * P_Key tables as written (P_KeyTableRecord; NULL: none served) */
+	const struct prtn_conf *prtn;
+	uint64_t sm_guid;
+	const struct pkey_memory *pkeys;
 };
 
 /* A response of any length (GetTable answers can span many MADs: RMPP). */
@@ -56,6 +63,18 @@ const char *sa_attr_name(unsigned attr);
  * when every MLID is taken. */
 struct mc_group *sa_ensure_broadcast(struct mc_table *mc, unsigned mtu, unsigned rate,
 				     unsigned pkt_life);
+/* A partition's IPoIB broadcast group ff1<scope>:401b:<pkey>::ffff:ffff
+ * (P_Key with the full bit), made if missing (the default partition's
+ * link-local one at MLID 0xC000), its parameters set; *made says whether
+ * it is new. NULL when every MLID is taken. */
+struct sa_group_params {
+	uint16_t pkey;
+	uint8_t scope, mtu, rate, sl, tclass;
+	uint32_t qkey, flow_label;
+	unsigned pkt_life;
+};
+struct mc_group *sa_ensure_ipoib_group(struct mc_table *mc, const struct sa_group_params *p,
+				       int *made);
 /* The largest MTU and the lowest rate every Active CA link carries (codes),
  * for "auto"; 4 (2048) and 3 (10 Gb/s) when there is no Active CA link. */
 void sa_fabric_mtu_rate(const struct fabric *f, unsigned *mtu, unsigned *rate);

@@ -77,6 +77,8 @@ void sa_node_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r);
 void sa_portinfo_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r);
 /* sa_path.c: slid is the requester's (the source when the query names none) */
 void sa_path(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r);
+/* sa_pkey.c */
+void sa_pkey_record(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r);
 /* sa_mcm.c */
 /* slid: the requester's LID (0: unknown), for who may change a membership */
 void sa_mcmember(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r);

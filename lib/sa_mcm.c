@@ -142,6 +142,13 @@ static void mcm_create_params(struct sa_ctx *c, const uint8_t *q, uint64_t mask,
 	g->scope = (uint8_t)(mask & M(MC_SCOPE) ? sf_get(q, MCM_SCOPE) : (g->mgid[1] & 0xf));
 }
 
+/* Is port p a member (full or limited) of partition pkey? Only members
+ * join its groups (IPoIB's limited members join its broadcast group). */
+static int mcm_in_partition(const struct sa_ctx *c, const struct fab_port *p, uint16_t pkey)
+{
+	return pkey_port_key(c->prtn, c->sm_guid, p, pkey) != 0;
+}
+
 /* The requester (LID slid) is port p itself. */
 static int mcm_requester_is(const struct sa_ctx *c, const struct fab_port *p, uint16_t slid)
 {
@@ -166,8 +173,8 @@ static struct fab_port *mcm_port(struct sa_ctx *c, const uint8_t *req, struct sa
 /* The group a join names, made when it is new: NULL with *st set when the
  * join cannot have it. */
 static struct mc_group *mcm_join_group(struct sa_ctx *c, const uint8_t *q, uint64_t mask,
-				       const uint8_t mgid[16], unsigned join, uint64_t creator,
-				       unsigned *st)
+				       const uint8_t mgid[16], unsigned join,
+				       const struct fab_port *p, uint64_t creator, unsigned *st)
 {
 	struct mc_group *g = mc_find(c->mc, mgid);
 	unsigned mtu, rate;
@@ -175,7 +182,7 @@ static struct mc_group *mcm_join_group(struct sa_ctx *c, const uint8_t *q, uint6
 
 	*st = SA_ST_REQ_INVALID;
 	if (g)
-		return mcm_params_ok(q, mask, g) ? g : NULL;
+		return mcm_params_ok(q, mask, g) && mcm_in_partition(c, p, g->pkey) ? g : NULL;
 	/* Only a full member (or a send-only full member) creates, and
 	 * only with every parameter a group needs. */
 	if ((mask & CREATE_MASK) != CREATE_MASK) {
@@ -183,7 +190,7 @@ static struct mc_group *mcm_join_group(struct sa_ctx *c, const uint8_t *q, uint6
 		return NULL;
 	}
 	if (!(join & (MC_JOIN_FULL | MC_JOIN_SENDONLY_FULL)) ||
-	    (mcm_get(q, IB_SA_MCM_PKEY_F) & 0x7fff) != 0x7fff ||
+	    !mcm_in_partition(c, p, (uint16_t)mcm_get(q, IB_SA_MCM_PKEY_F)) ||
 	    !mcm_create_mtu_rate(c, q, mask, &mtu, &rate))
 		return NULL;
 	/* every MLID taken, or the last ones kept for ports making few */
@@ -236,8 +243,8 @@ static void mcm_join(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct
 	}
 	/* counted against the asker (a proxy's joins are its own) */
 	const struct fab_port *asker = slid ? fab_port_by_lid(c->fab, slid) : NULL;
-	struct mc_group *g = mcm_join_group(c, q, mask, mgid, join, asker ? asker->guid : p->guid,
-					    &st);
+	struct mc_group *g = mcm_join_group(c, q, mask, mgid, join, p,
+					    asker ? asker->guid : p->guid, &st);
 	if (!g) {
 		sa_reply(req, st, NULL, 0, r);
 		return;
@@ -295,8 +302,10 @@ static void mcm_group_recs(const struct sa_ctx *c, const struct mc_group *g,
 		mcm_fill(c, sa_recs_add(rs), g, n ? mb[i]->guid : 0, n ? mb[i]->join_state : 0);
 }
 
-static void mcm_query(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
+static void mcm_query(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_resp *r)
 {
+	/* a port sees the groups of its partitions only (as in OpenSM) */
+	const struct fab_port *asker = slid ? fab_port_by_lid(c->fab, slid) : NULL;
 	const uint8_t *q = sa_req_rec(req);
 	struct sa_recs rs = { .size = MCM_SIZE };
 	uint8_t mgid[16];
@@ -314,7 +323,8 @@ static void mcm_query(struct sa_ctx *c, const uint8_t *req, struct sa_resp *r)
 	/* One member buffer for every group: the largest group's size. */
 	struct mc_member **mb = xcalloc((size_t)most + 1, sizeof(*mb));
 	for (struct mc_group *g = first; g; g = by_mgid ? NULL : g->next)
-		mcm_group_recs(c, g, mb, &rs);
+		if (!asker || mcm_in_partition(c, asker, g->pkey))
+			mcm_group_recs(c, g, mb, &rs);
 	free(mb);
 	sa_finish(req, &rs, mcm_comps, NCOMPS(mcm_comps), r);
 }
@@ -336,7 +346,7 @@ void sa_mcmember(struct sa_ctx *c, const uint8_t *req, uint16_t slid, struct sa_
 		break;
 	case IB_MAD_METHOD_GET:
 	case IB_MAD_METHOD_GET_TABLE:
-		mcm_query(c, req, r);
+		mcm_query(c, req, slid, r);
 		break;
 	default:
 		sa_reply(req, MAD_ST_METHOD_ATTR_UNSUP, NULL, 0, r);
@@ -364,6 +374,37 @@ void sa_fabric_mtu_rate(const struct fabric *f, unsigned *mtu, unsigned *rate)
 	}
 	*mtu = low_mtu ? low_mtu : 4;
 	*rate = low_rate ? low_rate : 3;
+}
+
+struct mc_group *sa_ensure_ipoib_group(struct mc_table *mc, const struct sa_group_params *p,
+				       int *made)
+{
+	uint8_t mgid[16];
+	uint16_t pkey = (uint16_t)(p->pkey | 0x8000);
+
+	mc_ipoib_broadcast_mgid(mgid, pkey);
+	mgid[1] = (uint8_t)(0x10 | (p->scope & 0xf));
+	struct mc_group *g = mc_find(mc, mgid);
+	*made = !g;
+	if (!g) {
+		int dflt = pkey == 0xffff && (p->scope & 0xf) == MC_SCOPE_LINK;
+		g = mc_create(mc, mgid, dflt ? MC_MLID_FIRST : 0);
+		if (!g)
+			return NULL;  /* every MLID taken */
+		g->permanent = 1;
+	}
+	g->qkey = p->qkey;
+	g->pkey = pkey;
+	g->mtu = p->mtu;
+	g->rate = p->rate;
+	g->sl = p->sl;
+	g->tclass = p->tclass;
+	g->flow_label = p->flow_label;
+	g->pkt_life = (uint8_t)p->pkt_life;
+	g->scope = (uint8_t)(p->scope & 0xf);
+	/* beyond the link, routers may forward it (as OpenSM sets it) */
+	g->hop_limit = g->scope == MC_SCOPE_LINK ? 0 : 0xff;
+	return g;
 }
 
 struct mc_group *sa_ensure_broadcast(struct mc_table *mc, unsigned mtu, unsigned rate,

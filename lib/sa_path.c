@@ -100,14 +100,12 @@ static int sa_walk(struct sa_ctx *c, struct fab_port *src, struct fab_port *dst,
 }
 
 /* What every path of this SA has, whatever its ends: the packet lifetime,
- * one partition (the default), SL 0, no raw traffic, no QoS class. Does the
- * request accept that? Checked once per query, not per pair. */
+ * SL 0, no raw traffic, no QoS class. Does the request accept that?
+ * Checked once per query, not per pair (the P_Key is the pair's). */
 static int sa_path_fixed_ok(const struct sa_ctx *c, const uint8_t *q, uint64_t mask)
 {
 	if ((mask & M(PRC_LIFE)) &&
 	    !sa_selector_ok(sa_sel(q, mask, PRC_LIFE_SEL, PR_LIFE_SEL), sf_get(q, PR_LIFE), c->pkt_life))
-		return 0;
-	if ((mask & M(PRC_PKEY)) && (sf_get(q, PR_PKEY) & 0x7fff) != 0x7fff)
 		return 0;
 	if ((mask & M(PRC_SL)) && mad_get_field(smp_ro(q), 0, IB_SA_PR_SL_F))
 		return 0;
@@ -127,7 +125,10 @@ static void sa_path_add(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struc
 {
 	struct walk w;
 
-	if (sa_walk(c, s, d, &w) < 0)
+	/* only between ports that share the P_Key asked for, or one at all */
+	uint16_t pkey = pkey_shared(c->prtn, c->sm_guid, s, d,
+				    mask & M(PRC_PKEY) ? (uint16_t)sf_get(q, PR_PKEY) : 0);
+	if (!pkey || sa_walk(c, s, d, &w) < 0)
 		return;
 	/* A path of links that say no rate: the lowest. */
 	unsigned mtu = w.mtu, rate = w.rate ? w.rate : 2, life = c->pkt_life;
@@ -166,7 +167,7 @@ static void sa_path_add(struct sa_ctx *c, const uint8_t *q, uint64_t mask, struc
 	if (mask & M(PRC_TCLASS))
 		sf_set(rec, PR_TCLASS, sf_get(q, PR_TCLASS));
 	sf_set(rec, PR_REVERSIBLE, 1);
-	sf_set(rec, PR_PKEY, 0xffff);
+	sf_set(rec, PR_PKEY, pkey);
 	sf_set(rec, PR_MTU_SEL, 2);
 	sf_set(rec, PR_MTU, mtu);
 	sf_set(rec, PR_RATE_SEL, 2);

@@ -43,6 +43,7 @@ static void sm_act(void *arg, enum elect_action act, enum sm_state was)
 		sm->mastered_once = 0;  /* every port gets ClientReregister */
 		lft_memory_clear(&sm->lfts);  /* another SM may have routed since */
 		mft_memory_clear(&sm->mft);
+		pkey_memory_clear(&sm->pkeys);  /* tables are read again */
 		if (sm->sweep && sweep_mode(sm->sweep) == SWEEP_ELECT) {
 			sweep_continue_as_master(sm->sweep);
 		} else {
@@ -331,6 +332,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 	lft_memory_init(&sm->lfts);
 	mc_init(&sm->mc);
 	mft_memory_init(&sm->mft);
+	pkey_memory_init(&sm->pkeys);
 	sm->sweep_ev = evtimer_new(base, sm_sweep_cb, sm);
 	sm->poll_ev = evtimer_new(base, sm_poll_cb, sm);
 	sm->kick_ev = evtimer_new(base, sm_kick_cb, sm);
@@ -384,6 +386,7 @@ void sm_free(struct sm *sm)
 	peer_op_cancel(sm->ho_op);
 	sm->peers_op = sm->ho_op = NULL;
 	sm_mcast_cancel(sm);
+	sm_pkey_cancel(sm);
 	light_cancel(sm->light);
 	sm->light = NULL;
 	if (sm->mad)
@@ -401,10 +404,12 @@ void sm_free(struct sm *sm)
 	mc_clear(&sm->mc);
 	mft_memory_clear(&sm->mft);
 	mft_plan_free(&sm->mft_plan);
+	pkey_memory_clear(&sm->pkeys);
 	elect_free(&sm->el);
 	fab_free(sm->fab);
 	lidmap_free(sm->lids);
 	trb_free(&sm->trouble);
+	prtn_conf_free(&sm->prtn);
 	if (sm->sweep_ev) event_free(sm->sweep_ev);
 	if (sm->poll_ev) event_free(sm->poll_ev);
 	if (sm->kick_ev) event_free(sm->kick_ev);

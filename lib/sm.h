@@ -19,6 +19,8 @@
 #include "mft.h"
 #include "mftsync.h"
 #include "mwatch.h"
+#include "pkeysync.h"
+#include "prtn_conf.h"
 #include "quick.h"
 #include "ratelim.h"
 #include "budget.h"
@@ -71,6 +73,11 @@ struct sm {
 	struct metrics mx;        /* counters for smctl metrics and [metrics] listen */
 	struct timespec sweep_t0, light_t0; /* the heavy (or quick) and light sweep's start */
 	unsigned long malformed;  /* SMP replies not believed, since start (smpcheck.c) */
+	struct prtn_conf prtn;     /* the partitions (prtn_conf.h) */
+	struct pkey_memory pkeys; /* P_Key tables as written or read (pkey.h) */
+	struct pkeysync *pkey_sync; /* P_Key programming in flight */
+	int pkey_again;           /* partitions or fabric changed meanwhile */
+	int pkey_retry;           /* writes failed: the next light sweep retries */
 	/* SA */
 	struct mc_table mc;       /* multicast groups (served while MASTER) */
 	struct budget sa_budget;  /* bytes of GetTable answers per source per second */
@@ -101,6 +108,8 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 void sm_free(struct sm *sm);
 /* SIGHUP: apply what can change at run time from a validated new config. */
 void sm_reload(struct sm *sm, const struct smd_config *cfg);
+/* The partitions, at start and at SIGHUP: takes *pc over (and empties it). */
+void sm_set_partitions(struct sm *sm, struct prtn_conf *pc);
 /* --once: -1 while running, then 0 or 1. */
 int sm_once_result(const struct sm *sm);
 /* SIGTERM: a master hands over to the best standby before it exits.
@@ -124,6 +133,10 @@ void sm_mcast_sync(struct sm *sm);
 void sm_mcast_cancel(struct sm *sm);
 void sm_mft_gathered(evutil_socket_t fd, short what, void *arg);  /* mft_ev */
 void sm_mcast_ipoib_params(const struct sm *sm, unsigned *mtu, unsigned *rate);
+
+/* sm_prtn.c: the partitions and the P_Key tables. */
+void sm_pkey_sync(struct sm *sm);
+void sm_pkey_cancel(struct sm *sm);
 
 /* sm_sweep.c: when to sweep. */
 void sm_timer(const struct sm *sm, struct event *ev, unsigned ms);  /* not while closing */

@@ -40,6 +40,54 @@ static unsigned sm_mlid_cap(const struct fabric *f)
 	return cap;
 }
 
+/* OpenSM's MTU and rate for a partition's broadcast group the file gives
+ * none: 2048 bytes, 10 Gb/s. */
+#define SM_PRTN_MTU 4
+#define SM_PRTN_RATE 3
+
+/* One broadcast group per scope of each ipoib partition: the file's MTU,
+ * rate, SL, Q_Key; the default partition's unset MTU and rate are [ipoib]'s
+ * (or the fabric's), the others' OpenSM's. A group keeps an MTU or rate the
+ * file does not give once it has one. */
+static void sm_ipoib_groups(struct sm *sm)
+{
+	for (unsigned i = 0; i < sm->prtn.n; i++) {
+		const struct prtn *p = &sm->prtn.p[i];
+		unsigned mtu = SM_PRTN_MTU, rate = SM_PRTN_RATE;
+		if (!p->ipoib)
+			continue;
+		if (p->pkey == PRTN_DEFAULT_PKEY)
+			sm_mcast_ipoib_params(sm, &mtu, &rate);
+		struct sa_group_params gp = {
+			.pkey = p->pkey, .sl = p->sl, .tclass = p->tclass,
+			.qkey = p->qkey ? p->qkey : MC_IPOIB_QKEY, .flow_label = p->flow_label,
+			.pkt_life = SA_PKT_LIFE,
+		};
+		for (unsigned s = 1; s < 16; s++) {
+			if (p->scope_mask ? !(p->scope_mask & (1u << s)) : s != MC_SCOPE_LINK)
+				continue;
+			uint8_t mgid[16];
+			mc_ipoib_broadcast_mgid(mgid, (uint16_t)(p->pkey | 0x8000));
+			mgid[1] = (uint8_t)(0x10 | s);
+			const struct mc_group *old = mc_find(&sm->mc, mgid);
+			gp.scope = (uint8_t)s;
+			gp.mtu = (uint8_t)(p->mtu ? p->mtu : old ? old->mtu : mtu);
+			gp.rate = (uint8_t)(p->rate ? p->rate : old ? old->rate : rate);
+			int made;
+			struct mc_group *g = sa_ensure_ipoib_group(&sm->mc, &gp, &made);
+			char gs[48];
+			if (!g)
+				log_warnx("no MLID left for the IPoIB group of partition %s (0x%04x)",
+					  p->name, p->pkey | 0x8000);
+			else if (made)
+				log_info("IPoIB broadcast group ready: MLID 0x%04x, MTU %u, rate %u.%u Gb/s "
+					 "(%s, partition %s)", g->mlid, rate_mtu_bytes(g->mtu),
+					 rate_tenths(g->rate) / 10, rate_tenths(g->rate) % 10,
+					 mc_gid_str(g->mgid, gs, sizeof(gs)), p->name);
+		}
+	}
+}
+
 void sm_mcast_groups(struct sm *sm)
 {
 	unsigned cap = sm_mlid_cap(sm->fab);
@@ -47,15 +95,7 @@ void sm_mcast_groups(struct sm *sm)
 	if (cap != sm->mc.mlid_cap && cap)
 		log_info("multicast: the switches forward %u MLIDs; groups beyond are refused", cap);
 	sm->mc.mlid_cap = cap;
-	if (!mc_ipoib_broadcast(&sm->mc)) {
-		unsigned mtu, rate;
-		sm_mcast_ipoib_params(sm, &mtu, &rate);
-		struct mc_group *g = sa_ensure_broadcast(&sm->mc, mtu, rate, SA_PKT_LIFE);
-		if (g)
-			log_info("IPoIB broadcast group ready: MLID 0x%04x, MTU %u, rate %u.%u Gb/s",
-				 g->mlid, rate_mtu_bytes(g->mtu), rate_tenths(g->rate) / 10,
-				 rate_tenths(g->rate) % 10);
-	}
+	sm_ipoib_groups(sm);
 	unsigned n = mc_prune(&sm->mc, sm_port_present, sm);
 	if (n)
 		log_info("%u multicast memberships of ports that left the fabric dropped", n);
@@ -75,7 +115,7 @@ static void sm_mft_done(void *arg, unsigned sent, unsigned failed)
 		log_debug("multicast forwarding: %u table blocks written", sent);
 	if (sm->mft_again || sm->mc.changes != sm->mft_synced)
 		sm_mcast_sync(sm);
-	if (sm->once && !sm->mft_sync && sm->once_rc == 0)
+	if (sm->once && !sm->mft_sync && !sm->pkey_sync && sm->once_rc == 0)
 		event_base_loopbreak(sm->base);
 }
 

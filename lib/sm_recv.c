@@ -233,7 +233,8 @@ static void sm_sa(struct sm *sm, uint8_t *mad, size_t len, const struct mad_from
 	struct sa_ctx c = {
 		.fab = sm->el.state == SM_MASTER && !sm->el.leaving ? sm->fab : NULL,
 		.lfts = &sm->lfts, .mc = &sm->mc, .prefix = LINK_SUBNET_PREFIX,
-		.pkt_life = SA_PKT_LIFE,
+		.pkt_life = SA_PKT_LIFE, .prtn = &sm->prtn, .pkeys = &sm->pkeys,
+		.sm_guid = sm->fab && sm->fab->local ? fab_lid_port(sm->fab->local)->guid : 0,
 	};
 	/* Groups a join creates get the broadcast group's MTU and rate (the
 	 * fabric's are worked out only when there is none, and only when the

@@ -117,6 +117,10 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 	sm->el.act_count++;
 	audit_hold(sm->audit);  /* what the sweep writes is no drift */
 	sm_mcast_cancel(sm);  /* a SwitchInfo read now may be stale when written */
+	if (sm->pkey_sync) {  /* the model it walks is about to go: again at the end */
+		sm_pkey_cancel(sm);
+		sm->pkey_again = 1;
+	}
 	/* Only traps 128 since the last sweep, which left the fabric whole:
 	 * their switches are read first, and maybe nothing else (quick.h). */
 	int quick = mode == SWEEP_MASTER && sm->nquick && !sm->full_due && !sm->rebalance &&
@@ -191,13 +195,14 @@ static void sm_sweep_done(struct sm *sm, int all_active, int served)
 	if (served && sm->el.state == SM_MASTER) {
 		sm_mcast_groups(sm);
 		sm_mcast_sync(sm);
+		sm_pkey_sync(sm);
 	}
 	if (sm->once) {
 		if (all_active) {
 			sm->once_rc = 0;
 			/* Exit once the multicast tables are written too: nothing
 			 * may be in flight when the port closes. */
-			if (!sm->mft_sync)
+			if (!sm->mft_sync && !sm->pkey_sync)
 				event_base_loopbreak(sm->base);
 			return;
 		}
@@ -274,6 +279,8 @@ static void sm_light_sweep(struct sm *sm)
 	elect_refresh(&sm->el);
 	if (sm->mft_retry)
 		sm_mcast_sync(sm);
+	if (sm->pkey_retry)
+		sm_pkey_sync(sm);
 }
 
 /* A standby looks at the fabric (LIDs to record, where its master is). */

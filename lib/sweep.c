@@ -3,7 +3,8 @@
  * window and the next stage starts when the last of them has ended (reply
  * or final timeout):
  *   DISCOVER -> PEERS (SMInfo of other SMs) -> DECIDE (the caller's verdict)
- *   -> CONFIG (LIDs, routes (lftsync.c), PortInfo with Armed, P_Key) -> ACTIVE
+ *   -> CONFIG (LIDs, routes (lftsync.c), PortInfo with Armed) -> ACTIVE
+ * (P_Key tables come after the sweep: pkeysync.c)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -325,26 +326,6 @@ static void sw_activate_ready(struct sweep *sw)
 	sw_pump(sw);
 }
 
-static void sw_pkey_set_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
-{
-	if (r->err != MAD_OK) {
-		sw->errors++;
-		sw_trouble(sw, q->port, TRB_FAILED, "P_KeyTable Set failed", NULL);
-	}
-}
-
-static void sw_pkey_get_reply(struct sweep *sw, struct swq *q, const struct mad_reply *r)
-{
-	uint8_t blk[64];
-
-	if (r->err != MAD_OK)
-		return;
-	memcpy(blk, r->data, 64);
-	if (link_pkey_fix(blk) > 0)
-		sw_send(sw, &q->port->path, IB_MAD_METHOD_SET, IB_ATTR_PKEY_TBL, 0, blk, q->port,
-			sw_pkey_set_reply);
-}
-
 static int sw_rereg_due(struct sweep *sw, const struct fab_port *p)
 {
 	uint16_t smlid = (uint16_t)mad_get_field(smp_ro(p->info), 0, IB_PORT_SMLID_F);
@@ -401,10 +382,6 @@ static void sw_config_port(struct sweep *sw, struct fab_port *p, int is_switch_p
 				takeover ? &held : NULL) == 0)
 			p->set_pending = 1;
 	}
-	/* The P_Key table of a CA port: checked when the port is (re)configured. */
-	if (!fab_is_switch(p->node) && (need_set || fab_port_state(p) != PORT_ACTIVE))
-		sw_send(sw, &p->path, IB_MAD_METHOD_GET, IB_ATTR_PKEY_TBL, 0, NULL, p,
-			sw_pkey_get_reply);
 }
 
 /* ---- routing ----------------------------------------------------------- */

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/deps.sh
-all=(fuzz_sa fuzz_config fuzz_guid2lid fuzz_elect fuzz_sm fuzz_lidfile fuzz_smp)
+all=(fuzz_sa fuzz_config fuzz_guid2lid fuzz_elect fuzz_sm fuzz_lidfile fuzz_smp fuzz_partitions)
 [ $# -gt 0 ] && all=("$@")
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSMD_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target "${all[@]}"

@@ -75,6 +75,8 @@ void ctl_run(struct sm *sm, const char *line, struct sbuf *out)
 		report_groups(sm, json, &body);
 	} else if (!strcmp(cmd, "metrics")) {
 		report_metrics(sm, &body);  /* one format: Prometheus' text */
+	} else if (!strcmp(cmd, "partitions")) {
+		report_partitions(sm, json, &body);
 	} else if (!strcmp(cmd, "sweep")) {
 		log_notice("smctl: heavy sweep requested");
 		sm_force_sweep(sm);

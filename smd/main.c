@@ -90,18 +90,25 @@ static int apply_overrides(const struct smd *d, struct smd_config *cfg)
 	return 0;
 }
 
-static int load_config(const struct smd *d, struct smd_config *cfg)
+static int load_config(const struct smd *d, struct smd_config *cfg, struct prtn_conf *pc)
 {
 	char err[600];
 
 	cfg_defaults(cfg);
-	if (!d->conf_explicit && access(d->conf_path, F_OK) < 0 && errno == ENOENT)
-		return apply_overrides(d, cfg);
-	if (cfg_load(d->conf_path, cfg, err, sizeof(err)) < 0) {
+	if ((d->conf_explicit || access(d->conf_path, F_OK) == 0 || errno != ENOENT) &&
+	    cfg_load(d->conf_path, cfg, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
-	return apply_overrides(d, cfg);
+	if (apply_overrides(d, cfg) < 0)
+		return -1;
+	/* [partitions] file, read with the configuration: a bad one is refused
+	 * as a bad smd.conf is */
+	if (prtn_conf_read(cfg->partitions_file, SMD_DEFAULT_PARTITIONS, pc, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* systemd: READY=1 once the election settled (MASTER or STANDBY), and
@@ -149,19 +156,21 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct smd *d = arg;
 	struct smd_config cfg;
+	struct prtn_conf pc;
 	(void)sig; (void)what;
 
 	/* READY=1 again only if it was said before: a reload during start-up
 	 * must not announce an election that has not settled. */
 	sd_notify(0, "RELOADING=1");
-	if (load_config(d, &cfg) < 0) {
-		log_err("reload: keeping the running configuration");
+	if (load_config(d, &cfg, &pc) < 0) {
+		log_err("reload: keeping the running configuration and partitions");
 	} else {
 		if (strcmp(cfg.control_socket, d->sm->cfg.control_socket))
 			log_warnx("reload: control_socket changes take effect at restart");
 		if (strcmp(cfg.metrics_listen, d->sm->cfg.metrics_listen))
 			log_warnx("reload: [metrics] listen changes take effect at restart");
 		sm_reload(d->sm, &cfg);
+		sm_set_partitions(d->sm, &pc);
 	}
 	if (d->ready)
 		sd_notify(0, "READY=1");
@@ -184,6 +193,7 @@ int main(int argc, char **argv)
 	};
 	struct smd d = { .conf_path = SMD_DEFAULT_CONFIG };
 	struct smd_config cfg;
+	struct prtn_conf pc;
 	int foreground = 0, once = 0, check = 0, prio = -1, c;
 
 	while ((c = getopt_long(argc, argv, "c:fp:Vh", opts, NULL)) != -1) {
@@ -239,10 +249,12 @@ int main(int argc, char **argv)
 
 	/* Config errors go to stderr whatever the mode: nothing has started. */
 	log_init("smd", 1, LOG_LVL_INFO);
-	if (load_config(&d, &cfg) < 0)
+	if (load_config(&d, &cfg, &pc) < 0)
 		return EXIT_USAGE;
 	if (check) {
-		printf("%s: configuration OK\n", d.conf_path);
+		printf("%s: configuration OK (%u partitions%s%s)\n", d.conf_path, pc.n,
+		       pc.from_file ? " from " : "", pc.from_file ? cfg.partitions_file : "");
+		prtn_conf_free(&pc);
 		return 0;
 	}
 	log_init("smd", foreground || once, cfg.log_level);
@@ -263,8 +275,10 @@ int main(int argc, char **argv)
 	d.sm = sm_new(d.base, &cfg, prio, once);
 	if (!d.sm) {
 		log_err("cannot start");
+		prtn_conf_free(&pc);
 		return EXIT_RUNTIME;
 	}
+	sm_set_partitions(d.sm, &pc);
 	if (!once) {
 		sm_set_state_hook(d.sm, on_state, &d);
 		int in_use;

@@ -15,12 +15,13 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: smctl [--socket PATH] status|sweep|rebalance|lids|groups|metrics [--json]\n"
+		"usage: smctl [--socket PATH] status|sweep|rebalance|lids|groups|partitions|metrics [--json]\n"
 		"  status   state, priority, port, master, peers, fabric, last sweep\n"
 		"  sweep    make smd sweep the fabric now\n"
 		"  rebalance  master: choose every route afresh (routes otherwise stay put)\n"
 		"  lids     GUID to LID of every port\n"
 		"  groups   multicast groups and their members (the master's)\n"
+		"  partitions  the partitions and the ports in each (full or limited)\n"
 		"  metrics  every metric in Prometheus' text format (node_exporter's textfile\n"
 		"           collector; --json does not apply)\n"
 		"  --json   one JSON value instead of text\n"
@@ -54,7 +55,8 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[optind];
 	if (strcmp(cmd, "status") && strcmp(cmd, "sweep") && strcmp(cmd, "rebalance") &&
-	    strcmp(cmd, "lids") && strcmp(cmd, "groups") && strcmp(cmd, "metrics")) {
+	    strcmp(cmd, "lids") && strcmp(cmd, "groups") && strcmp(cmd, "partitions") &&
+	    strcmp(cmd, "metrics")) {
 		fprintf(stderr, "smctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;

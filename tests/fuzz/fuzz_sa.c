@@ -1,7 +1,9 @@
 /* fuzz_sa: any bytes as an SA request (every attribute and method smd
  * serves), from any source LID, to the SA of a small fabric: a switch and
- * three hosts, the broadcast group, routes programmed. Groups joined by
- * earlier inputs stay (as they would in a running SM) until 64 are made. */
+ * three hosts, the broadcast groups, routes programmed, two partitions
+ * (h1 full and h2 limited in 0x8001, h3 outside) with their P_Key tables.
+ * Groups joined by earlier inputs stay (as they would in a running SM)
+ * until 64 are made. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +19,8 @@ static struct fabric *fab;
 static struct lft_memory lfts;
 static struct mc_table mc;
 static struct sa_ctx ctx;
+static struct prtn_conf prtn;
+static struct pkey_memory pkeys;
 
 static struct fab_node *node(uint64_t guid, int type, int nports)
 {
@@ -69,9 +73,28 @@ static void setup(void)
 	s->valid[0] = 1;
 	for (int i = 1; i <= 3; i++)
 		s->data[1 + i] = (uint8_t)i;
+	static const char conf[] = "Default=0x7fff, ipoib : ALL=full ;\n"
+				   "p1=0x8001, ipoib, mtu=5, scope=2, scope=5 : 0x211=full, 0x221 ;\n";
+	char err[128];
+	if (prtn_conf_parse(conf, sizeof(conf) - 1, "fuzz", &prtn, err, sizeof(err)) < 0)
+		fprintf(stderr, "fuzz_sa: %s\n", err);
+	pkey_memory_init(&pkeys);
+	const uint16_t t1[64] = { 0xffff, 0x8001 }, t2[64] = { 0xffff, 0x0001 }, t3[32] = { 0xffff };
+	pkey_shadow_put(&pkeys, 0x211, 0, 0, t1, 64);
+	pkey_shadow_put(&pkeys, 0x221, 0, 0, t2, 64);
+	pkey_shadow_put(&pkeys, 0x231, 0, 0, t3, 32);
+	pkey_shadow_put(&pkeys, 0x100, 0, 0, t3, 32);
+	pkey_shadow_put(&pkeys, 0x100, 1, 1, t1, 64);
 	ctx = (struct sa_ctx){ .fab = fab, .lfts = &lfts, .mc = &mc, .prefix = PREFIX,
-			       .pkt_life = 18, .new_group_mtu = 4, .new_group_rate = 3 };
+			       .pkt_life = 18, .new_group_mtu = 4, .new_group_rate = 3,
+			       .prtn = &prtn, .sm_guid = 0x211, .pkeys = &pkeys };
 	sa_ensure_broadcast(&mc, 4, 3, 18);
+	for (unsigned s = 2; s <= 5; s += 3) {
+		int made;
+		struct sa_group_params gp = { .pkey = 0x0001, .scope = (uint8_t)s, .mtu = 5, .rate = 3,
+					      .qkey = 0x0b1b, .pkt_life = 18 };
+		sa_ensure_ipoib_group(&mc, &gp, &made);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

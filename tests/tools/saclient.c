@@ -10,6 +10,9 @@
  *   SACLIENT_PORT_GID=GID saclient ...
  *                                   join or leave for that port GID instead
  *                                   of our own (on another port's behalf)
+ *   SACLIENT_PKEY=0x8001 saclient ...
+ *                                   that P_Key in joins, leaves and paths
+ *                                   (default 0xffff), as IPoIB on ib0.8001
  *   saclient path DGID              PathRecord Get: DGID|SGID|TClass|NumbPath|P_Key
  *   saclient raw METHOD ATTR MASK [LEN]
  *                                   any SA MAD with a zero record, LEN bytes long
@@ -37,6 +40,7 @@
 static struct ibmad_port *mp;
 static ib_portid_t sa_id;
 static uint8_t port_gid[16];
+static unsigned pkey = 0xffff;
 
 static unsigned bits(const uint8_t *p, unsigned byte, unsigned bit, unsigned width)
 {
@@ -140,7 +144,7 @@ enum { MGID, PORTGID, QKEY, MLID, MTU_SEL, MTU, TCLASS, PKEY, RATE_SEL, RATE, LI
 static uint64_t mcm_rec(uint8_t rec[200], unsigned join, int full)
 {
 	memcpy(rec + 16, port_gid, 16);
-	setbits(rec, 40, 0, 16, 0xffff);
+	setbits(rec, 40, 0, 16, pkey);
 	setbits(rec, 48, 4, 4, join);
 	uint64_t mask = C(MGID) | C(PORTGID) | C(PKEY) | C(JOIN);
 	if (full) {
@@ -243,6 +247,8 @@ int main(int argc, char **argv)
 	const char *other = getenv("SACLIENT_PORT_GID");
 	if (other && parse_gid(other, port_gid) < 0)
 		goto usage;
+	if (getenv("SACLIENT_PKEY"))
+		pkey = (unsigned)strtoul(getenv("SACLIENT_PKEY"), NULL, 0) & 0xffff;
 
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "bcast-join"))
@@ -260,7 +266,7 @@ int main(int argc, char **argv)
 			goto usage;
 		memcpy(rec + 24, port_gid, 16);
 		setbits(rec, 49, 1, 7, 1);        /* NumbPath */
-		setbits(rec, 50, 0, 16, 0xffff);  /* P_Key */
+		setbits(rec, 50, 0, 16, pkey);    /* P_Key */
 		/* DGID | SGID | TClass | NumbPath | P_Key, as IPoIB asks */
 		uint64_t mask = C(2) | C(3) | C(10) | C(12) | C(13);
 		if (sa_send(IB_MAD_METHOD_GET, IB_SA_ATTR_PATHRECORD, mask, rec, 256, out) < 0)

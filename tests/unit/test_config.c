@@ -499,6 +499,23 @@ static void test_import_guid2lid(void **state)
 	expect_error("[sm]\nimport_guid2lid =\n", "2: key 'import_guid2lid': empty value");
 }
 
+/* [partitions] file: a path, none, or the built-in default. */
+static void test_partitions_file(void **state)
+{
+	struct smd_config c;
+	(void)state;
+
+	cfg_defaults(&c);
+	assert_string_equal(c.partitions_file, SMD_DEFAULT_PARTITIONS);
+	expect_ok("[partitions]\nfile = /etc/opensm/partitions.conf\n", &c);
+	assert_string_equal(c.partitions_file, "/etc/opensm/partitions.conf");
+	expect_ok("[partitions]\nfile = none\n", &c);
+	assert_string_equal(c.partitions_file, "");
+	expect_error("[partitions]\nfile = partitions.conf\n",
+		     "2: key 'file': 'partitions.conf' is neither none nor an absolute path");
+	expect_error("[partitions]\npkeys = 0x8001\n", "2: unknown key 'pkeys' in [partitions]");
+}
+
 static void test_parse_port(void **state)
 {
 	char ca[32];
@@ -619,6 +636,7 @@ int main(void)
 #endif
 		cmocka_unit_test(test_routing_keys),
 		cmocka_unit_test(test_import_guid2lid),
+		cmocka_unit_test(test_partitions_file),
 		cmocka_unit_test(test_parse_port),
 		cmocka_unit_test(test_parse_port_bad),
 		cmocka_unit_test(test_metrics_listen),

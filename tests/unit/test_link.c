@@ -535,97 +535,6 @@ static void test_next_state(void **state)
 	assert_int_equal(link_next_state(PORT_NOP, PHYS_NOP), 0);
 }
 
-/* P_Key blocks are written byte by byte here so the test does not share
- * the code's be16 helper. */
-static void pk(uint8_t blk[64], int i, uint16_t v)
-{
-	blk[2 * i] = (uint8_t)(v >> 8);
-	blk[2 * i + 1] = (uint8_t)(v & 0xff);
-}
-
-static void test_pkey_has_full(void **state)
-{
-	uint8_t blk[64] = { 0 }, ref[64];
-
-	(void)state;
-	pk(blk, 0, 0x8001);
-	pk(blk, 5, 0xffff);
-	memcpy(ref, blk, 64);
-	assert_int_equal(link_pkey_fix(blk), 0);
-	assert_memory_equal(blk, ref, 64);
-}
-
-static void test_pkey_limited_entry0(void **state)
-{
-	uint8_t blk[64] = { 0 }, ref[64];
-
-	(void)state;
-	pk(blk, 0, 0x7fff);
-	pk(blk, 1, 0x8002);
-	memcpy(ref, blk, 64);
-	assert_int_equal(link_pkey_fix(blk), 1);
-	assert_int_equal(blk[0], 0xff);
-	assert_int_equal(blk[1], 0xff);
-	assert_memory_equal(blk + 2, ref + 2, 62);
-}
-
-static void test_pkey_zero_table(void **state)
-{
-	uint8_t blk[64] = { 0 }, ref[64] = { 0 };
-
-	(void)state;
-	assert_int_equal(link_pkey_fix(blk), 1);
-	assert_int_equal(blk[0], 0xff);
-	assert_int_equal(blk[1], 0xff);
-	assert_memory_equal(blk + 2, ref + 2, 62);
-}
-
-static void test_pkey_first_zero(void **state)
-{
-	uint8_t blk[64] = { 0 }, ref[64];
-
-	(void)state;
-	pk(blk, 0, 0x8001);
-	pk(blk, 1, 0x0005);
-	pk(blk, 2, 0);
-	pk(blk, 3, 0x8003);
-	memcpy(ref, blk, 64);
-	assert_int_equal(link_pkey_fix(blk), 1);
-	assert_int_equal(blk[4], 0xff);
-	assert_int_equal(blk[5], 0xff);
-	assert_memory_equal(blk, ref, 4);
-	assert_memory_equal(blk + 6, ref + 6, 58);
-}
-
-static void test_pkey_limited_elsewhere(void **state)
-{
-	uint8_t blk[64] = { 0 }, ref[64];
-
-	(void)state;
-	pk(blk, 0, 0x8001);
-	pk(blk, 4, 0x7fff);
-	memcpy(ref, blk, 64);
-	/* upgraded in place, not duplicated into the zero at entry 1 */
-	assert_int_equal(link_pkey_fix(blk), 1);
-	assert_int_equal(blk[8], 0xff);
-	assert_int_equal(blk[9], 0xff);
-	assert_memory_equal(blk, ref, 8);
-	assert_memory_equal(blk + 10, ref + 10, 54);
-}
-
-static void test_pkey_full_table(void **state)
-{
-	uint8_t blk[64], ref[64];
-	int i;
-
-	(void)state;
-	for (i = 0; i < 32; i++)
-		pk(blk, i, (uint16_t)(0x8001 + i));
-	memcpy(ref, blk, 64);
-	assert_int_equal(link_pkey_fix(blk), -1);
-	assert_memory_equal(blk, ref, 64);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -643,12 +552,6 @@ int main(void)
 		cmocka_unit_test(test_state_set_mkey),
 		cmocka_unit_test(test_mkey_foreign),
 		cmocka_unit_test(test_next_state),
-		cmocka_unit_test(test_pkey_has_full),
-		cmocka_unit_test(test_pkey_limited_entry0),
-		cmocka_unit_test(test_pkey_zero_table),
-		cmocka_unit_test(test_pkey_first_zero),
-		cmocka_unit_test(test_pkey_limited_elsewhere),
-		cmocka_unit_test(test_pkey_full_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

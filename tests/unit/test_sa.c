@@ -393,6 +393,125 @@ static void test_mcmember(void **st)
 	assert_int_equal(ask(2), SA_ST_INSUFFICIENT_COMPS);
 }
 
+/* ---- partitions --------------------------------------------------------- */
+
+static int keep_not(void *arg, const struct mc_group *g, uint64_t guid)
+{
+	(void)g;
+	return guid != *(const uint64_t *)arg;
+}
+
+/* 0x8001: h1 full, h2 limited, h3 outside; the default partition for all. */
+static void test_partitions(void **st)
+{
+	(void)st;
+	static const char text[] = "Default=0x7fff, ipoib : ALL=full ;\n"
+				   "p=0x8001, ipoib : 0x211=full, 0x221=limited ;\n"
+				   "q=0x0002 : 0x221=limited, 0x231=limited ;\n";
+	struct prtn_conf pc;
+	struct pkey_memory pm;
+	char err[128];
+	assert_int_equal(prtn_conf_parse(text, sizeof(text) - 1, "t", &pc, err, sizeof(err)), 0);
+	pkey_memory_init(&pm);
+	ctx.prtn = &pc;
+	ctx.pkeys = &pm;
+	ctx.sm_guid = h[1]->guid;
+
+	/* PathRecord with P_Key 0x8001: a full and a limited member, either way */
+	uint8_t *q = mkreq(IB_MAD_METHOD_GET, 0x35, C(4) | C(5) | C(13));
+	sf_set(q, SF(40, 0, 16), 3);
+	sf_set(q, SF(42, 0, 16), 2);
+	sf_set(q, SF(50, 0, 16), 0x8001);
+	assert_int_equal(ask(2), 0);
+	assert_int_equal(sf_get(REC, SF(50, 0, 16)), 0x8001);
+	sf_set(q, SF(40, 0, 16), 2);
+	sf_set(q, SF(42, 0, 16), 3);
+	assert_int_equal(ask(3), 0);
+	assert_int_equal(sf_get(REC, SF(50, 0, 16)), 0x0001);  /* h2's own key */
+	/* h3 is not in 0x8001; two limited members of 0x0002 share nothing */
+	sf_set(q, SF(40, 0, 16), 4);
+	assert_int_equal(ask(3), SA_ST_NO_RECORDS);
+	sf_set(q, SF(50, 0, 16), 0x0002);
+	assert_int_equal(ask(3), SA_ST_NO_RECORDS);
+	/* no P_Key asked: the first shared in OpenSM's order (0x8001 before 0xffff) */
+	q = mkreq(IB_MAD_METHOD_GET, 0x35, C(4) | C(5));
+	sf_set(q, SF(40, 0, 16), 3);
+	sf_set(q, SF(42, 0, 16), 2);
+	assert_int_equal(ask(2), 0);
+	assert_int_equal(sf_get(REC, SF(50, 0, 16)), 0x8001);
+	sf_set(q, SF(40, 0, 16), 4);
+	assert_int_equal(ask(2), 0);
+	assert_int_equal(sf_get(REC, SF(50, 0, 16)), 0xffff);
+
+	/* joins: members only (limited ones too) */
+	int made;
+	struct sa_group_params gp = { .pkey = 0x0001, .scope = 2, .mtu = 5, .rate = 3,
+				      .qkey = 0x0b1b, .pkt_life = 18 };
+	struct mc_group *g = sa_ensure_ipoib_group(&mc, &gp, &made);
+	assert_non_null(g);
+	assert_true(made);
+	assert_int_equal(g->pkey, 0x8001);
+	assert_int_equal(g->mtu, 5);
+	uint8_t bc[16];
+	mc_ipoib_broadcast_mgid(bc, 0x8001);
+	q = mcm_req(IB_MAD_METHOD_SET, bc, h[3]->guid, 1, PARTIAL);
+	sf_set(q, SF(40, 0, 16), 0x8001);
+	assert_int_equal(ask(4), SA_ST_REQ_INVALID);
+	q = mcm_req(IB_MAD_METHOD_SET, bc, h[2]->guid, 1, PARTIAL);
+	sf_set(q, SF(40, 0, 16), 0x0001);
+	assert_int_equal(ask(3), 0);
+	assert_int_equal(sf_get(REC, SF(38, 2, 6)), 5);
+	/* a group of 0x8001 made by a non-member: refused */
+	uint8_t g4[16] = { 0xff, 0x12, 0x40, 0x1b, 0x80, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	q = mcm_req(IB_MAD_METHOD_SET, g4, h[3]->guid, 1, FULL);
+	sf_set(q, SF(32, 0, 32), 0x0b1b);
+	sf_set(q, SF(40, 0, 16), 0x8001);
+	assert_int_equal(ask(4), SA_ST_REQ_INVALID);
+	/* queries: h3 does not see 0x8001's group, h2 does */
+	mkreq(IB_MAD_METHOD_GET_TABLE, 0x38, C(0));
+	memcpy(req + SA_HDR_SIZE, bc, 16);
+	assert_int_equal(ask(4), 0);
+	assert_int_equal(resp.len, SA_HDR_SIZE);
+	assert_int_equal(ask(3), 0);
+	assert_int_equal(resp.len, SA_HDR_SIZE + 56);
+	/* a second call finds the group, keeps members, takes new flags */
+	gp.mtu = 4;
+	assert_ptr_equal(sa_ensure_ipoib_group(&mc, &gp, &made), g);
+	assert_false(made);
+	assert_int_equal(g->mtu, 4);
+	assert_int_equal(g->nmembers, 1);
+	/* members pruned by a rule, a permanent group removed */
+	uint64_t gone = h[2]->guid;
+	assert_int_equal(mc_prune_by(&mc, keep_not, &gone), 1);
+	assert_int_equal(g->nmembers, 0);
+	mc_remove(&mc, g);
+	assert_null(mc_find(&mc, bc));
+
+	/* P_KeyTableRecord: the tables as written, by LID */
+	const uint16_t t1[64] = { 0xffff, 0x8001 };
+	pkey_shadow_put(&pm, h[1]->guid, 0, 0, t1, 64);
+	pkey_shadow_put(&pm, sw->guid, 1, 1, t1, 32);
+	q = mkreq(IB_MAD_METHOD_GET_TABLE, 0x33, C(0));
+	sf_set(q, SF(0, 0, 16), 2);
+	assert_int_equal(ask(2), 0);
+	assert_int_equal(resp.len, SA_HDR_SIZE + 2 * 72);   /* two blocks */
+	assert_int_equal(sf_get(REC, SF(4, 0, 8)), 1);      /* port 1 */
+	assert_int_equal(sf_get(REC, SF(8, 0, 16)), 0xffff);
+	assert_int_equal(sf_get(REC, SF(10, 0, 16)), 0x8001);
+	q = mkreq(IB_MAD_METHOD_GET, 0x33, C(0) | C(1) | C(2));
+	sf_set(q, SF(0, 0, 16), 1);   /* the switch, its port 1, block 0 */
+	sf_set(q, SF(4, 0, 8), 1);
+	assert_int_equal(ask(2), 0);
+	assert_int_equal(sf_get(REC, SF(10, 0, 16)), 0x8001);
+	mkreq(IB_MAD_METHOD_SET, 0x33, 0);
+	assert_int_equal(ask(2), MAD_ST_METHOD_ATTR_UNSUP);
+
+	ctx.prtn = NULL;
+	ctx.pkeys = NULL;
+	pkey_memory_clear(&pm);
+	prtn_conf_free(&pc);
+}
+
 static int keep8(void *arg, uint64_t g)
 {
 	(void)arg;
@@ -521,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_portinfo_records),
 		cmocka_unit_test(test_class_port_info_and_errors),
 		cmocka_unit_test(test_mcmember),
+		cmocka_unit_test(test_partitions),
 		cmocka_unit_test(test_mcast_table),
 		cmocka_unit_test(test_rates_in_speed_order),
 	};
