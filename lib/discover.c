@@ -152,7 +152,7 @@ static void disc_query_ext_ports(struct disc *d, struct fab_node *n)
 static void disc_nodeinfo(struct disc *d, struct dq *q, const uint8_t *data)
 {
 	struct fabric *f = d->res.fab;
-	char why[64];
+	char why[48];  /* fits disc_note()'s line */
 
 	if ((q->from ? smpck_nodeinfo_remote : smpck_nodeinfo)(data, why, sizeof(why)) < 0) {
 		d->res.malformed++;
