@@ -22,7 +22,7 @@ struct disc_dup {
  * reach: named at the port it was met from, the rest of the fabric goes on. */
 struct disc_lie {
 	struct fab_port *at;     /* the port we left by (NodeInfo), or the port asked */
-	char why[96];
+	char why[128];
 };
 
 struct disc_result {
