@@ -110,6 +110,18 @@ void mx_double(struct sbuf *b, const char *name, const char *labels, double v)
 		sb_printf(b, "%.17g\n", v);
 }
 
+void mx_counter(struct sbuf *b, const char *name, const char *help, uint64_t v)
+{
+	mx_family(b, name, "counter", help);
+	mx_u64(b, name, NULL, v);
+}
+
+void mx_gauge(struct sbuf *b, const char *name, const char *help, double v)
+{
+	mx_family(b, name, "gauge", help);
+	mx_double(b, name, NULL, v);
+}
+
 void mx_label(char *out, size_t outlen, const char *name, const char *value)
 {
 	size_t o = 0;
@@ -182,16 +194,16 @@ void mx_render(const struct metrics *m, struct sbuf *b)
 					 sa_attrs[a].name, sa_methods[me].name, sa_status[s].name);
 				mx_u64(b, "smd_sa_requests_total", l, m->sa[a][me][s]);
 			}
-	mx_family(b, "smd_lft_blocks_written_total", "counter",
-		  "Linear forwarding table blocks (64 LIDs) written to switches and acknowledged.");
-	mx_u64(b, "smd_lft_blocks_written_total", NULL, m->lft_written);
-	mx_family(b, "smd_lft_block_writes_failed_total", "counter",
-		  "Linear forwarding table block Sets that failed (retried by a later sweep).");
-	mx_u64(b, "smd_lft_block_writes_failed_total", NULL, m->lft_failed);
-	mx_family(b, "smd_mft_blocks_written_total", "counter",
-		  "Multicast forwarding table blocks (32 MLIDs x 16 ports) written and acknowledged.");
-	mx_u64(b, "smd_mft_blocks_written_total", NULL, m->mft_written);
-	mx_family(b, "smd_mft_block_writes_failed_total", "counter",
-		  "Multicast forwarding table block Sets that failed (retried by a later sweep).");
-	mx_u64(b, "smd_mft_block_writes_failed_total", NULL, m->mft_failed);
+	mx_counter(b, "smd_lft_blocks_written_total",
+		   "Linear forwarding table blocks (64 LIDs) written to switches and acknowledged.",
+		   m->lft_written);
+	mx_counter(b, "smd_lft_block_writes_failed_total",
+		   "Linear forwarding table block Sets that failed (retried by a later sweep).",
+		   m->lft_failed);
+	mx_counter(b, "smd_mft_blocks_written_total",
+		   "Multicast forwarding table blocks (32 MLIDs x 16 ports) written and acknowledged.",
+		   m->mft_written);
+	mx_counter(b, "smd_mft_block_writes_failed_total",
+		   "Multicast forwarding table block Sets that failed (retried by a later sweep).",
+		   m->mft_failed);
 }

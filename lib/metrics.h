@@ -43,6 +43,9 @@ void mx_family(struct sbuf *b, const char *name, const char *type, const char *h
  * commas and escaped (mx_label). */
 void mx_u64(struct sbuf *b, const char *name, const char *labels, uint64_t v);
 void mx_double(struct sbuf *b, const char *name, const char *labels, double v);
+/* A family of one unlabelled sample: HELP, TYPE and the value. */
+void mx_counter(struct sbuf *b, const char *name, const char *help, uint64_t v);
+void mx_gauge(struct sbuf *b, const char *name, const char *help, double v);
 /* name="value" with value escaped as the format wants (\\, \", \n) into
  * out (truncated to outlen). */
 void mx_label(char *out, size_t outlen, const char *name, const char *value);

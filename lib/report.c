@@ -237,18 +237,6 @@ void report_groups(const struct sm *sm, int json, struct sbuf *b)
 
 /* ---- metrics ------------------------------------------------------------- */
 
-static void gauge(struct sbuf *b, const char *name, const char *help, double v)
-{
-	mx_family(b, name, "gauge", help);
-	mx_double(b, name, NULL, v);
-}
-
-static void counter(struct sbuf *b, const char *name, const char *help, uint64_t v)
-{
-	mx_family(b, name, "counter", help);
-	mx_u64(b, name, NULL, v);
-}
-
 /* The SM's own GUID and LID, or the master's, as an info metric (the
  * value 1, the identity in labels: a GUID does not fit a float). */
 static void info(struct sbuf *b, const char *name, uint64_t guid, uint16_t lid)
@@ -269,18 +257,18 @@ static void report_mad_metrics(const struct sm *sm, struct sbuf *b)
 
 	if (sm->mad)
 		mad_get_stats(sm->mad, &st);
-	counter(b, "smd_mads_sent_total", "MADs sent: requests, their resends and responses.",
+	mx_counter(b, "smd_mads_sent_total", "MADs sent: requests, their resends and responses.",
 		st.sent);
-	counter(b, "smd_mads_resent_total", "Requests sent again after a timeout or an "
+	mx_counter(b, "smd_mads_resent_total", "Requests sent again after a timeout or an "
 		"undeliverable return.", st.resent);
-	counter(b, "smd_mads_timed_out_total", "Requests given up with no answer after every "
+	mx_counter(b, "smd_mads_timed_out_total", "Requests given up with no answer after every "
 		"retry.", st.timeouts);
 	mx_family(b, "smd_mads_failed_total", "counter", "Requests that ended in an error other "
 		  "than a timeout: undeliverable (every attempt returned by the device), or a MAD "
 		  "status in the reply.");
 	mx_u64(b, "smd_mads_failed_total", "reason=\"undeliverable\"", st.undeliverable);
 	mx_u64(b, "smd_mads_failed_total", "reason=\"status\"", st.status);
-	counter(b, "smd_mad_send_errors_total", "Sends the umad device refused (retried).",
+	mx_counter(b, "smd_mad_send_errors_total", "Sends the umad device refused (retried).",
 		st.send_errors);
 	mx_family(b, "smd_mads_dropped_total", "counter", "Received MADs dropped: malformed, "
 		  "replies to nothing outstanding (stray), or while the event loop was busy "
@@ -304,16 +292,16 @@ void report_metrics(const struct sm *sm, struct sbuf *b)
 	mx_family(b, "smd_build_info", "gauge", "The smd version running (value 1).");
 	mx_label(l, sizeof(l), "version", SMD_VERSION);
 	mx_u64(b, "smd_build_info", l, 1);
-	gauge(b, "smd_sm_state", "SM state as SMInfo has it: 0 NOTACTIVE, 1 DISCOVERING, "
+	mx_gauge(b, "smd_sm_state", "SM state as SMInfo has it: 0 NOTACTIVE, 1 DISCOVERING, "
 	      "2 STANDBY, 3 MASTER.", sm->el.state);
-	gauge(b, "smd_sm_priority", "SM priority in the election (0-15).", sm_priority(sm));
+	mx_gauge(b, "smd_sm_priority", "SM priority in the election (0-15).", sm_priority(sm));
 	mx_family(b, "smd_sm_info", "gauge", "This SM's port GUID and LID (value 1).");
 	info(b, "smd_sm_info", sm->el.guid, own_lid(sm));
 	mx_family(b, "smd_master_info", "gauge", "The master SM this SM knows, itself included: "
 		  "its port GUID and LID (value 1; absent while none is known).");
 	info(b, "smd_master_info", mguid,
 	     mguid == sm->el.guid ? own_lid(sm) : lid_of(sm, mguid));
-	counter(b, "smd_master_changes_total", "Times the master this SM knows became another "
+	mx_counter(b, "smd_master_changes_total", "Times the master this SM knows became another "
 		"SM (the first one known after start included).", c->master_changes);
 	double when = 0;
 	if (c->master_changes) {
@@ -322,27 +310,27 @@ void report_metrics(const struct sm *sm, struct sbuf *b)
 		uint64_t ago_ms = sm->el.ops->now_ms(sm->el.arg) - c->master_changed_ms;
 		when = (double)rt.tv_sec + rt.tv_nsec / 1e9 - ago_ms / 1000.0;
 	}
-	gauge(b, "smd_master_change_timestamp_seconds", "Unix time of the last master change "
+	mx_gauge(b, "smd_master_change_timestamp_seconds", "Unix time of the last master change "
 	      "(0: none yet).", when);
-	counter(b, "smd_failovers_total", "Times this SM found its master gone (or slow past "
+	mx_counter(b, "smd_failovers_total", "Times this SM found its master gone (or slow past "
 		"master_timeout) and took over.", c->failovers);
 	mx_family(b, "smd_handovers_total", "counter", "Mastership handed over to a better SM "
 		  "(given) or received from the master (taken).");
 	mx_u64(b, "smd_handovers_total", "direction=\"given\"", c->handovers_given);
 	mx_u64(b, "smd_handovers_total", "direction=\"taken\"", c->handovers_taken);
-	gauge(b, "smd_subnet_up", "1 when this SM is master and its last sweep brought every "
+	mx_gauge(b, "smd_subnet_up", "1 when this SM is master and its last sweep brought every "
 	      "linked port Active.", sm->el.state == SM_MASTER && sm->subnet_up);
-	gauge(b, "smd_nodes", "Nodes (switches and CAs) in the last fabric model.",
+	mx_gauge(b, "smd_nodes", "Nodes (switches and CAs) in the last fabric model.",
 	      sm->fab ? sm->fab->nnodes : 0);
-	gauge(b, "smd_switches", "Switches in the last fabric model.",
+	mx_gauge(b, "smd_switches", "Switches in the last fabric model.",
 	      sm->fab ? sm->fab->nswitches : 0);
-	gauge(b, "smd_ports_linked", "Ports with a physical link (switch port 0 not counted).",
+	mx_gauge(b, "smd_ports_linked", "Ports with a physical link (switch port 0 not counted).",
 	      linked);
-	gauge(b, "smd_ports_active", "Linked ports in state Active.", active);
-	gauge(b, "smd_ports_in_trouble", "Ports the last master sweep could not configure.",
+	mx_gauge(b, "smd_ports_active", "Linked ports in state Active.", active);
+	mx_gauge(b, "smd_ports_in_trouble", "Ports the last master sweep could not configure.",
 	      sm->trouble.n);
-	gauge(b, "smd_multicast_groups", "Multicast groups (the master's).", groups);
-	gauge(b, "smd_multicast_members", "Members of the multicast groups, summed over groups.",
+	mx_gauge(b, "smd_multicast_groups", "Multicast groups (the master's).", groups);
+	mx_gauge(b, "smd_multicast_members", "Members of the multicast groups, summed over groups.",
 	      members);
 	report_mad_metrics(sm, b);
 	mx_render(&sm->mx, b);
