@@ -46,6 +46,11 @@ struct sm {
 	uint16_t quick_lids[QUICK_MAX_LIDS];
 	unsigned nquick;
 	int full_due;
+	/* switches whose traps 128 the rate limit held back: looked at once
+	 * by the next light sweep, so a change is late, never lost */
+	uint16_t held_lids[QUICK_MAX_LIDS];
+	unsigned nheld;
+	int held_full;
 	/* unsolicited input per source: what is acted on (traps), what is
 	 * logged (a line a window, counting the rest) */
 	struct ratelim rl_act, rl_log;

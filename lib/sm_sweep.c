@@ -138,6 +138,8 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		.decide = sm_sweep_decide, .done = sm_sweep_end, .arg = sm, .mx = &sm->mx,
 	};
 	sm->rebalance = 0;
+	if (!quick)  /* a discovery reads whatever the held-back traps were about */
+		sm->nheld = sm->held_full = 0;
 	clock_gettime(CLOCK_MONOTONIC, &sm->sweep_t0);
 	sm->sweep = sweep_start(&p);
 	sm->nquick = 0;
@@ -269,6 +271,22 @@ static void sm_light_sweep(struct sm *sm)
 		return;
 	if (!f || !f->local || !sm->served) {
 		sm_request_sweep(sm, "the last sweep did not finish the job");
+		return;
+	}
+	/* Traps the rate limit held back: one look now, in the light sweep's
+	 * place (at most one a sweep interval, however many came). */
+	if (sm->nheld || sm->held_full) {
+		unsigned n = sm->nheld;
+		int full = sm->held_full;
+		sm->nheld = 0;
+		sm->held_full = 0;
+		if (full) {
+			sm_request_sweep(sm, "traps 128 held back by the rate limit");
+			return;
+		}
+		log_info("sweep: traps 128 held back from %u switch(es) by the rate limit", n);
+		for (unsigned i = 0; i < n; i++)
+			sm_request_quick(sm, sm->held_lids[i]);
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &sm->light_t0);
