@@ -35,7 +35,7 @@ static void sm_respond_sminfo(struct sm *sm, uint8_t *mad, size_t len,
 
 /* Kinds of unsolicited input the rate limiter tells apart. */
 enum { RL_SMINFO_REFUSED = 1, RL_TRAP128, RL_TRAP128_NOT_SWITCH, RL_TRAP144, RL_TRAP_OTHER,
-       RL_SA_BUSY, RL_MKEY, RL_TRAP256 };
+       RL_SA_BUSY, RL_MKEY, RL_TRAP256, RL_TRAP144_NOTHING };
 
 static double sm_now(void)
 {
@@ -200,8 +200,23 @@ static void sm_trap(struct sm *sm, uint8_t *mad, size_t len, const struct mad_fr
 			log_info("trap %u from LID %u ignored%s", trap, lid, m);
 		return;
 	}
-	/* 144 (an SM's priority, a port's capabilities): acted on a few times
-	 * a window per source */
+	/* 144 (an SM's priority, a port's capabilities): an SM's priority
+	 * only from an SM's port, a capability change only when the mask
+	 * differs from what the last sweep read (or comes with other changes);
+	 * then acted on a few times a window per source */
+	const struct fab_port *p = sm->fab ? fab_port_by_lid(sm->fab, src) : NULL;
+	uint32_t caps = mad_get_field(smp_data(mad), 0, IB_NOTICE_DATA_144_CAPMASK_F);
+	int nothing = (flags & TRAP144_SM_PRIORITY) ?
+			      p && !p->is_sm && !(caps & CAPMASK_IS_SM) && p->have_info &&
+				      !(fab_port_capmask(p) & CAPMASK_IS_SM) :
+			      !flags && p && p->have_info && caps == fab_port_capmask(p);
+	if (nothing) {
+		if ((m = sm_say(sm, RL_TRAP144_NOTHING, src, more, sizeof(more))))
+			log_info("trap 144 from LID %u ignored: %s%s", src,
+				 (flags & TRAP144_SM_PRIORITY) ? "an SM priority change from a port "
+				 "that is no SM" : "its capabilities are what they were", m);
+		return;
+	}
 	if (!rl_event(&sm->rl_act, RL_TRAP144, src, sm_now()).act) {
 		if (sm_say(sm, RL_TRAP144, src, more, sizeof(more)))
 			log_warnx("ignoring traps 144 from LID %u for now: more than %u in %.0f s", src,

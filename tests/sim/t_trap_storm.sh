@@ -7,6 +7,9 @@
 #     in 30 s): no sweep at all, one log line per 10 s;
 #  2. 300 traps 144 at 50/s (a capability change, from one port): at most
 #     3 sweeps a 10 s window, one "ignoring" line a window;
+#  2b. 50 traps 144 from h6 with its own CapabilityMask and no change flag,
+#     50 "SM priority changed" from h7, which is no SM: no sweep at all, one
+#     line each;
 #  3. 20 SMInfo Sets (DISABLE, SM_Key 0) by directed route: all refused,
 #     one log line for them all, smd still MASTER;
 #  4. the fabric still works: a switch's own trap 128 (a cable pulled) is
@@ -44,6 +47,15 @@ d=$(( $(sweeps) - s0 ))
 check "at most 3 sweeps a 10 s window ($d in ~6 s)" [ "$d" -le 6 ]
 n=$(log_count "$SMD_LOG" 'ignoring traps 144 from LID')
 check "the rest ignored, one line a window ($n)" [ "$n" -ge 1 ] && [ "$n" -le 2 ]
+
+note "2b. traps 144 that change nothing"
+t144() { (export TRAPSEND_FLAGS=$1 TRAPSEND_SAME_CAPS=$2; tsend "${@:3}"); }
+s0=$(sweeps)
+must "50 traps 144 from h6 with its own CapabilityMask, no change flag" t144 0 1 h6 50 50 144
+must "50 traps 144 'SM priority changed' from h7, no SM" t144 0x0008 0 h7 50 50 144
+sleep 2
+is "no sweep for them (before: 3 a window each)" "$(sweeps)" "$s0"
+is "one line each" "$(log_count "$SMD_LOG" 'trap 144 from LID [0-9]+ ignored')" 2
 
 note "3. SMInfo Sets with SM_Key 0"
 before=$(wc -l <"$SMD_LOG")

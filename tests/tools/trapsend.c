@@ -5,7 +5,10 @@
  * TRAP 128 (link state change: only switches send it), 144 (capability
  * change, with the CapabilityMask-changed bit) or 256 (Bad M_Key: the issuer
  * refused a PortInfo Set from the local port's LID). ISSUER_LID defaults to the
- * local port's LID. The SM's TrapRepress answers are not read. Prints
+ * local port's LID. For 144, TRAPSEND_FLAGS sets its ChangeFlags (default
+ * 0x0001, other local changes; 0x0008 SM priority) and TRAPSEND_SAME_CAPS=1
+ * gives the port's own CapabilityMask (nothing changed at all). The SM's
+ * TrapRepress answers are not read. Prints
  * "sent N"; exit 0 when all went out, 1 otherwise, 2 on usage errors. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +54,16 @@ int main(int argc, char **argv)
 	mad_set_field(notice, 0, IB_NOTICE_PRODUCER_F, trap == 128 ? 2 : 1); /* switch / CA */
 	mad_set_field(notice, 0, IB_NOTICE_TRAP_NUMBER_F, trap);
 	mad_set_field(notice, 0, IB_NOTICE_ISSUER_LID_F, issuer);
-	if (trap == 144)
-		notice[21] = 0x01;  /* ChangeFlags (bytes 20-21): not the SM priority one */
+	if (trap == 144) {
+		const char *fl = getenv("TRAPSEND_FLAGS"), *same = getenv("TRAPSEND_SAME_CAPS");
+		unsigned flags = fl ? (unsigned)strtoul(fl, NULL, 0) : 0x0001;
+		notice[20] = (uint8_t)(flags >> 8);  /* ChangeFlags (bytes 20-21) */
+		notice[21] = (uint8_t)flags;
+		mad_set_field(notice, 0, IB_NOTICE_DATA_144_LID_F, issuer);
+		if (same && !strcmp(same, "1"))
+			mad_set_field(notice, 0, IB_NOTICE_DATA_144_CAPMASK_F,
+				      mad_get_field(pi, 0, IB_PORT_CAPMASK_F));
+	}
 	if (trap == 256) {  /* requester LID, Method Set, AttributeID PortInfo */
 		mad_set_field(notice, 0, IB_NOTICE_DATA_LID_F, mad_get_field(pi, 0, IB_PORT_LID_F));
 		notice[14] = IB_MAD_METHOD_SET;
