@@ -110,3 +110,11 @@ osm_epoch_us() {
 	[[ $1 =~ ^([A-Z][a-z]{2}\ +[0-9]+\ [0-9:]{8})\ ([0-9]{6}) ]] || return 1
 	echo $(($(date -d "${BASH_REMATCH[1]}" +%s) * 1000000 + 10#${BASH_REMATCH[2]}))
 }
+
+# bench_done: the versions the figures were taken with, then the end of the
+# run (a benchmark prints figures; it has no checks).
+bench_done() {
+	echo "ibsim $(dpkg-query -W -f='${Version}' ibsim-utils 2>/dev/null), $(opensm --version 2>/dev/null | grep -m1 -o 'OpenSM [0-9.]*'), $(nproc) cores"
+	_T_N=1
+	done_testing
+}

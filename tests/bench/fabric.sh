@@ -279,6 +279,4 @@ for f in "${fabrics[@]}"; do
 	table "$f" | tee -a "$out"
 done
 echo
-echo "ibsim $(dpkg-query -W -f='${Version}' ibsim-utils 2>/dev/null), $(opensm --version 2>/dev/null | grep -m1 -o 'OpenSM [0-9.]*'), $(nproc) cores"
-_T_N=1  # the bench reports figures; it has no checks
-done_testing
+bench_done

@@ -100,6 +100,4 @@ row "SM CPU for the joins (ms)" cpu
 row "SM peak RSS (KiB)" hwm
 row "SM log lines during the joins" lines
 echo
-echo "ibsim $(dpkg-query -W -f='${Version}' ibsim-utils 2>/dev/null), $(opensm --version 2>/dev/null | grep -m1 -o 'OpenSM [0-9.]*'), $(nproc) cores"
-_T_N=1
-done_testing
+bench_done
