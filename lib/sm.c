@@ -319,6 +319,8 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 
 	sm->base = base;
 	sm->cfg = *cfg;
+	sm->mkey = (struct link_mkey){ cfg->m_key, (uint8_t)cfg->m_key_protect_bits,
+				       (uint16_t)cfg->m_key_lease_period };
 	sm->prio_override = prio_override;
 	sm->once = once;
 	sm->once_rc = -1;
@@ -351,8 +353,7 @@ struct sm *sm_new(struct event_base *base, const struct smd_config *cfg, int pri
 		goto fail;
 	sm->audit = audit_new(sm->mad, &sm->lfts, &sm->mft, &sm->trouble, sm_audit_drift, sm);
 	audit_configure(sm->audit, cfg->audit_budget, cfg->reenable_ports);
-	audit_set_mkey(sm->audit, &(struct link_mkey){ sm->cfg.m_key,
-			(uint8_t)sm->cfg.m_key_protect_bits, (uint16_t)sm->cfg.m_key_lease_period });
+	audit_set_mkey(sm->audit, &sm->mkey);
 	if (once) {
 		/* One sweep as master, like opensm --once. */
 		sm->el.state = SM_MASTER;

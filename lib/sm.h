@@ -76,6 +76,8 @@ struct sm {
 	} last_sweep;
 	struct lft_report last_route;  /* the last re-route that wrote something */
 	struct metrics mx;        /* counters for smctl metrics and [metrics] listen */
+	struct link_mkey mkey;    /* [sm] m_key and its protection, as every PortInfo Set
+				   * writes them (fixed until restart) */
 	struct timespec sweep_t0, light_t0; /* the heavy (or quick) and light sweep's start */
 	unsigned long malformed;  /* SMP replies not believed, since start (smpcheck.c) */
 	struct prtn_conf prtn;     /* the partitions (prtn_conf.h) */
@@ -149,6 +151,8 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode);
 void sm_stop_sweep(struct sm *sm);
 /* Log why, and start the heavy sweep the state calls for. */
 void sm_request_sweep(struct sm *sm, const char *why);
+/* Add lid to a set of switch LIDs (once); -1 when it is full or lid is 0. */
+int sm_lid_note(uint16_t set[QUICK_MAX_LIDS], unsigned *n, uint16_t lid);
 /* Trap 128 from switch LID lid: a quick update when nothing else is due. */
 void sm_request_quick(struct sm *sm, uint16_t lid);
 void sm_kick_cb(evutil_socket_t fd, short what, void *arg);   /* a re-sweep due */

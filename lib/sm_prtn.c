@@ -113,8 +113,7 @@ void sm_pkey_sync(struct sm *sm)
 	struct pkeysync_params p = {
 		.mad = sm->mad, .mem = &sm->pkeys, .fab = sm->fab, .conf = &sm->prtn,
 		.sm_guid = fab_lid_port(sm->fab->local)->guid, .done = sm_pkey_done, .arg = sm,
-		.mkey = { sm->cfg.m_key, (uint8_t)sm->cfg.m_key_protect_bits,
-			  (uint16_t)sm->cfg.m_key_lease_period },
+		.mkey = sm->mkey,
 	};
 	sm->pkey_sync = pkeysync_start(&p);
 }

@@ -130,15 +130,8 @@ static void sm_trap128(struct sm *sm, uint16_t src)
 			log_warnx("holding back traps 128 from %s (LID %u): more than %u in %.0f s; "
 				  "the next light sweep looks at it once", p->node->desc, src,
 				  sm->rl_act.cap, sm->rl_act.interval);
-		unsigned i = 0;
-		while (i < sm->nheld && sm->held_lids[i] != src)
-			i++;
-		if (i == sm->nheld) {
-			if (sm->nheld < QUICK_MAX_LIDS)
-				sm->held_lids[sm->nheld++] = src;
-			else
-				sm->held_full = 1;
-		}
+		if (sm_lid_note(sm->held_lids, &sm->nheld, src) < 0)
+			sm->held_full = 1;
 		return;
 	}
 	sm_request_quick(sm, src);

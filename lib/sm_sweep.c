@@ -132,8 +132,7 @@ void sm_start_sweep(struct sm *sm, enum sweep_mode mode)
 		.skip_peer = mode == SWEEP_RECORD ? sm->el.master.info.guid : 0,
 		.engine = sm->cfg.route_engine, .roots = sm->cfg.roots, .nroots = sm->cfg.nroots,
 		.rebalance = sm->rebalance, .route_report = &sm->last_route,
-		.mkey = { sm->cfg.m_key, (uint8_t)sm->cfg.m_key_protect_bits,
-			  (uint16_t)sm->cfg.m_key_lease_period },
+		.mkey = sm->mkey,
 		.quick_lids = quick ? sm->quick_lids : NULL, .nquick = quick ? sm->nquick : 0,
 		.decide = sm_sweep_decide, .done = sm_sweep_end, .arg = sm, .mx = &sm->mx,
 	};
@@ -168,19 +167,22 @@ void sm_request_sweep(struct sm *sm, const char *why)
 	sm_sweep_for_state(sm);
 }
 
+int sm_lid_note(uint16_t set[QUICK_MAX_LIDS], unsigned *n, uint16_t lid)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (set[i] == lid)
+			return 0;
+	if (*n >= QUICK_MAX_LIDS || !lid)
+		return -1;
+	set[(*n)++] = lid;
+	return 0;
+}
+
 void sm_request_quick(struct sm *sm, uint16_t lid)
 {
-	unsigned i;
-
 	log_info("sweep: trap 128 (link state change) from LID %u", lid);
-	for (i = 0; i < sm->nquick && sm->quick_lids[i] != lid; i++)
-		;
-	if (i == sm->nquick) {
-		if (sm->nquick < QUICK_MAX_LIDS && lid)
-			sm->quick_lids[sm->nquick++] = lid;
-		else
-			sm->full_due = 1;
-	}
+	if (sm_lid_note(sm->quick_lids, &sm->nquick, lid) < 0)
+		sm->full_due = 1;
 	sm_sweep_for_state(sm);
 }
 
