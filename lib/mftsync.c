@@ -137,6 +137,11 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 	s->mx = mx;
 	s->cb = cb;
 	s->arg = arg;
+	/* The blocks to compare on every switch: those given, or all. */
+	unsigned list[MFT_MAX_BLOCKS], nlist = 0;
+	for (unsigned w = 0; blocks && w < (MFT_MAX_BLOCKS + 63) / 64; w++)
+		for (uint64_t bits = blocks[w]; bits; bits &= bits - 1)
+			list[nlist++] = w * 64 + (unsigned)__builtin_ctzll(bits);
 	for (unsigned i = 0; i < plan->nsw; i++) {
 		struct fab_node *n = plan->sw[i];
 		unsigned cap = n->have_swinfo ? mad_get_field(n->swinfo, 0, IB_SW_MCAST_FDB_CAP_F) : 0;
@@ -151,9 +156,10 @@ struct mftsync *mftsync_start(struct mad_engine *mad, struct mft_memory *mem,
 			nblocks = (cap + MFT_BLOCK - 1) / MFT_BLOCK;
 		}
 		mftsync_top(s, n, used < nblocks ? used : nblocks);
-		for (unsigned b = 0; b < nblocks; b++) {
-			if (blocks && !(blocks[b / 64] >> (b % 64) & 1u))
-				continue;
+		for (unsigned k = 0; k < (blocks ? nlist : nblocks); k++) {
+			unsigned b = blocks ? list[k] : k;
+			if (b >= nblocks)
+				break;  /* the list is in order */
 			for (unsigned pos = 0; pos < npos; pos++) {
 				uint16_t want[MFT_BLOCK];
 				mft_block(plan, i, b, pos, want);
